@@ -1,0 +1,1 @@
+"""Who is actually covered: applications, decisions, reviews and exits (vectorised), and offices."""

@@ -1,0 +1,1 @@
+"""The month: state, ordered step, ledger and the Mesa model."""

@@ -1,0 +1,1 @@
+"""Measures: poverty (FGT), targeting and the monthly indicator sums by area."""

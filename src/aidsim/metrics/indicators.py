@@ -1,0 +1,122 @@
+"""The indicator table: additive monthly sums by area, and the ratios derived from them.
+
+Every month the engine records, for each area, sums that can be added across areas and months
+(recipients, costs, poor persons, gaps…). Any table (by month, year, urban/rural, area) is made by
+adding those sums over the cells it covers and only then dividing, so ratios are always correctly
+weighted (an average subsidy is total cost ÷ recipient-months, never a mean of means).
+
+Stocks (people, households) are shown as the monthly average over the period; flows (yuan,
+entries, exits) as the period's total.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Measure:
+    kind: str  # "stock" (averaged over months) or "flow" (summed)
+    unit: str
+    description: str
+
+
+def _stock(unit: str, description: str) -> Measure:
+    return Measure("stock", unit, description)
+
+
+def _flow(unit: str, description: str) -> Measure:
+    return Measure("flow", unit, description)
+
+
+MEASURES: dict[str, Measure] = {
+    "households": _stock("households", "Households with a living member."),
+    "persons": _stock("persons", "Living persons."),
+    "dibao_households": _stock("households", "Households paid dibao (incl. gradual exit)."),
+    "dibao_persons": _stock("persons", "Enrolled members of households paid dibao."),
+    "dibao_pending": _stock("households", "Dibao applications waiting for a decision."),
+    "dibao_grace": _stock("households", "Dibao households in gradual exit."),
+    "dibao_eligible_households": _stock("households", "Households truly eligible for dibao."),
+    "dibao_eligible_persons": _stock("persons", "Members of households truly eligible for dibao."),
+    "dibao_included_ineligible": _stock("households", "Dibao households not truly eligible."),
+    "dibao_excluded_eligible": _stock("households", "Eligible households not paid dibao."),
+    "dibao_cost": _flow("yuan", "Dibao paid."),
+    "dibao_leakage": _flow("yuan", "Dibao paid to households not truly eligible."),
+    "dibao_applications": _flow("households", "Dibao applications made."),
+    "dibao_entries": _flow("households", "Households that started receiving dibao."),
+    "dibao_exits": _flow("households", "Households that stopped receiving dibao."),
+    "tekun_persons": _stock("persons", "Persons paid extreme-poverty support."),
+    "tekun_institutional": _stock("persons", "Of whom supported in an institution (集中供养)."),
+    "tekun_eligible": _stock("persons", "Persons truly eligible for extreme-poverty support."),
+    "tekun_included_ineligible": _stock("persons", "Tekun recipients not truly eligible."),
+    "tekun_excluded_eligible": _stock("persons", "Eligible persons not paid tekun."),
+    "tekun_cost": _flow("yuan", "Extreme-poverty support paid."),
+    "tekun_leakage": _flow("yuan", "Tekun paid to persons not truly eligible."),
+    "tekun_applications": _flow("persons", "Tekun applications made."),
+    "tekun_entries": _flow("persons", "Persons who started receiving tekun."),
+    "tekun_exits": _flow("persons", "Persons who stopped receiving tekun."),
+    "hospital_episodes": _flow("episodes", "Serious illness episodes that started."),
+    "medical_cost": _flow("yuan", "In-policy inpatient cost of new episodes."),
+    "medical_out_of_pocket": _flow("yuan", "Cost left after basic medical insurance."),
+}
+for _line in ("pl", "dl"):
+    _name = "poverty line" if _line == "pl" else "dibao line"
+    for _when in ("pre", "post"):
+        _w = "before" if _when == "pre" else "after"
+        MEASURES[f"poor_{_when}_{_line}"] = _stock("persons", f"Persons below the {_name} {_w} transfers.")
+        MEASURES[f"gap_yuan_{_when}_{_line}"] = _flow("yuan", f"Total gap to the {_name} {_w} transfers.")
+        MEASURES[f"gap1_{_when}_{_line}"] = _stock("persons", f"Σ normalised gap to the {_name} {_w} transfers.")
+        MEASURES[f"gap2_{_when}_{_line}"] = _stock("persons", f"Σ squared normalised gap ({_name}, {_w}).")
+
+MEASURE_NAMES: tuple[str, ...] = tuple(MEASURES)
+
+#: ratio name → (numerator, denominator, unit, description)
+RATIOS: dict[str, tuple[str, str, str, str]] = {
+    "dibao_coverage": ("dibao_persons", "persons", "share", "Share of residents enrolled in dibao."),
+    "dibao_avg_subsidy": ("dibao_cost", "dibao_persons", "yuan/person/month",
+                          "Average dibao per enrolled member (月人均补助水平)."),
+    "dibao_inclusion_error": ("dibao_included_ineligible", "dibao_households", "share",
+                              "Share of dibao households not truly eligible."),
+    "dibao_exclusion_error": ("dibao_excluded_eligible", "dibao_eligible_households", "share",
+                              "Share of eligible households not receiving dibao."),
+    "dibao_leakage_share": ("dibao_leakage", "dibao_cost", "share", "Share of dibao paid to the ineligible."),
+    "tekun_coverage": ("tekun_persons", "persons", "share", "Share of residents receiving tekun."),
+    "tekun_avg_support": ("tekun_cost", "tekun_persons", "yuan/person/month", "Average tekun per recipient."),
+    "tekun_inclusion_error": ("tekun_included_ineligible", "tekun_persons", "share",
+                              "Share of tekun recipients not truly eligible."),
+    "tekun_exclusion_error": ("tekun_excluded_eligible", "tekun_eligible", "share",
+                              "Share of eligible persons not receiving tekun."),
+    "tekun_institutional_share": ("tekun_institutional", "tekun_persons", "share",
+                                  "Share of tekun recipients in institutions."),
+}
+for _line in ("pl", "dl"):
+    for _when in ("pre", "post"):
+        RATIOS[f"fgt0_{_when}_{_line}"] = (f"poor_{_when}_{_line}", "persons", "share", "Headcount ratio.")
+        RATIOS[f"fgt1_{_when}_{_line}"] = (f"gap1_{_when}_{_line}", "persons", "share", "Poverty gap index.")
+        RATIOS[f"fgt2_{_when}_{_line}"] = (f"gap2_{_when}_{_line}", "persons", "share", "Poverty severity index.")
+
+
+def summarise(sums: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Aggregate the monthly sums over everything not in ``by`` and add the ratios.
+
+    ``sums`` has one row per (month, area) with the columns of :data:`MEASURES`, plus ``month``
+    and the columns named in ``by``. Stocks become monthly averages over the period, flows totals.
+    """
+    keys = by or ["_all"]
+    frame = sums.assign(_all="all") if not by else sums
+    grouped = frame.groupby(keys, sort=True, observed=True)
+    totals = grouped[list(MEASURE_NAMES)].sum()
+    n_months = grouped["month"].nunique()
+    out = totals.copy()
+    for name, (num, den, _, _) in RATIOS.items():
+        out[name] = np.divide(totals[num], totals[den], out=np.full(len(totals), np.nan),
+                              where=totals[den].to_numpy() > 0)
+    stocks = [n for n, m in MEASURES.items() if m.kind == "stock"]
+    out[stocks] = totals[stocks].div(n_months, axis=0)
+    out["total_cost"] = out["dibao_cost"] + out["tekun_cost"]
+    out["months"] = n_months
+    out = out.reset_index()
+    return out.drop(columns=["_all"]) if not by else out

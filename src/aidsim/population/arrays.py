@@ -1,0 +1,113 @@
+"""The population as struct-of-arrays: one numpy array per attribute, persons linked to households.
+
+Households are rows ``0 … n_households-1``; persons are rows ``0 … n_persons-1`` with
+``persons.household`` giving each person's household row. Nobody is ever removed: a death clears
+``alive``, so indices stay valid for the whole run and every array keeps its shape (no copies).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from aidsim.errors import PopulationDataError
+
+# Self-care ability codes (生活自理能力).
+SELFCARE_FULL, SELFCARE_PARTIAL, SELFCARE_NONE = 0, 1, 2
+
+
+@dataclass
+class Persons:
+    """Person attributes, each an array of shape ``(n_persons,)``.
+
+    Money is yuan per month (float32: cents are not needed per person, and it halves memory).
+    """
+
+    household: np.ndarray        # intp: row of the person's household
+    age_months: np.ndarray       # int16: age in completed months
+    female: np.ndarray           # bool
+    alive: np.ndarray            # bool
+    disability: np.ndarray       # int8: 0 none, 1 (most severe) … 4
+    chronic: np.ndarray          # bool: chronic illness
+    ill: np.ndarray              # bool: in a serious illness episode this month
+    selfcare: np.ndarray         # int8: SELFCARE_FULL / PARTIAL / NONE
+    employed: np.ndarray         # bool
+    earnings_level: np.ndarray   # float32: persistent log-earnings component
+    pension: np.ndarray          # float32: yuan/month
+    public_sector: np.ndarray    # bool: works in the public sector or a state enterprise
+    refuses_work: np.ndarray     # bool: able-bodied and refusing work without cause
+
+    @property
+    def n(self) -> int:
+        return int(self.household.shape[0])
+
+
+@dataclass
+class Households:
+    """Household attributes, each an array of shape ``(n_households,)``."""
+
+    area: np.ndarray              # int16: area (street office or township) id
+    urban: np.ndarray             # bool: urban hukou
+    vehicle: np.ndarray           # bool: owns a car or business vehicle
+    business: np.ndarray          # bool: runs a business or shop
+    two_dwellings: np.ndarray     # bool: owns two or more dwellings
+    outside_supporter: np.ndarray  # bool: a legal supporter lives elsewhere and could support
+    other_income_level: np.ndarray  # float32: persistent log other-income component
+    has_other_income: np.ndarray  # bool
+
+    @property
+    def n(self) -> int:
+        return int(self.area.shape[0])
+
+
+@dataclass
+class Population:
+    """Persons and households of one simulated area."""
+
+    persons: Persons
+    households: Households
+    n_areas: int
+    area_urban: np.ndarray        # bool (n_areas,): the area is urban (street office)
+
+    @property
+    def n_households(self) -> int:
+        return self.households.n
+
+    @property
+    def n_persons(self) -> int:
+        return self.persons.n
+
+    def household_sum(self, values: np.ndarray) -> np.ndarray:
+        """Sum a person array over households → float64 ``(n_households,)``."""
+        return np.bincount(self.persons.household, weights=values, minlength=self.n_households)
+
+    def household_count(self, mask: np.ndarray) -> np.ndarray:
+        """Count persons with ``mask`` in each household → int64 ``(n_households,)``."""
+        return np.bincount(self.persons.household[mask], minlength=self.n_households)
+
+    def nbytes(self) -> int:
+        """Memory held by the population's arrays."""
+        total = sum(getattr(self.persons, f.name).nbytes for f in fields(self.persons))
+        total += sum(getattr(self.households, f.name).nbytes for f in fields(self.households))
+        return total + self.area_urban.nbytes
+
+    def check(self) -> None:
+        """Check the invariants; raise :class:`PopulationDataError` naming the first broken one."""
+        p, h = self.persons, self.households
+        for f in fields(p):
+            if getattr(p, f.name).shape != (p.n,):
+                raise PopulationDataError(f"person attribute {f.name!r} has the wrong length")
+        for f in fields(h):
+            if getattr(h, f.name).shape != (h.n,):
+                raise PopulationDataError(f"household attribute {f.name!r} has the wrong length")
+        if p.n and (p.household.min() < 0 or p.household.max() >= h.n):
+            raise PopulationDataError("a person points to a household that does not exist")
+        if h.n and (h.area.min() < 0 or h.area.max() >= self.n_areas):
+            raise PopulationDataError("a household's area is outside 0 … n_areas-1")
+        if np.any(self.household_count(p.alive) == 0):
+            raise PopulationDataError("every household must have at least one living member")
+        if np.any((p.disability < 0) | (p.disability > 4)):
+            raise PopulationDataError("disability grades must be 0 (none) or 1 … 4")
+        if np.any(p.age_months < 0):
+            raise PopulationDataError("ages must be non-negative")

@@ -1,0 +1,149 @@
+"""A synthetic population drawn from a scenario's profile (vectorised; no loop over households).
+
+Household composition follows a simple life-cycle rule: a head, a spouse of similar age, children
+about 22–38 years younger, and in households of five or more an older parent of the head. People
+living alone follow their own age distribution, since many of them are elderly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from aidsim.population.arrays import (
+    SELFCARE_FULL,
+    SELFCARE_NONE,
+    SELFCARE_PARTIAL,
+    Households,
+    Persons,
+    Population,
+)
+from aidsim.rng import Streams
+from aidsim.scenario.schema import AgeBands, Scenario
+
+
+def _draw_ages(rng: np.random.Generator, bands: AgeBands, n: int) -> np.ndarray:
+    """Ages in years (float) drawn uniformly within bands chosen with the bands' shares."""
+    edges = np.array([*bands.starts, bands.top], dtype=float)
+    band = rng.choice(len(bands.shares), size=n, p=np.asarray(bands.shares))
+    return edges[band] + rng.random(n) * (edges[band + 1] - edges[band])
+
+
+def _by_hukou(urban: np.ndarray, urban_value: float, rural_value: float) -> np.ndarray:
+    return np.where(urban, urban_value, rural_value)
+
+
+def able_to_work(age_years: np.ndarray, disability: np.ndarray, selfcare: np.ndarray,
+                 working_age: tuple[int, int]) -> np.ndarray:
+    """Working age, no grade 1–2 disability and full self-care (the tekun notion of 劳动能力)."""
+    return ((age_years >= working_age[0]) & (age_years < working_age[1])
+            & ((disability == 0) | (disability >= 3)) & (selfcare == SELFCARE_FULL))
+
+
+def build_population(scenario: Scenario, streams: Streams) -> Population:
+    """Draw the population described by ``scenario.population`` from the ``population`` stream."""
+    prof = scenario.population
+    inc = scenario.shocks.income
+    rng = streams["population"]
+    n_h = prof.households
+
+    # Households: hukou, area, size.
+    urban = rng.random(n_h) < prof.urban_share
+    n_areas = prof.street_offices + prof.townships
+    area = np.where(
+        urban,
+        rng.integers(0, max(prof.street_offices, 1), n_h),
+        prof.street_offices + rng.integers(0, prof.townships, n_h),
+    ).astype(np.int16)
+    size = 1 + rng.choice(len(prof.household_size), size=n_h, p=np.asarray(prof.household_size))
+
+    # Persons: index within household, head age, member ages.
+    household = np.repeat(np.arange(n_h, dtype=np.intp), size)
+    n_p = household.shape[0]
+    first = np.concatenate(([0], np.cumsum(size)[:-1]))
+    slot = np.arange(n_p) - np.repeat(first, size)
+    head_age = np.where(size == 1, _draw_ages(rng, prof.single_age, n_h),
+                        _draw_ages(rng, prof.head_age, n_h))
+    hsize, hage = size[household], head_age[household]
+    age = np.empty(n_p)
+    age[slot == 0] = hage[slot == 0]
+    spouse = slot == 1
+    age[spouse] = np.clip(hage[spouse] + rng.normal(0, 3, spouse.sum()), 16, None)
+    parent = (slot >= 2) & (hsize >= 5) & (slot == hsize - 1)
+    age[parent] = np.clip(hage[parent] + 27 + rng.normal(0, 3, parent.sum()), 40, 100)
+    child = (slot >= 2) & ~parent
+    age[child] = np.clip(hage[child] - 22 - rng.random(child.sum()) * 16, 0, None)
+    age = np.minimum(age, 104)
+    age_months = (age * 12).astype(np.int16)
+    female = np.where(slot == 1, True, rng.random(n_p) < 0.5) & ~((slot == 0) & (hsize > 1))
+
+    # Health: disability, chronic illness, self-care.
+    old = age >= 60
+    p_dis = np.where(old, prof.disability_prevalence_60_plus,
+                     _by_hukou(urban[household], prof.disability_prevalence.urban,
+                               prof.disability_prevalence.rural))
+    disabled = rng.random(n_p) < p_dis
+    grade = 1 + rng.choice(4, size=n_p, p=np.asarray(prof.disability_grades))
+    disability = np.where(disabled, grade, 0).astype(np.int8)
+    chronic = rng.random(n_p) < np.where(old, prof.chronic_prevalence_60_plus, prof.chronic_prevalence)
+    selfcare = np.full(n_p, SELFCARE_FULL, dtype=np.int8)
+    selfcare[disability == 2] = SELFCARE_PARTIAL
+    selfcare[disability == 1] = SELFCARE_NONE
+    frail = (age >= 80) & (selfcare == SELFCARE_FULL) & (rng.random(n_p) < prof.partial_selfcare_80_plus)
+    selfcare[frail] = SELFCARE_PARTIAL
+
+    # Work and earnings. The persistent component starts from its stationary distribution.
+    able = able_to_work(age, disability, selfcare, tuple(scenario.tekun.working_age))
+    u_urban = urban[household]
+    employed = able & (rng.random(n_p) < _by_hukou(u_urban, prof.employment_rate.urban,
+                                                   prof.employment_rate.rural))
+    earnings_level = (rng.standard_normal(n_p) * inc.persistent_sd).astype(np.float32)
+    refuses_work = able & ~employed & (rng.random(n_p) < prof.refuses_work_share)
+    public_sector = employed & (rng.random(n_p) < _by_hukou(u_urban, prof.public_sector_share.urban,
+                                                           prof.public_sector_share.rural))
+
+    # Pensions for people 60+.
+    employee_pension = old & u_urban & (rng.random(n_p) < prof.employee_pension_share_urban)
+    pension = np.where(
+        employee_pension,
+        prof.employee_pension_median * np.exp(0.35 * rng.standard_normal(n_p)),
+        np.where(old, _by_hukou(u_urban, prof.resident_pension.urban, prof.resident_pension.rural), 0.0),
+    ).astype(np.float32)
+
+    # Other household income.
+    has_other = rng.random(n_h) < _by_hukou(urban, prof.other_income_share.urban,
+                                            prof.other_income_share.rural)
+    other_level = (rng.standard_normal(n_h) * inc.other_income_sd).astype(np.float32)
+
+    # Assets: richer households own them more often (probability rises with the income rank),
+    # so the exclusions bite mostly where they should, as in the source documents.
+    expected_income = np.bincount(
+        household, weights=employed * np.exp(earnings_level) + pension / 1000, minlength=n_h
+    ) / size + has_other * np.exp(other_level) * 0.1
+    rank = (np.argsort(np.argsort(expected_income)) + 0.5) / n_h
+    tilt = np.clip(2 * rank, 0, None)
+
+    def asset(share) -> np.ndarray:
+        return rng.random(n_h) < np.clip(tilt * _by_hukou(urban, share.urban, share.rural), 0, 1)
+
+    vehicle = asset(prof.vehicle_share)
+    business = asset(prof.business_share)
+    two_dwellings = asset(prof.two_dwellings_share)
+    dependent = np.bincount(household, weights=(age < 60) & (disability == 0), minlength=n_h) == 0
+    outside_supporter = dependent & (rng.random(n_h) < prof.outside_supporter_share)
+
+    persons = Persons(
+        household=household, age_months=age_months, female=female, alive=np.ones(n_p, dtype=bool),
+        disability=disability, chronic=chronic, ill=np.zeros(n_p, dtype=bool), selfcare=selfcare,
+        employed=employed, earnings_level=earnings_level, pension=pension,
+        public_sector=public_sector, refuses_work=refuses_work,
+    )
+    households = Households(
+        area=area, urban=urban, vehicle=vehicle, business=business, two_dwellings=two_dwellings,
+        outside_supporter=outside_supporter, other_income_level=other_level,
+        has_other_income=has_other,
+    )
+    area_urban = np.arange(n_areas) < prof.street_offices
+    population = Population(persons=persons, households=households, n_areas=n_areas,
+                            area_urban=area_urban)
+    population.check()
+    return population

@@ -1,0 +1,1 @@
+"""The rules, one module per programme: small, pure, vectorised functions."""

@@ -1,0 +1,211 @@
+"""Results of one run: tidy pandas tables, run metadata, and atomic writing to a folder.
+
+A run folder holds Parquet tables and ``summary.json``. ``summary.json`` is written last and
+lists every table with its SHA-256, so a folder without it (or whose hashes do not match) is an
+incomplete run; each table is written to a temporary name and renamed into place, so no table is
+ever half-written under its real name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from aidsim.calendar import format_month, year_of
+from aidsim.engine.ledger import PROGRAMMES
+from aidsim.engine.model import AidModel
+from aidsim.errors import RunFailedError
+from aidsim.metrics.indicators import MEASURE_NAMES, summarise
+
+#: Headline figures of a run or comparison, in display order: (column, label, unit).
+HEADLINE: tuple[tuple[str, str, str], ...] = (
+    ("total_cost", "Total cost (dibao + tekun)", "yuan"),
+    ("dibao_cost", "Dibao cost", "yuan"),
+    ("tekun_cost", "Tekun cost", "yuan"),
+    ("dibao_households", "Dibao households (monthly avg)", "households"),
+    ("dibao_persons", "Dibao recipients (monthly avg)", "persons"),
+    ("dibao_coverage", "Dibao coverage", "share"),
+    ("dibao_avg_subsidy", "Dibao average subsidy", "yuan/person/month"),
+    ("tekun_persons", "Tekun recipients (monthly avg)", "persons"),
+    ("tekun_avg_support", "Tekun average support", "yuan/person/month"),
+    ("dibao_entries", "Dibao entries", "households"),
+    ("dibao_exits", "Dibao exits", "households"),
+    ("fgt0_pre_pl", "Poverty headcount before transfers (FGT0)", "share"),
+    ("fgt0_post_pl", "Poverty headcount after transfers (FGT0)", "share"),
+    ("fgt1_post_pl", "Poverty gap index after transfers (FGT1)", "share"),
+    ("fgt2_post_pl", "Poverty severity after transfers (FGT2)", "share"),
+    ("gap_yuan_pre_pl", "Gap to poverty line before transfers", "yuan"),
+    ("gap_yuan_post_pl", "Gap to poverty line after transfers", "yuan"),
+    ("fgt0_post_dl", "Below dibao line after transfers (FGT0)", "share"),
+    ("gap_yuan_post_dl", "Gap to dibao line after transfers", "yuan"),
+    ("dibao_inclusion_error", "Dibao inclusion error", "share"),
+    ("dibao_exclusion_error", "Dibao exclusion error", "share"),
+    ("dibao_leakage_share", "Dibao leakage to ineligible", "share"),
+    ("tekun_exclusion_error", "Tekun exclusion error", "share"),
+)
+
+TABLES = ("monthly", "yearly", "by_area", "ledger", "households", "offices")
+
+
+def _area_type(area: np.ndarray, area_urban: np.ndarray) -> np.ndarray:
+    return np.where(area_urban[area], "urban", "rural")
+
+
+@dataclass
+class Results:
+    """The tables and metadata of one run."""
+
+    sums: pd.DataFrame                 # one row per (month, area): additive indicator sums
+    ledger: pd.DataFrame
+    households: pd.DataFrame           # payments per household over the reported months
+    offices: pd.DataFrame              # DataCollector: per office and month
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_model(cls, model: AidModel) -> Results:
+        """Collect a finished model's tables; reconcile the ledger with household payments."""
+        model.ledger.reconcile(model.state.paid_fen)
+        pop = model.state.population
+        n_areas = pop.n_areas
+        frames = []
+        for result in model.history:
+            frame = pd.DataFrame(result.sums.T, columns=list(MEASURE_NAMES))
+            frame.insert(0, "area", np.arange(n_areas))
+            frame.insert(0, "month", format_month(result.month))
+            frame.insert(1, "year", year_of(result.month))
+            frames.append(frame)
+        sums = pd.concat(frames, ignore_index=True)
+        sums.insert(3, "area_type", _area_type(sums["area"].to_numpy(), pop.area_urban))
+        h = pop.households
+        households = pd.DataFrame({
+            "household": np.arange(h.n), "area": h.area.astype(np.int64),
+            "area_type": _area_type(h.area.astype(np.intp), pop.area_urban),
+            "members": pop.household_count(np.ones(pop.n_persons, dtype=bool)),
+        })
+        for i, name in enumerate(PROGRAMMES):
+            households[f"{name}_fen"] = model.state.paid_fen[:, i]
+        offices = model.datacollector.get_agent_vars_dataframe().reset_index()
+        offices = offices.rename(columns={"Step": "step", "AgentID": "office"})
+        start = model.start_month
+        offices.insert(0, "month", [format_month(start + int(s) - 1 - model.scenario.simulation.warmup_months)
+                                    for s in offices["step"]])
+        scenario = model.scenario
+        resolved = scenario.resolved()
+        metadata = {
+            "scenario": resolved,
+            "scenario_name": scenario.name,
+            "scenario_sha256": hashlib.sha256(
+                json.dumps(resolved, sort_keys=True).encode()).hexdigest(),
+            "seed": model.seed_value,
+            "replication": model.replication,
+            "households_simulated": h.n,
+            "persons_simulated": pop.n_persons,
+            "first_month": format_month(start),
+            "last_month": format_month(model.end_month - 1),
+            "versions": {"aidsim": version("aidsim"), "mesa": version("mesa"),
+                         "numpy": np.__version__, "pandas": pd.__version__},
+        }
+        return cls(sums=sums, ledger=model.ledger.to_frame(pop.area_urban), households=households,
+                   offices=offices, metadata=metadata)
+
+    # -- derived tables -------------------------------------------------------------------------
+    def table(self, by: list[str], *, with_total: bool = True) -> pd.DataFrame:
+        """Indicators aggregated by ``by`` (columns of the sums), with urban/rural/all rows when
+        ``area_type`` is among ``by`` and ``with_total`` is set."""
+        out = summarise(self.sums, by)
+        if with_total and "area_type" in by:
+            rest = [c for c in by if c != "area_type"]
+            total = summarise(self.sums, rest)
+            total.insert(len(rest), "area_type", "all")
+            out = pd.concat([out, total], ignore_index=True).sort_values(by, kind="stable")
+        return out.reset_index(drop=True)
+
+    @property
+    def monthly(self) -> pd.DataFrame:
+        return self.table(["month", "area_type"])
+
+    @property
+    def yearly(self) -> pd.DataFrame:
+        return self.table(["year", "area_type"])
+
+    @property
+    def by_area(self) -> pd.DataFrame:
+        return self.table(["year", "area", "area_type"], with_total=False)
+
+    def summary(self, first: str | None = None, last: str | None = None) -> dict[str, dict[str, float]]:
+        """Headline indicators over the months ``first``…``last`` (YYYY-MM), for urban, rural and all."""
+        sums = self.sums
+        if first:
+            sums = sums[sums["month"] >= first]
+        if last:
+            sums = sums[sums["month"] <= last]
+        if sums.empty:
+            raise RunFailedError(f"no reported month between {first or 'the start'} and {last or 'the end'}")
+        out: dict[str, dict[str, float]] = {}
+        by_type = summarise(sums, ["area_type"]).set_index("area_type")
+        total = summarise(sums, []).iloc[0]
+        for label, row in [("all", total), *by_type.iterrows()]:
+            out[str(label)] = {name: float(row[name]) for name, _, _ in HEADLINE} | {
+                "months": int(row["months"])}
+        return out
+
+    def payments_total_yuan(self) -> dict[str, float]:
+        """Total paid per programme, from the household payments (fen → yuan)."""
+        return {name: int(self.households[f"{name}_fen"].sum()) / 100 for name in PROGRAMMES}
+
+    # -- writing --------------------------------------------------------------------------------
+    def write(self, out_dir: str | Path) -> Path:
+        """Write every table as Parquet and ``summary.json`` last (atomically, file by file)."""
+        out = Path(out_dir)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            marker = out / "summary.json"
+            if marker.exists():
+                marker.unlink()  # the folder is incomplete until the new summary is in place
+            files = {}
+            for name in TABLES:
+                frame = getattr(self, name)
+                files[f"{name}.parquet"] = _atomic_parquet(frame, out / f"{name}.parquet")
+            summary = {
+                **self.metadata,
+                "summary": self.summary(),
+                "payments_total_yuan": self.payments_total_yuan(),
+                "files": files,
+            }
+            _atomic_text(json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=True) + "\n", marker)
+        except OSError as exc:
+            raise RunFailedError(f"cannot write the results to {out}: {exc.strerror or exc}") from None
+        return out
+
+
+def _atomic_parquet(frame: pd.DataFrame, path: Path) -> str:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False)
+        digest = hashlib.sha256(Path(tmp).read_bytes()).hexdigest()
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return digest
+
+
+def _atomic_text(text: str, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

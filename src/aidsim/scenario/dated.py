@@ -1,0 +1,126 @@
+"""Dated values: a parameter that changes on given months (effective dates).
+
+In a scenario file a dated value is either a plain number (in force throughout) or a mapping of
+months to values, in increasing order::
+
+    rural: {2020-01: 433, 2020-07: 500}   # 433 until June 2020, 500 from July 2020
+
+A value is in force from its month until the next one. Before the first listed month the first
+value applies, so a warm-up period before the start of a run uses the earliest known standard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import numpy as np
+from pydantic import AfterValidator, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic_core import core_schema
+
+from aidsim.calendar import Month, format_month, is_month_key, parse_month
+
+
+@dataclass(frozen=True)
+class DatedValue:
+    """A step function of months: ``changes`` is a tuple of ``(month, value)`` in increasing order."""
+
+    changes: tuple[tuple[Month, float], ...]
+
+    @classmethod
+    def constant(cls, value: float) -> DatedValue:
+        return cls(((0, float(value)),))
+
+    @classmethod
+    def parse(cls, raw: Any) -> DatedValue:
+        """Build from a number or a ``{month: value}`` mapping; raise ``ValueError`` otherwise."""
+        if isinstance(raw, DatedValue):
+            return raw
+        if isinstance(raw, bool):
+            raise ValueError(f"expected a number or a mapping of YYYY-MM: number, got {raw!r}")
+        if isinstance(raw, int | float):
+            return cls.constant(raw)
+        if isinstance(raw, Mapping) and raw:
+            changes: list[tuple[Month, float]] = []
+            for key, value in raw.items():
+                if not is_month_key(key):
+                    raise ValueError(f"expected month keys written YYYY-MM, got key {key!r}")
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise ValueError(f"expected a number for {key}, got {value!r}")
+                month = parse_month(key)
+                if changes and month <= changes[-1][0]:
+                    raise ValueError(
+                        f"dates must be in increasing order; {format_month(month)} comes after "
+                        f"{format_month(changes[-1][0])}"
+                    )
+                changes.append((month, float(value)))
+            return cls(tuple(changes))
+        raise ValueError(f"expected a number or a mapping of YYYY-MM: number, got {raw!r}")
+
+    def at(self, month: Month) -> float:
+        """The value in force at ``month``."""
+        value = self.changes[0][1]
+        for start, v in self.changes:
+            if start <= month:
+                value = v
+            else:
+                break
+        return value
+
+    def over(self, months: np.ndarray) -> np.ndarray:
+        """The values in force at each of ``months`` (vectorised), shape ``months.shape``."""
+        starts = np.array([m for m, _ in self.changes])
+        values = np.array([v for _, v in self.changes])
+        idx = np.clip(np.searchsorted(starts, months, side="right") - 1, 0, None)
+        return values[idx]
+
+    def values(self) -> list[float]:
+        return [v for _, v in self.changes]
+
+    def to_data(self) -> float | dict[str, float]:
+        """The plain form written back to YAML/JSON (a number when constant)."""
+        if len(self.changes) == 1 and self.changes[0][0] == 0:
+            return self.changes[0][1]
+        return {format_month(m): v for m, v in self.changes}
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            cls.parse,
+            serialization=core_schema.plain_serializer_function_ser_schema(lambda v: v.to_data()),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        return {
+            "anyOf": [
+                {"type": "number"},
+                {
+                    "type": "object",
+                    "patternProperties": {r"^\d{4}-\d{2}(-\d{2})?$": {"type": "number"}},
+                    "additionalProperties": False,
+                },
+            ]
+        }
+
+
+def _bounded(ge: float | None, le: float | None):
+    def check(value: DatedValue) -> DatedValue:
+        for month, v in value.changes:
+            when = "" if month == 0 else f" (from {format_month(month)})"
+            if ge is not None and v < ge:
+                raise ValueError(f"must be ≥ {ge:g}{when}; got {v:g}")
+            if le is not None and v > le:
+                raise ValueError(f"must be ≤ {le:g}{when}; got {v:g}")
+        return value
+
+    return AfterValidator(check)
+
+
+DatedNonNegative = Annotated[DatedValue, _bounded(0, None)]
+DatedShare = Annotated[DatedValue, _bounded(0, 1)]

@@ -1,0 +1,264 @@
+"""Reading scenario files: YAML with line numbers, ``extends:`` chains, merge, then one validation.
+
+A reform is a small file that names its baseline and overrides a few values::
+
+    extends: ../baseline.yaml
+    name: rural-500-july
+    dibao:
+      standard:
+        rural: {2020-07: 500}
+
+Files are merged first (the extending file wins; dated series are merged month by month, so the
+reform above keeps the baseline's 433 before July), then the merged tree is validated once.
+Nothing is built from a scenario that is not valid as a whole. Every problem is reported with the
+file and line that set the offending value, the key path and what was expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from aidsim.calendar import format_month, is_month_key, parse_month
+from aidsim.errors import ScenarioError
+from aidsim.scenario.schema import Scenario
+
+KeyPath = tuple[str, ...]
+Provenance = dict[KeyPath, tuple[str, int | None]]
+
+
+def _display(path: Path) -> str:
+    """A path as users wrote it, relative to the working directory when possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _key_text(key: Any) -> str:
+    return format_month(parse_month(key)) if is_month_key(key) else str(key)
+
+
+def _read_yaml(path: Path) -> tuple[dict[str, Any], Provenance]:
+    """Parse one file; return its data and the line of every key path. Duplicate keys are errors."""
+    name = _display(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([(name, None, "", "does not exist: expected a scenario YAML file")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([(name, None, "", f"cannot be read as UTF-8 text ({exc})")]) from None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return {}, {}
+        lines: Provenance = {}
+        problems: list[tuple[str, int | None, str, str]] = []
+        _walk(node, (), name, lines, problems)
+        if problems:
+            raise ScenarioError(problems)
+        data = loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError([(name, line, "", f"is not valid YAML: {problem}")]) from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise ScenarioError([(name, 1, "", "must be a mapping of keys to values at the top level")])
+    return _normalise_keys(data), lines
+
+
+def _walk(node: yaml.Node, path: KeyPath, name: str, lines: Provenance, problems: list) -> None:
+    """Record the line of each key and report duplicate keys (PyYAML would silently keep the last)."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = _key_text(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                dotted = ".".join((*path, key))
+                problems.append((name, line, dotted, f"is given twice (first on line {seen[key]})"))
+                continue
+            seen[key] = line
+            lines[(*path, key)] = (name, line)
+            _walk(value_node, (*path, key), name, lines, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines[(*path, str(i))] = (name, item.start_mark.line + 1)
+            _walk(item, (*path, str(i)), name, lines, problems)
+
+
+def _normalise_keys(data: Any) -> Any:
+    """Month keys become ``YYYY-MM`` strings (PyYAML reads ``2020-07-01`` as a date)."""
+    if isinstance(data, dict):
+        return {_key_text(k): _normalise_keys(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_normalise_keys(v) for v in data]
+    return data
+
+
+def _is_dated(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value) and all(is_month_key(k) for k in value)
+
+
+def _check_date_order(data: Any, path: KeyPath, lines: Provenance) -> None:
+    """Within one file, the months of a dated series must increase (checked before merging)."""
+    if _is_dated(data):
+        keys = list(data)
+        for prev_key, key in zip(keys, keys[1:], strict=False):
+            if parse_month(key) <= parse_month(prev_key):
+                file, line = lines.get((*path, key), ("?", None))
+                raise ScenarioError([(
+                    file, line, ".".join((*path, key)),
+                    f"is out of order: the months of a dated value must increase "
+                    f"({key} comes after {prev_key})",
+                )])
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            _check_date_order(value, (*path, key), lines)
+
+
+def _merge(base: Any, over: Any) -> Any:
+    """Deep merge; ``over`` wins. Two dated series merge month by month, sorted by month."""
+    if _is_dated(base) and _is_dated(over):
+        merged = {**base, **over}
+        return dict(sorted(merged.items(), key=lambda kv: parse_month(kv[0])))
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for key, value in over.items():
+            out[key] = _merge(base[key], value) if key in base else value
+        return out
+    return over
+
+
+def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Provenance]:
+    data, lines = _read_yaml(path)
+    _check_date_order(data, (), lines)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data, lines
+    if not isinstance(parent, str) or not parent.strip():
+        file, line = lines.get(("extends",), (_display(path), None))
+        raise ScenarioError([(file, line, "extends", "must be the path of another scenario file")])
+    parent_path = (path.parent / parent).resolve()
+    if parent_path in chain:
+        file, line = lines[("extends",)]
+        raise ScenarioError([(file, line, "extends", f"makes a cycle through {_display(parent_path)}")])
+    if not parent_path.exists():
+        file, line = lines[("extends",)]
+        raise ScenarioError([(file, line, "extends", f"names {parent!r}, which does not exist "
+                                                     f"(paths are relative to the extending file)")])
+    base, base_lines = _resolve(parent_path, (*chain, parent_path))
+    return _merge(base, data), {**base_lines, **lines}
+
+
+def _find_field(model: type[BaseModel] | None, loc: tuple) -> tuple[str | None, str | None]:
+    """The unit and description of the field at ``loc``, walking the schema (nearest known unit)."""
+    unit = description = None
+    current: Any = model
+    for part in loc:
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            break
+        info = fields[part]
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        if extra.get("unit") and extra["unit"] != "see parent":
+            unit = extra["unit"]
+        description = info.description or description
+        current = info.annotation
+    return unit, description
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    current: Any = Scenario
+    for part in loc:
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return []
+        current = fields[part].annotation
+    return sorted(getattr(current, "model_fields", {}))
+
+
+def _explain(errors: list[dict], lines: Provenance, top_file: str) -> ScenarioError:
+    problems = []
+    for err in errors:
+        loc = tuple(str(p) for p in err["loc"] if not str(p).startswith("function-"))
+        file, line = top_file, None
+        for cut in range(len(loc), 0, -1):
+            if loc[:cut] in lines:
+                file, line = lines[loc[:cut]]
+                break
+        unit, _ = _find_field(Scenario, loc)
+        kind = err["type"]
+        got = err.get("input")
+        if kind == "extra_forbidden":
+            allowed = _allowed_keys(loc[:-1])
+            msg = "is not a known parameter"
+            if allowed:
+                msg += f"; expected one of: {', '.join(allowed)}"
+        elif kind == "missing":
+            msg = "is required but missing"
+        else:
+            text = err["msg"].removeprefix("Value error, ")
+            msg = f"is wrong: {text}"
+            if unit:
+                msg += f" (unit: {unit})"
+            if "got" not in text and not isinstance(got, dict | list):
+                msg += f"; got {got!r}"
+        problems.append((file, line, ".".join(loc), msg))
+    return ScenarioError(problems)
+
+
+def validate_scenario(data: Mapping[str, Any], *, source: str = "<scenario>",
+                      lines: Provenance | None = None) -> Scenario:
+    """Validate an already merged scenario tree; raise :class:`ScenarioError` on any problem."""
+    try:
+        return Scenario.model_validate(dict(data))
+    except ValidationError as exc:
+        raise _explain(exc.errors(), lines or {}, source) from None
+
+
+def merge_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply ``{"dibao.standard.rural": {"2020-07": 500}, ...}`` overrides to a scenario tree."""
+    out = data
+    for dotted, value in overrides.items():
+        patch: Any = value
+        for part in reversed(dotted.split(".")):
+            patch = {part: patch}
+        out = _merge(out, patch)
+    return out
+
+
+def read_scenario_tree(path: str | Path) -> tuple[dict[str, Any], Provenance]:
+    """The merged (not yet validated) tree of a scenario file and the line of every key."""
+    path = Path(path)
+    return _resolve(path.resolve(), (path.resolve(),))
+
+
+def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Read, merge (``extends:``) and validate a scenario file.
+
+    Parameters
+    ----------
+    path
+        The scenario YAML file.
+    overrides
+        Optional dotted-path overrides applied after the files, e.g.
+        ``{"simulation.months": 12}``.
+
+    Raises
+    ------
+    ScenarioError
+        With the file, line, key path and expected form of every problem found.
+    """
+    data, lines = read_scenario_tree(path)
+    if overrides:
+        data = merge_overrides(data, overrides)
+    return validate_scenario(data, source=_display(Path(path)), lines=lines)

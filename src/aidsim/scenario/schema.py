@@ -1,0 +1,535 @@
+"""The scenario schema: every parameter of aidsim, with its unit, meaning, bounds and default.
+
+A scenario is a tree of frozen pydantic models. Unknown keys are errors (``extra="forbid"``), so a
+typo never silently falls back to a default. Each field carries ``unit`` and, where the default
+comes from the source documents, ``source`` (seed files are the 2013–2020 civil-affairs reports
+described in the project docs); defaults marked ``assumption`` are the authors' calibrated guesses.
+
+Standards that change over time are :class:`~aidsim.scenario.dated.DatedValue` (effective dates).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from aidsim.calendar import Month, format_month, parse_month
+from aidsim.scenario.dated import DatedNonNegative, DatedValue
+
+
+def param(
+    default: Any = ...,
+    *,
+    unit: str,
+    description: str,
+    source: str = "assumption",
+    ge: float | None = None,
+    le: float | None = None,
+    gt: float | None = None,
+    default_factory: Any = None,
+) -> Any:
+    """A scenario field with its unit, description and source recorded in the JSON schema."""
+    extra = {"unit": unit, "source": source}
+    if default_factory is not None:
+        return Field(
+            default_factory=default_factory, ge=ge, le=le, gt=gt,
+            description=description, json_schema_extra=extra,
+        )
+    return Field(default, ge=ge, le=le, gt=gt, description=description, json_schema_extra=extra)
+
+
+class Section(BaseModel):
+    """Base of every scenario section: unknown keys are errors and values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared small shapes
+# ---------------------------------------------------------------------------------------------
+
+
+class UrbanRuralDated(Section):
+    """A dated value for urban and for rural hukou (户籍) residents."""
+
+    urban: DatedNonNegative = param(unit="see parent", description="Value for urban residents.")
+    rural: DatedNonNegative = param(unit="see parent", description="Value for rural residents.")
+
+
+class UrbanRural(Section):
+    """A constant value for urban and for rural hukou residents."""
+
+    urban: float = param(unit="see parent", description="Value for urban residents.", ge=0)
+    rural: float = param(unit="see parent", description="Value for rural residents.", ge=0)
+
+
+class UrbanRuralShare(Section):
+    """A probability or share for urban and for rural residents."""
+
+    urban: float = param(unit="share 0–1", description="Value for urban residents.", ge=0, le=1)
+    rural: float = param(unit="share 0–1", description="Value for rural residents.", ge=0, le=1)
+
+
+class BySelfCare(Section):
+    """A share by self-care ability (生活自理能力): full, partial, none."""
+
+    full: float = param(unit="share 0–1", description="Fully able to care for oneself.", ge=0, le=1)
+    partial: float = param(unit="share 0–1", description="Partly unable (半失能).", ge=0, le=1)
+    none: float = param(unit="share 0–1", description="Wholly unable (全失能).", ge=0, le=1)
+
+
+def _check_distribution(values: list[float], what: str) -> list[float]:
+    if any(v < 0 for v in values):
+        raise ValueError(f"{what} must be probabilities ≥ 0; got {values}")
+    if abs(sum(values) - 1.0) > 1e-6:
+        raise ValueError(f"{what} must sum to 1; they sum to {sum(values):.6g}")
+    return values
+
+
+class AgeBands(Section):
+    """A distribution over age bands: ``starts[i]`` to ``starts[i+1]`` (last band ends at ``top``)."""
+
+    starts: list[int] = param(unit="years", description="First age of each band, increasing.")
+    shares: list[float] = param(unit="share 0–1", description="Probability of each band; sums to 1.")
+    top: int = param(95, unit="years", description="Age at which the last band ends.", ge=1, le=130)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AgeBands:
+        if len(self.starts) != len(self.shares):
+            raise ValueError("starts and shares must have the same length")
+        if any(b <= a for a, b in zip(self.starts, self.starts[1:], strict=False)):
+            raise ValueError(f"starts must be increasing; got {self.starts}")
+        if self.starts and self.starts[-1] >= self.top:
+            raise ValueError("the last band must start below top")
+        _check_distribution(self.shares, "shares")
+        return self
+
+
+# ---------------------------------------------------------------------------------------------
+# Simulation
+# ---------------------------------------------------------------------------------------------
+
+
+class Simulation(Section):
+    """When the run starts, how long it lasts and its random seed."""
+
+    start: str = param("2020-01", unit="month YYYY-MM", description="First reported month.")
+    months: int = param(24, unit="months", description="Number of reported months.", ge=1, le=600)
+    warmup_months: int = param(
+        12, unit="months", ge=0, le=120,
+        description="Months simulated before `start` and not reported, so that the caseload settles.",
+    )
+    seed: int = param(20200101, unit="integer", ge=0, description="Root seed of the random streams.")
+
+    @field_validator("start")
+    @classmethod
+    def _month(cls, value: str) -> str:
+        return format_month(parse_month(value))
+
+    @property
+    def start_month(self) -> Month:
+        return parse_month(self.start)
+
+
+# ---------------------------------------------------------------------------------------------
+# Population profile
+# ---------------------------------------------------------------------------------------------
+
+
+class Profile(Section):
+    """The synthetic population: an "example county" of urban and rural households.
+
+    The default is tuned so that the baseline reproduces the seed-002 city in 2020 (rural dibao
+    coverage about 6.6% of rural residents; average subsidy about 395 urban / 242 rural yuan).
+    """
+
+    households: int = param(100_000, unit="households", ge=1, le=50_000_000,
+                            description="Number of simulated households.")
+    street_offices: int = param(4, unit="areas", ge=0, le=500,
+                                description="Urban areas (街道): urban-hukou households live here.")
+    townships: int = param(12, unit="areas", ge=1, le=5000,
+                           description="Rural areas (乡镇): rural-hukou households live here.")
+    urban_share: float = param(0.35, unit="share 0–1", ge=0, le=1,
+                               description="Share of households with urban hukou.")
+    household_size: list[float] = param(
+        default_factory=lambda: [0.17, 0.29, 0.22, 0.16, 0.11, 0.05], unit="share 0–1",
+        description="Probability of a household of 1, 2, … persons (at most 8 sizes); sums to 1.",
+    )
+    head_age: AgeBands = param(
+        default_factory=lambda: AgeBands(
+            starts=[18, 30, 45, 60, 70, 80], shares=[0.12, 0.26, 0.30, 0.17, 0.10, 0.05]
+        ),
+        unit="years", description="Age of the household head (several-person households).",
+    )
+    single_age: AgeBands = param(
+        default_factory=lambda: AgeBands(
+            starts=[18, 30, 45, 60, 70, 80], shares=[0.12, 0.12, 0.16, 0.22, 0.22, 0.16]
+        ),
+        unit="years", description="Age of people living alone (many are elderly).",
+    )
+    disability_prevalence: UrbanRural = param(
+        default_factory=lambda: UrbanRural(urban=0.03, rural=0.05), unit="share 0–1",
+        description="Share of people under 60 with a certified disability (残疾证).",
+    )
+    disability_prevalence_60_plus: float = param(
+        0.14, unit="share 0–1", ge=0, le=1,
+        description="Share of people aged 60 and over with a certified disability.",
+    )
+    disability_grades: list[float] = param(
+        default_factory=lambda: [0.12, 0.18, 0.30, 0.40], unit="share 0–1",
+        description="Shares of disability grades 1 (most severe) to 4; sums to 1.",
+    )
+    chronic_prevalence: float = param(0.08, unit="share 0–1", ge=0, le=1,
+                                      description="Share of people under 60 with a chronic illness.")
+    chronic_prevalence_60_plus: float = param(0.35, unit="share 0–1", ge=0, le=1,
+                                              description="Share of people 60+ with a chronic illness.")
+    partial_selfcare_80_plus: float = param(
+        0.25, unit="share 0–1", ge=0, le=1,
+        description="Share of people aged 80+ without severe disability who are partly dependent.",
+    )
+    employment_rate: UrbanRuralShare = param(
+        default_factory=lambda: UrbanRuralShare(urban=0.82, rural=0.80), unit="share 0–1",
+        description="Share of people able to work (16–59, no severe disability) who work at start.",
+    )
+    employee_pension_share_urban: float = param(
+        0.70, unit="share 0–1", ge=0, le=1,
+        description="Share of urban people 60+ with an employees' pension (the rest: resident pension).",
+    )
+    employee_pension_median: float = param(2600, unit="yuan/person/month", ge=0,
+                                           description="Median employees' pension.")
+    resident_pension: UrbanRural = param(
+        default_factory=lambda: UrbanRural(urban=180, rural=130), unit="yuan/person/month",
+        description="Basic resident pension (城乡居民基本养老金) for people 60+ without an employees' pension.",
+    )
+    other_income_share: UrbanRuralShare = param(
+        default_factory=lambda: UrbanRuralShare(urban=0.25, rural=0.55), unit="share 0–1",
+        description="Share of households with other income (farming, rent, transfers from relatives).",
+    )
+    other_income_median: UrbanRural = param(
+        default_factory=lambda: UrbanRural(urban=600, rural=450), unit="yuan/household/month",
+        description="Median other income among households that have it.",
+    )
+    vehicle_share: UrbanRuralShare = param(
+        default_factory=lambda: UrbanRuralShare(urban=0.30, rural=0.20), unit="share 0–1",
+        description="Share of households owning a car or business vehicle (average; richer households more often).",
+    )
+    business_share: UrbanRuralShare = param(
+        default_factory=lambda: UrbanRuralShare(urban=0.08, rural=0.06), unit="share 0–1",
+        description="Share of households running a business or shop.",
+    )
+    two_dwellings_share: UrbanRuralShare = param(
+        default_factory=lambda: UrbanRuralShare(urban=0.15, rural=0.05), unit="share 0–1",
+        description="Share of households owning two or more dwellings.",
+    )
+    public_sector_share: UrbanRuralShare = param(
+        default_factory=lambda: UrbanRuralShare(urban=0.12, rural=0.03), unit="share 0–1",
+        description="Share of workers employed in the public sector or a state enterprise.",
+    )
+    refuses_work_share: float = param(
+        0.03, unit="share 0–1", ge=0, le=1,
+        description="Share of able-bodied working-age people without work who refuse work without cause.",
+    )
+    outside_supporter_share: float = param(
+        0.55, unit="share 0–1", ge=0, le=1,
+        description="Share of households of old or disabled people with a legal supporter (赡养人) living elsewhere.",
+    )
+
+    @field_validator("household_size")
+    @classmethod
+    def _sizes(cls, value: list[float]) -> list[float]:
+        if not 1 <= len(value) <= 8:
+            raise ValueError("must list between 1 and 8 probabilities (sizes 1, 2, …)")
+        return _check_distribution(value, "household_size")
+
+    @field_validator("disability_grades")
+    @classmethod
+    def _grades(cls, value: list[float]) -> list[float]:
+        if len(value) != 4:
+            raise ValueError("must list 4 shares, for grades 1 to 4")
+        return _check_distribution(value, "disability_grades")
+
+    @model_validator(mode="after")
+    def _areas(self) -> Profile:
+        if self.urban_share > 0 and self.street_offices == 0:
+            raise ValueError("urban_share > 0 needs at least one street office (street_offices ≥ 1)")
+        return self
+
+
+# ---------------------------------------------------------------------------------------------
+# Shocks
+# ---------------------------------------------------------------------------------------------
+
+
+class IncomeShocks(Section):
+    """Earnings: log earnings = mean + persistent AR(1) component + transitory noise (monthly)."""
+
+    mean_log_earnings: UrbanRural = param(
+        default_factory=lambda: UrbanRural(urban=8.05, rural=7.15), unit="log yuan/month",
+        description="Mean log monthly earnings of a worker (exp(8.05) ≈ 3,100 yuan; exp(7.15) ≈ 1,270).",
+    )
+    persistent_sd: float = param(0.62, unit="log points", ge=0, le=5,
+                                 description="Standard deviation of the persistent component across workers.")
+    persistent_rho: float = param(0.97, unit="per month", ge=0, le=1,
+                                  description="Monthly autocorrelation of the persistent component.")
+    transitory_sd: float = param(0.20, unit="log points", ge=0, le=5,
+                                 description="Standard deviation of month-to-month transitory earnings noise.")
+    other_income_sd: float = param(0.8, unit="log points", ge=0, le=5,
+                                   description="Dispersion of other household income (persistent).")
+    other_income_rho: float = param(0.95, unit="per month", ge=0, le=1,
+                                    description="Monthly autocorrelation of other household income.")
+
+
+class LabourShocks(Section):
+    """Job loss and job finding (monthly hazards)."""
+
+    job_loss_rate: float = param(0.010, unit="per month", ge=0, le=1,
+                                 description="Probability that a worker loses work in a month.")
+    job_finding_rate: float = param(0.045, unit="per month", ge=0, le=1,
+                                    description="Probability that an able-bodied person without work finds work.")
+
+
+class HealthShocks(Section):
+    """Serious illness episodes, hospital cost and basic medical insurance."""
+
+    illness_onset: float = param(0.0015, unit="per month", ge=0, le=1,
+                                 description="Monthly onset of a serious illness episode, under 60, no chronic illness.")
+    illness_onset_60_plus: float = param(0.005, unit="per month", ge=0, le=1,
+                                         description="Monthly onset for people aged 60 and over.")
+    chronic_multiplier: float = param(2.5, unit="ratio", ge=0, le=100,
+                                      description="Onset multiplier for people with a chronic illness.")
+    recovery_rate: float = param(0.25, unit="per month", ge=0, le=1,
+                                 description="Monthly probability that an episode ends (mean length 1/rate).")
+    hospital_cost_median: float = param(12_000, unit="yuan/episode", ge=0,
+                                        description="Median in-policy inpatient cost of an episode.")
+    hospital_cost_sd: float = param(0.9, unit="log points", ge=0, le=5,
+                                    description="Dispersion of the episode cost (lognormal).")
+    insurance_deductible: float = param(800, unit="yuan/episode", ge=0,
+                                        description="Basic medical insurance deductible (起付线).")
+    insurance_rate: float = param(0.60, unit="share 0–1", ge=0, le=1,
+                                  description="Share of in-policy cost above the deductible paid by insurance.")
+    insurance_cap: float = param(150_000, unit="yuan/episode", ge=0,
+                                 description="Most that insurance pays for one episode.")
+
+
+class DisabilityShocks(Section):
+    """Onset of disability (monthly hazards)."""
+
+    onset_rate: float = param(0.0002, unit="per month", ge=0, le=1,
+                              description="Monthly onset of disability under 60.")
+    onset_rate_60_plus: float = param(0.0012, unit="per month", ge=0, le=1,
+                                      description="Monthly onset of disability at 60 and over.")
+
+
+class Mortality(Section):
+    """Annual death probabilities by age band, applied monthly as 1 − (1 − q)^(1/12)."""
+
+    bands: AgeBands = param(
+        default_factory=lambda: AgeBands(
+            starts=[0, 15, 45, 60, 70, 80, 90], shares=[0.1, 0.1, 0.2, 0.2, 0.2, 0.1, 0.1], top=120
+        ),
+        unit="years",
+        description="Age bands for the annual death probabilities (only `starts` and `top` are used).",
+    )
+    annual_probability: list[float] = param(
+        default_factory=lambda: [0.0006, 0.0012, 0.004, 0.011, 0.03, 0.085, 0.2],
+        unit="per year",
+        description="Annual probability of death in each band of `bands`.",
+    )
+
+    @model_validator(mode="after")
+    def _lengths(self) -> Mortality:
+        if len(self.annual_probability) != len(self.bands.starts):
+            raise ValueError("annual_probability needs one value per band in bands.starts")
+        if any(not 0 <= q <= 1 for q in self.annual_probability):
+            raise ValueError("annual_probability values must be between 0 and 1")
+        return self
+
+
+class Shocks(Section):
+    income: IncomeShocks = Field(default_factory=IncomeShocks)
+    labour: LabourShocks = Field(default_factory=LabourShocks)
+    health: HealthShocks = Field(default_factory=HealthShocks)
+    disability: DisabilityShocks = Field(default_factory=DisabilityShocks)
+    mortality: Mortality = Field(default_factory=Mortality)
+
+
+# ---------------------------------------------------------------------------------------------
+# Programmes
+# ---------------------------------------------------------------------------------------------
+
+
+class DibaoExclusions(Section):
+    """Asset and conduct exclusions of the dibao means test (seed 001 lists ten); each can be switched off."""
+
+    vehicle: bool = param(True, unit="switch", source="seed 001",
+                          description="Exclude households owning a car or business vehicle.")
+    business: bool = param(True, unit="switch", source="seed 001",
+                           description="Exclude households running a business or shop.")
+    two_dwellings: bool = param(True, unit="switch", source="seed 001",
+                                description="Exclude households owning two or more dwellings.")
+    public_sector: bool = param(True, unit="switch", source="seed 001",
+                                description="Exclude households with a public-sector or state-enterprise worker.")
+    refuses_work: bool = param(True, unit="switch", source="seed 001",
+                               description="Exclude households with an able-bodied member refusing work without cause.")
+    supporter_not_supporting: bool = param(
+        False, unit="switch", source="seed 001",
+        description="Exclude households whose legal supporter elsewhere could support them but does not.",
+    )
+    member_income_above_standard: bool = param(
+        False, unit="switch", source="seed 001",
+        description="Exclude households where one member's wage or pension alone exceeds the standard.",
+    )
+
+
+class DibaoSupplements(Section):
+    """Categorical supplements (分类施保), as shares of the standard, per member in the category.
+
+    A member in several categories receives the largest one.
+    """
+
+    elderly: float = param(0.10, unit="share of standard", ge=0, le=5, source="seed 001 (levels)",
+                           description="Supplement for members at or above `elderly_age`.")
+    elderly_age: int = param(70, unit="years", ge=0, le=120, description="Age from which a member is elderly.")
+    severely_disabled: float = param(0.20, unit="share of standard", ge=0, le=5,
+                                     description="Supplement for members with disability grade 1 or 2.")
+    seriously_ill: float = param(0.15, unit="share of standard", ge=0, le=5,
+                                 description="Supplement for members in a serious illness episode.")
+    minor: float = param(0.10, unit="share of standard", ge=0, le=5,
+                         description="Supplement for members under 18.")
+
+
+class Dibao(Section):
+    """Minimum living standard guarantee (最低生活保障): a top-up to the standard, per member."""
+
+    standard: UrbanRuralDated = param(
+        default_factory=lambda: UrbanRuralDated(
+            urban=DatedValue.constant(750), rural=DatedValue.constant(433)
+        ),
+        unit="yuan/person/month", source="seed 002 (2020: 750 urban, 433 rural)",
+        description="Dibao standard (低保标准) by hukou, with effective dates.",
+    )
+    exclusions: DibaoExclusions = Field(default_factory=DibaoExclusions)
+    supplements: DibaoSupplements = Field(default_factory=DibaoSupplements)
+    gradual_exit_months: int = param(
+        3, unit="months", ge=0, le=60, source="seed 004 (低保渐退)",
+        description="Months a household keeps its benefit after a review finds income above the line.",
+    )
+    minimum_payment: float = param(
+        10, unit="yuan/person/month", ge=0,
+        description="Smallest payment per enrolled member: a smaller top-up is raised to it.",
+    )
+
+
+class Tekun(Section):
+    """Extreme-poverty support (特困人员救助供养): basic living plus care, per person."""
+
+    basic_multiplier: float = param(1.3, unit="× dibao standard", ge=0, le=10, source="seed 002",
+                                    description="Basic living standard as a multiple of the local dibao standard.")
+    minimum_wage: UrbanRuralDated = param(
+        default_factory=lambda: UrbanRuralDated(
+            urban=DatedValue.constant(1620), rural=DatedValue.constant(1620)
+        ),
+        unit="yuan/month", description="Local minimum wage, the base of the care standard.",
+    )
+    care_share: BySelfCare = param(
+        default_factory=lambda: BySelfCare(full=0.0, partial=0.3, none=0.6),
+        unit="share of minimum wage", source="seed 002 (30% and 60%)",
+        description="Care standard (照料护理标准) by self-care ability.",
+    )
+    institutional_share: BySelfCare = param(
+        default_factory=lambda: BySelfCare(full=0.15, partial=0.45, none=0.75),
+        unit="share 0–1", source="seed 001 (about 22–38% in institutions)",
+        description="Probability that a new recipient is supported in an institution (集中供养).",
+    )
+    income_threshold: float = param(
+        1.0, unit="× dibao standard", ge=0, le=10,
+        description="A person counts as having no income (无收入) when own income is below this multiple of the standard.",
+    )
+    working_age: list[int] = param(
+        default_factory=lambda: [16, 60], unit="years",
+        description="Ages [from, to) at which a person without severe disability counts as able to work.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Administration (the minimal process; offices are Mesa agents)
+# ---------------------------------------------------------------------------------------------
+
+
+class ByProgramme(Section):
+    dibao: float = param(unit="see parent", description="Value for dibao.", ge=0)
+    tekun: float = param(unit="see parent", description="Value for extreme-poverty support.", ge=0)
+
+
+class Admin(Section):
+    """How eligible people reach the roll and leave it."""
+
+    take_up_rate: ByProgramme = param(
+        default_factory=lambda: ByProgramme(dibao=0.12, tekun=0.15), unit="per month",
+        description="Monthly probability that an eligible unit not on the roll applies.",
+    )
+    initial_enrolment: ByProgramme = param(
+        default_factory=lambda: ByProgramme(dibao=0.80, tekun=0.85), unit="share 0–1",
+        description="Share of eligible units already on the roll when the simulation begins.",
+    )
+    approval_delay_months: int = param(
+        1, unit="months", ge=0, le=24, source="seed 002 (about 30 days after devolution)",
+        description="Months from application to first payment.",
+    )
+    review_interval_months: ByProgramme = param(
+        default_factory=lambda: ByProgramme(dibao=6, tekun=12), unit="months",
+        description="Months between reviews of a recipient (dynamic management, 动态管理).",
+    )
+
+    @field_validator("initial_enrolment")
+    @classmethod
+    def _shares(cls, value: ByProgramme) -> ByProgramme:
+        if value.dibao > 1 or value.tekun > 1:
+            raise ValueError("shares must be ≤ 1")
+        return value
+
+    @field_validator("take_up_rate")
+    @classmethod
+    def _rates(cls, value: ByProgramme) -> ByProgramme:
+        if value.dibao > 1 or value.tekun > 1:
+            raise ValueError("monthly probabilities must be ≤ 1")
+        return value
+
+    @field_validator("review_interval_months")
+    @classmethod
+    def _intervals(cls, value: ByProgramme) -> ByProgramme:
+        for v in (value.dibao, value.tekun):
+            if v < 1 or v != int(v):
+                raise ValueError("review intervals must be whole numbers of months ≥ 1")
+        return value
+
+
+class Measures(Section):
+    """Lines against which poverty is measured."""
+
+    poverty_line: UrbanRuralDated = param(
+        default_factory=lambda: UrbanRuralDated(
+            urban=DatedValue.constant(4000), rural=DatedValue.constant(4000)
+        ),
+        unit="yuan/person/year", source="seed 002 (扶贫线 4,000 yuan/year)",
+        description="Poverty line by hukou.",
+    )
+
+
+class Scenario(Section):
+    """A complete, validated scenario. Build one with :func:`aidsim.load_scenario`."""
+
+    name: str = param("baseline", unit="text", description="Short name used in tables and file names.")
+    description: str = param("", unit="text", description="What this scenario is about.")
+    simulation: Simulation = Field(default_factory=Simulation)
+    population: Profile = Field(default_factory=Profile)
+    shocks: Shocks = Field(default_factory=Shocks)
+    dibao: Dibao = Field(default_factory=Dibao)
+    tekun: Tekun = Field(default_factory=Tekun)
+    admin: Admin = Field(default_factory=Admin)
+    measures: Measures = Field(default_factory=Measures)
+
+    def resolved(self) -> dict[str, Any]:
+        """The fully resolved scenario as plain data (what a run records and can be re-run from)."""
+        return self.model_dump(mode="json")

@@ -1,0 +1,45 @@
+"""Serious illness episodes, hospital cost, basic medical insurance and the out-of-pocket rest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from aidsim.scenario.schema import HealthShocks
+
+
+@dataclass
+class IllnessOutcome:
+    onset: np.ndarray        # bool (n_persons,): an episode started this month
+    cost: np.ndarray         # float32 (n_persons,): in-policy hospital cost of the new episode, yuan
+    reimbursed: np.ndarray   # float32: paid by insurance, yuan
+    out_of_pocket: np.ndarray  # float32: left to the household, yuan
+
+
+def insurance_reimbursement(cost: np.ndarray, deductible: float, rate: float, cap: float) -> np.ndarray:
+    """Basic medical insurance: ``min(cap, rate × max(0, cost − deductible))`` per episode."""
+    return np.minimum(cap, rate * np.maximum(cost - deductible, 0)).astype(np.float32)
+
+
+def illness_step(ill: np.ndarray, alive: np.ndarray, chronic: np.ndarray, age_months: np.ndarray,
+                 uniform: np.ndarray, cost_normal: np.ndarray, params: HealthShocks) -> IllnessOutcome:
+    """Advance illness by one month (updates ``ill`` in place).
+
+    One uniform per person serves both transitions: a healthy person falls ill when it is below
+    the onset hazard, a sick person recovers when it is below the recovery rate. A new episode's
+    in-policy cost is lognormal (median ``hospital_cost_median``), drawn from ``cost_normal``.
+    """
+    hazard = np.where(age_months >= 720, params.illness_onset_60_plus, params.illness_onset)
+    hazard = np.where(chronic, hazard * params.chronic_multiplier, hazard).astype(np.float32)
+    onset = alive & ~ill & (uniform < hazard)
+    recover = ill & (uniform < params.recovery_rate)
+    ill |= onset
+    ill &= ~recover & alive
+    cost = np.where(
+        onset, params.hospital_cost_median * np.exp(params.hospital_cost_sd * cost_normal), 0
+    ).astype(np.float32)
+    reimbursed = np.where(onset, insurance_reimbursement(
+        cost, params.insurance_deductible, params.insurance_rate, params.insurance_cap), 0
+    ).astype(np.float32)
+    return IllnessOutcome(onset=onset, cost=cost, reimbursed=reimbursed, out_of_pocket=cost - reimbursed)

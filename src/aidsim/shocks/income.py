@@ -1,0 +1,25 @@
+"""Earnings and other household income: a persistent AR(1) component plus transitory noise."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def update_persistent(level: np.ndarray, normal: np.ndarray, rho: float, sd: float) -> None:
+    """AR(1) in place, keeping the stationary standard deviation ``sd``:
+    ``x ← ρ x + sd √(1 − ρ²) ε``."""
+    level *= np.float32(rho)
+    level += np.float32(sd * np.sqrt(1.0 - rho * rho)) * normal
+
+
+def earnings(employed: np.ndarray, ill: np.ndarray, mean_log: np.ndarray, level: np.ndarray,
+             transitory: np.ndarray, transitory_sd: float) -> np.ndarray:
+    """Monthly earnings in yuan: ``exp(mean + level + sd·ε)`` for workers not in an illness
+    episode (a sick worker earns nothing that month), else 0. float32 ``(n_persons,)``."""
+    log_e = mean_log + level + np.float32(transitory_sd) * transitory
+    return np.where(employed & ~ill, np.exp(log_e), np.float32(0)).astype(np.float32, copy=False)
+
+
+def other_income(has_other: np.ndarray, median: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """Other household income (farming, rent, family transfers) in yuan/month, float32."""
+    return np.where(has_other, median * np.exp(level), np.float32(0)).astype(np.float32, copy=False)

@@ -1,0 +1,36 @@
+"""Job loss and job finding, and the onset of disability."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from aidsim.population.arrays import SELFCARE_NONE, SELFCARE_PARTIAL
+
+
+def job_transitions(employed: np.ndarray, able: np.ndarray, refuses_work: np.ndarray,
+                    uniform: np.ndarray, loss_rate: float, finding_rate: float) -> None:
+    """Workers lose work with ``loss_rate``; able people without work (not refusing) find it with
+    ``finding_rate``; people no longer able to work stop. Updates ``employed`` in place."""
+    lose = employed & (uniform < loss_rate)
+    find = ~employed & able & ~refuses_work & (uniform < finding_rate)
+    employed |= find
+    employed &= ~lose & able
+
+
+def disability_onset(disability: np.ndarray, selfcare: np.ndarray, alive: np.ndarray,
+                     age_months: np.ndarray, uniform: np.ndarray, rate_under_60: float,
+                     rate_60_plus: float, grade_shares: list[float]) -> np.ndarray:
+    """New disabilities this month (updates ``disability`` and ``selfcare`` in place).
+
+    Onset when the uniform is below the hazard; the grade comes from the same draw rescaled
+    (``u / hazard`` is uniform on [0, 1) given onset), so no extra stream is needed. Grade 1
+    means no self-care, grade 2 partial self-care.
+    """
+    hazard = np.where(age_months >= 720, rate_60_plus, rate_under_60).astype(np.float32)
+    onset = alive & (disability == 0) & (uniform < hazard)
+    position = np.where(onset, uniform / np.maximum(hazard, 1e-12), 1.0)
+    grade = 1 + np.searchsorted(np.cumsum(grade_shares)[:-1], position, side="right")
+    disability[onset] = grade[onset]
+    selfcare[onset & (grade == 2)] = np.maximum(selfcare[onset & (grade == 2)], SELFCARE_PARTIAL)
+    selfcare[onset & (grade == 1)] = SELFCARE_NONE
+    return onset
