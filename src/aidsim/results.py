@@ -174,20 +174,20 @@ class Results:
             files = {}
             for name in TABLES:
                 frame = getattr(self, name)
-                files[f"{name}.parquet"] = _atomic_parquet(frame, out / f"{name}.parquet")
+                files[f"{name}.parquet"] = write_parquet_atomic(frame, out / f"{name}.parquet")
             summary = {
                 **self.metadata,
                 "summary": self.summary(),
                 "payments_total_yuan": self.payments_total_yuan(),
                 "files": files,
             }
-            _atomic_text(json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=True) + "\n", marker)
+            write_text_atomic(json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=True) + "\n", marker)
         except OSError as exc:
             raise RunFailedError(f"cannot write the results to {out}: {exc.strerror or exc}") from None
         return out
 
 
-def _atomic_parquet(frame: pd.DataFrame, path: Path) -> str:
+def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> str:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
@@ -200,7 +200,7 @@ def _atomic_parquet(frame: pd.DataFrame, path: Path) -> str:
     return digest
 
 
-def _atomic_text(text: str, path: Path) -> None:
+def write_text_atomic(text: str, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

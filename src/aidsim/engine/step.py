@@ -50,8 +50,10 @@ class Incomes:
     other: np.ndarray         # float32 (n_households,)
 
 
-def _by_hukou(urban: np.ndarray, urban_value: float, rural_value: float) -> np.ndarray:
-    return np.where(urban, urban_value, rural_value)
+def _by_hukou(urban: np.ndarray, urban_value: float, rural_value: float,
+              dtype: type = np.float64) -> np.ndarray:
+    """The urban or rural value for each element of ``urban``, as ``dtype``."""
+    return np.where(urban, dtype(urban_value), dtype(rural_value))
 
 
 def apply_shocks(state: SimState, scenario: Scenario, streams: Streams) -> health.IllnessOutcome:
@@ -67,7 +69,7 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams) -> healt
     z_earn = streams["earnings_persistent"].standard_normal(n_p, dtype=F32)
     z_other = streams["other_income"].standard_normal(n_h, dtype=F32)
 
-    died = demography.deaths(p.alive, p.age_months, u_death, sh.mortality.bands.starts,
+    died = demography.deaths(p.alive, p.age_months, u_death, sh.mortality.band_starts,
                              sh.mortality.annual_probability)
     p.alive &= ~died
     demography.age_one_month(p.age_months, p.alive)
@@ -89,13 +91,12 @@ def compute_incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray) ->
     """Earnings (with this month's transitory noise ``z_trans``), pensions and other income."""
     pop, inc, prof = state.population, scenario.shocks.income, scenario.population
     p, h = pop.persons, pop.households
-    mean_log = _by_hukou(state.person_urban, F32(inc.mean_log_earnings.urban),
-                         F32(inc.mean_log_earnings.rural)).astype(F32)
+    mean_log = _by_hukou(state.person_urban, inc.mean_log_earnings.urban,
+                         inc.mean_log_earnings.rural, F32)
     earned = income.earnings(p.employed & p.alive, p.ill, mean_log, p.earnings_level, z_trans,
                              inc.transitory_sd)
     own = earned + np.where(p.alive, p.pension, F32(0))
-    median = _by_hukou(h.urban, F32(prof.other_income_median.urban),
-                       F32(prof.other_income_median.rural)).astype(F32)
+    median = _by_hukou(h.urban, prof.other_income_median.urban, prof.other_income_median.rural, F32)
     other = income.other_income(h.has_other_income, median, h.other_income_level)
     total = pop.household_sum(own) + other
     return Incomes(person_own=own, household_total=total, other=other)
@@ -120,8 +121,8 @@ def standards(state: SimState, scenario: Scenario, month: int) -> tuple[np.ndarr
     """The dibao standard in force for each household (float64) and each person (float32)."""
     std = scenario.dibao.standard
     std_h = _by_hukou(state.population.households.urban, std.urban.at(month), std.rural.at(month))
-    std_p = _by_hukou(state.person_urban, F32(std.urban.at(month)), F32(std.rural.at(month)))
-    return std_h, std_p.astype(F32)
+    std_p = _by_hukou(state.person_urban, std.urban.at(month), std.rural.at(month), F32)
+    return std_h, std_p
 
 
 def assess_tekun(state: SimState, scenario: Scenario, own_income: np.ndarray,
@@ -144,15 +145,19 @@ def assess_dibao(state: SimState, scenario: Scenario, incomes: Incomes, std_h: n
     unit_income = pop.household_sum(np.where(unit_member, incomes.person_own, F32(0)))
     unit_income += np.where(members > 0, incomes.other, 0)
     pc_income = means_test.per_capita(unit_income, members)
+    barring = unit_member & means_test.member_bars_household(
+        db.exclusions, public_sector=p.public_sector, employed=p.employed,
+        refuses_work=p.refuses_work, own_income=incomes.person_own, standard=std_p)
     excluded = means_test.excluded(
         db.exclusions, vehicle=h.vehicle, business=h.business, two_dwellings=h.two_dwellings,
-        public_sector_members=pop.household_count(unit_member & p.public_sector & p.employed),
-        refusing_members=pop.household_count(unit_member & p.refuses_work & ~p.employed),
-        outside_supporter=h.outside_supporter,
-        members_above_standard=pop.household_count(unit_member & (incomes.person_own > std_p)),
-    )
+        outside_supporter=h.outside_supporter, barring_members=pop.household_count(barring))
     return DibaoAssessment(unit_member, members, pc_income,
                            dibao.eligible(pc_income, std_h, excluded, members))
+
+
+def _area_sums(area: np.ndarray, n_areas: int, **values: np.ndarray) -> dict[str, np.ndarray]:
+    """Sum each of ``values`` by ``area`` (all arrays of one length) → ``{name: (n_areas,)}``."""
+    return {name: np.bincount(area, weights=v, minlength=n_areas) for name, v in values.items()}
 
 
 def run_month(state: SimState, scenario: Scenario, streams: Streams, month: int,
@@ -170,7 +175,7 @@ def run_month(state: SimState, scenario: Scenario, streams: Streams, month: int,
     std_h, std_p = standards(state, scenario, month)
     alive_count = pop.household_count(p.alive)
 
-    # Extreme-poverty support: person by person.
+    # Extreme-poverty support, person by person. Amounts are computed for recipients only.
     tekun_eligible = assess_tekun(state, scenario, incomes.person_own, std_p)
     tekun_flows = pipeline.advance(
         state.tekun, month=month, alive=p.alive, eligible=tekun_eligible, income=incomes.person_own,
@@ -179,33 +184,34 @@ def run_month(state: SimState, scenario: Scenario, streams: Streams, month: int,
         grace_months=0,
     )
     # Placement at application: given take-up (u < rate), u / rate is a fresh uniform.
-    placement_u = u_take_tekun / F32(max(adm.take_up_rate.tekun, 1e-12))
-    inst_share = _by_selfcare(p.selfcare, tk.institutional_share)
-    state.tekun_institutional[tekun_flows.applied] = (placement_u < inst_share)[tekun_flows.applied]
+    applied = np.flatnonzero(tekun_flows.applied)
+    placement_u = u_take_tekun[applied] / F32(max(adm.take_up_rate.tekun, 1e-12))
+    state.tekun_institutional[applied] = placement_u < _by_selfcare(p.selfcare[applied],
+                                                                    tk.institutional_share)
     tekun_paid = state.tekun.paid & p.alive
-    min_wage = _by_hukou(state.person_urban, F32(tk.minimum_wage.urban.at(month)),
-                         F32(tk.minimum_wage.rural.at(month))).astype(F32)
-    tekun_amount = np.where(tekun_paid, tekun.amount(std_p, tk.basic_multiplier, min_wage,
-                                                     _by_selfcare(p.selfcare, tk.care_share)), 0)
-    tekun_fen_p = to_fen(tekun_amount)
+    paid_p = np.flatnonzero(tekun_paid)
+    urban_paid = state.person_urban[paid_p]
+    min_wage = _by_hukou(urban_paid, tk.minimum_wage.urban.at(month), tk.minimum_wage.rural.at(month))
+    tekun_fen_paid = to_fen(tekun.amount(std_p[paid_p], tk.basic_multiplier, min_wage,
+                                         _by_selfcare(p.selfcare[paid_p], tk.care_share)))
+    tekun_fen_h = np.bincount(p.household[paid_p], weights=tekun_fen_paid,
+                              minlength=h.n).astype(np.int64)
 
     # Dibao: the household less its members on extreme-poverty support.
     test = assess_dibao(state, scenario, incomes, std_h, std_p)
-    unit_member, members, pc_income, dibao_eligible = (
-        test.unit_member, test.members, test.per_capita_income, test.eligible)
+    members, dibao_eligible = test.members, test.eligible
     dibao_flows = pipeline.advance(
-        state.dibao, month=month, alive=members > 0, eligible=dibao_eligible, income=pc_income,
-        take_up_uniform=u_take_dibao, take_up_rate=adm.take_up_rate.dibao,
-        delay_months=adm.approval_delay_months, review_interval=int(adm.review_interval_months.dibao),
-        grace_months=db.gradual_exit_months,
+        state.dibao, month=month, alive=members > 0, eligible=dibao_eligible,
+        income=test.per_capita_income, take_up_uniform=u_take_dibao,
+        take_up_rate=adm.take_up_rate.dibao, delay_months=adm.approval_delay_months,
+        review_interval=int(adm.review_interval_months.dibao), grace_months=db.gradual_exit_months,
     )
     dibao_paid = state.dibao.paid
-    shares = pop.household_sum(np.where(unit_member, dibao.supplement_share(
-        p.age_months, p.disability, p.ill, db.supplements), F32(0)))
-    dibao_amount = np.where(dibao_paid, dibao.amount(std_h, state.dibao.assessed, members, shares,
-                                                     db.minimum_payment), 0)
-    dibao_fen = to_fen(dibao_amount)
-    tekun_fen_h = pop.household_sum(tekun_fen_p.astype(np.float64)).astype(np.int64)
+    enrolled = np.flatnonzero(test.unit_member & dibao_paid[p.household])
+    shares = np.bincount(p.household[enrolled], minlength=h.n, weights=dibao.supplement_share(
+        p.age_months[enrolled], p.disability[enrolled], p.ill[enrolled], db.supplements))
+    dibao_fen = np.where(dibao_paid, to_fen(dibao.amount(
+        std_h, state.dibao.assessed, members, shares, db.minimum_payment)), 0)
 
     n_areas = pop.n_areas
     if not record:
@@ -214,51 +220,49 @@ def run_month(state: SimState, scenario: Scenario, streams: Streams, month: int,
     state.paid_fen[:, PROGRAMMES.index("dibao")] += dibao_fen
     state.paid_fen[:, PROGRAMMES.index("tekun")] += tekun_fen_h
 
-    # Indicator sums by area.
-    area_h, area_p = state.household_area, state.person_area
-
-    def by_area_h(values: np.ndarray) -> np.ndarray:
-        return np.bincount(area_h, weights=values, minlength=n_areas)
-
-    def by_area_p(values: np.ndarray) -> np.ndarray:
-        return np.bincount(area_p, weights=values, minlength=n_areas)
-
-    dibao_persons = np.where(dibao_paid, members, 0)
-    tekun_ineligible = tekun_paid & ~tekun_eligible
+    # Indicator sums by area. Person-level measures are summed over the few persons concerned.
+    area_h = state.household_area
     dibao_ineligible = dibao_paid & ~dibao_eligible
-    sums: dict[str, np.ndarray] = {
-        "households": by_area_h(alive_count > 0),
-        "persons": by_area_h(alive_count),
-        "dibao_households": by_area_h(dibao_paid),
-        "dibao_persons": by_area_h(dibao_persons),
-        "dibao_pending": by_area_h(state.dibao.status == pipeline.PENDING),
-        "dibao_grace": by_area_h(state.dibao.status == pipeline.GRACE),
-        "dibao_eligible_households": by_area_h(dibao_eligible),
-        "dibao_eligible_persons": by_area_h(np.where(dibao_eligible, members, 0)),
-        "dibao_included_ineligible": by_area_h(dibao_ineligible),
-        "dibao_excluded_eligible": by_area_h(dibao_eligible & ~dibao_paid),
-        "dibao_cost": by_area_h(dibao_fen) / 100.0,
-        "dibao_leakage": by_area_h(np.where(dibao_ineligible, dibao_fen, 0)) / 100.0,
-        "dibao_applications": by_area_h(dibao_flows.applied),
-        "dibao_entries": by_area_h(dibao_flows.entered),
-        "dibao_exits": by_area_h(dibao_flows.exited),
-        "tekun_persons": by_area_p(tekun_paid),
-        "tekun_institutional": by_area_p(tekun_paid & state.tekun_institutional),
-        "tekun_eligible": by_area_p(tekun_eligible),
-        "tekun_included_ineligible": by_area_p(tekun_ineligible),
-        "tekun_excluded_eligible": by_area_p(tekun_eligible & ~tekun_paid),
-        "tekun_cost": by_area_p(tekun_fen_p) / 100.0,
-        "tekun_leakage": by_area_p(np.where(tekun_ineligible, tekun_fen_p, 0)) / 100.0,
-        "tekun_applications": by_area_p(tekun_flows.applied),
-        "tekun_entries": by_area_p(tekun_flows.entered),
-        "tekun_exits": by_area_p(tekun_flows.exited),
-        "hospital_episodes": by_area_p(illness.onset),
-        "medical_cost": by_area_p(illness.cost),
-        "medical_out_of_pocket": by_area_p(illness.out_of_pocket),
-    }
+    sums = _area_sums(
+        area_h, n_areas,
+        households=alive_count > 0, persons=alive_count,
+        dibao_households=dibao_paid, dibao_persons=np.where(dibao_paid, members, 0),
+        dibao_pending=state.dibao.status == pipeline.PENDING,
+        dibao_grace=state.dibao.status == pipeline.GRACE,
+        dibao_eligible_households=dibao_eligible,
+        dibao_eligible_persons=np.where(dibao_eligible, members, 0),
+        dibao_included_ineligible=dibao_ineligible,
+        dibao_excluded_eligible=dibao_eligible & ~dibao_paid,
+        dibao_cost=dibao_fen / 100.0,
+        dibao_leakage=np.where(dibao_ineligible, dibao_fen, 0) / 100.0,
+        dibao_applications=dibao_flows.applied, dibao_entries=dibao_flows.entered,
+        dibao_exits=dibao_flows.exited,
+    )
+    concerned = np.flatnonzero(tekun_paid | tekun_eligible | tekun_flows.applied | tekun_flows.exited)
+    paid_c, eligible_c = tekun_paid[concerned], tekun_eligible[concerned]
+    fen_c = np.zeros(concerned.shape[0])
+    fen_c[np.searchsorted(concerned, paid_p)] = tekun_fen_paid
+    sums |= _area_sums(
+        state.person_area[concerned], n_areas,
+        tekun_persons=paid_c,
+        tekun_institutional=paid_c & state.tekun_institutional[concerned],
+        tekun_eligible=eligible_c,
+        tekun_included_ineligible=paid_c & ~eligible_c,
+        tekun_excluded_eligible=eligible_c & ~paid_c,
+        tekun_cost=fen_c / 100.0,
+        tekun_leakage=np.where(paid_c & ~eligible_c, fen_c, 0) / 100.0,
+        tekun_applications=tekun_flows.applied[concerned],
+        tekun_entries=tekun_flows.entered[concerned],
+        tekun_exits=tekun_flows.exited[concerned],
+    )
+    onset = np.flatnonzero(illness.onset)
+    sums |= _area_sums(
+        state.person_area[onset], n_areas,
+        hospital_episodes=np.ones(onset.shape[0]), medical_cost=illness.cost[onset],
+        medical_out_of_pocket=illness.out_of_pocket[onset],
+    )
     pre_pc = means_test.per_capita(incomes.household_total, alive_count)
-    post_pc = means_test.per_capita(incomes.household_total + (dibao_fen + tekun_fen_h) / 100.0,
-                                    alive_count)
+    post_pc = pre_pc + (dibao_fen + tekun_fen_h) / (100.0 * np.maximum(alive_count, 1))
     pl = _by_hukou(h.urban, scenario.measures.poverty_line.urban.at(month) / 12.0,
                    scenario.measures.poverty_line.rural.at(month) / 12.0)
     for line_name, line in (("pl", pl), ("dl", std_h)):
@@ -270,7 +274,9 @@ def run_month(state: SimState, scenario: Scenario, streams: Streams, month: int,
             sums[f"gap2_{when}_{line_name}"] = g.gap2
 
     matrix = np.stack([sums[name] for name in MEASURE_NAMES])
-    fen = np.stack([by_area_h(dibao_fen), by_area_p(tekun_fen_p)]).astype(np.int64)
+    fen = np.stack([np.bincount(area_h, weights=dibao_fen, minlength=n_areas),
+                    np.bincount(state.person_area[paid_p], weights=tekun_fen_paid,
+                                minlength=n_areas)]).astype(np.int64)
     recipients = np.stack([sums["dibao_households"], sums["tekun_persons"]]).astype(np.int64)
     return MonthResult(month, matrix, fen, recipients)
 

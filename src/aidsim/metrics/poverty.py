@@ -29,17 +29,18 @@ def gap_sums(per_capita_income: np.ndarray, line: np.ndarray, persons: np.ndarra
 
     All arrays are per household, ``(n_households,)``; ``persons`` is the household size.
     """
-    shortfall = np.maximum(line - per_capita_income, 0.0)
-    normalised = np.divide(shortfall, line, out=np.zeros_like(shortfall), where=line > 0)
-    poor = (shortfall > 0) & (persons > 0)
-    w = persons * poor
+    shortfall = line - per_capita_income
+    poor = np.flatnonzero((shortfall > 0) & (persons > 0))  # a minority: sum over them only
+    gap, z, w = shortfall[poor], line[poor], persons[poor].astype(np.float64)
+    normalised = np.divide(gap, z, out=np.zeros_like(gap), where=z > 0)
+    area = group[poor]
 
     def by_group(values: np.ndarray) -> np.ndarray:
-        return np.bincount(group, weights=values, minlength=n_groups)
+        return np.bincount(area, weights=values, minlength=n_groups)
 
     return GapSums(
-        poor=by_group(w.astype(np.float64)),
-        gap_yuan=by_group(w * shortfall),
+        poor=by_group(w),
+        gap_yuan=by_group(w * gap),
         gap1=by_group(w * normalised),
         gap2=by_group(w * normalised * normalised),
     )

@@ -13,27 +13,36 @@ def per_capita(total: np.ndarray, members: np.ndarray) -> np.ndarray:
         return np.where(members > 0, total / np.maximum(members, 1), np.inf)
 
 
-def excluded(switches: DibaoExclusions, *, vehicle: np.ndarray, business: np.ndarray,
-             two_dwellings: np.ndarray, public_sector_members: np.ndarray,
-             refusing_members: np.ndarray, outside_supporter: np.ndarray,
-             members_above_standard: np.ndarray) -> np.ndarray:
-    """Households barred from dibao by an asset or conduct rule (seed 001's list), per switch.
+def member_bars_household(switches: DibaoExclusions, *, public_sector: np.ndarray,
+                          employed: np.ndarray, refuses_work: np.ndarray, own_income: np.ndarray,
+                          standard: np.ndarray) -> np.ndarray:
+    """Members whose situation bars their household, per switch (seed 001's list), ``(n_persons,)``:
+    a public-sector or state-enterprise job; refusing work without cause; own wage or pension
+    above the standard."""
+    out = np.zeros(public_sector.shape, dtype=bool)
+    if switches.public_sector:
+        out |= public_sector & employed
+    if switches.refuses_work:
+        out |= refuses_work & ~employed
+    if switches.member_income_above_standard:
+        out |= own_income > standard
+    return out
 
-    Each argument is ``(n_households,)``: flags, or counts of members concerned.
+
+def excluded(switches: DibaoExclusions, *, vehicle: np.ndarray, business: np.ndarray,
+             two_dwellings: np.ndarray, outside_supporter: np.ndarray,
+             barring_members: np.ndarray) -> np.ndarray:
+    """Households barred from dibao by an asset or conduct rule, per switch, ``(n_households,)``.
+
+    ``barring_members`` counts the members that :func:`member_bars_household` flags.
     """
-    out = np.zeros(vehicle.shape, dtype=bool)
+    out = barring_members > 0
     if switches.vehicle:
         out |= vehicle
     if switches.business:
         out |= business
     if switches.two_dwellings:
         out |= two_dwellings
-    if switches.public_sector:
-        out |= public_sector_members > 0
-    if switches.refuses_work:
-        out |= refusing_members > 0
     if switches.supporter_not_supporting:
         out |= outside_supporter
-    if switches.member_income_above_standard:
-        out |= members_above_standard > 0
     return out

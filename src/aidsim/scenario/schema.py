@@ -189,25 +189,25 @@ class Profile(Section):
         description="Share of people aged 80+ without severe disability who are partly dependent.",
     )
     employment_rate: UrbanRuralShare = param(
-        default_factory=lambda: UrbanRuralShare(urban=0.82, rural=0.80), unit="share 0–1",
+        default_factory=lambda: UrbanRuralShare(urban=0.90, rural=0.80), unit="share 0–1",
         description="Share of people able to work (16–59, no severe disability) who work at start.",
     )
     employee_pension_share_urban: float = param(
-        0.70, unit="share 0–1", ge=0, le=1,
+        0.85, unit="share 0–1", ge=0, le=1,
         description="Share of urban people 60+ with an employees' pension (the rest: resident pension).",
     )
     employee_pension_median: float = param(2600, unit="yuan/person/month", ge=0,
                                            description="Median employees' pension.")
     resident_pension: UrbanRural = param(
-        default_factory=lambda: UrbanRural(urban=180, rural=130), unit="yuan/person/month",
+        default_factory=lambda: UrbanRural(urban=350, rural=130), unit="yuan/person/month",
         description="Basic resident pension (城乡居民基本养老金) for people 60+ without an employees' pension.",
     )
     other_income_share: UrbanRuralShare = param(
-        default_factory=lambda: UrbanRuralShare(urban=0.25, rural=0.55), unit="share 0–1",
+        default_factory=lambda: UrbanRuralShare(urban=0.60, rural=0.75), unit="share 0–1",
         description="Share of households with other income (farming, rent, transfers from relatives).",
     )
     other_income_median: UrbanRural = param(
-        default_factory=lambda: UrbanRural(urban=600, rural=450), unit="yuan/household/month",
+        default_factory=lambda: UrbanRural(urban=1100, rural=600), unit="yuan/household/month",
         description="Median other income among households that have it.",
     )
     vehicle_share: UrbanRuralShare = param(
@@ -231,7 +231,7 @@ class Profile(Section):
         description="Share of able-bodied working-age people without work who refuse work without cause.",
     )
     outside_supporter_share: float = param(
-        0.55, unit="share 0–1", ge=0, le=1,
+        0.965, unit="share 0–1", ge=0, le=1,
         description="Share of households of old or disabled people with a legal supporter (赡养人) living elsewhere.",
     )
 
@@ -265,8 +265,8 @@ class IncomeShocks(Section):
     """Earnings: log earnings = mean + persistent AR(1) component + transitory noise (monthly)."""
 
     mean_log_earnings: UrbanRural = param(
-        default_factory=lambda: UrbanRural(urban=8.05, rural=7.15), unit="log yuan/month",
-        description="Mean log monthly earnings of a worker (exp(8.05) ≈ 3,100 yuan; exp(7.15) ≈ 1,270).",
+        default_factory=lambda: UrbanRural(urban=8.2, rural=7.5), unit="log yuan/month",
+        description="Mean log monthly earnings of a worker (exp(8.2) ≈ 3,640 yuan; exp(7.5) ≈ 1,810).",
     )
     persistent_sd: float = param(0.62, unit="log points", ge=0, le=5,
                                  description="Standard deviation of the persistent component across workers.")
@@ -285,7 +285,7 @@ class LabourShocks(Section):
 
     job_loss_rate: float = param(0.010, unit="per month", ge=0, le=1,
                                  description="Probability that a worker loses work in a month.")
-    job_finding_rate: float = param(0.045, unit="per month", ge=0, le=1,
+    job_finding_rate: float = param(0.08, unit="per month", ge=0, le=1,
                                     description="Probability that an able-bodied person without work finds work.")
 
 
@@ -324,23 +324,23 @@ class DisabilityShocks(Section):
 class Mortality(Section):
     """Annual death probabilities by age band, applied monthly as 1 − (1 − q)^(1/12)."""
 
-    bands: AgeBands = param(
-        default_factory=lambda: AgeBands(
-            starts=[0, 15, 45, 60, 70, 80, 90], shares=[0.1, 0.1, 0.2, 0.2, 0.2, 0.1, 0.1], top=120
-        ),
-        unit="years",
-        description="Age bands for the annual death probabilities (only `starts` and `top` are used).",
+    band_starts: list[int] = param(
+        default_factory=lambda: [0, 15, 45, 60, 70, 80, 90], unit="years",
+        description="First age of each band, increasing from 0.",
     )
     annual_probability: list[float] = param(
         default_factory=lambda: [0.0006, 0.0012, 0.004, 0.011, 0.03, 0.085, 0.2],
-        unit="per year",
-        description="Annual probability of death in each band of `bands`.",
+        unit="per year", description="Annual probability of death in each band.",
     )
 
     @model_validator(mode="after")
     def _lengths(self) -> Mortality:
-        if len(self.annual_probability) != len(self.bands.starts):
-            raise ValueError("annual_probability needs one value per band in bands.starts")
+        if not self.band_starts or self.band_starts[0] != 0:
+            raise ValueError("band_starts must begin at 0")
+        if any(b <= a for a, b in zip(self.band_starts, self.band_starts[1:], strict=False)):
+            raise ValueError(f"band_starts must be increasing; got {self.band_starts}")
+        if len(self.annual_probability) != len(self.band_starts):
+            raise ValueError("annual_probability needs one value per band in band_starts")
         if any(not 0 <= q <= 1 for q in self.annual_probability):
             raise ValueError("annual_probability values must be between 0 and 1")
         return self
@@ -466,11 +466,11 @@ class Admin(Section):
     """How eligible people reach the roll and leave it."""
 
     take_up_rate: ByProgramme = param(
-        default_factory=lambda: ByProgramme(dibao=0.12, tekun=0.15), unit="per month",
+        default_factory=lambda: ByProgramme(dibao=0.06, tekun=0.15), unit="per month",
         description="Monthly probability that an eligible unit not on the roll applies.",
     )
     initial_enrolment: ByProgramme = param(
-        default_factory=lambda: ByProgramme(dibao=0.80, tekun=0.85), unit="share 0–1",
+        default_factory=lambda: ByProgramme(dibao=0.50, tekun=0.85), unit="share 0–1",
         description="Share of eligible units already on the roll when the simulation begins.",
     )
     approval_delay_months: int = param(

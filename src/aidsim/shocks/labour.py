@@ -28,9 +28,10 @@ def disability_onset(disability: np.ndarray, selfcare: np.ndarray, alive: np.nda
     """
     hazard = np.where(age_months >= 720, rate_60_plus, rate_under_60).astype(np.float32)
     onset = alive & (disability == 0) & (uniform < hazard)
-    position = np.where(onset, uniform / np.maximum(hazard, 1e-12), 1.0)
-    grade = 1 + np.searchsorted(np.cumsum(grade_shares)[:-1], position, side="right")
-    disability[onset] = grade[onset]
-    selfcare[onset & (grade == 2)] = np.maximum(selfcare[onset & (grade == 2)], SELFCARE_PARTIAL)
-    selfcare[onset & (grade == 1)] = SELFCARE_NONE
+    new = np.flatnonzero(onset)
+    position = uniform[new] / np.maximum(hazard[new], np.float32(1e-12))
+    grade = (1 + np.searchsorted(np.cumsum(grade_shares)[:-1], position, side="right")).astype(np.int8)
+    disability[new] = grade
+    selfcare[new[grade == 2]] = np.maximum(selfcare[new[grade == 2]], SELFCARE_PARTIAL)
+    selfcare[new[grade == 1]] = SELFCARE_NONE
     return onset

@@ -1,0 +1,3 @@
+from aidsim.cli import main
+
+main()

@@ -1,0 +1,252 @@
+"""The ``aidsim`` command line: validate, params, run, compare.
+
+Every error a user can cause (a wrong scenario, a bad option value, an unwritable folder) is
+printed as one paragraph on standard error with exit status 2 and no traceback.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from aidsim import __version__
+from aidsim.errors import AidsimError
+from aidsim.results import HEADLINE, Results, write_parquet_atomic, write_text_atomic
+from aidsim.runners.compare import Comparison, compare
+from aidsim.runners.execute import run
+from aidsim.scenario.catalog import catalogue
+from aidsim.scenario.load import load_scenario
+from aidsim.scenario.schema import Scenario
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
+                  help="aidsim: simulate households under China's social-assistance rules.")
+out_console = Console()
+err_console = Console(stderr=True)
+
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+MonthsOpt = Annotated[int | None, typer.Option("--months", min=1, help="Override simulation.months.")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", min=0, help="Override the random seed.")]
+HouseholdsOpt = Annotated[int | None, typer.Option(
+    "--households", min=1, help="Override population.households (smaller is faster).")]
+
+
+class LazyProgress:
+    """A rich progress bar that appears only once work has lasted more than a second."""
+
+    def __init__(self, description: str, quiet: bool = False):
+        self.description, self.quiet = description, quiet
+        self.started = time.monotonic()
+        self.progress: Progress | None = None
+        self.task: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        if self.progress is None:
+            if time.monotonic() - self.started < 1.0:
+                return
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                     MofNCompleteColumn(), TimeElapsedColumn(),
+                                     console=err_console, transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task(self.description, total=total)
+        self.progress.update(self.task, completed=done, total=total)
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def _overrides(months: int | None, seed: int | None, households: int | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if months is not None:
+        out["simulation.months"] = months
+    if seed is not None:
+        out["simulation.seed"] = seed
+    if households is not None:
+        out["population.households"] = households
+    return out
+
+
+def _fail(exc: AidsimError) -> None:
+    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+def _fmt(value: float, unit: str) -> str:
+    if value != value:  # NaN
+        return "–"
+    if unit == "share":
+        return f"{value * 100:.2f}%"
+    if unit == "yuan" or abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
+
+
+def _fmt_diff(value: float, unit: str) -> str:
+    if value != value:
+        return "–"
+    if unit == "share":
+        return f"{value * 100:+.2f} pp"
+    if unit == "yuan" or abs(value) >= 1000:
+        return f"{value:+,.0f}"
+    return f"{value:+,.1f}"
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "scenario"
+
+
+@app.command()
+def validate(scenarios: Annotated[list[Path], typer.Argument(help="Scenario files.")]) -> None:
+    """Check scenario files; print each one's name and reported period."""
+    try:
+        for path in scenarios:
+            s = load_scenario(path)
+            sim = s.simulation
+            out_console.print(f"[green]ok[/] {path}: {s.name} ({sim.start}, {sim.months} months, "
+                              f"{s.population.households:,} households)")
+    except AidsimError as exc:
+        _fail(exc)
+
+
+@app.command()
+def params(
+    scenario: Annotated[Path | None, typer.Argument(help="Show this scenario's values.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or csv.")] = "table",
+) -> None:
+    """List every scenario parameter with its value (default or the scenario's), unit and meaning."""
+    try:
+        rows = catalogue(load_scenario(scenario) if scenario else None)
+    except AidsimError as exc:
+        _fail(exc)
+    if fmt == "csv":
+        out_console.print(pd.DataFrame(rows).to_csv(index=False), end="", highlight=False)
+        return
+    table = Table("parameter", "value", "unit", "description", "source", show_lines=False)
+    for row in rows:
+        table.add_row(row["path"], str(row["value"]), row["unit"], row["description"], row["source"])
+    out_console.print(table)
+
+
+def _summary_table(results: Results, title: str) -> Table:
+    summary = results.summary()
+    table = Table("indicator", "unit", "all", "urban", "rural", title=title)
+    for measure, label, unit in HEADLINE:
+        table.add_row(label, unit, *[_fmt(summary[k][measure], unit) if k in summary else "–"
+                                     for k in ("all", "urban", "rural")])
+    return table
+
+
+@app.command("run")
+def run_command(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the tables and summary.json.")] = Path("out/run"),
+    months: MonthsOpt = None, seed: SeedOpt = None, households: HouseholdsOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar or table.")] = False,
+) -> None:
+    """Run one scenario; write Parquet tables and summary.json into OUT and print the headline."""
+    try:
+        s = load_scenario(scenario, _overrides(months, seed, households))
+        bar = LazyProgress(f"running {s.name}", quiet)
+        try:
+            results = run(s, progress=bar)
+        finally:
+            bar.close()
+        results.write(out)
+    except AidsimError as exc:
+        _fail(exc)
+    if not quiet:
+        sim = s.simulation
+        out_console.print(_summary_table(results, f"{s.name}: {sim.start}, {sim.months} months, "
+                                                  f"seed {results.metadata['seed']}"))
+    out_console.print(f"wrote {out}/ ({', '.join(sorted(p.name for p in out.glob('*.*')))})")
+
+
+def _comparison_tables(comparison: Comparison, area_type: str) -> list[Table]:
+    tables = []
+    interval = comparison.replications > 1
+    for reform in comparison.table["reform"].unique():
+        rows = comparison.for_reform(reform, area_type)
+        title = f"{reform} vs baseline ({area_type}; "
+        title += (f"mean of {comparison.replications} replications, 90% interval of the difference)"
+                  if interval else "1 replication, common random numbers)")
+        columns = ["indicator", "unit", "baseline", "reform", "difference"]
+        table = Table(*columns, *(["90% interval"] if interval else []), title=title)
+        for _, r in rows.iterrows():
+            cells = [r["label"], r["unit"], _fmt(r["baseline"], r["unit"]),
+                     _fmt(r["reform_value"], r["unit"]), _fmt_diff(r["difference"], r["unit"])]
+            if interval:
+                cells.append(f"[{_fmt_diff(r['low'], r['unit'])}, {_fmt_diff(r['high'], r['unit'])}]")
+            table.add_row(*cells)
+        tables.append(table)
+    return tables
+
+
+@app.command("compare")
+def compare_command(
+    baseline: ScenarioArg,
+    reforms: Annotated[list[Path], typer.Argument(help="Reform scenario files.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="Folder for comparison tables and runs.")] = Path("out/compare"),
+    replications: Annotated[int, typer.Option("--replications", min=1, help="Monte Carlo replications.")] = 1,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
+    first: Annotated[str | None, typer.Option("--from", help="First compared month (YYYY-MM).")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Last compared month (YYYY-MM).")] = None,
+    area: Annotated[str, typer.Option("--area", help="Rows shown: all, urban or rural.")] = "all",
+    months: MonthsOpt = None, seed: SeedOpt = None, households: HouseholdsOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Compare a baseline with reforms on common random numbers; print and save the differences."""
+    if area not in ("all", "urban", "rural"):
+        err_console.print("error: --area must be all, urban or rural")
+        raise typer.Exit(code=2)
+    try:
+        overrides = _overrides(months, seed, households)
+        base = load_scenario(baseline, overrides)
+        others: list[Scenario] = [load_scenario(path, overrides) for path in reforms]
+        months_checked = [m for m in (first, last) if m is not None]
+        for m in months_checked:
+            if not re.fullmatch(r"\d{4}-\d{2}", m):
+                raise AidsimError(f"--from/--to must be months written YYYY-MM; got {m!r}")
+        bar = LazyProgress("runs", quiet)
+        try:
+            comparison = compare(base, others, replications=replications, workers=workers,
+                                 first=first, last=last, keep_results=True, progress=bar)
+        except ValueError as exc:
+            raise AidsimError(str(exc)) from None
+        finally:
+            bar.close()
+        out.mkdir(parents=True, exist_ok=True)
+        for name, results in comparison.results.items():
+            results.write(out / "runs" / _safe_name(name))
+        write_parquet_atomic(comparison.table, out / "comparison.parquet")
+        write_parquet_atomic(comparison.runs, out / "replications.parquet")
+        write_text_atomic(comparison.table.to_csv(index=False), out / "comparison.csv")
+    except AidsimError as exc:
+        _fail(exc)
+    except OSError as exc:
+        _fail(AidsimError(f"cannot write to {out}: {exc.strerror or exc}"))
+    for table in _comparison_tables(comparison, area):
+        out_console.print(table)
+    out_console.print(f"wrote {out}/comparison.csv, comparison.parquet, replications.parquet and runs/")
+
+
+@app.callback(invoke_without_command=True)
+def main_options(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        out_console.print(f"aidsim {__version__}")
+        raise typer.Exit()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Many runs: single runs, replications and baseline-versus-reform comparisons, serial or in processes."""
