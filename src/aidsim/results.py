@@ -26,32 +26,33 @@ from aidsim.engine.model import AidModel
 from aidsim.errors import RunFailedError
 from aidsim.metrics.indicators import MEASURE_NAMES, summarise
 
-#: Headline figures of a run or comparison, in display order: (column, label, unit).
 HEADLINE: tuple[tuple[str, str, str], ...] = (
-    ("total_cost", "Total cost (dibao + tekun)", "yuan"),
+    ("total_cost", "Cost, dibao + tekun", "yuan"),
     ("dibao_cost", "Dibao cost", "yuan"),
     ("tekun_cost", "Tekun cost", "yuan"),
-    ("dibao_households", "Dibao households (monthly avg)", "households"),
-    ("dibao_persons", "Dibao recipients (monthly avg)", "persons"),
+    ("dibao_households", "Dibao households", "households"),
+    ("dibao_persons", "Dibao recipients", "persons"),
     ("dibao_coverage", "Dibao coverage", "share"),
-    ("dibao_avg_subsidy", "Dibao average subsidy", "yuan/person/month"),
-    ("tekun_persons", "Tekun recipients (monthly avg)", "persons"),
-    ("tekun_avg_support", "Tekun average support", "yuan/person/month"),
+    ("dibao_avg_subsidy", "Dibao avg subsidy", "yuan/person/month"),
+    ("tekun_persons", "Tekun recipients", "persons"),
+    ("tekun_avg_support", "Tekun avg support", "yuan/person/month"),
     ("dibao_entries", "Dibao entries", "households"),
     ("dibao_exits", "Dibao exits", "households"),
-    ("fgt0_pre_pl", "Poverty headcount before transfers (FGT0)", "share"),
-    ("fgt0_post_pl", "Poverty headcount after transfers (FGT0)", "share"),
-    ("fgt1_post_pl", "Poverty gap index after transfers (FGT1)", "share"),
-    ("fgt2_post_pl", "Poverty severity after transfers (FGT2)", "share"),
-    ("gap_yuan_pre_pl", "Gap to poverty line before transfers", "yuan"),
-    ("gap_yuan_post_pl", "Gap to poverty line after transfers", "yuan"),
-    ("fgt0_post_dl", "Below dibao line after transfers (FGT0)", "share"),
-    ("gap_yuan_post_dl", "Gap to dibao line after transfers", "yuan"),
+    ("fgt0_pre_pl", "Poor before transfers, FGT0", "share"),
+    ("fgt0_post_pl", "Poor after transfers, FGT0", "share"),
+    ("fgt1_post_pl", "Poverty gap after, FGT1", "share"),
+    ("fgt2_post_pl", "Severity after, FGT2", "share"),
+    ("gap_yuan_pre_pl", "Gap to poverty line, before", "yuan"),
+    ("gap_yuan_post_pl", "Gap to poverty line, after", "yuan"),
+    ("fgt0_post_dl", "Below dibao line after, FGT0", "share"),
+    ("gap_yuan_post_dl", "Gap to dibao line, after", "yuan"),
     ("dibao_inclusion_error", "Dibao inclusion error", "share"),
     ("dibao_exclusion_error", "Dibao exclusion error", "share"),
-    ("dibao_leakage_share", "Dibao leakage to ineligible", "share"),
+    ("dibao_leakage_share", "Dibao leakage", "share"),
     ("tekun_exclusion_error", "Tekun exclusion error", "share"),
 )
+"""Headline figures in display order: (column, label, unit). Stocks (households, persons) are
+monthly averages over the period; yuan and entries/exits are totals over the period."""
 
 TABLES = ("monthly", "yearly", "by_area", "ledger", "households", "offices")
 
