@@ -7,7 +7,8 @@ A unit is a household (dibao) or a person (extreme-poverty support). Each unit i
   approval) until ``decision_month``;
 - ``ON``: receiving, with income assessed at the last means test, reviewed at ``next_review``;
 - ``GRACE``: a review found the unit no longer eligible; under gradual exit (低保渐退) it keeps its
-  benefit until ``exit_month``.
+  benefit, at the last assessed level, until ``exit_month``. It is still reviewed on its cycle,
+  and goes back to ``ON`` if a review finds it eligible again.
 
 A month runs: deaths leave the roll → graces end → reviews (dynamic management, 动态管理) →
 applications (take-up) → decisions. Applying in month m with a delay of d months gives the first
@@ -93,18 +94,21 @@ def advance(roll: Roll, *, month: int, alive: np.ndarray, eligible: np.ndarray,
     exited = gone | ends
     status[exited] = OFF
 
-    due = (status == ON) & (month >= roll.next_review)
-    keep = due & eligible
-    roll.assessed[keep] = income[keep]
-    roll.next_review[keep] = month + review_interval
-    lose = due & ~eligible
+    on = status == ON
+    due = (on | (status == GRACE)) & (month >= roll.next_review)
+    back = due & eligible  # still eligible, or eligible again during gradual exit
+    roll.assessed[back] = income[back]
+    status[back] = ON
+    roll.exit_month[back] = NEVER
+    roll.next_review[due] = month + review_interval
+    lose = due & ~eligible & on
     if grace_months > 0:
         status[lose] = GRACE
         roll.exit_month[lose] = month + grace_months
     else:
         status[lose] = OFF
+        roll.next_review[lose] = NEVER
         exited |= lose
-    roll.next_review[lose] = NEVER
 
     applied = alive & (status == OFF) & eligible & (take_up_uniform < take_up_rate)
     status[applied] = PENDING

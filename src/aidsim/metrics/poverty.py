@@ -13,6 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 
+FEN = 0.01  # yuan
+
+
 @dataclass
 class GapSums:
     """Sums by group of: poor persons, gap in yuan, Σ g and Σ g² (person-weighted)."""
@@ -30,7 +33,8 @@ def gap_sums(per_capita_income: np.ndarray, line: np.ndarray, persons: np.ndarra
     All arrays are per household, ``(n_households,)``; ``persons`` is the household size.
     """
     shortfall = line - per_capita_income
-    poor = np.flatnonzero((shortfall > 0) & (persons > 0))  # a minority: sum over them only
+    # Payments are rounded to the fen, so a shortfall under one fen is rounding, not poverty.
+    poor = np.flatnonzero((shortfall >= FEN) & (persons > 0))  # a minority: sum over them only
     gap, z, w = shortfall[poor], line[poor], persons[poor].astype(np.float64)
     normalised = np.divide(gap, z, out=np.zeros_like(gap), where=z > 0)
     area = group[poor]
@@ -54,6 +58,7 @@ def fgt(per_capita_income: np.ndarray, line: float | np.ndarray, persons: np.nda
     if total == 0:
         return 0.0
     shortfall = np.maximum(line - per_capita_income, 0.0)
+    poor = shortfall >= FEN
+    shortfall = np.where(poor, shortfall, 0.0)
     g = np.divide(shortfall, line, out=np.zeros_like(shortfall), where=line > 0)
-    poor = shortfall > 0
     return float(np.sum(persons * poor * g**alpha) / total)
