@@ -6,6 +6,7 @@ printed as one paragraph on standard error with exit status 2 and no traceback.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -121,9 +122,16 @@ def validate(scenarios: Annotated[list[Path], typer.Argument(help="Scenario file
 @app.command()
 def params(
     scenario: Annotated[Path | None, typer.Argument(help="Show this scenario's values.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or csv.")] = "table",
+    fmt: Annotated[str, typer.Option(
+        "--format", help="table, csv, or json-schema (the schema editors use to check scenario files).")] = "table",
 ) -> None:
     """List every scenario parameter with its value (default or the scenario's), unit and meaning."""
+    if fmt == "json-schema":
+        typer.echo(json.dumps(Scenario.model_json_schema(), indent=2, ensure_ascii=False))
+        return
+    if fmt not in ("table", "csv"):
+        err_console.print("error: --format must be table, csv or json-schema")
+        raise typer.Exit(code=2)
     try:
         rows = catalogue(load_scenario(scenario) if scenario else None)
     except AidsimError as exc:
