@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from aidsim import __version__
 from aidsim.errors import AidsimError
@@ -78,7 +79,8 @@ def _overrides(months: int | None, seed: int | None, households: int | None) -> 
 
 
 def _fail(exc: AidsimError) -> None:
-    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    # The message may quote user text (keys, values), so it is printed as plain text, never markup.
+    err_console.print(Text("error: ", style="bold red") + Text(str(exc)), highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
 
 
