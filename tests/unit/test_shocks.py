@@ -35,7 +35,7 @@ def test_illness_onset_recovery_and_out_of_pocket():
                           insurance_rate=0.5, insurance_cap=1e9)
     ill = np.array([False, False, True, True])
     out = health.illness_step(ill, np.ones(4, bool), np.zeros(4, bool), np.full(4, 400, np.int16),
-                              np.array([0.05, 0.2, 0.3, 0.7], np.float32), np.zeros(4, np.float32), params)
+                              np.array([0.05, 0.2, 0.3, 0.7], np.float32), np.full(4, 0.5, np.float32), params)
     assert out.onset.tolist() == [True, False, False, False]
     assert ill.tolist() == [True, False, False, True]
     assert out.cost[0] == 10_000 and out.reimbursed[0] == 4500 and out.out_of_pocket[0] == 5500

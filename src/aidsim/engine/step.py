@@ -64,7 +64,7 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams) -> healt
     u_death = streams["mortality"].random(n_p, dtype=F32)
     u_disability = streams["disability"].random(n_p, dtype=F32)
     u_illness = streams["illness"].random(n_p, dtype=F32)
-    z_cost = streams["hospital_cost"].standard_normal(n_p, dtype=F32)
+    u_cost = streams["hospital_cost"].random(n_p, dtype=F32)
     u_job = streams["jobs"].random(n_p, dtype=F32)
     z_earn = streams["earnings_persistent"].standard_normal(n_p, dtype=F32)
     z_other = streams["other_income"].standard_normal(n_h, dtype=F32)
@@ -76,7 +76,7 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams) -> healt
     labour.disability_onset(p.disability, p.selfcare, p.alive, p.age_months, u_disability,
                             sh.disability.onset_rate, sh.disability.onset_rate_60_plus,
                             scenario.population.disability_grades)
-    illness = health.illness_step(p.ill, p.alive, p.chronic, p.age_months, u_illness, z_cost, sh.health)
+    illness = health.illness_step(p.ill, p.alive, p.chronic, p.age_months, u_illness, u_cost, sh.health)
     able = p.alive & able_to_work(p.age_months / F32(12), p.disability, p.selfcare,
                                   tuple(scenario.tekun.working_age))
     labour.job_transitions(p.employed, able, p.refuses_work, u_job, sh.labour.job_loss_rate,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import ndtri
 
 from aidsim.scenario.schema import HealthShocks
 
@@ -23,12 +24,13 @@ def insurance_reimbursement(cost: np.ndarray, deductible: float, rate: float, ca
 
 
 def illness_step(ill: np.ndarray, alive: np.ndarray, chronic: np.ndarray, age_months: np.ndarray,
-                 uniform: np.ndarray, cost_normal: np.ndarray, params: HealthShocks) -> IllnessOutcome:
+                 uniform: np.ndarray, cost_uniform: np.ndarray, params: HealthShocks) -> IllnessOutcome:
     """Advance illness by one month (updates ``ill`` in place).
 
     One uniform per person serves both transitions: a healthy person falls ill when it is below
     the onset hazard, a sick person recovers when it is below the recovery rate. A new episode's
-    in-policy cost is lognormal (median ``hospital_cost_median``), drawn from ``cost_normal``.
+    in-policy cost is lognormal (median ``hospital_cost_median``): ``cost_uniform`` holds one draw
+    per person, turned into a normal quantile only for the few new episodes.
     """
     hazard = np.where(age_months >= 720, params.illness_onset_60_plus, params.illness_onset)
     hazard = np.where(chronic, hazard * params.chronic_multiplier, hazard).astype(np.float32)
@@ -36,10 +38,10 @@ def illness_step(ill: np.ndarray, alive: np.ndarray, chronic: np.ndarray, age_mo
     recover = ill & (uniform < params.recovery_rate)
     ill |= onset
     ill &= ~recover & alive
-    cost = np.where(
-        onset, params.hospital_cost_median * np.exp(params.hospital_cost_sd * cost_normal), 0
-    ).astype(np.float32)
-    reimbursed = np.where(onset, insurance_reimbursement(
-        cost, params.insurance_deductible, params.insurance_rate, params.insurance_cap), 0
-    ).astype(np.float32)
+    new = np.flatnonzero(onset)
+    cost = np.zeros(ill.shape[0], dtype=np.float32)
+    cost[new] = params.hospital_cost_median * np.exp(params.hospital_cost_sd * ndtri(cost_uniform[new]))
+    reimbursed = np.zeros(ill.shape[0], dtype=np.float32)
+    reimbursed[new] = insurance_reimbursement(cost[new], params.insurance_deductible,
+                                              params.insurance_rate, params.insurance_cap)
     return IllnessOutcome(onset=onset, cost=cost, reimbursed=reimbursed, out_of_pocket=cost - reimbursed)
