@@ -30,16 +30,25 @@ def parse_month(value: object) -> Month:
         match = _MONTH_RE.match(value.strip())
         if match:
             year, month = int(match.group(1)), int(match.group(2))
-            if 1 <= month <= 12:
-                return year * 12 + month - 1
+            try:  # a day, when given, must exist (2020-02-30 does not)
+                dt.date(max(year, 1), month, int(match.group(3) or 1))
+            except ValueError:
+                raise ValueError(f"expected a month written YYYY-MM, got {value!r}") from None
+            return year * 12 + month - 1
     raise ValueError(f"expected a month written YYYY-MM, got {value!r}")
 
 
 def is_month_key(value: object) -> bool:
-    """True when ``value`` looks like a month key of a dated series (``2020-07`` or a date)."""
+    """True when ``value`` is a month key of a dated series (``2020-07``, ``2020-07-01`` or a date)."""
     if isinstance(value, dt.date):
         return True
-    return isinstance(value, str) and bool(_MONTH_RE.match(value.strip()))
+    if not isinstance(value, str) or not _MONTH_RE.match(value.strip()):
+        return False
+    try:
+        parse_month(value)
+    except ValueError:
+        return False
+    return True
 
 
 def format_month(month: Month) -> str:

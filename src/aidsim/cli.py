@@ -15,11 +15,13 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from aidsim import __version__
+from aidsim.calendar import is_month_key
 from aidsim.errors import AidsimError
 from aidsim.results import HEADLINE, Results, write_parquet_atomic, write_text_atomic
 from aidsim.runners.compare import Comparison, compare
@@ -78,9 +80,13 @@ def _overrides(months: int | None, seed: int | None, households: int | None) -> 
     return out
 
 
-def _fail(exc: AidsimError) -> None:
+def _report(exc: AidsimError) -> None:
     # The message may quote user text (keys, values), so it is printed as plain text, never markup.
     err_console.print(Text("error: ", style="bold red") + Text(str(exc)), highlight=False, soft_wrap=True)
+
+
+def _fail(exc: AidsimError) -> None:
+    _report(exc)
     raise typer.Exit(code=2)
 
 
@@ -111,14 +117,19 @@ def _safe_name(name: str) -> str:
 @app.command()
 def validate(scenarios: Annotated[list[Path], typer.Argument(help="Scenario files.")]) -> None:
     """Check scenario files; print each one's name and reported period."""
-    try:
-        for path in scenarios:
+    failed = False
+    for path in scenarios:
+        try:
             s = load_scenario(path)
-            sim = s.simulation
-            out_console.print(f"[green]ok[/] {path}: {s.name} ({sim.start}, {sim.months} months, "
-                              f"{s.population.households:,} households)")
-    except AidsimError as exc:
-        _fail(exc)
+        except AidsimError as exc:
+            _report(exc)
+            failed = True
+            continue
+        sim = s.simulation
+        out_console.print(Text("ok ", style="green") + Text(
+            f"{path}: {s.name} ({sim.start}, {sim.months} months, {s.population.households:,} households)"))
+    if failed:
+        raise typer.Exit(code=2)
 
 
 @app.command()
@@ -139,17 +150,17 @@ def params(
     except AidsimError as exc:
         _fail(exc)
     if fmt == "csv":
-        out_console.print(pd.DataFrame(rows).to_csv(index=False), end="", highlight=False)
+        typer.echo(pd.DataFrame(rows).to_csv(index=False), nl=False)
         return
     table = Table("parameter", "value", "unit", "description", "source", show_lines=False)
     for row in rows:
-        table.add_row(row["path"], str(row["value"]), row["unit"], row["description"], row["source"])
+        table.add_row(*[escape(str(row[k])) for k in ("path", "value", "unit", "description", "source")])
     out_console.print(table)
 
 
 def _summary_table(results: Results, title: str) -> Table:
     summary = results.summary()
-    table = Table("indicator", "unit", "all", "urban", "rural", title=title)
+    table = Table("indicator", "unit", "all", "urban", "rural", title=escape(title))
     for measure, label, unit in HEADLINE:
         table.add_row(label, unit, *[_fmt(summary[k][measure], unit) if k in summary else "–"
                                      for k in ("all", "urban", "rural")])
@@ -178,7 +189,7 @@ def run_command(
         sim = s.simulation
         out_console.print(_summary_table(results, f"{s.name}: {sim.start}, {sim.months} months, "
                                                   f"seed {results.metadata['seed']}"))
-    out_console.print(f"wrote {out}/ ({', '.join(sorted(p.name for p in out.glob('*.*')))})")
+    out_console.print(Text(f"wrote {out}/ ({', '.join(sorted(p.name for p in out.glob('*.*')))})"))
 
 
 def _comparison_tables(comparison: Comparison, area_type: str) -> list[Table]:
@@ -190,13 +201,13 @@ def _comparison_tables(comparison: Comparison, area_type: str) -> list[Table]:
         title += (f"mean of {comparison.replications} replications, 90% interval of the difference)"
                   if interval else "1 replication, common random numbers)")
         columns = ["indicator", "unit", "baseline", "reform", "difference"]
-        table = Table(*columns, *(["90% interval"] if interval else []), title=title)
+        table = Table(*columns, *(["90% interval"] if interval else []), title=escape(title))
         for _, r in rows.iterrows():
             cells = [r["label"], r["unit"], _fmt(r["baseline"], r["unit"]),
                      _fmt(r["reform_value"], r["unit"]), _fmt_diff(r["difference"], r["unit"])]
             if interval:
                 cells.append(f"[{_fmt_diff(r['low'], r['unit'])}, {_fmt_diff(r['high'], r['unit'])}]")
-            table.add_row(*cells)
+            table.add_row(*[escape(c) for c in cells])
         tables.append(table)
     return tables
 
@@ -222,10 +233,9 @@ def compare_command(
         overrides = _overrides(months, seed, households)
         base = load_scenario(baseline, overrides)
         others: list[Scenario] = [load_scenario(path, overrides) for path in reforms]
-        months_checked = [m for m in (first, last) if m is not None]
-        for m in months_checked:
-            if not re.fullmatch(r"\d{4}-\d{2}", m):
-                raise AidsimError(f"--from/--to must be months written YYYY-MM; got {m!r}")
+        for option, value in (("--from", first), ("--to", last)):
+            if value is not None and not (re.fullmatch(r"\d{4}-\d{2}", value) and is_month_key(value)):
+                raise AidsimError(f"{option} must be a month written YYYY-MM; got {value!r}")
         bar = LazyProgress("runs", quiet)
         try:
             comparison = compare(base, others, replications=replications, workers=workers,
@@ -246,7 +256,7 @@ def compare_command(
         _fail(AidsimError(f"cannot write to {out}: {exc.strerror or exc}"))
     for table in _comparison_tables(comparison, area):
         out_console.print(table)
-    out_console.print(f"wrote {out}/comparison.csv, comparison.parquet, replications.parquet and runs/")
+    out_console.print(Text(f"wrote {out}/comparison.csv, comparison.parquet, replications.parquet and runs/"))
 
 
 @app.callback(invoke_without_command=True)

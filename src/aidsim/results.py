@@ -188,8 +188,19 @@ class Results:
         return out
 
 
-def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> str:
+def _temporary(path: Path) -> tuple[int, str]:
+    """A temporary file beside ``path`` with the permissions a new file normally gets (mkstemp
+    would make it owner-only, and the rename would keep that)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    return fd, tmp
+
+
+def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> str:
+    """Write ``frame`` to ``path`` through a temporary file and a rename; return its SHA-256."""
+    fd, tmp = _temporary(path)
     os.close(fd)
     try:
         frame.to_parquet(tmp, index=False)
@@ -202,7 +213,8 @@ def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> str:
 
 
 def write_text_atomic(text: str, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    fd, tmp = _temporary(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)

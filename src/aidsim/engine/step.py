@@ -180,7 +180,7 @@ def run_month(state: SimState, scenario: Scenario, streams: Streams, month: int,
     tekun_flows = pipeline.advance(
         state.tekun, month=month, alive=p.alive, eligible=tekun_eligible, income=incomes.person_own,
         take_up_uniform=u_take_tekun, take_up_rate=adm.take_up_rate.tekun,
-        delay_months=adm.approval_delay_months, review_interval=int(adm.review_interval_months.tekun),
+        delay_months=adm.approval_delay_months, review_interval=adm.review_interval_months.tekun,
         grace_months=0,
     )
     # Placement at application: given take-up (u < rate), u / rate is a fresh uniform.
@@ -204,7 +204,7 @@ def run_month(state: SimState, scenario: Scenario, streams: Streams, month: int,
         state.dibao, month=month, alive=members > 0, eligible=dibao_eligible,
         income=test.per_capita_income, take_up_uniform=u_take_dibao,
         take_up_rate=adm.take_up_rate.dibao, delay_months=adm.approval_delay_months,
-        review_interval=int(adm.review_interval_months.dibao), grace_months=db.gradual_exit_months,
+        review_interval=adm.review_interval_months.dibao, grace_months=db.gradual_exit_months,
     )
     dibao_paid = state.dibao.paid
     enrolled = np.flatnonzero(test.unit_member & dibao_paid[p.household])
@@ -296,9 +296,9 @@ def enrol_at_start(state: SimState, scenario: Scenario, streams: Streams, month:
     std_h, std_p = standards(state, scenario, month)
     tekun_eligible = assess_tekun(state, scenario, incomes.person_own, std_p)
     pipeline.enrol_initial(state.tekun, tekun_eligible, incomes.person_own, u_tekun,
-                           adm.initial_enrolment.tekun, month, int(adm.review_interval_months.tekun))
+                           adm.initial_enrolment.tekun, month, adm.review_interval_months.tekun)
     inst_share = _by_selfcare(p.selfcare, scenario.tekun.institutional_share)
     state.tekun_institutional[:] = state.tekun.paid & (u_place < inst_share)
     test = assess_dibao(state, scenario, incomes, std_h, std_p)
     pipeline.enrol_initial(state.dibao, test.eligible, test.per_capita_income, u_dibao,
-                           adm.initial_enrolment.dibao, month, int(adm.review_interval_months.dibao))
+                           adm.initial_enrolment.dibao, month, adm.review_interval_months.dibao)

@@ -45,7 +45,7 @@ class DatedValue:
             changes: list[tuple[Month, float]] = []
             for key, value in raw.items():
                 if not is_month_key(key):
-                    raise ValueError(f"expected month keys written YYYY-MM, got key {key!r}")
+                    raise ValueError(f"expected month keys written YYYY-MM (month 01–12), got key {key!r}")
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     raise ValueError(f"expected a number for {key}, got {value!r}")
                 month = parse_month(key)

@@ -30,6 +30,20 @@ from aidsim.scenario.schema import Scenario
 KeyPath = tuple[str, ...]
 Provenance = dict[KeyPath, tuple[str, int | None]]
 
+#: Where values given on the command line (overrides) are said to come from.
+OVERRIDE_SOURCE = "command-line override"
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML without implicit timestamps: ``2020-07-01`` stays text and is read as a month by
+    aidsim, so an impossible date is reported as a scenario error, not a crash."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
 
 def _display(path: Path) -> str:
     """A path as users wrote it, relative to the working directory when possible."""
@@ -52,11 +66,11 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], Provenance]:
         raise ScenarioError([(name, None, "", "does not exist: expected a scenario YAML file")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([(name, None, "", f"cannot be read as UTF-8 text ({exc})")]) from None
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            return {}, {}
+            raise ScenarioError([(name, None, "", "is empty: write `{}` for a scenario of all defaults")])
         lines: Provenance = {}
         problems: list[tuple[str, int | None, str, str]] = []
         _walk(node, (), name, lines, problems)
@@ -67,6 +81,9 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], Provenance]:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context_mark", None)
+        if context is not None and line is not None and context.line + 1 != line:
+            problem += f" ({getattr(exc, 'context', None) or 'started'} on line {context.line + 1})"
         raise ScenarioError([(name, line, "", f"is not valid YAML: {problem}")]) from None
     finally:
         loader.dispose()
@@ -127,6 +144,8 @@ def _check_date_order(data: Any, path: KeyPath, lines: Provenance) -> None:
 
 def _merge(base: Any, over: Any) -> Any:
     """Deep merge; ``over`` wins. Two dated series merge month by month, sorted by month."""
+    if _is_dated(over) and isinstance(base, int | float) and not isinstance(base, bool):
+        base = {format_month(0): base}  # a constant is in force from the beginning of time
     if _is_dated(base) and _is_dated(over):
         merged = {**base, **over}
         return dict(sorted(merged.items(), key=lambda kv: parse_month(kv[0])))
@@ -186,6 +205,30 @@ def _allowed_keys(loc: tuple) -> list[str]:
     return sorted(getattr(current, "model_fields", {}))
 
 
+_BOUNDS = {"less_than_equal": ("≤", "le"), "greater_than_equal": ("≥", "ge"),
+           "less_than": ("<", "lt"), "greater_than": (">", "gt")}
+
+
+def _plain(kind: str, ctx: dict) -> str | None:
+    """pydantic's wording for common errors, said the way the rest of aidsim says it."""
+    if kind in _BOUNDS:
+        sign, key = _BOUNDS[kind]
+        return f"must be {sign} {ctx.get(key)}"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "expected a whole number"
+    if kind in ("float_parsing", "float_type"):
+        return "expected a number"
+    if kind in ("string_type",):
+        return "expected text"
+    if kind in ("bool_parsing", "bool_type"):
+        return "expected true or false"
+    if kind in ("list_type",):
+        return "expected a list"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "expected a mapping of keys to values"
+    return None
+
+
 def _explain(errors: list[dict], lines: Provenance, top_file: str) -> ScenarioError:
     problems = []
     for err in errors:
@@ -206,7 +249,7 @@ def _explain(errors: list[dict], lines: Provenance, top_file: str) -> ScenarioEr
         elif kind == "missing":
             msg = "is required but missing"
         else:
-            text = err["msg"].removeprefix("Value error, ")
+            text = _plain(kind, err.get("ctx") or {}) or err["msg"].removeprefix("Value error, ")
             msg = f"is wrong: {text}"
             if unit:
                 msg += f" (unit: {unit})"
@@ -220,7 +263,8 @@ def validate_scenario(data: Mapping[str, Any], *, source: str = "<scenario>",
                       lines: Provenance | None = None) -> Scenario:
     """Validate an already merged scenario tree; raise :class:`ScenarioError` on any problem."""
     try:
-        return Scenario.model_validate(dict(data))
+        # Missing values take their documented defaults, part sections included.
+        return Scenario.model_validate(_merge(Scenario().resolved(), dict(data)))
     except ValidationError as exc:
         raise _explain(exc.errors(), lines or {}, source) from None
 
@@ -261,4 +305,9 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     data, lines = read_scenario_tree(path)
     if overrides:
         data = merge_overrides(data, overrides)
+        for dotted in overrides:
+            key = tuple(dotted.split("."))
+            for known in [k for k in lines if k[: len(key)] == key]:
+                del lines[known]
+            lines[key] = (OVERRIDE_SOURCE, None)
     return validate_scenario(data, source=_display(Path(path)), lines=lines)

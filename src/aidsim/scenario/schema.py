@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from aidsim.calendar import Month, format_month, parse_month
 from aidsim.scenario.dated import DatedNonNegative, DatedValue
@@ -43,6 +43,15 @@ class Section(BaseModel):
     """Base of every scenario section: unknown keys are errors and values are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_as_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        # YAML reads yes/no/true as booleans; pydantic would quietly take them as 1 and 0.
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, bool) and field is not None and field.annotation in (int, float):
+            raise ValueError(f"expected a number, got {value!r}")
+        return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -457,52 +466,39 @@ class Tekun(Section):
 # ---------------------------------------------------------------------------------------------
 
 
-class ByProgramme(Section):
-    dibao: float = param(unit="see parent", description="Value for dibao.", ge=0)
-    tekun: float = param(unit="see parent", description="Value for extreme-poverty support.", ge=0)
+class ByProgrammeShare(Section):
+    """A probability or share for each programme."""
+
+    dibao: float = param(unit="see parent", description="Value for dibao.", ge=0, le=1)
+    tekun: float = param(unit="see parent", description="Value for extreme-poverty support.", ge=0, le=1)
+
+
+class ByProgrammeMonths(Section):
+    """A whole number of months for each programme."""
+
+    dibao: int = param(unit="months", description="Value for dibao.", ge=1, le=120)
+    tekun: int = param(unit="months", description="Value for extreme-poverty support.", ge=1, le=120)
 
 
 class Admin(Section):
     """How eligible people reach the roll and leave it."""
 
-    take_up_rate: ByProgramme = param(
-        default_factory=lambda: ByProgramme(dibao=0.06, tekun=0.15), unit="per month",
+    take_up_rate: ByProgrammeShare = param(
+        default_factory=lambda: ByProgrammeShare(dibao=0.06, tekun=0.15), unit="per month",
         description="Monthly probability that an eligible unit not on the roll applies.",
     )
-    initial_enrolment: ByProgramme = param(
-        default_factory=lambda: ByProgramme(dibao=0.50, tekun=0.85), unit="share 0–1",
+    initial_enrolment: ByProgrammeShare = param(
+        default_factory=lambda: ByProgrammeShare(dibao=0.50, tekun=0.85), unit="share 0–1",
         description="Share of eligible units already on the roll when the simulation begins.",
     )
     approval_delay_months: int = param(
         1, unit="months", ge=0, le=24, source="seed 002 (about 30 days after devolution)",
         description="Months from application to first payment.",
     )
-    review_interval_months: ByProgramme = param(
-        default_factory=lambda: ByProgramme(dibao=6, tekun=12), unit="months",
+    review_interval_months: ByProgrammeMonths = param(
+        default_factory=lambda: ByProgrammeMonths(dibao=6, tekun=12), unit="months",
         description="Months between reviews of a recipient (dynamic management, 动态管理).",
     )
-
-    @field_validator("initial_enrolment")
-    @classmethod
-    def _shares(cls, value: ByProgramme) -> ByProgramme:
-        if value.dibao > 1 or value.tekun > 1:
-            raise ValueError("shares must be ≤ 1")
-        return value
-
-    @field_validator("take_up_rate")
-    @classmethod
-    def _rates(cls, value: ByProgramme) -> ByProgramme:
-        if value.dibao > 1 or value.tekun > 1:
-            raise ValueError("monthly probabilities must be ≤ 1")
-        return value
-
-    @field_validator("review_interval_months")
-    @classmethod
-    def _intervals(cls, value: ByProgramme) -> ByProgramme:
-        for v in (value.dibao, value.tekun):
-            if v < 1 or v != int(v):
-                raise ValueError("review intervals must be whole numbers of months ≥ 1")
-        return value
 
 
 class Measures(Section):

@@ -1,0 +1,157 @@
+"""Every kind of bad scenario file gives one clear error, through the API and the command line.
+
+The corpus is tests/bad_inputs/*.yaml and the expectations are in tests/bad_inputs/cases.yaml:
+each message must name the file, the key path, the line and what was expected. On the command
+line the error goes to standard error with exit status 2, no traceback and nothing written.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner, Result
+
+import aidsim
+from aidsim.cli import app
+from aidsim.errors import ScenarioError
+from tests.integration.helpers import BAD_INPUTS, ROOT
+
+CASES: list[dict] = yaml.safe_load((BAD_INPUTS / "cases.yaml").read_text(encoding="utf-8"))
+NOT_CASES = {"valid_baseline.yaml"}
+MISSING_ON_PURPOSE = {"does_not_exist.yaml"}
+VALID_BASELINE = BAD_INPUTS / "valid_baseline.yaml"
+
+
+def _params() -> list:
+    params = []
+    for case in CASES:
+        reason = case.get("xfail")
+        marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+        params.append(pytest.param(case, id=case.get("id", case["file"]), marks=marks))
+    return params
+
+
+def _check_message(message: str, case: dict) -> None:
+    missing = [k for k in case["keywords"] if k not in message]
+    assert not missing, f"message lacks {missing}:\n{message}"
+    present = [k for k in case.get("absent", []) if k in message]
+    assert not present, f"message should not mention {present}:\n{message}"
+
+
+def _check_cli_failure(result: Result, case: dict) -> None:
+    # An uncaught exception would give exit status 1 and be kept in result.exception (CliRunner
+    # never prints it), so the exit status and the exception type are the traceback check here.
+    assert result.exit_code == 2, (result.exit_code, result.exception, result.output)
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("error:"), result.output
+    _check_message(result.stderr, case)
+    # Nothing about the failure goes to standard output.
+    assert result.stdout == ""
+
+
+# -- the corpus and its table agree ------------------------------------------------------------
+
+def test_every_corpus_file_has_a_case_and_every_case_a_file() -> None:
+    on_disk = {str(p.relative_to(BAD_INPUTS)) for p in BAD_INPUTS.rglob("*.yaml")} - {"cases.yaml"}
+    in_table = {case["file"] for case in CASES}
+    assert on_disk - NOT_CASES - in_table == set(), "corpus files without a case in cases.yaml"
+    assert in_table - on_disk == MISSING_ON_PURPOSE, "cases whose file is missing"
+    ids = [case.get("id", case["file"]) for case in CASES]
+    assert len(ids) == len(set(ids))
+    for case in CASES:
+        assert set(case) <= {"file", "id", "mistake", "keywords", "absent", "xfail"}
+        name = Path(case["file"]).name
+        # The file name is required, except where the mistake is in another file on purpose.
+        if not case["file"].startswith("reform_of_"):
+            assert name in case["keywords"], case
+
+
+# -- the Python API ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", _params())
+def test_api_raises_scenario_error(case: dict) -> None:
+    with pytest.raises(ScenarioError) as info:
+        aidsim.load_scenario(BAD_INPUTS / case["file"])
+    error = info.value
+    _check_message(str(error), case)
+    assert error.problems, "ScenarioError without problems"
+    assert str(error).startswith("Invalid scenario")
+
+
+# -- the command line --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", _params())
+def test_cli_validate_reports_error(case: dict, runner: CliRunner) -> None:
+    path = BAD_INPUTS / case["file"]
+    result = runner.invoke(app, ["validate", str(path.relative_to(ROOT))])
+    _check_cli_failure(result, case)
+
+
+@pytest.mark.parametrize("case", _params())
+def test_cli_run_reports_error_and_writes_nothing(case: dict, runner: CliRunner,
+                                                  tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    path = BAD_INPUTS / case["file"]
+    # Small overrides keep a wrongly accepted file fast; no case sets these keys.
+    result = runner.invoke(app, ["run", str(path.relative_to(ROOT)), "--out", str(out),
+                                 "--households", "300", "--months", "1", "--quiet"])
+    _check_cli_failure(result, case)
+    assert not out.exists() or not any(out.rglob("*")), sorted(out.rglob("*"))
+
+
+def test_cli_compare_names_the_bad_reform(runner: CliRunner, tmp_path: Path) -> None:
+    case = next(c for c in CASES if c["file"] == "reform_bad_value.yaml")
+    out = tmp_path / "cmp"
+    result = runner.invoke(app, ["compare", "tests/bad_inputs/valid_baseline.yaml",
+                                 "tests/bad_inputs/reform_bad_value.yaml", "--out", str(out)])
+    _check_cli_failure(result, case)
+    assert not out.exists()
+
+
+def test_real_process_prints_no_traceback() -> None:
+    """CliRunner never prints tracebacks, so check one case in a real process."""
+    env = {**os.environ, "COLUMNS": "200"}
+    proc = subprocess.run([sys.executable, "-m", "aidsim", "validate",
+                           "tests/bad_inputs/negative_standard.yaml"],
+                          cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert proc.stdout == ""
+    assert ("tests/bad_inputs/negative_standard.yaml, line 5: `dibao.standard.rural` is wrong: "
+            "must be ≥ 0; got -50") in proc.stderr
+
+
+# -- files that are not bad inputs -------------------------------------------------------------
+
+def test_valid_baseline_of_the_corpus_loads_and_runs(runner: CliRunner, tmp_path: Path) -> None:
+    """The control: the reforms' baseline is valid, and `run` does write when the file is fine."""
+    scenario = aidsim.load_scenario(VALID_BASELINE)
+    assert scenario.name == "small-baseline"
+    assert scenario.dibao.standard.rural.at(scenario.simulation.start_month) == 433
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", "tests/bad_inputs/valid_baseline.yaml", "--out", str(out),
+                                 "--households", "300", "--months", "1", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert (out / "summary.json").is_file()
+
+
+def test_partial_section_keeps_the_other_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "rural_only.yaml"
+    path.write_text("dibao:\n  standard:\n    rural: 500\n", encoding="utf-8")
+    scenario = aidsim.load_scenario(path)
+    assert scenario.dibao.standard.rural.values() == [500]
+    assert scenario.dibao.standard.urban.values() == [750]
+
+
+def test_bad_override_is_not_blamed_on_the_file(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", "tests/bad_inputs/valid_baseline.yaml", "--out",
+                                 str(tmp_path / "out"), "--households", "60000000"])
+    assert result.exit_code == 2
+    assert "population.households" in result.stderr
+    assert "valid_baseline.yaml, line" not in result.stderr, result.stderr
