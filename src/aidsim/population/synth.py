@@ -128,8 +128,9 @@ def build_population(scenario: Scenario, streams: Streams) -> Population:
     vehicle = asset(prof.vehicle_share)
     business = asset(prof.business_share)
     two_dwellings = asset(prof.two_dwellings_share)
-    dependent = np.bincount(household, weights=(age < 60) & (disability == 0), minlength=n_h) == 0
-    outside_supporter = dependent & (rng.random(n_h) < prof.outside_supporter_share)
+    # Drawn for every household, not only for those dependent today: a household whose last able
+    # member ages, falls ill or dies keeps (or lacks) its supporter elsewhere.
+    outside_supporter = rng.random(n_h) < prof.outside_supporter_share
 
     persons = Persons(
         household=household, age_months=age_months, female=female, alive=np.ones(n_p, dtype=bool),

@@ -208,7 +208,7 @@ class Profile(Section):
     employee_pension_median: float = param(2600, unit="yuan/person/month", ge=0,
                                            description="Median employees' pension.")
     resident_pension: UrbanRural = param(
-        default_factory=lambda: UrbanRural(urban=350, rural=130), unit="yuan/person/month",
+        default_factory=lambda: UrbanRural(urban=450, rural=130), unit="yuan/person/month",
         description="Basic resident pension (城乡居民基本养老金) for people 60+ without an employees' pension.",
     )
     other_income_share: UrbanRuralShare = param(
@@ -241,7 +241,7 @@ class Profile(Section):
     )
     outside_supporter_share: float = param(
         0.965, unit="share 0–1", ge=0, le=1,
-        description="Share of households of old or disabled people with a legal supporter (赡养人) living elsewhere.",
+        description="Share of households with a legal supporter (赡养人/抚养人) living elsewhere who could support them.",
     )
 
     @field_validator("household_size")
