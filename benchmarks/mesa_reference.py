@@ -503,9 +503,19 @@ class ReferenceModel(mesa.Model):
 # ---------------------------------------------------------------------------------------------
 
 
+#: The reference implements the month of dibao and extreme-poverty support only, so both sides
+#: run with the other programmes switched off.
+DIBAO_AND_TEKUN_ONLY: dict[str, object] = {
+    f"{section}.enabled": False
+    for section in ("orphans", "temporary", "medical", "disability", "elderly", "one_off")
+}
+
+
 def with_overrides(scenario: Scenario, overrides: Mapping[str, object]) -> Scenario:
-    """``scenario`` with dotted-path ``overrides`` applied, validated again."""
-    return validate_scenario(merge_overrides(scenario.resolved(), overrides), source=scenario.name)
+    """``scenario`` with dotted-path ``overrides`` applied (and the programmes the reference does
+    not implement switched off), validated again."""
+    return validate_scenario(merge_overrides(scenario.resolved(), {**DIBAO_AND_TEKUN_ONLY, **overrides}),
+                             source=scenario.name)
 
 
 def build_reference(scenario: Scenario, months: int, *, replication: int = 0) -> ReferenceModel:

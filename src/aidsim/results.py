@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 
 from aidsim.calendar import format_month, year_of
-from aidsim.engine.ledger import PROGRAMMES
 from aidsim.engine.model import AidModel
 from aidsim.errors import RunFailedError
 from aidsim.metrics.indicators import MEASURE_NAMES, summarise
+from aidsim.programmes import PROGRAMMES
 
 HEADLINE: tuple[tuple[str, str, str], ...] = (
     ("total_cost", "Cost, dibao + tekun", "yuan"),
@@ -93,7 +93,7 @@ class Results:
             "members": pop.household_count(np.ones(pop.n_persons, dtype=bool)),
         })
         for i, name in enumerate(PROGRAMMES):
-            households[f"{name}_fen"] = model.state.paid_fen[:, i]
+            households[f"{name}_fen"] = model.state.paid_fen[i]
         offices = model.datacollector.get_agent_vars_dataframe().reset_index()
         offices = offices.rename(columns={"Step": "step", "AgentID": "office"})
         start = model.start_month
@@ -125,8 +125,7 @@ class Results:
         out = summarise(self.sums, by)
         if with_total and "area_type" in by:
             rest = [c for c in by if c != "area_type"]
-            total = summarise(self.sums, rest)
-            total.insert(len(rest), "area_type", "all")
+            total = summarise(self.sums, rest).assign(area_type="all")
             out = pd.concat([out, total], ignore_index=True).sort_values(by, kind="stable")
         return out.reset_index(drop=True)
 

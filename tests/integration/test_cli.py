@@ -165,7 +165,7 @@ def test_ledger_reconciles_with_household_payments_to_the_fen(baseline_run) -> N
 @pytest.fixture(scope="module")
 def comparison(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result, pd.DataFrame]:
     out = tmp_path_factory.mktemp("compare") / "cmp"
-    result = succeeded(invoke("compare", BASELINE, RURAL_500, TEKUN_15, "--households", "2000",
+    result = succeeded(invoke("compare", BASELINE, RURAL_500, TEKUN_15, "--households", "8000",
                               "--months", "12", "--out", out, "--quiet"))
     return out, result, pd.read_parquet(out / "comparison.parquet")
 

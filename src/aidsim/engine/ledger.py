@@ -12,9 +12,7 @@ import pandas as pd
 
 from aidsim.calendar import format_month
 from aidsim.errors import LedgerMismatchError
-
-#: Programmes in ledger order (the column order of ``SimState.paid_fen``).
-PROGRAMMES: tuple[str, ...] = ("dibao", "tekun")
+from aidsim.programmes import PROGRAMMES
 
 
 def to_fen(yuan: np.ndarray) -> np.ndarray:
@@ -46,7 +44,7 @@ class Ledger:
         """Raise :class:`LedgerMismatchError` unless each programme's ledger total equals the sum
         of its payments to households, to the fen."""
         ledger = self.total_fen()
-        households = paid_fen.sum(axis=0)
+        households = paid_fen.sum(axis=1)  # (n_programmes, n_households)
         for i, name in enumerate(PROGRAMMES):
             if ledger[i] != households[i]:
                 raise LedgerMismatchError(

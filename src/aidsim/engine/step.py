@@ -1,7 +1,8 @@
 """One month of the simulation, in one fixed order of vectorised operations.
 
-demography → disability → illness → jobs → incomes → extreme-poverty support → dibao →
-ledger and indicator sums.
+demography → disability → illness → jobs → disasters → incomes → orphans → extreme-poverty
+support → dibao (means test, roll, payment) → margin households → medical assistance →
+temporary assistance → disability, old-age and one-off payments → ledger and indicator sums.
 
 Every stream draws one number per person (or household) every month, whatever the policy, so
 that a baseline and a reform run with the same seed meet the same shocks and the same take-up
@@ -15,15 +16,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from aidsim.admin import pipeline
-from aidsim.engine.ledger import PROGRAMMES, to_fen
+from aidsim.calendar import calendar_month
+from aidsim.engine import payments
+from aidsim.engine.ledger import to_fen
+from aidsim.engine.payments import Context, Payment
 from aidsim.engine.state import SimState
 from aidsim.metrics.indicators import MEASURE_NAMES
 from aidsim.metrics.poverty import gap_sums
 from aidsim.population.synth import able_to_work
-from aidsim.programmes import dibao, means_test, tekun
+from aidsim.programmes import CASH_PROGRAMMES, PROGRAMMES, dibao, margin, means_test, orphans, tekun
 from aidsim.rng import Streams
 from aidsim.scenario.schema import Scenario
-from aidsim.shocks import demography, health, income, labour
+from aidsim.shocks import demography, disasters, health, income, labour
 
 F32 = np.float32
 
@@ -56,7 +60,15 @@ def _by_hukou(urban: np.ndarray, urban_value: float, rural_value: float,
     return np.where(urban, dtype(urban_value), dtype(rural_value))
 
 
-def apply_shocks(state: SimState, scenario: Scenario, streams: Streams) -> health.IllnessOutcome:
+@dataclass
+class ShockOutcome:
+    illness: health.IllnessOutcome
+    died: np.ndarray        # bool (n_persons,)
+    lost_work: np.ndarray   # intp: persons who lost work this month (the dead among them)
+    able: np.ndarray        # bool (n_persons,): alive and able to work after this month's shocks
+
+
+def apply_shocks(state: SimState, scenario: Scenario, streams: Streams) -> ShockOutcome:
     """Demography, disability, illness, jobs and income levels for one month (in place)."""
     pop, sh = state.population, scenario.shocks
     p, h = pop.persons, pop.households
@@ -77,27 +89,40 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams) -> healt
                             sh.disability.onset_rate, sh.disability.onset_rate_60_plus,
                             scenario.population.disability_grades)
     illness = health.illness_step(p.ill, p.alive, p.chronic, p.age_months, u_illness, u_cost, sh.health)
-    able = p.alive & able_to_work(p.age_months / F32(12), p.disability, p.selfcare,
-                                  tuple(scenario.tekun.working_age))
-    labour.job_transitions(p.employed, able, p.refuses_work, u_job, sh.labour.job_loss_rate,
-                           sh.labour.job_finding_rate)
+    able = able_persons(state, scenario)
+    lost = labour.job_transitions(p.employed, able, p.refuses_work, u_job, sh.labour.job_loss_rate,
+                                  sh.labour.job_finding_rate)
     income.update_persistent(p.earnings_level, z_earn, sh.income.persistent_rho, sh.income.persistent_sd)
     income.update_persistent(h.other_income_level, z_other, sh.income.other_income_rho,
                              sh.income.other_income_sd)
-    return illness
+    return ShockOutcome(illness, died, np.flatnonzero(lost), able)
 
 
-def compute_incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray) -> Incomes:
-    """Earnings (with this month's transitory noise ``z_trans``), pensions and other income."""
+def mean_log_earnings(state: SimState, scenario: Scenario, persons: np.ndarray | None = None) -> np.ndarray:
+    """Mean log earnings by hukou, for all persons or the rows ``persons``."""
+    inc = scenario.shocks.income
+    if persons is None:
+        return state.by_hukou_per_person(inc.mean_log_earnings.urban, inc.mean_log_earnings.rural)
+    return _by_hukou(state.person_urban[persons], inc.mean_log_earnings.urban,
+                     inc.mean_log_earnings.rural, F32)
+
+
+def compute_incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, month: int) -> Incomes:
+    """Earnings (with this month's transitory noise ``z_trans``), pensions and other income, less
+    the share lost by households still under a disaster."""
     pop, inc, prof = state.population, scenario.shocks.income, scenario.population
     p, h = pop.persons, pop.households
-    mean_log = _by_hukou(state.person_urban, inc.mean_log_earnings.urban,
-                         inc.mean_log_earnings.rural, F32)
-    earned = income.earnings(p.employed & p.alive, p.ill, mean_log, p.earnings_level, z_trans,
-                             inc.transitory_sd)
-    own = earned + np.where(p.alive, p.pension, F32(0))
+    earned = income.earnings(p.employed & p.alive, p.ill, mean_log_earnings(state, scenario),
+                             p.earnings_level, z_trans, inc.transitory_sd)
     median = _by_hukou(h.urban, prof.other_income_median.urban, prof.other_income_median.rural, F32)
     other = income.other_income(h.has_other_income, median, h.other_income_level)
+    struck = np.flatnonzero(state.disaster_until > month)
+    if struck.shape[0]:
+        keep = np.ones(h.n, dtype=F32)
+        keep[struck] = 1 - state.disaster_loss[struck]
+        earned *= keep[p.household]
+        other *= keep
+    own = earned + np.where(p.alive, p.pension, F32(0))
     total = pop.household_sum(own) + other
     return Incomes(person_own=own, household_total=total, other=other)
 
@@ -111,75 +136,168 @@ def _by_selfcare(selfcare: np.ndarray, shares) -> np.ndarray:
 class DibaoAssessment:
     """The dibao means test of every household this month (true values)."""
 
-    unit_member: np.ndarray   # bool (n_persons,): in the dibao unit (alive, not on tekun)
+    unit_member: np.ndarray   # bool (n_persons,): in the dibao unit (alive, not on tekun or orphan allowance)
     members: np.ndarray       # int64 (n_households,)
-    per_capita_income: np.ndarray  # float64 (n_households,)
+    per_capita_income: np.ndarray  # float64 (n_households,): assessed, after spending deductions
+    excluded: np.ndarray      # bool (n_households,): barred by an asset or conduct rule
     eligible: np.ndarray      # bool (n_households,)
+    deduction: np.ndarray     # float64 (n_households,): spending deducted (spending-type poverty)
 
 
 def standards(state: SimState, scenario: Scenario, month: int) -> tuple[np.ndarray, np.ndarray]:
     """The dibao standard in force for each household (float64) and each person (float32)."""
     std = scenario.dibao.standard
     std_h = _by_hukou(state.population.households.urban, std.urban.at(month), std.rural.at(month))
-    std_p = _by_hukou(state.person_urban, std.urban.at(month), std.rural.at(month), F32)
-    return std_h, std_p
+    return std_h, state.by_hukou_per_person(std.urban.at(month), std.rural.at(month))
+
+
+def assess_orphans(state: SimState, scenario: Scenario, alive_count: np.ndarray) -> np.ndarray:
+    """Children covered by the orphan allowance this month, ``(n_persons,)`` (checked on children only)."""
+    pop = state.population
+    p = pop.persons
+    if not scenario.orphans.enabled:
+        return np.zeros(p.n, dtype=bool)
+    children = np.flatnonzero(p.alive & (p.age_months < 18 * 12))
+    adults = alive_count - np.bincount(p.household[children], minlength=pop.n_households)
+    covered = np.zeros(p.n, dtype=bool)
+    covered[children] = orphans.eligible(p.alive[children], p.age_months[children], p.orphan[children],
+                                         adults[p.household[children]])
+    return covered
+
+
+def able_persons(state: SimState, scenario: Scenario) -> np.ndarray:
+    """Alive and able to work (the tekun notion of 劳动能力), ``(n_persons,)``."""
+    p = state.population.persons
+    return p.alive & able_to_work(p.age_months / F32(12), p.disability, p.selfcare,
+                                  tuple(scenario.tekun.working_age))
 
 
 def assess_tekun(state: SimState, scenario: Scenario, own_income: np.ndarray,
-                 std_p: np.ndarray) -> np.ndarray:
-    """Who is truly eligible for extreme-poverty support (三无) this month, ``(n_persons,)``."""
+                 std_p: np.ndarray, orphan_paid: np.ndarray, able: np.ndarray) -> np.ndarray:
+    """Who is truly eligible for extreme-poverty support (三无) this month, ``(n_persons,)``.
+    Children on the orphan allowance are not also supported as tekun."""
     pop, tk = state.population, scenario.tekun
     p, h = pop.persons, pop.households
-    able = p.alive & able_to_work(p.age_months / F32(12), p.disability, p.selfcare, tuple(tk.working_age))
     has_supporter = ((pop.household_count(able) > 0) | h.outside_supporter)[p.household]
-    return tekun.eligible(p.alive, able, own_income, tk.income_threshold * std_p, has_supporter)
+    return tekun.eligible(p.alive & ~orphan_paid, able, own_income, tk.income_threshold * std_p,
+                          has_supporter)
+
+
+def spending_deduction(state: SimState, scenario: Scenario, unit_member: np.ndarray) -> np.ndarray:
+    """Spending-type poverty (支出型贫困): the monthly medical and education spending a household may
+    deduct from its income in the dibao means test (0 when the option is off)."""
+    sp = scenario.spending_poverty
+    pop = state.population
+    deduction = np.zeros(pop.n_households)
+    if not sp.enabled:
+        return deduction
+    p = pop.persons
+    if sp.medical:
+        deduction += state.medical_spent_12m / 12.0
+    if sp.education and sp.education_cost > 0:
+        students = unit_member & ~p.employed & (p.age_months >= 16 * 12) & (p.age_months < 23 * 12)
+        deduction += sp.education_cost * pop.household_count(students)
+    return deduction
 
 
 def assess_dibao(state: SimState, scenario: Scenario, incomes: Incomes, std_h: np.ndarray,
-                 std_p: np.ndarray) -> DibaoAssessment:
-    """The dibao means test of each household less its members paid extreme-poverty support."""
+                 std_p: np.ndarray, orphan_paid: np.ndarray, alive_count: np.ndarray) -> DibaoAssessment:
+    """The dibao means test of each household less its members on tekun or the orphan allowance."""
     pop, db = state.population, scenario.dibao
     p, h = pop.persons, pop.households
-    unit_member = p.alive & ~state.tekun.paid
-    members = pop.household_count(unit_member)
-    unit_income = pop.household_sum(np.where(unit_member, incomes.person_own, F32(0)))
+    outside = np.flatnonzero(p.alive & (state.tekun.paid | orphan_paid))  # few: tekun and orphans
+    unit_member = p.alive.copy()
+    unit_member[outside] = False
+    hh_out = p.household[outside]
+    members = alive_count - np.bincount(hh_out, minlength=h.n)
+    unit_income = (incomes.household_total - incomes.other
+                   - np.bincount(hh_out, weights=incomes.person_own[outside], minlength=h.n))
     unit_income += np.where(members > 0, incomes.other, 0)
-    pc_income = means_test.per_capita(unit_income, members)
+    deduction = spending_deduction(state, scenario, unit_member)
+    pc_income = means_test.per_capita(np.maximum(unit_income - deduction, 0), members)
     barring = unit_member & means_test.member_bars_household(
         db.exclusions, public_sector=p.public_sector, employed=p.employed,
         refuses_work=p.refuses_work, own_income=incomes.person_own, standard=std_p)
     excluded = means_test.excluded(
         db.exclusions, vehicle=h.vehicle, business=h.business, two_dwellings=h.two_dwellings,
         outside_supporter=h.outside_supporter, barring_members=pop.household_count(barring))
-    return DibaoAssessment(unit_member, members, pc_income,
-                           dibao.eligible(pc_income, std_h, excluded, members))
+    return DibaoAssessment(unit_member, members, pc_income, excluded,
+                           dibao.eligible(pc_income, std_h, excluded, members), deduction)
 
 
 def _area_sums(area: np.ndarray, n_areas: int, **values: np.ndarray) -> dict[str, np.ndarray]:
-    """Sum each of ``values`` by ``area`` (all arrays of one length) → ``{name: (n_areas,)}``."""
-    return {name: np.bincount(area, weights=v, minlength=n_areas) for name, v in values.items()}
+    """Sum each of ``values`` by ``area`` (all arrays of one length) → ``{name: (n_areas,)}``.
+    Masks are counted over their true elements only (they are mostly sparse)."""
+    return {name: (np.bincount(area[v], minlength=n_areas).astype(float) if v.dtype == bool
+                   else np.bincount(area, weights=v, minlength=n_areas))
+            for name, v in values.items()}
+
+
+def _new_year(state: SimState, month: int) -> None:
+    """Yearly counters start again each January (caps and case limits are per calendar year)."""
+    if calendar_month(month) == 1:
+        state.medical_aid_year[:] = 0
+        state.medical_spent_year[:] = 0
+        state.temporary_cases_year[:] = 0
+
+
+@dataclass
+class MonthEvents:
+    """What happened to people this month before the rules apply: shocks, disasters, incomes and
+    the administrative draws. :func:`run_month` draws it; rule cases may state it directly."""
+
+    shocks: ShockOutcome
+    disaster_hit: np.ndarray     # bool (n_households,): struck by a disaster this month
+    disaster_loss: np.ndarray    # float64 (n_households,): one-off asset loss, yuan
+    incomes: Incomes
+    take_up_tekun: np.ndarray    # float32 (n_persons,): uniform draws
+    take_up_dibao: np.ndarray    # float32 (n_households,)
+    temporary: np.ndarray        # float32 (n_households,)
 
 
 def run_month(state: SimState, scenario: Scenario, streams: Streams, month: int,
-              *, record: bool) -> MonthResult:
-    """Advance ``state`` by one month. When ``record`` is false (warm-up) nothing is booked."""
+              *, record: bool, trace: dict[str, object] | None = None) -> MonthResult:
+    """Advance ``state`` by one month. When ``record`` is false (warm-up) nothing is booked.
+
+    ``trace``, when given, receives the month's intermediate arrays (for ``aidsim explain``).
+    """
+    p, h = state.population.persons, state.population.households
+    _new_year(state, month)
+    shocks = apply_shocks(state, scenario, streams)
+    hit, asset_loss = disasters.strike(scenario.shocks.disasters, month, state.household_area,
+                                       streams["disaster"].random(h.n, dtype=F32),
+                                       state.disaster_until, state.disaster_loss)
+    incomes = compute_incomes(state, scenario,
+                              streams["earnings_transitory"].standard_normal(p.n, dtype=F32), month)
+    events = MonthEvents(
+        shocks=shocks, disaster_hit=hit, disaster_loss=asset_loss, incomes=incomes,
+        take_up_tekun=streams["take_up_tekun"].random(p.n, dtype=F32),
+        take_up_dibao=streams["take_up_dibao"].random(h.n, dtype=F32),
+        temporary=streams["temporary"].random(h.n, dtype=F32),
+    )
+    return apply_rules(state, scenario, month, events, record=record, trace=trace)
+
+
+def apply_rules(state: SimState, scenario: Scenario, month: int, events: MonthEvents, *,
+                record: bool, trace: dict[str, object] | None = None) -> MonthResult:
+    """The programmes' rules for one month, given what happened (``events``): assessments, the
+    rolls, every payment, the ledger and the indicator sums."""
     pop = state.population
     p, h = pop.persons, pop.households
-    illness = apply_shocks(state, scenario, streams)
-    incomes = compute_incomes(state, scenario,
-                              streams["earnings_transitory"].standard_normal(p.n, dtype=F32))
-    u_take_tekun = streams["take_up_tekun"].random(p.n, dtype=F32)
-    u_take_dibao = streams["take_up_dibao"].random(h.n, dtype=F32)
+    shocks, incomes = events.shocks, events.incomes
+    u_take_tekun, u_take_dibao, u_temporary = events.take_up_tekun, events.take_up_dibao, events.temporary
+    hit, asset_loss = events.disaster_hit, events.disaster_loss
 
     db, tk, adm = scenario.dibao, scenario.tekun, scenario.admin
     std_h, std_p = standards(state, scenario, month)
     alive_count = pop.household_count(p.alive)
+    orphan_paid = assess_orphans(state, scenario, alive_count)
 
-    # Extreme-poverty support, person by person. Amounts are computed for recipients only.
-    tekun_eligible = assess_tekun(state, scenario, incomes.person_own, std_p)
+    # Extreme-poverty support, person by person.
+    tekun_eligible = assess_tekun(state, scenario, incomes.person_own, std_p, orphan_paid, shocks.able)
     tekun_flows = pipeline.advance(
-        state.tekun, month=month, alive=p.alive, eligible=tekun_eligible, income=incomes.person_own,
-        take_up_uniform=u_take_tekun, take_up_rate=adm.take_up_rate.tekun,
+        state.tekun, month=month, alive=p.alive & ~orphan_paid, eligible=tekun_eligible,
+        income=incomes.person_own, take_up_uniform=u_take_tekun, take_up_rate=adm.take_up_rate.tekun,
         delay_months=adm.approval_delay_months, review_interval=adm.review_interval_months.tekun,
         grace_months=0,
     )
@@ -190,15 +308,13 @@ def run_month(state: SimState, scenario: Scenario, streams: Streams, month: int,
                                                                     tk.institutional_share)
     tekun_paid = state.tekun.paid & p.alive
     paid_p = np.flatnonzero(tekun_paid)
-    urban_paid = state.person_urban[paid_p]
-    min_wage = _by_hukou(urban_paid, tk.minimum_wage.urban.at(month), tk.minimum_wage.rural.at(month))
-    tekun_fen_paid = to_fen(tekun.amount(std_p[paid_p], tk.basic_multiplier, min_wage,
-                                         _by_selfcare(p.selfcare[paid_p], tk.care_share)))
-    tekun_fen_h = np.bincount(p.household[paid_p], weights=tekun_fen_paid,
-                              minlength=h.n).astype(np.int64)
+    min_wage = _by_hukou(state.person_urban[paid_p], tk.minimum_wage.urban.at(month),
+                         tk.minimum_wage.rural.at(month))
+    tekun_pay = payments.person_payment(state, paid_p, tekun.amount(
+        std_p[paid_p], tk.basic_multiplier, min_wage, _by_selfcare(p.selfcare[paid_p], tk.care_share)))
 
-    # Dibao: the household less its members on extreme-poverty support.
-    test = assess_dibao(state, scenario, incomes, std_h, std_p)
+    # Dibao: the household less its members on extreme-poverty support or the orphan allowance.
+    test = assess_dibao(state, scenario, incomes, std_h, std_p, orphan_paid, alive_count)
     members, dibao_eligible = test.members, test.eligible
     dibao_flows = pipeline.advance(
         state.dibao, month=month, alive=members > 0, eligible=dibao_eligible,
@@ -207,22 +323,73 @@ def run_month(state: SimState, scenario: Scenario, streams: Streams, month: int,
         review_interval=adm.review_interval_months.dibao, grace_months=db.gradual_exit_months,
     )
     dibao_paid = state.dibao.paid
-    enrolled = np.flatnonzero(test.unit_member & dibao_paid[p.household])
+    paid_h = np.flatnonzero(dibao_paid)
+    enrolled = pop.members_of(paid_h)
+    enrolled = enrolled[test.unit_member[enrolled]]
     shares = np.bincount(p.household[enrolled], minlength=h.n, weights=dibao.supplement_share(
         p.age_months[enrolled], p.disability[enrolled], p.ill[enrolled], db.supplements))
-    dibao_fen = np.where(dibao_paid, to_fen(dibao.amount(
-        std_h, state.dibao.assessed, members, shares, db.minimum_payment)), 0)
+    dibao_pay = payments.household_payment(state, paid_h, to_fen(dibao.amount(
+        std_h[paid_h], state.dibao.assessed[paid_h], members[paid_h], shares[paid_h],
+        db.minimum_payment)))
 
+    pre_pc = means_test.per_capita(incomes.household_total, alive_count)
+    ctx = Context(
+        month=month, std_h=std_h, std_p=std_p, own_income=incomes.person_own,
+        household_income=incomes.household_total, alive_count=alive_count, pre_pc=pre_pc,
+        orphan_paid=orphan_paid, tekun_paid=tekun_paid, unit_member=test.unit_member,
+        dibao_paid=dibao_paid, dibao_enrolled=enrolled,
+        margin=margin.margin_household(test.per_capita_income, std_h, scenario.margin.multiple,
+                                       test.excluded, dibao_paid, members),
+    )
+    medical_out = payments.medical_assistance(ctx, state, scenario, shocks.illness)
+    lost = shocks.lost_work
+    temporary_out = payments.temporary_assistance(
+        ctx, state, scenario, died=shocks.died, lost_work=lost,
+        lost_earnings=np.exp(mean_log_earnings(state, scenario, lost) + p.earnings_level[lost]),
+        disaster_hit=hit, disaster_loss=asset_loss, medical_out=medical_out, uniform=u_temporary)
+    living, care = payments.disability_subsidies(ctx, state, scenario)
+    allowance, home_care = payments.old_age(ctx, state, scenario)
+    festival, price = payments.one_off_payments(ctx, state, scenario)
+    paid: dict[str, Payment] = {
+        "dibao": dibao_pay, "tekun": tekun_pay,
+        "orphans": payments.orphan_allowance(ctx, state, scenario),
+        "temporary": temporary_out.payment, "medical": medical_out.payment,
+        "disability_living": living, "disability_care": care, "old_age_allowance": allowance,
+        "home_care": home_care, "spring_festival": festival, "price_subsidy": price,
+    }
+    # Out-of-pocket medical spending of the last 12 months (exponentially weighted), for the
+    # spending-type means test of the months that follow.
+    spent = np.bincount(p.household[medical_out.onset], weights=medical_out.out_of_pocket_after_aid,
+                        minlength=h.n)
+    state.medical_spent_12m *= F32(11 / 12)
+    state.medical_spent_12m += spent.astype(F32)
+
+    if trace is not None:
+        trace.update(ctx=ctx, test=test, incomes=incomes, tekun_eligible=tekun_eligible,
+                     paid={k: v.dense(h.n) for k, v in paid.items()}, shares=shares,
+                     medical=medical_out, temporary_events=temporary_out.events)
     n_areas = pop.n_areas
     if not record:
         return MonthResult(month, np.zeros((0, n_areas)), np.zeros((0, n_areas), np.int64),
                            np.zeros((0, n_areas), np.int64))
-    state.paid_fen[:, PROGRAMMES.index("dibao")] += dibao_fen
-    state.paid_fen[:, PROGRAMMES.index("tekun")] += tekun_fen_h
+    for i, name in enumerate(PROGRAMMES):
+        state.paid_fen[i, paid[name].households] += paid[name].fen
+    return _book(state, scenario, month, ctx, paid, test, dibao_flows, tekun_eligible, tekun_flows,
+                 shocks.illness, medical_out, temporary_out)
 
-    # Indicator sums by area. Person-level measures are summed over the few persons concerned.
-    area_h = state.household_area
+
+def _book(state: SimState, scenario: Scenario, month: int, ctx: Context, paid: dict[str, Payment],
+          test: DibaoAssessment, dibao_flows: pipeline.AdminFlows, tekun_eligible: np.ndarray,
+          tekun_flows: pipeline.AdminFlows, illness: health.IllnessOutcome,
+          medical_out: payments.MedicalOutcome, temporary_out: payments.TemporaryOutcome) -> MonthResult:
+    """The month's indicator sums by area, and its ledger rows."""
+    pop = state.population
+    p, h = pop.persons, pop.households
+    n_areas, area_h = pop.n_areas, state.household_area
+    members, dibao_eligible, dibao_paid = test.members, test.eligible, ctx.dibao_paid
+    dibao_fen = paid["dibao"]
     dibao_ineligible = dibao_paid & ~dibao_eligible
+    alive_count = ctx.alive_count
     sums = _area_sums(
         area_h, n_areas,
         households=alive_count > 0, persons=alive_count,
@@ -233,40 +400,84 @@ def run_month(state: SimState, scenario: Scenario, streams: Streams, month: int,
         dibao_eligible_persons=np.where(dibao_eligible, members, 0),
         dibao_included_ineligible=dibao_ineligible,
         dibao_excluded_eligible=dibao_eligible & ~dibao_paid,
-        dibao_cost=dibao_fen / 100.0,
-        dibao_leakage=np.where(dibao_ineligible, dibao_fen, 0) / 100.0,
         dibao_applications=dibao_flows.applied, dibao_entries=dibao_flows.entered,
         dibao_exits=dibao_flows.exited,
+        margin_households=ctx.margin, margin_persons=np.where(ctx.margin, members, 0),
+        temporary_events=temporary_out.events,
     )
+    wrongly = dibao_ineligible[dibao_fen.households]
+    sums["dibao_leakage"] = np.bincount(area_h[dibao_fen.households[wrongly]],
+                                        weights=dibao_fen.fen[wrongly], minlength=n_areas) / 100.0
+    tekun_paid = ctx.tekun_paid
     concerned = np.flatnonzero(tekun_paid | tekun_eligible | tekun_flows.applied | tekun_flows.exited)
     paid_c, eligible_c = tekun_paid[concerned], tekun_eligible[concerned]
-    fen_c = np.zeros(concerned.shape[0])
-    fen_c[np.searchsorted(concerned, paid_p)] = tekun_fen_paid
+    tekun_fen_c = to_fen(tekun.amount(
+        ctx.std_p[concerned], scenario.tekun.basic_multiplier,
+        _by_hukou(state.person_urban[concerned], scenario.tekun.minimum_wage.urban.at(month),
+                  scenario.tekun.minimum_wage.rural.at(month)),
+        _by_selfcare(p.selfcare[concerned], scenario.tekun.care_share)))
     sums |= _area_sums(
         state.person_area[concerned], n_areas,
-        tekun_persons=paid_c,
         tekun_institutional=paid_c & state.tekun_institutional[concerned],
         tekun_eligible=eligible_c,
         tekun_included_ineligible=paid_c & ~eligible_c,
         tekun_excluded_eligible=eligible_c & ~paid_c,
-        tekun_cost=fen_c / 100.0,
-        tekun_leakage=np.where(paid_c & ~eligible_c, fen_c, 0) / 100.0,
+        tekun_leakage=np.where(paid_c & ~eligible_c, tekun_fen_c, 0) / 100.0,
         tekun_applications=tekun_flows.applied[concerned],
         tekun_entries=tekun_flows.entered[concerned],
         tekun_exits=tekun_flows.exited[concerned],
     )
-    onset = np.flatnonzero(illness.onset)
+    orphan_idx = np.flatnonzero(ctx.orphan_paid)
+    sums["orphans_eligible"] = np.bincount(state.person_area[orphan_idx], minlength=n_areas).astype(float)
+
+    # Medical burden: what new episodes left to households, and who it pushed below the line.
+    onset = medical_out.onset
+    pl = _by_hukou(h.urban, scenario.measures.poverty_line.urban.at(month) / 12.0,
+                   scenario.measures.poverty_line.rural.at(month) / 12.0)
+    hh = p.household[onset]
+    oop_h = np.bincount(hh, weights=illness.out_of_pocket[onset], minlength=h.n)
+    after_h = np.bincount(hh, weights=medical_out.out_of_pocket_after_aid, minlength=h.n)
+    above = ctx.pre_pc >= pl
+    size = np.maximum(alive_count, 1)
     sums |= _area_sums(
         state.person_area[onset], n_areas,
         hospital_episodes=np.ones(onset.shape[0]), medical_cost=illness.cost[onset],
         medical_out_of_pocket=illness.out_of_pocket[onset],
+        medical_episode_aid=medical_out.episode_aid,
+        medical_out_of_pocket_after_aid=medical_out.out_of_pocket_after_aid,
     )
-    pre_pc = means_test.per_capita(incomes.household_total, alive_count)
-    post_pc = pre_pc + (dibao_fen + tekun_fen_h) / (100.0 * np.maximum(alive_count, 1))
-    pl = _by_hukou(h.urban, scenario.measures.poverty_line.urban.at(month) / 12.0,
-                   scenario.measures.poverty_line.rural.at(month) / 12.0)
-    for line_name, line in (("pl", pl), ("dl", std_h)):
-        for when, pc in (("pre", pre_pc), ("post", post_pc)):
+    touched = np.flatnonzero(oop_h > 0)
+    sums |= _area_sums(
+        area_h[touched], n_areas,
+        medical_impoverished_before_aid=np.where(
+            above[touched] & (ctx.pre_pc[touched] - oop_h[touched] / size[touched] < pl[touched]),
+            alive_count[touched], 0),
+        medical_impoverished_after_aid=np.where(
+            above[touched] & (ctx.pre_pc[touched] - after_h[touched] / size[touched] < pl[touched]),
+            alive_count[touched], 0),
+    )
+
+    # Programmes: cost, recipients and the cost going to households poor before transfers.
+    poor_before = ctx.pre_pc < pl
+    fen_rows, recipient_rows = [], []
+    cash = np.zeros(h.n, dtype=np.int64)
+    for name in PROGRAMMES:
+        pay = paid[name]
+        idx = pay.households
+        by_area = np.bincount(area_h[idx], weights=pay.fen, minlength=n_areas)
+        sums[f"{name}_cost"] = by_area / 100.0
+        sums[f"{name}_cost_to_poor"] = np.bincount(
+            area_h[idx], weights=np.where(poor_before[idx], pay.fen, 0), minlength=n_areas) / 100.0
+        if name not in ("dibao", "tekun"):
+            sums[f"{name}_recipients"] = pay.recipients
+        fen_rows.append(by_area)
+        recipient_rows.append(pay.recipients)
+        if name in CASH_PROGRAMMES:
+            cash[idx] += pay.fen  # households are unique within a payment
+    sums["tekun_persons"] = paid["tekun"].recipients
+    post_pc = ctx.pre_pc + cash / (100.0 * size)
+    for line_name, line in (("pl", pl), ("dl", ctx.std_h)):
+        for when, pc in (("pre", ctx.pre_pc), ("post", post_pc)):
             g = gap_sums(pc, line, alive_count, area_h, n_areas)
             sums[f"poor_{when}_{line_name}"] = g.poor
             sums[f"gap_yuan_{when}_{line_name}"] = g.gap_yuan
@@ -274,31 +485,33 @@ def run_month(state: SimState, scenario: Scenario, streams: Streams, month: int,
             sums[f"gap2_{when}_{line_name}"] = g.gap2
 
     matrix = np.stack([sums[name] for name in MEASURE_NAMES])
-    fen = np.stack([np.bincount(area_h, weights=dibao_fen, minlength=n_areas),
-                    np.bincount(state.person_area[paid_p], weights=tekun_fen_paid,
-                                minlength=n_areas)]).astype(np.int64)
-    recipients = np.stack([sums["dibao_households"], sums["tekun_persons"]]).astype(np.int64)
-    return MonthResult(month, matrix, fen, recipients)
+    return MonthResult(month, matrix, np.stack(fen_rows).astype(np.int64),
+                       np.stack(recipient_rows).astype(np.int64))
 
 
 def enrol_at_start(state: SimState, scenario: Scenario, streams: Streams, month: int) -> None:
     """The roll when the simulation begins: a share of those eligible then (``initial_roll`` stream).
 
     Eligibility is judged on the initial incomes without transitory noise; reviews of the initial
-    caseload are spread evenly over the review cycle.
+    caseload are spread evenly over the review cycle. Orphans' placements are drawn here too.
     """
     p, h = state.population.persons, state.population.households
     rng = streams["initial_roll"]
     u_tekun, u_place = rng.random(p.n, dtype=F32), rng.random(p.n, dtype=F32)
     u_dibao = rng.random(h.n, dtype=F32)
+    u_orphan = rng.random(p.n, dtype=F32)
+    state.orphan_institutional[:] = u_orphan < scenario.orphans.institutional_share
     adm = scenario.admin
-    incomes = compute_incomes(state, scenario, np.zeros(p.n, dtype=F32))
+    incomes = compute_incomes(state, scenario, np.zeros(p.n, dtype=F32), month)
     std_h, std_p = standards(state, scenario, month)
-    tekun_eligible = assess_tekun(state, scenario, incomes.person_own, std_p)
+    orphan_paid = assess_orphans(state, scenario, state.population.household_count(p.alive))
+    tekun_eligible = assess_tekun(state, scenario, incomes.person_own, std_p, orphan_paid,
+                                  able_persons(state, scenario))
     pipeline.enrol_initial(state.tekun, tekun_eligible, incomes.person_own, u_tekun,
                            adm.initial_enrolment.tekun, month, adm.review_interval_months.tekun)
     inst_share = _by_selfcare(p.selfcare, scenario.tekun.institutional_share)
     state.tekun_institutional[:] = state.tekun.paid & (u_place < inst_share)
-    test = assess_dibao(state, scenario, incomes, std_h, std_p)
+    test = assess_dibao(state, scenario, incomes, std_h, std_p, orphan_paid,
+                        state.population.household_count(p.alive))
     pipeline.enrol_initial(state.dibao, test.eligible, test.per_capita_income, u_dibao,
                            adm.initial_enrolment.dibao, month, adm.review_interval_months.dibao)

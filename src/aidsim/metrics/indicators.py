@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from aidsim.programmes import PROGRAMME_INFO, PROGRAMMES
+
 
 @dataclass(frozen=True)
 class Measure:
@@ -71,6 +73,22 @@ for _line in ("pl", "dl"):
         MEASURES[f"gap1_{_when}_{_line}"] = _stock("persons", f"Σ normalised gap to the {_name} {_w} transfers.")
         MEASURES[f"gap2_{_when}_{_line}"] = _stock("persons", f"Σ squared normalised gap ({_name}, {_w}).")
 
+MEASURES |= {
+    "margin_households": _stock("households", "Low-income margin households (低保边缘户)."),
+    "margin_persons": _stock("persons", "Members of low-income margin households."),
+    "orphans_eligible": _stock("persons", "Orphans and children without carers."),
+    "temporary_events": _flow("households", "Households hit by an event (illness, job loss, death, disaster)."),
+    "medical_episode_aid": _flow("yuan", "Medical assistance paid on new episodes (inpatient and catastrophic)."),
+    "medical_out_of_pocket_after_aid": _flow("yuan", "Out-of-pocket cost of new episodes after medical assistance."),
+    "medical_impoverished_before_aid": _flow("persons", "Persons pushed below the poverty line by a new episode's cost after insurance."),
+    "medical_impoverished_after_aid": _flow("persons", "Persons pushed below the poverty line by it after medical assistance."),
+}
+for _p, (_unit, _label) in PROGRAMME_INFO.items():
+    if _p not in ("dibao", "tekun"):
+        MEASURES[f"{_p}_cost"] = _flow("yuan", f"{_label}: paid.")
+        MEASURES[f"{_p}_recipients"] = _stock(_unit, f"{_label}: recipients in the month.")
+    MEASURES[f"{_p}_cost_to_poor"] = _flow("yuan", f"{_label}: paid to households poor before transfers.")
+
 MEASURE_NAMES: tuple[str, ...] = tuple(MEASURES)
 
 #: ratio name → (numerator, denominator, unit, description)
@@ -92,6 +110,15 @@ RATIOS: dict[str, tuple[str, str, str, str]] = {
     "tekun_institutional_share": ("tekun_institutional", "tekun_persons", "share",
                                   "Share of tekun recipients in institutions."),
 }
+for _p, (_unit, _label) in PROGRAMME_INFO.items():
+    if _p not in ("dibao", "tekun"):
+        RATIOS[f"{_p}_avg"] = (f"{_p}_cost", f"{_p}_recipients", f"yuan/{_unit[:-1]}/month",
+                               f"{_label}: average paid per recipient and month.")
+    RATIOS[f"{_p}_share_to_poor"] = (f"{_p}_cost_to_poor", f"{_p}_cost", "share",
+                                     f"{_label}: share of its cost going to households poor before transfers.")
+RATIOS["medical_aid_share_of_out_of_pocket"] = (
+    "medical_episode_aid", "medical_out_of_pocket", "share",
+    "Share of new episodes' out-of-pocket cost (after insurance) that medical assistance paid.")
 for _line in ("pl", "dl"):
     for _when in ("pre", "post"):
         RATIOS[f"fgt0_{_when}_{_line}"] = (f"poor_{_when}_{_line}", "persons", "share", "Headcount ratio.")
@@ -110,13 +137,15 @@ def summarise(sums: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     grouped = frame.groupby(keys, sort=True, observed=True)
     totals = grouped[list(MEASURE_NAMES)].sum()
     n_months = grouped["month"].nunique()
-    out = totals.copy()
+    ratios = {}
     for name, (num, den, _, _) in RATIOS.items():
-        out[name] = np.divide(totals[num], totals[den], out=np.full(len(totals), np.nan),
-                              where=totals[den].to_numpy() > 0)
+        ratios[name] = np.divide(totals[num].to_numpy(), totals[den].to_numpy(),
+                                 out=np.full(len(totals), np.nan), where=totals[den].to_numpy() > 0)
     stocks = [n for n, m in MEASURES.items() if m.kind == "stock"]
-    out[stocks] = totals[stocks].div(n_months, axis=0)
-    out["total_cost"] = out["dibao_cost"] + out["tekun_cost"]
-    out["months"] = n_months
-    out = out.reset_index()
+    averaged = totals.copy()
+    averaged[stocks] = totals[stocks].div(n_months, axis=0)
+    extra = pd.DataFrame(ratios, index=totals.index)
+    extra["total_cost"] = totals[[f"{p}_cost" for p in PROGRAMMES]].sum(axis=1)
+    extra["months"] = n_months
+    out = pd.concat([averaged, extra], axis=1).reset_index()
     return out.drop(columns=["_all"]) if not by else out

@@ -37,6 +37,7 @@ class Persons:
     pension: np.ndarray          # float32: yuan/month
     public_sector: np.ndarray    # bool: works in the public sector or a state enterprise
     refuses_work: np.ndarray     # bool: able-bodied and refusing work without cause
+    orphan: np.ndarray           # bool: a child recorded as orphan or without de facto carers
 
     @property
     def n(self) -> int:
@@ -82,6 +83,14 @@ class Population:
         """Sum a person array over households → float64 ``(n_households,)``."""
         return np.bincount(self.persons.household, weights=values, minlength=self.n_households)
 
+    def members_of(self, households: np.ndarray) -> np.ndarray:
+        """Person rows of the given households (persons are stored household by household)."""
+        first = np.searchsorted(self.persons.household, households, side="left")
+        last = np.searchsorted(self.persons.household, households, side="right")
+        counts = last - first
+        offsets = np.repeat(first - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+        return np.arange(counts.sum()) + offsets
+
     def household_count(self, mask: np.ndarray) -> np.ndarray:
         """Count persons with ``mask`` in each household → int64 ``(n_households,)``."""
         return np.bincount(self.persons.household[mask], minlength=self.n_households)
@@ -103,6 +112,8 @@ class Population:
                 raise PopulationDataError(f"household attribute {f.name!r} has the wrong length")
         if p.n and (p.household.min() < 0 or p.household.max() >= h.n):
             raise PopulationDataError("a person points to a household that does not exist")
+        if np.any(np.diff(p.household) < 0):
+            raise PopulationDataError("persons must be stored household by household (sorted by household)")
         if h.n and (h.area.min() < 0 or h.area.max() >= self.n_areas):
             raise PopulationDataError("a household's area is outside 0 … n_areas-1")
         if np.any(self.household_count(p.alive) == 0):

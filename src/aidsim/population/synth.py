@@ -101,6 +101,8 @@ def build_population(scenario: Scenario, streams: Streams) -> Population:
     public_sector = employed & (rng.random(n_p) < _by_hukou(u_urban, prof.public_sector_share.urban,
                                                            prof.public_sector_share.rural))
 
+    orphan = (age < 18) & (rng.random(n_p) < prof.orphan_share)
+
     # Pensions for people 60+.
     employee_pension = old & u_urban & (rng.random(n_p) < prof.employee_pension_share_urban)
     pension = np.where(
@@ -136,7 +138,7 @@ def build_population(scenario: Scenario, streams: Streams) -> Population:
         household=household, age_months=age_months, female=female, alive=np.ones(n_p, dtype=bool),
         disability=disability, chronic=chronic, ill=np.zeros(n_p, dtype=bool), selfcare=selfcare,
         employed=employed, earnings_level=earnings_level, pension=pension,
-        public_sector=public_sector, refuses_work=refuses_work,
+        public_sector=public_sector, refuses_work=refuses_work, orphan=orphan,
     )
     households = Households(
         area=area, urban=urban, vehicle=vehicle, business=business, two_dwellings=two_dwellings,

@@ -7,6 +7,13 @@ months to values, in increasing order::
 
 A value is in force from its month until the next one. Before the first listed month the first
 value applies, so a warm-up period before the start of a run uses the earliest known standard.
+
+A standard may instead grow every year from a base, by a constant rate or by a price series::
+
+    rural: {base: 433, from: 2020-01, growth: 0.05}           # +5% each January from 2021
+    rural: {base: 433, from: 2020-01, index: {2021: 1.031, 2022: 1.02}}  # by a price index
+
+The first form steps for ``GROWTH_YEARS`` years; the second once for each year listed.
 """
 
 from __future__ import annotations
@@ -20,6 +27,42 @@ from pydantic import AfterValidator, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic_core import core_schema
 
 from aidsim.calendar import Month, format_month, is_month_key, parse_month
+
+GROWTH_YEARS = 50
+_GROWTH_KEYS = {"base", "from", "growth", "index"}
+
+
+def _grown(raw: Mapping[str, Any]) -> list[tuple[Month, float]]:
+    """The yearly steps of ``{base, from, growth | index}``; raise ``ValueError`` when malformed."""
+    unknown = set(raw) - _GROWTH_KEYS
+    if unknown or "base" not in raw or "from" not in raw or ("growth" in raw) == ("index" in raw):
+        raise ValueError("a growing value needs base, from and one of growth or index; "
+                         f"got keys {sorted(raw)}")
+    base = raw["base"]
+    if isinstance(base, bool) or not isinstance(base, int | float):
+        raise ValueError(f"base must be a number, got {base!r}")
+    start = parse_month(raw["from"])
+    steps = [(start, float(base))]
+    if "growth" in raw:
+        rate = raw["growth"]
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= -1:
+            raise ValueError(f"growth must be a yearly rate above -1 (0.05 for 5%), got {rate!r}")
+        for year in range(1, GROWTH_YEARS + 1):
+            steps.append((start + 12 * year, float(base) * (1.0 + rate) ** year))
+        return steps
+    index = raw["index"]
+    if not isinstance(index, Mapping) or not index:
+        raise ValueError("index must map years to price-index ratios, e.g. {2021: 1.03}")
+    value = float(base)
+    for year, ratio in sorted(index.items(), key=lambda kv: int(kv[0])):
+        if isinstance(ratio, bool) or not isinstance(ratio, int | float) or ratio <= 0:
+            raise ValueError(f"index ratios must be positive numbers, got {ratio!r} for {year}")
+        month = int(year) * 12 + start % 12
+        if month <= steps[-1][0]:
+            raise ValueError(f"index years must come after the year of `from`; got {year}")
+        value *= float(ratio)
+        steps.append((month, value))
+    return steps
 
 
 @dataclass(frozen=True)
@@ -41,6 +84,8 @@ class DatedValue:
             raise ValueError(f"expected a number or a mapping of YYYY-MM: number, got {raw!r}")
         if isinstance(raw, int | float):
             return cls.constant(raw)
+        if isinstance(raw, Mapping) and raw and "base" in raw:
+            return cls(tuple(_grown(raw)))
         if isinstance(raw, Mapping) and raw:
             changes: list[tuple[Month, float]] = []
             for key, value in raw.items():

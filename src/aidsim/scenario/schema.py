@@ -239,6 +239,10 @@ class Profile(Section):
         0.03, unit="share 0–1", ge=0, le=1,
         description="Share of able-bodied working-age people without work who refuse work without cause.",
     )
+    orphan_share: float = param(
+        0.004, unit="share 0–1", ge=0, le=1,
+        description="Share of children (under 18) who are orphans or without de facto carers.",
+    )
     outside_supporter_share: float = param(
         0.965, unit="share 0–1", ge=0, le=1,
         description="Share of households with a legal supporter (赡养人/抚养人) living elsewhere who could support them.",
@@ -355,7 +359,29 @@ class Mortality(Section):
         return self
 
 
+class Disaster(Section):
+    """A covariate shock (earthquake, drought, flood, epidemic) on some areas from a given month."""
+
+    name: str = param("disaster", unit="text", description="What happened.")
+    start: str = param(unit="month YYYY-MM", description="Month the disaster strikes.")
+    areas: list[int] = param(unit="area ids", description="Areas hit (street offices first, then townships).")
+    share_hit: float = param(unit="share 0–1", ge=0, le=1, description="Share of households hit in those areas.")
+    income_loss: float = param(0.5, unit="share 0–1", ge=0, le=1,
+                               description="Share of earnings and other income lost while it lasts.")
+    asset_loss: float = param(5000, unit="yuan/household", ge=0,
+                              description="One-off loss of assets and crops of a household hit.")
+    duration_months: int = param(3, unit="months", ge=1, le=60, description="How long the income loss lasts.")
+
+    @field_validator("start")
+    @classmethod
+    def _month(cls, value: str) -> str:
+        return format_month(parse_month(value))
+
+
 class Shocks(Section):
+    disasters: list[Disaster] = param(
+        default_factory=list, unit="events", source="seed 001 (earthquake, drought)",
+        description="Disasters, each striking some areas from a month.")
     income: IncomeShocks = Field(default_factory=IncomeShocks)
     labour: LabourShocks = Field(default_factory=LabourShocks)
     health: HealthShocks = Field(default_factory=HealthShocks)
@@ -501,6 +527,189 @@ class Admin(Section):
     )
 
 
+class TemporaryAssistance(Section):
+    """Temporary assistance (临时救助): a one-off payment after a sudden event.
+
+    Events come from the model itself: a hospital episode with a large out-of-pocket cost, a job
+    lost with no other worker left, a disaster, the death of an earner. A household hit by one
+    whose per-capita resources that month (income less the loss) fall below the threshold may
+    apply; the amount is months of the dibao standard per member plus a share of the loss,
+    capped. Amounts up to the township limit are approved by the township (paid at once), larger
+    ones by the county after a delay.
+    """
+
+    enabled: bool = param(True, unit="switch", description="Pay temporary assistance.")
+    resource_threshold: float = param(
+        1.5, unit="× dibao standard", ge=0, le=10,
+        description="Per-capita resources after the event (income less the loss) must be below this.",
+    )
+    hospital_oop_threshold: float = param(
+        3000, unit="yuan/episode", ge=0,
+        description="An episode is an event when its out-of-pocket cost (after insurance and medical aid) reaches this.",
+    )
+    standard_months: float = param(2.0, unit="months of standard per member", ge=0, le=24,
+                                   description="Amount: this many months of the dibao standard per member …")
+    loss_share: float = param(0.3, unit="share of loss", ge=0, le=1,
+                              description="… plus this share of the loss (out-of-pocket cost, lost earnings, disaster loss).")
+    cap: float = param(10_000, unit="yuan/case", ge=0, description="Most paid for one case.")
+    township_limit: DatedNonNegative = param(
+        default_factory=lambda: DatedValue.constant(2000), unit="yuan/case",
+        source="seed 002 (2,000 raised to 4,000 during the epidemic)",
+        description="Largest amount a township (乡镇/街道) may approve; larger cases go to the county.",
+    )
+    township_delay_months: int = param(0, unit="months", ge=0, le=12,
+                                       description="Months from application to payment, township approval.")
+    county_delay_months: int = param(1, unit="months", ge=0, le=12,
+                                     description="Months from application to payment, county approval.")
+    max_per_year: int = param(2, unit="cases/household/year", ge=0, le=12,
+                              description="Most cases one household may receive in a calendar year.")
+    take_up: float = param(0.6, unit="share 0–1", ge=0, le=1,
+                           description="Probability that an eligible household applies after an event.")
+
+
+class CategoryRates(Section):
+    """A rate for each category of medical-assistance recipient."""
+
+    dibao: float = param(unit="share 0–1", description="Members of dibao households.", ge=0, le=1)
+    tekun: float = param(unit="share 0–1", description="Extreme-poverty recipients.", ge=0, le=1)
+    orphan: float = param(unit="share 0–1", description="Orphans.", ge=0, le=1)
+    margin: float = param(unit="share 0–1", description="Members of low-income margin households.", ge=0, le=1)
+
+
+class MedicalAssistance(Section):
+    """Medical assistance (医疗救助): what basic medical insurance leaves to the poor.
+
+    Pays the insurance premium (资助参保) once a year, a share of in-policy inpatient cost left after
+    insurance (above a deductible, up to an annual cap), a monthly outpatient allowance for chronic
+    illness, and catastrophic-illness aid (大病) on yearly out-of-pocket cost above a threshold.
+    """
+
+    enabled: bool = param(True, unit="switch", description="Pay medical assistance.")
+    premium: DatedNonNegative = param(
+        default_factory=lambda: DatedValue.constant(280), unit="yuan/person/year",
+        description="Resident basic medical insurance premium (individual contribution).",
+    )
+    premium_month: int = param(1, unit="calendar month 1–12", ge=1, le=12,
+                               description="Month in which the premium is paid for the year.")
+    premium_share: CategoryRates = param(
+        default_factory=lambda: CategoryRates(dibao=1.0, tekun=1.0, orphan=1.0, margin=0.5),
+        unit="share 0–1", description="Share of the premium paid for each category.",
+    )
+    inpatient_rate: CategoryRates = param(
+        default_factory=lambda: CategoryRates(dibao=0.7, tekun=0.7, orphan=0.7, margin=0.5),
+        unit="share 0–1", source="seed 000 (70%), seed 001 (60%)",
+        description="Share of in-policy out-of-pocket inpatient cost (after insurance) above the deductible paid.",
+    )
+    deductible: float = param(0, unit="yuan/episode", ge=0,
+                              description="Out-of-pocket cost of an episode below which nothing is paid.")
+    annual_cap: float = param(30_000, unit="yuan/person/year", ge=0,
+                              description="Most inpatient aid one person receives in a calendar year.")
+    outpatient_chronic: float = param(30, unit="yuan/person/month", ge=0,
+                                      description="Outpatient aid for chronic illness (dibao, tekun, orphans).")
+    catastrophic_threshold: float = param(
+        10_000, unit="yuan/person/year", ge=0,
+        description="Yearly out-of-pocket cost (after other aid) above which catastrophic-illness aid pays.",
+    )
+    catastrophic_rate: float = param(0.5, unit="share 0–1", ge=0, le=1,
+                                     description="Share of the out-of-pocket cost above the threshold paid.")
+    catastrophic_income_limit: float = param(
+        2.0, unit="× dibao standard", ge=0, le=20,
+        description="Catastrophic-illness aid is for households with per-capita income below this.",
+    )
+
+
+class SpendingPoverty(Section):
+    """Spending-type poverty (支出型贫困): necessary spending deducted from income in the dibao means test."""
+
+    enabled: bool = param(False, unit="switch",
+                          description="Deduct medical and education spending in the dibao means test.")
+    medical: bool = param(True, unit="switch",
+                          description="Deduct out-of-pocket medical cost (average of the last 12 months).")
+    education: bool = param(True, unit="switch", description="Deduct education cost of students.")
+    education_cost: float = param(400, unit="yuan/student/month", ge=0,
+                                  description="Necessary education cost of a student (aged 16–22, not working).")
+
+
+class Disability(Section):
+    """Disability subsidies (两项补贴, seed 004)."""
+
+    enabled: bool = param(True, unit="switch", description="Pay the disability subsidies.")
+
+    living_subsidy: float = param(50, unit="yuan/person/month", ge=0, source="seed 004",
+                                  description="Living subsidy for disabled members of dibao and margin households.")
+    care_subsidy: float = param(100, unit="yuan/person/month", ge=0, source="seed 004",
+                                description="Care subsidy for people with disability grade 1 or 2.")
+
+
+class Orphans(Section):
+    """Basic living allowance for orphans and children without de facto carers (seed 002)."""
+
+    enabled: bool = param(True, unit="switch", description="Pay the orphan allowance (covered children then leave the dibao and tekun units).")
+
+    dispersed: DatedNonNegative = param(
+        default_factory=lambda: DatedValue.constant(900), unit="yuan/child/month", source="seed 002",
+        description="Standard for a child living with relatives (分散供养).")
+    institutional: DatedNonNegative = param(
+        default_factory=lambda: DatedValue.constant(1300), unit="yuan/child/month", source="seed 002",
+        description="Standard for a child in an institution (集中供养).")
+    institutional_share: float = param(0.2, unit="share 0–1", ge=0, le=1,
+                                       description="Share of orphans cared for in institutions.")
+
+
+class Elderly(Section):
+    """Old-age allowance (高龄津贴) and purchased home-care services for poor dependent elders (seed 000)."""
+
+    enabled: bool = param(True, unit="switch", description="Pay the old-age allowance and buy home care.")
+
+    allowance_ages: list[int] = param(
+        default_factory=lambda: [80, 90, 100], unit="years",
+        description="Ages from which each allowance band applies, increasing.")
+    allowance: list[float] = param(
+        default_factory=lambda: [50, 100, 300], unit="yuan/person/month",
+        description="Monthly old-age allowance in each band.")
+    home_care_cost: float = param(200, unit="yuan/person/month", ge=0,
+                                  description="Cost of home-care services bought for one dependent elder.")
+    home_care_capacity: int = param(
+        300, unit="persons", ge=0,
+        description="Most elders served (the poorest first): dependent, 60+, in dibao, tekun or margin households.")
+
+    @model_validator(mode="after")
+    def _bands(self) -> Elderly:
+        if len(self.allowance_ages) != len(self.allowance):
+            raise ValueError("allowance needs one amount per age in allowance_ages")
+        if any(b <= a for a, b in zip(self.allowance_ages, self.allowance_ages[1:], strict=False)):
+            raise ValueError("allowance_ages must be increasing")
+        if any(a < 0 for a in self.allowance):
+            raise ValueError("allowance amounts must be ≥ 0")
+        return self
+
+
+class Margin(Section):
+    """Low-income margin households (低保边缘户): not on dibao, income below a multiple of the standard."""
+
+    multiple: float = param(1.5, unit="× dibao standard", ge=1, le=5, source="seed 001",
+                            description="Per-capita income below this multiple of the standard (and no exclusion).")
+
+
+class OneOff(Section):
+    """One-off and price-linked payments to recipients of dibao, tekun and orphan allowances."""
+
+    enabled: bool = param(True, unit="switch", description="Pay the Spring Festival and price-linked subsidies.")
+
+    spring_festival: UrbanRural = param(
+        default_factory=lambda: UrbanRural(urban=300, rural=200), unit="yuan/recipient",
+        source="seed 001", description="Spring Festival one-time subsidy (春节一次性补贴).")
+    spring_festival_month: int = param(1, unit="calendar month 1–12", ge=1, le=12,
+                                       description="Month in which the Spring Festival subsidy is paid.")
+    price_index: DatedValue = param(
+        default_factory=lambda: DatedValue.constant(2.5), unit="% year on year",
+        description="Consumer price inflation (a time series).")
+    price_threshold: float = param(3.5, unit="% year on year",
+                                   description="Price-linked subsidy paid in months when inflation is above this.")
+    price_subsidy: float = param(50, unit="yuan/recipient/month", ge=0,
+                                 description="Price-linked temporary subsidy (价格临时补贴) per recipient.")
+
+
 class Measures(Section):
     """Lines against which poverty is measured."""
 
@@ -523,6 +732,14 @@ class Scenario(Section):
     shocks: Shocks = Field(default_factory=Shocks)
     dibao: Dibao = Field(default_factory=Dibao)
     tekun: Tekun = Field(default_factory=Tekun)
+    temporary: TemporaryAssistance = Field(default_factory=TemporaryAssistance)
+    medical: MedicalAssistance = Field(default_factory=MedicalAssistance)
+    spending_poverty: SpendingPoverty = Field(default_factory=SpendingPoverty)
+    disability: Disability = Field(default_factory=Disability)
+    orphans: Orphans = Field(default_factory=Orphans)
+    elderly: Elderly = Field(default_factory=Elderly)
+    margin: Margin = Field(default_factory=Margin)
+    one_off: OneOff = Field(default_factory=OneOff)
     admin: Admin = Field(default_factory=Admin)
     measures: Measures = Field(default_factory=Measures)
 

@@ -8,13 +8,15 @@ from aidsim.population.arrays import SELFCARE_NONE, SELFCARE_PARTIAL
 
 
 def job_transitions(employed: np.ndarray, able: np.ndarray, refuses_work: np.ndarray,
-                    uniform: np.ndarray, loss_rate: float, finding_rate: float) -> None:
+                    uniform: np.ndarray, loss_rate: float, finding_rate: float) -> np.ndarray:
     """Workers lose work with ``loss_rate``; able people without work (not refusing) find it with
-    ``finding_rate``; people no longer able to work stop. Updates ``employed`` in place."""
-    lose = employed & (uniform < loss_rate)
+    ``finding_rate``; people no longer able to work stop. Updates ``employed`` in place and
+    returns who lost work this month."""
+    lose = employed & ((uniform < loss_rate) | ~able)
     find = ~employed & able & ~refuses_work & (uniform < finding_rate)
     employed |= find
-    employed &= ~lose & able
+    employed &= ~lose
+    return lose
 
 
 def disability_onset(disability: np.ndarray, selfcare: np.ndarray, alive: np.ndarray,

@@ -1,0 +1,30 @@
+"""Covariate shocks: a disaster strikes a share of the households of some areas in a given month;
+they lose a share of their income while it lasts and a sum of assets once."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from aidsim.calendar import parse_month
+from aidsim.scenario.schema import Disaster
+
+
+def strike(disasters: list[Disaster], month: int, area: np.ndarray, uniform: np.ndarray,
+           until: np.ndarray, loss_share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Apply the disasters starting this month (updates ``until`` and ``loss_share`` in place).
+
+    Returns the households newly hit and their one-off asset loss in yuan, ``(n_households,)``.
+    One uniform per household per month decides who is hit (drawn whether or not a disaster
+    strikes, for common random numbers).
+    """
+    hit = np.zeros(area.shape[0], dtype=bool)
+    asset_loss = np.zeros(area.shape[0])
+    for event in disasters:
+        if parse_month(event.start) != month:
+            continue
+        struck = np.isin(area, event.areas) & (uniform < event.share_hit)
+        until[struck] = month + event.duration_months
+        loss_share[struck] = event.income_loss
+        asset_loss[struck] += event.asset_loss
+        hit |= struck
+    return hit, asset_loss
