@@ -1,4 +1,4 @@
-"""The ``aidsim`` command line: validate, params, run, compare.
+"""The ``aidsim`` command line: validate, params, run, compare, explain.
 
 Every error a user can cause (a wrong scenario, a bad option value, an unwritable folder) is
 printed as one paragraph on standard error with exit status 2 and no traceback.
@@ -26,6 +26,7 @@ from aidsim.errors import AidsimError
 from aidsim.results import HEADLINE, Results, write_parquet_atomic, write_text_atomic
 from aidsim.runners.compare import Comparison, compare
 from aidsim.runners.execute import run
+from aidsim.runners.explain import explain
 from aidsim.scenario.catalog import catalogue
 from aidsim.scenario.load import load_scenario
 from aidsim.scenario.schema import Scenario
@@ -257,6 +258,29 @@ def compare_command(
     for table in _comparison_tables(comparison, area):
         out_console.print(table)
     out_console.print(Text(f"wrote {out}/comparison.csv, comparison.parquet, replications.parquet and runs/"))
+
+
+@app.command("explain")
+def explain_command(
+    scenario: ScenarioArg,
+    household: Annotated[int, typer.Option("--household", help="Household row (0 … households−1).")],
+    month: Annotated[str, typer.Option("--month", help="A reported month, YYYY-MM.")],
+    households: HouseholdsOpt = None, seed: SeedOpt = None,
+) -> None:
+    """Show, for one household and month, each programme's test with the values it used."""
+    try:
+        s = load_scenario(scenario, _overrides(None, seed, households))
+        explanation = explain(s, household, month)
+    except AidsimError as exc:
+        _fail(exc)
+    for title, rows in explanation.sections:
+        table = Table("", "", title=escape(f"{title} — household {household}, {explanation.month}"),
+                      show_header=False)
+        for label, value in rows:
+            table.add_row(escape(label), escape(value))
+        out_console.print(table)
+    total = sum(explanation.payments_yuan.values())
+    out_console.print(Text(f"total paid to household {household} in {explanation.month}: {total:,.2f} yuan"))
 
 
 @app.callback(invoke_without_command=True)

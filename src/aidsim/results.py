@@ -27,15 +27,27 @@ from aidsim.metrics.indicators import MEASURE_NAMES, summarise
 from aidsim.programmes import PROGRAMMES
 
 HEADLINE: tuple[tuple[str, str, str], ...] = (
-    ("total_cost", "Cost, dibao + tekun", "yuan"),
+    ("total_cost", "Cost, all programmes", "yuan"),
     ("dibao_cost", "Dibao cost", "yuan"),
     ("tekun_cost", "Tekun cost", "yuan"),
+    ("orphans_cost", "Orphan allowance cost", "yuan"),
+    ("temporary_cost", "Temporary assistance cost", "yuan"),
+    ("medical_cost", "Medical assistance cost", "yuan"),
+    ("disability_living_cost", "Disability living subsidy cost", "yuan"),
+    ("disability_care_cost", "Disability care subsidy cost", "yuan"),
+    ("old_age_allowance_cost", "Old-age allowance cost", "yuan"),
+    ("home_care_cost", "Home-care services cost", "yuan"),
+    ("spring_festival_cost", "Spring Festival subsidy cost", "yuan"),
+    ("price_subsidy_cost", "Price-linked subsidy cost", "yuan"),
     ("dibao_households", "Dibao households", "households"),
     ("dibao_persons", "Dibao recipients", "persons"),
     ("dibao_coverage", "Dibao coverage", "share"),
     ("dibao_avg_subsidy", "Dibao avg subsidy", "yuan/person/month"),
     ("tekun_persons", "Tekun recipients", "persons"),
     ("tekun_avg_support", "Tekun avg support", "yuan/person/month"),
+    ("orphans_recipients", "Orphans supported", "persons"),
+    ("temporary_recipients", "Temporary assistance cases a month", "cases"),
+    ("margin_persons", "Margin household members", "persons"),
     ("dibao_entries", "Dibao entries", "households"),
     ("dibao_exits", "Dibao exits", "households"),
     ("fgt0_pre_pl", "Poor before transfers, FGT0", "share"),
@@ -46,13 +58,21 @@ HEADLINE: tuple[tuple[str, str, str], ...] = (
     ("gap_yuan_post_pl", "Gap to poverty line, after", "yuan"),
     ("fgt0_post_dl", "Below dibao line after, FGT0", "share"),
     ("gap_yuan_post_dl", "Gap to dibao line, after", "yuan"),
+    ("medical_out_of_pocket", "Medical out-of-pocket, after insurance", "yuan"),
+    ("medical_out_of_pocket_after_aid", "Medical out-of-pocket, after assistance", "yuan"),
+    ("medical_impoverished_before_aid", "Pushed below poverty line by illness, before aid", "persons"),
+    ("medical_impoverished_after_aid", "Pushed below poverty line by illness, after aid", "persons"),
+    ("dibao_share_to_poor", "Dibao share to the pre-transfer poor", "share"),
+    ("temporary_share_to_poor", "Temporary aid share to the pre-transfer poor", "share"),
+    ("medical_share_to_poor", "Medical aid share to the pre-transfer poor", "share"),
     ("dibao_inclusion_error", "Dibao inclusion error", "share"),
     ("dibao_exclusion_error", "Dibao exclusion error", "share"),
     ("dibao_leakage_share", "Dibao leakage", "share"),
     ("tekun_exclusion_error", "Tekun exclusion error", "share"),
 )
-"""Headline figures in display order: (column, label, unit). Stocks (households, persons) are
-monthly averages over the period; yuan and entries/exits are totals over the period."""
+"""Headline figures in display order: (column, label, unit). Stocks (households, persons, cases a
+month) are monthly averages over the period; yuan, entries, exits and persons pushed below the
+line are totals over the period."""
 
 TABLES = ("monthly", "yearly", "by_area", "ledger", "households", "offices")
 

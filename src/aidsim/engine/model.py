@@ -59,6 +59,7 @@ class AidModel(mesa.Model):
         self.history: list[MonthResult] = []
         self.offices = [Office(self, area, bool(pop.area_urban[area])) for area in range(pop.n_areas)]
         self.last: MonthResult | None = None
+        self.trace: dict[str, object] | None = None  # set to a dict to capture the next month
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _total(name) for name in MODEL_SERIES} | {"month": "month"},
             agent_reporters={"area": "area", "area_type": "area_type"}
@@ -73,7 +74,8 @@ class AidModel(mesa.Model):
     def step(self) -> None:
         """Simulate one month; book and record it if it is a reported month."""
         record = self.month >= self.start_month
-        result = run_month(self.state, self.scenario, self.streams, self.month, record=record)
+        result = run_month(self.state, self.scenario, self.streams, self.month, record=record,
+                           trace=self.trace)
         if record:
             self.ledger.record(result.month, result.fen, result.recipients)
             self.history.append(result)

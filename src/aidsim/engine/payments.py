@@ -187,8 +187,8 @@ def temporary_assistance(ctx: Context, state: SimState, scenario: Scenario, *, d
     pay = Payment.nothing(pop.n_areas)
     if tp.enabled:
         eligible = temporary.eligible(events, ctx.household_income, loss, ctx.alive_count, ctx.std_h,
-                                      tp.resource_threshold, state.temporary_cases_year,
-                                      tp.max_per_year)
+                                      tp.resource_threshold, tp.resource_months,
+                                      state.temporary_cases_year, tp.max_per_year)
         waiting = state.temporary_due_fen > 0
         new = np.flatnonzero(eligible & ~waiting & (uniform < tp.take_up))
         amount = temporary.amount(ctx.std_h[new], ctx.alive_count[new], loss[new], tp.standard_months,

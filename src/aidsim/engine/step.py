@@ -441,19 +441,21 @@ def _book(state: SimState, scenario: Scenario, month: int, ctx: Context, paid: d
     size = np.maximum(alive_count, 1)
     sums |= _area_sums(
         state.person_area[onset], n_areas,
-        hospital_episodes=np.ones(onset.shape[0]), medical_cost=illness.cost[onset],
+        hospital_episodes=np.ones(onset.shape[0]), hospital_cost=illness.cost[onset],
         medical_out_of_pocket=illness.out_of_pocket[onset],
         medical_episode_aid=medical_out.episode_aid,
         medical_out_of_pocket_after_aid=medical_out.out_of_pocket_after_aid,
     )
+    # Pushed below the line: a year's income less the cost, per member and month, under the line.
     touched = np.flatnonzero(oop_h > 0)
+    yearly = 12 * size[touched]
     sums |= _area_sums(
         area_h[touched], n_areas,
         medical_impoverished_before_aid=np.where(
-            above[touched] & (ctx.pre_pc[touched] - oop_h[touched] / size[touched] < pl[touched]),
+            above[touched] & (ctx.pre_pc[touched] - oop_h[touched] / yearly < pl[touched]),
             alive_count[touched], 0),
         medical_impoverished_after_aid=np.where(
-            above[touched] & (ctx.pre_pc[touched] - after_h[touched] / size[touched] < pl[touched]),
+            above[touched] & (ctx.pre_pc[touched] - after_h[touched] / yearly < pl[touched]),
             alive_count[touched], 0),
     )
 

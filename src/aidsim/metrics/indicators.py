@@ -61,7 +61,7 @@ MEASURES: dict[str, Measure] = {
     "tekun_entries": _flow("persons", "Persons who started receiving tekun."),
     "tekun_exits": _flow("persons", "Persons who stopped receiving tekun."),
     "hospital_episodes": _flow("episodes", "Serious illness episodes that started."),
-    "medical_cost": _flow("yuan", "In-policy inpatient cost of new episodes."),
+    "hospital_cost": _flow("yuan", "In-policy inpatient cost of new episodes."),
     "medical_out_of_pocket": _flow("yuan", "Cost left after basic medical insurance."),
 }
 for _line in ("pl", "dl"):
@@ -80,8 +80,10 @@ MEASURES |= {
     "temporary_events": _flow("households", "Households hit by an event (illness, job loss, death, disaster)."),
     "medical_episode_aid": _flow("yuan", "Medical assistance paid on new episodes (inpatient and catastrophic)."),
     "medical_out_of_pocket_after_aid": _flow("yuan", "Out-of-pocket cost of new episodes after medical assistance."),
-    "medical_impoverished_before_aid": _flow("persons", "Persons pushed below the poverty line by a new episode's cost after insurance."),
-    "medical_impoverished_after_aid": _flow("persons", "Persons pushed below the poverty line by it after medical assistance."),
+    "medical_impoverished_before_aid": _flow(
+        "persons", "Persons whose year's income less a new episode's cost after insurance falls below the poverty line."),
+    "medical_impoverished_after_aid": _flow(
+        "persons", "The same after medical assistance (catastrophic health spending, 因病致贫)."),
 }
 for _p, (_unit, _label) in PROGRAMME_INFO.items():
     if _p not in ("dibao", "tekun"):

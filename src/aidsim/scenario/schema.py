@@ -541,17 +541,21 @@ class TemporaryAssistance(Section):
     enabled: bool = param(True, unit="switch", description="Pay temporary assistance.")
     resource_threshold: float = param(
         1.5, unit="× dibao standard", ge=0, le=10,
-        description="Per-capita resources after the event (income less the loss) must be below this.",
+        description="Per-capita resources after the event must be below this multiple of the standard.",
+    )
+    resource_months: int = param(
+        12, unit="months", ge=1, le=36,
+        description="Resources = this many months of income less the loss, per member and month.",
     )
     hospital_oop_threshold: float = param(
         3000, unit="yuan/episode", ge=0,
         description="An episode is an event when its out-of-pocket cost (after insurance and medical aid) reaches this.",
     )
-    standard_months: float = param(2.0, unit="months of standard per member", ge=0, le=24,
+    standard_months: float = param(1.0, unit="months of standard per member", ge=0, le=24,
                                    description="Amount: this many months of the dibao standard per member …")
-    loss_share: float = param(0.3, unit="share of loss", ge=0, le=1,
+    loss_share: float = param(0.1, unit="share of loss", ge=0, le=1,
                               description="… plus this share of the loss (out-of-pocket cost, lost earnings, disaster loss).")
-    cap: float = param(10_000, unit="yuan/case", ge=0, description="Most paid for one case.")
+    cap: float = param(5_000, unit="yuan/case", ge=0, description="Most paid for one case.")
     township_limit: DatedNonNegative = param(
         default_factory=lambda: DatedValue.constant(2000), unit="yuan/case",
         source="seed 002 (2,000 raised to 4,000 during the epidemic)",
@@ -563,7 +567,7 @@ class TemporaryAssistance(Section):
                                      description="Months from application to payment, county approval.")
     max_per_year: int = param(2, unit="cases/household/year", ge=0, le=12,
                               description="Most cases one household may receive in a calendar year.")
-    take_up: float = param(0.6, unit="share 0–1", ge=0, le=1,
+    take_up: float = param(0.5, unit="share 0–1", ge=0, le=1,
                            description="Probability that an eligible household applies after an event.")
 
 
@@ -742,6 +746,16 @@ class Scenario(Section):
     one_off: OneOff = Field(default_factory=OneOff)
     admin: Admin = Field(default_factory=Admin)
     measures: Measures = Field(default_factory=Measures)
+
+    @model_validator(mode="after")
+    def _disaster_areas(self) -> Scenario:
+        n_areas = self.population.street_offices + self.population.townships
+        for i, event in enumerate(self.shocks.disasters):
+            bad = [a for a in event.areas if not 0 <= a < n_areas]
+            if bad:
+                raise ValueError(f"shocks.disasters.{i}.areas: areas must be 0 … {n_areas - 1} "
+                                 f"(street offices first, then townships); got {bad}")
+        return self
 
     def resolved(self) -> dict[str, Any]:
         """The fully resolved scenario as plain data (what a run records and can be re-run from)."""
