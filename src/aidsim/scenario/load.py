@@ -144,6 +144,8 @@ def _check_date_order(data: Any, path: KeyPath, lines: Provenance) -> None:
 
 def _merge(base: Any, over: Any) -> Any:
     """Deep merge; ``over`` wins. Two dated series merge month by month, sorted by month."""
+    if isinstance(over, dict) and "base" in over:
+        return over  # a growing value replaces the whole series it overrides
     if _is_dated(over) and isinstance(base, int | float) and not isinstance(base, bool):
         base = {format_month(0): base}  # a constant is in force from the beginning of time
     if _is_dated(base) and _is_dated(over):
