@@ -233,6 +233,16 @@ def _area_sums(area: np.ndarray, n_areas: int, **values: np.ndarray) -> dict[str
             for name, v in values.items()}
 
 
+def tekun_support(state: SimState, scenario: Scenario, month: int, persons: np.ndarray,
+                  std_p: np.ndarray) -> np.ndarray:
+    """The monthly tekun support of ``persons`` (rows): basic living plus care, yuan."""
+    tk = scenario.tekun
+    wage = _by_hukou(state.person_urban[persons], tk.minimum_wage.urban.at(month),
+                     tk.minimum_wage.rural.at(month))
+    care = _by_selfcare(state.population.persons.selfcare[persons], tk.care_share)
+    return tekun.amount(std_p[persons], tk.basic_multiplier, wage, care)
+
+
 def _new_year(state: SimState, month: int) -> None:
     """Yearly counters start again each January (caps and case limits are per calendar year)."""
     if calendar_month(month) == 1:
@@ -308,10 +318,7 @@ def apply_rules(state: SimState, scenario: Scenario, month: int, events: MonthEv
                                                                     tk.institutional_share)
     tekun_paid = state.tekun.paid & p.alive
     paid_p = np.flatnonzero(tekun_paid)
-    min_wage = _by_hukou(state.person_urban[paid_p], tk.minimum_wage.urban.at(month),
-                         tk.minimum_wage.rural.at(month))
-    tekun_pay = payments.person_payment(state, paid_p, tekun.amount(
-        std_p[paid_p], tk.basic_multiplier, min_wage, _by_selfcare(p.selfcare[paid_p], tk.care_share)))
+    tekun_pay = payments.person_payment(state, paid_p, tekun_support(state, scenario, month, paid_p, std_p))
 
     # Dibao: the household less its members on extreme-poverty support or the orphan allowance.
     test = assess_dibao(state, scenario, incomes, std_h, std_p, orphan_paid, alive_count)
@@ -411,11 +418,7 @@ def _book(state: SimState, scenario: Scenario, month: int, ctx: Context, paid: d
     tekun_paid = ctx.tekun_paid
     concerned = np.flatnonzero(tekun_paid | tekun_eligible | tekun_flows.applied | tekun_flows.exited)
     paid_c, eligible_c = tekun_paid[concerned], tekun_eligible[concerned]
-    tekun_fen_c = to_fen(tekun.amount(
-        ctx.std_p[concerned], scenario.tekun.basic_multiplier,
-        _by_hukou(state.person_urban[concerned], scenario.tekun.minimum_wage.urban.at(month),
-                  scenario.tekun.minimum_wage.rural.at(month)),
-        _by_selfcare(p.selfcare[concerned], scenario.tekun.care_share)))
+    tekun_fen_c = to_fen(tekun_support(state, scenario, month, concerned, ctx.std_p))
     sums |= _area_sums(
         state.person_area[concerned], n_areas,
         tekun_institutional=paid_c & state.tekun_institutional[concerned],
