@@ -6,7 +6,7 @@ A unit is a household (dibao) or a person (extreme-poverty support). Each unit i
 - ``PENDING``: applied, waiting for the decision (household survey, review, public notice,
   approval) until ``decision_month``;
 - ``ON``: receiving, with income assessed at the last means test, reviewed at ``next_review``;
-- ``GRACE``: a review found the unit no longer eligible; under gradual exit (低保渐退) it keeps its
+- ``GRACE``: a review found the unit's income above the line; under gradual exit (低保渐退) it keeps its
   benefit, at the last assessed level, until ``exit_month``. It is still reviewed on its cycle,
   and goes back to ``ON`` if a review finds it eligible again.
 
@@ -74,7 +74,8 @@ def enrol_initial(roll: Roll, eligible: np.ndarray, income: np.ndarray, uniform:
 
 def advance(roll: Roll, *, month: int, alive: np.ndarray, eligible: np.ndarray,
             income: np.ndarray, take_up_uniform: np.ndarray, take_up_rate: float,
-            delay_months: int, review_interval: int, grace_months: int) -> AdminFlows:
+            delay_months: int, review_interval: int, grace_months: int,
+            above_line: np.ndarray | None = None) -> AdminFlows:
     """Run one month of the process on ``roll`` (in place) and return the month's flows.
 
     Parameters
@@ -87,6 +88,10 @@ def advance(roll: Roll, *, month: int, alive: np.ndarray, eligible: np.ndarray,
         The income a means test would find this month (per capita for households).
     take_up_uniform
         One uniform draw per unit, drawn every month whether used or not (common random numbers).
+    above_line
+        Units whose income is above the line. Only they get the gradual exit when a review finds
+        them ineligible; a unit barred for another reason (an asset, conduct) leaves at once.
+        ``None``: every unit that loses eligibility gets it.
     """
     status = roll.status
     gone = ~alive & (status != OFF)
@@ -102,13 +107,15 @@ def advance(roll: Roll, *, month: int, alive: np.ndarray, eligible: np.ndarray,
     roll.exit_month[back] = NEVER
     roll.next_review[due] = month + review_interval
     lose = due & ~eligible & on
-    if grace_months > 0:
-        status[lose] = GRACE
-        roll.exit_month[lose] = month + grace_months
-    else:
-        status[lose] = OFF
-        roll.next_review[lose] = NEVER
-        exited |= lose
+    graced = lose.copy() if above_line is None else lose & above_line
+    if grace_months == 0:
+        graced[:] = False
+    status[graced] = GRACE
+    roll.exit_month[graced] = month + grace_months
+    gone_now = lose & ~graced
+    status[gone_now] = OFF
+    roll.next_review[gone_now] = NEVER
+    exited |= gone_now
 
     applied = alive & (status == OFF) & eligible & (take_up_uniform < take_up_rate)
     status[applied] = PENDING

@@ -234,12 +234,14 @@ def old_age(ctx: Context, state: SimState, scenario: Scenario) -> tuple[Payment,
     """Old-age allowance for the 80+, and home care for poor dependent elders up to capacity."""
     el = scenario.elderly
     p = state.population.persons
-    old = np.flatnonzero(p.alive & (p.age_months >= 60 * 12)) if el.enabled else np.zeros(0, np.intp)
+    # Home care is for elders (60+); an allowance band may start earlier.
+    youngest = min([60, *el.allowance_ages])
+    old = np.flatnonzero(p.alive & (p.age_months >= youngest * 12)) if el.enabled else np.zeros(0, np.intp)
     allowance = elderly.allowance(p.age_months[old], p.alive[old], el.allowance_ages, el.allowance)
     hh = p.household[old]
     poor = ((ctx.unit_member[old] & ctx.dibao_paid[hh]) | ctx.margin[hh]
             | (ctx.tekun_paid[old] & ~state.tekun_institutional[old]))
-    dependent = old[poor & (p.selfcare[old] > 0)]
+    dependent = old[poor & (p.selfcare[old] > 0) & (p.age_months[old] >= 60 * 12)]
     served = elderly.home_care_served(dependent, ctx.pre_pc[p.household[dependent]],
                                       el.home_care_capacity)
     return (person_payment(state, old, allowance),

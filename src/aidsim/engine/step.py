@@ -328,6 +328,7 @@ def apply_rules(state: SimState, scenario: Scenario, month: int, events: MonthEv
         income=test.per_capita_income, take_up_uniform=u_take_dibao,
         take_up_rate=adm.take_up_rate.dibao, delay_months=adm.approval_delay_months,
         review_interval=adm.review_interval_months.dibao, grace_months=db.gradual_exit_months,
+        above_line=test.per_capita_income >= std_h,
     )
     dibao_paid = state.dibao.paid
     paid_h = np.flatnonzero(dibao_paid)

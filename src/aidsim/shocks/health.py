@@ -20,7 +20,9 @@ class IllnessOutcome:
 
 def insurance_reimbursement(cost: np.ndarray, deductible: float, rate: float, cap: float) -> np.ndarray:
     """Basic medical insurance: ``min(cap, rate × max(0, cost − deductible))`` per episode."""
-    return np.minimum(cap, rate * np.maximum(cost - deductible, 0)).astype(np.float32)
+    # In float64 and rounded to the fen, so that 0.6 × 5,500 is 3,300.00, not 3,300.0002.
+    paid = np.minimum(cap, rate * np.maximum(np.asarray(cost, dtype=np.float64) - deductible, 0))
+    return np.round(paid, 2).astype(np.float32)
 
 
 def illness_step(ill: np.ndarray, alive: np.ndarray, chronic: np.ndarray, age_months: np.ndarray,
