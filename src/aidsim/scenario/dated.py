@@ -120,9 +120,6 @@ class DatedValue:
         idx = np.clip(np.searchsorted(starts, months, side="right") - 1, 0, None)
         return values[idx]
 
-    def values(self) -> list[float]:
-        return [v for _, v in self.changes]
-
     def to_data(self) -> float | dict[str, float]:
         """The plain form written back to YAML/JSON (a number when constant)."""
         if len(self.changes) == 1 and self.changes[0][0] == 0:
