@@ -145,7 +145,7 @@ def test_partial_section_keeps_the_other_defaults(tmp_path: Path) -> None:
     path = tmp_path / "rural_only.yaml"
     path.write_text("dibao:\n  standard:\n    rural: 500\n", encoding="utf-8")
     scenario = aidsim.load_scenario(path)
-    assert scenario.dibao.standard.rural.values() == [500]
+    assert [v for _, v in scenario.dibao.standard.rural.changes] == [500]
     assert scenario.dibao.standard.urban.values() == [750]
 
 
