@@ -146,7 +146,7 @@ def test_partial_section_keeps_the_other_defaults(tmp_path: Path) -> None:
     path.write_text("dibao:\n  standard:\n    rural: 500\n", encoding="utf-8")
     scenario = aidsim.load_scenario(path)
     assert [v for _, v in scenario.dibao.standard.rural.changes] == [500]
-    assert scenario.dibao.standard.urban.values() == [750]
+    assert [v for _, v in scenario.dibao.standard.urban.changes] == [750]
 
 
 def test_bad_override_is_not_blamed_on_the_file(runner: CliRunner, tmp_path: Path) -> None:
