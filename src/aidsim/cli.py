@@ -91,24 +91,17 @@ def _fail(exc: AidsimError) -> None:
     raise typer.Exit(code=2)
 
 
-def _fmt(value: float, unit: str) -> str:
+def _fmt(value: float, unit: str, signed: bool = False) -> str:
+    """A figure for a table: shares as percent (percentage points when ``signed``), yuan and large
+    counts without decimals."""
     if value != value:  # NaN
         return "–"
+    sign = "+" if signed else ""
     if unit == "share":
-        return f"{value * 100:.2f}%"
+        return f"{value * 100:{sign}.2f}" + (" pp" if signed else "%")
     if unit == "yuan" or abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:,.1f}"
-
-
-def _fmt_diff(value: float, unit: str) -> str:
-    if value != value:
-        return "–"
-    if unit == "share":
-        return f"{value * 100:+.2f} pp"
-    if unit == "yuan" or abs(value) >= 1000:
-        return f"{value:+,.0f}"
-    return f"{value:+,.1f}"
+        return f"{value:{sign},.0f}"
+    return f"{value:{sign},.1f}"
 
 
 def _safe_name(name: str) -> str:
@@ -205,9 +198,9 @@ def _comparison_tables(comparison: Comparison, area_type: str) -> list[Table]:
         table = Table(*columns, *(["90% interval"] if interval else []), title=escape(title))
         for _, r in rows.iterrows():
             cells = [r["label"], r["unit"], _fmt(r["baseline"], r["unit"]),
-                     _fmt(r["reform_value"], r["unit"]), _fmt_diff(r["difference"], r["unit"])]
+                     _fmt(r["reform_value"], r["unit"]), _fmt(r["difference"], r["unit"], signed=True)]
             if interval:
-                cells.append(f"[{_fmt_diff(r['low'], r['unit'])}, {_fmt_diff(r['high'], r['unit'])}]")
+                cells.append(f"[{_fmt(r['low'], r['unit'], signed=True)}, {_fmt(r['high'], r['unit'], signed=True)}]")
             table.add_row(*[escape(c) for c in cells])
         tables.append(table)
     return tables

@@ -47,7 +47,6 @@ class Context:
     month: int
     std_h: np.ndarray               # float64 (n_households,): dibao standard in force
     std_p: np.ndarray               # float32 (n_persons,)
-    own_income: np.ndarray          # float32 (n_persons,): earnings + pension
     household_income: np.ndarray    # float64 (n_households,): all income before transfers
     alive_count: np.ndarray         # int64 (n_households,)
     pre_pc: np.ndarray              # float64 (n_households,): per-capita income before transfers

@@ -342,7 +342,7 @@ def apply_rules(state: SimState, scenario: Scenario, month: int, events: MonthEv
 
     pre_pc = means_test.per_capita(incomes.household_total, alive_count)
     ctx = Context(
-        month=month, std_h=std_h, std_p=std_p, own_income=incomes.person_own,
+        month=month, std_h=std_h, std_p=std_p,
         household_income=incomes.household_total, alive_count=alive_count, pre_pc=pre_pc,
         orphan_paid=orphan_paid, tekun_paid=tekun_paid, unit_member=test.unit_member,
         dibao_paid=dibao_paid, dibao_enrolled=enrolled,
@@ -510,14 +510,14 @@ def enrol_at_start(state: SimState, scenario: Scenario, streams: Streams, month:
     adm = scenario.admin
     incomes = compute_incomes(state, scenario, np.zeros(p.n, dtype=F32), month)
     std_h, std_p = standards(state, scenario, month)
-    orphan_paid = assess_orphans(state, scenario, state.population.household_count(p.alive))
+    alive_count = state.population.household_count(p.alive)
+    orphan_paid = assess_orphans(state, scenario, alive_count)
     tekun_eligible = assess_tekun(state, scenario, incomes.person_own, std_p, orphan_paid,
                                   able_persons(state, scenario))
     pipeline.enrol_initial(state.tekun, tekun_eligible, incomes.person_own, u_tekun,
                            adm.initial_enrolment.tekun, month, adm.review_interval_months.tekun)
     inst_share = _by_selfcare(p.selfcare, scenario.tekun.institutional_share)
     state.tekun_institutional[:] = state.tekun.paid & (u_place < inst_share)
-    test = assess_dibao(state, scenario, incomes, std_h, std_p, orphan_paid,
-                        state.population.household_count(p.alive))
+    test = assess_dibao(state, scenario, incomes, std_h, std_p, orphan_paid, alive_count)
     pipeline.enrol_initial(state.dibao, test.eligible, test.per_capita_income, u_dibao,
                            adm.initial_enrolment.dibao, month, adm.review_interval_months.dibao)

@@ -64,7 +64,7 @@ def _read(model: AidModel, scenario: Scenario, trace: dict, h: int, month: int) 
     p, hh = pop.persons, pop.households
     ctx, test, incomes = trace["ctx"], trace["test"], trace["incomes"]
     paid = {name: trace["paid"][name][h] / 100 for name in PROGRAMMES}
-    members = np.flatnonzero(p.household == h)
+    members = pop.members_of(np.array([h]))
     urban = bool(hh.urban[h])
     std = float(ctx.std_h[h])
     sections: list[tuple[str, list[tuple[str, str]]]] = []
