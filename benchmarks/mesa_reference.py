@@ -42,6 +42,7 @@ import mesa
 import numpy as np
 
 from aidsim.admin.pipeline import GRACE, NEVER, OFF, ON, PENDING
+from aidsim.admin.process import DAYS_PER_MONTH
 from aidsim.engine.model import AidModel
 from aidsim.engine.state import SimState
 from aidsim.engine.step import enrol_at_start
@@ -49,6 +50,7 @@ from aidsim.population.arrays import SELFCARE_FULL, SELFCARE_NONE, SELFCARE_PART
 from aidsim.population.synth import build_population
 from aidsim.rng import Streams
 from aidsim.scenario.load import merge_overrides, validate_scenario
+from aidsim.scenario.presets import IDEAL_ADMIN
 from aidsim.scenario.schema import Scenario
 
 #: The compared aggregates: monthly averages over the reported months.
@@ -108,9 +110,10 @@ class Params:
     institutional_share: tuple[float, float, float]
     tekun_take_up: float
     tekun_review: int
+    tekun_delay: int
     dibao_take_up: float
     dibao_review: int
-    approval_delay: int
+    dibao_delay: int
     gradual_exit: int
     minimum_payment: float
     exclusions: dict[str, bool]
@@ -149,11 +152,12 @@ class Params:
             institutional_share=(s.tekun.institutional_share.full,
                                  s.tekun.institutional_share.partial,
                                  s.tekun.institutional_share.none),
-            tekun_take_up=s.admin.take_up_rate.tekun,
-            tekun_review=int(s.admin.review_interval_months.tekun),
-            dibao_take_up=s.admin.take_up_rate.dibao,
-            dibao_review=int(s.admin.review_interval_months.dibao),
-            approval_delay=s.admin.approval_delay_months,
+            tekun_take_up=s.admin.tekun.take_up_rate,
+            tekun_review=s.admin.tekun.review_interval_months,
+            tekun_delay=s.admin.tekun.delay_months,
+            dibao_take_up=s.admin.applying.monthly_rate,
+            dibao_review=s.admin.reviews.unstable,
+            dibao_delay=round(s.admin.approval.routes.township.mean_days / DAYS_PER_MONTH),
             gradual_exit=s.dibao.gradual_exit_months,
             minimum_payment=s.dibao.minimum_payment,
             exclusions=s.dibao.exclusions.model_dump(),
@@ -227,6 +231,37 @@ class RollEntry:
                 self.status = OFF
             self.decision_month = NEVER
         return applied
+
+    def advance_surveyed(self, month: int, *, exists: bool, eligible: bool, income: float,
+                         standard: float, take_up: float, rand: Callable[[], float], delay: int,
+                         review: int, grace: int) -> None:
+        """Dibao's month under aidsim's administrative process with every friction off: a
+        household whose income is below the standard applies (barred ones too, and are refused);
+        the survey decides at once and the first payment follows ``delay`` months later; a review
+        that finds income above the line starts the gradual exit, any other bar ends it at once;
+        households in gradual exit are still reviewed."""
+        if self.status != OFF and not exists:
+            self.status = OFF
+        elif self.status == GRACE and month >= self.exit_month:
+            self.status = OFF
+        if self.status >= ON and month >= self.next_review:
+            self.next_review = month + review
+            if eligible:
+                self.status, self.assessed, self.exit_month = ON, income, NEVER
+            elif self.status == ON:
+                if grace > 0 and income >= standard:
+                    self.status, self.exit_month = GRACE, month + grace
+                else:
+                    self.status, self.next_review = OFF, NEVER
+        if exists and self.status == OFF and income < standard and rand() < take_up:
+            if eligible:
+                self.status, self.assessed, self.decision_month = PENDING, income, month + delay
+        if self.status == PENDING and month >= self.decision_month:
+            if exists:
+                self.status, self.next_review = ON, month + review
+            else:
+                self.status = OFF
+            self.decision_month = NEVER
 
 
 @dataclass(slots=True)
@@ -350,7 +385,7 @@ class HouseholdAgent(mesa.Agent):
             self.tekun_eligible += eligible
             applied = p.tekun.advance(
                 model.month, exists=p.alive, eligible=eligible, income=p.own_income,
-                take_up=par.tekun_take_up, rand=self.random.random, delay=par.approval_delay,
+                take_up=par.tekun_take_up, rand=self.random.random, delay=par.tekun_delay,
                 review=par.tekun_review, grace=0)
             if applied:  # placed at home or in an institution when applying
                 p.institutional = self.random.random() < par.institutional_share[p.selfcare]
@@ -377,10 +412,10 @@ class HouseholdAgent(mesa.Agent):
                                 or (ex["refuses_work"] and p.refuses_work and not p.employed)
                                 or (ex["member_income_above_standard"] and p.own_income > standard))
         eligible = n > 0 and per_capita < standard and not barred
-        self.dibao.advance(model.month, exists=n > 0, eligible=eligible, income=per_capita,
-                           take_up=par.dibao_take_up, rand=self.random.random,
-                           delay=par.approval_delay, review=par.dibao_review,
-                           grace=par.gradual_exit)
+        self.dibao.advance_surveyed(model.month, exists=n > 0, eligible=eligible, income=per_capita,
+                                    standard=standard, take_up=par.dibao_take_up,
+                                    rand=self.random.random, delay=par.dibao_delay,
+                                    review=par.dibao_review, grace=par.gradual_exit)
         self.dibao_eligible = int(eligible)
         self.dibao_paid = int(self.dibao.paid)
         self.dibao_persons = n if self.dibao.paid else 0
@@ -511,11 +546,23 @@ DIBAO_AND_TEKUN_ONLY: dict[str, object] = {
 }
 
 
+#: The reference implements dibao's administration with every friction off except take-up (at a
+#: fixed monthly rate), one approval delay and one review interval for all households.
+SIMPLE_ADMIN: dict[str, object] = {
+    **IDEAL_ADMIN,
+    "admin.applying.monthly_rate": 0.06,
+    "admin.applying.reapply_wait_months": 0,
+    "admin.approval.routes": {"township": {"minimum_days": 30, "mean_days": 30},
+                              "county": {"minimum_days": 30, "mean_days": 30}},
+    "admin.reviews": {"unstable": 6, "regular": 6, "stable": 6},
+}
+
+
 def with_overrides(scenario: Scenario, overrides: Mapping[str, object]) -> Scenario:
-    """``scenario`` with dotted-path ``overrides`` applied (and the programmes the reference does
-    not implement switched off), validated again."""
-    return validate_scenario(merge_overrides(scenario.resolved(), {**DIBAO_AND_TEKUN_ONLY, **overrides}),
-                             source=scenario.name)
+    """``scenario`` with dotted-path ``overrides`` applied (and the programmes and administrative
+    frictions the reference does not implement switched off), validated again."""
+    merged = {**DIBAO_AND_TEKUN_ONLY, **SIMPLE_ADMIN, **overrides}
+    return validate_scenario(merge_overrides(scenario.resolved(), merged), source=scenario.name)
 
 
 def build_reference(scenario: Scenario, months: int, *, replication: int = 0) -> ReferenceModel:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from aidsim.admin.offices import Office
 from aidsim.calendar import format_month, year_of
 from aidsim.engine.model import AidModel
 from aidsim.errors import RunFailedError
@@ -114,7 +115,7 @@ class Results:
         })
         for i, name in enumerate(PROGRAMMES):
             households[f"{name}_fen"] = model.state.paid_fen[i]
-        offices = model.datacollector.get_agent_vars_dataframe().reset_index()
+        offices = model.datacollector.get_agenttype_vars_dataframe(Office).reset_index()
         offices = offices.rename(columns={"Step": "step", "AgentID": "office"})
         start = model.start_month
         offices.insert(0, "month", [format_month(start + int(s) - 1 - model.scenario.simulation.warmup_months)

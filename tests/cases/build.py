@@ -7,12 +7,12 @@ typo in a case never silently falls back to a default.
 Harness settings (:data:`HARNESS`) make a one-month case deterministic. They are applied on top of
 the default scenario and *under* the case's own ``parameters`` (a case may override them):
 
-- ``admin.take_up_rate`` dibao = tekun = 1 and ``temporary.take_up`` = 1, with every take-up
-  uniform of the month set to 0: every eligible unit applies this month.
-- ``admin.approval_delay_months`` = 0: an application made this month is decided and paid this
-  month (so "eligible now" means "paid now" for a household not yet on a roll).
-- ``admin.initial_enrolment`` = 0: irrelevant (the harness never calls ``enrol_at_start``; the rolls
-  start empty unless a case's ``before:`` puts a unit on them).
+- :data:`aidsim.scenario.presets.IDEAL_ADMIN` for dibao, ``admin.tekun.take_up_rate`` = 1 and
+  ``temporary.take_up`` = 1, with every take-up uniform of the month set to 0: every eligible
+  unit applies this month, is assessed at its true income and approved at once.
+- ``admin.tekun.delay_months`` = 0 and dibao routes of 0 days: an application made this month is
+  decided and paid this month (so "eligible now" means "paid now" for a household not yet on a
+  roll). The rolls start empty unless a case's ``before:`` puts a unit on them.
 - ``tekun.institutional_share`` = 0 for every self-care level: with a take-up uniform of 0, the
   engine's placement draw (uniform ÷ take-up rate) is 0, so a new recipient is placed in an
   institution exactly when the share is > 0. A case wanting an institutional placement sets the
@@ -51,6 +51,7 @@ from aidsim.population.arrays import (
 )
 from aidsim.programmes import PROGRAMMES
 from aidsim.scenario.load import merge_overrides, validate_scenario
+from aidsim.scenario.presets import IDEAL_ADMIN
 from aidsim.scenario.schema import Scenario
 from aidsim.shocks.health import IllnessOutcome, insurance_reimbursement
 
@@ -61,9 +62,9 @@ CASES_DIR = Path(__file__).parent
 HARNESS: dict[str, Any] = {
     "population.street_offices": 1,
     "population.townships": 1,
-    "admin.take_up_rate": {"dibao": 1.0, "tekun": 1.0},
-    "admin.initial_enrolment": {"dibao": 0.0, "tekun": 0.0},
-    "admin.approval_delay_months": 0,
+    **IDEAL_ADMIN,
+    "admin.tekun.take_up_rate": 1.0,
+    "admin.tekun.delay_months": 0,
     "temporary.take_up": 1.0,
     "tekun.institutional_share": {"full": 0.0, "partial": 0.0, "none": 0.0},
     "orphans.institutional_share": 0.0,
@@ -296,6 +297,7 @@ def build(case: dict[str, Any]) -> BuiltCase:
         employed=arr("employed", bool), earnings_level=arr("earnings_level", F32),
         pension=arr("pension", F32), public_sector=arr("public_sector", bool),
         refuses_work=arr("refuses_work", bool), orphan=arr("orphan", bool),
+        formal_job=np.zeros(len(rows["household"]), bool),
     )
     n_h = len(households)
     hh_arrays = Households(
@@ -304,6 +306,7 @@ def build(case: dict[str, Any]) -> BuiltCase:
         two_dwellings=np.asarray(hh_rows["two_dwellings"], bool),
         outside_supporter=np.asarray(hh_rows["outside_supporter"], bool),
         other_income_level=np.zeros(n_h, F32), has_other_income=np.asarray(hh_rows["other"]) > 0,
+        office_km=np.ones(n_h, F32), connection_u=np.ones(n_h, F32), honesty_u=np.full(n_h, 0.5, F32),
     )
     population = Population(persons=persons, households=hh_arrays, n_areas=2,
                             area_urban=np.array([True, False]))
@@ -323,11 +326,11 @@ def build(case: dict[str, Any]) -> BuiltCase:
                                               health.insurance_rate, health.insurance_cap)
     illness = IllnessOutcome(onset=onset, cost=cost, reimbursed=reimbursed,
                              out_of_pocket=cost - reimbursed)
-    own = (np.where(p.employed & p.alive, arr("earnings", F32), F32(0))
-           + np.where(p.alive, p.pension, F32(0))).astype(F32)
+    earned = np.where(p.employed & p.alive, arr("earnings", F32), F32(0)).astype(F32)
+    own = (earned + np.where(p.alive, p.pension, F32(0))).astype(F32)
     other = np.asarray(hh_rows["other"], F32)
-    incomes = Incomes(person_own=own, household_total=population.household_sum(own) + other,
-                      other=other)
+    incomes = Incomes(person_own=own, earned=earned,
+                      household_total=population.household_sum(own) + other, other=other)
     shocks = ShockOutcome(illness=illness, died=arr("died", bool),
                           lost_work=np.flatnonzero(arr("lost_work", bool)),
                           able=able_persons(state, scenario))
@@ -335,7 +338,7 @@ def build(case: dict[str, Any]) -> BuiltCase:
         shocks=shocks, disaster_hit=np.asarray(hh_rows["hit"], bool),
         disaster_loss=np.asarray(hh_rows["asset_loss"], np.float64), incomes=incomes,
         take_up_tekun=np.zeros(p.n, F32), take_up_dibao=np.zeros(n_h, F32),
-        temporary=np.zeros(n_h, F32),
+        temporary=np.zeros(n_h, F32), dibao_cases=np.zeros((2, n_h), np.uint64), inspection=None,
     )
     return BuiltCase(name, month, scenario, state, events, households, expected, member_rows)
 

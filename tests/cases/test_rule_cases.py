@@ -20,8 +20,9 @@ For each case the runner (``tests/cases/build.py``):
 Harness settings (``HARNESS`` in build.py) that make a single month deterministic:
 
 - take-up rates (dibao, tekun, temporary assistance) = 1 with uniforms of 0: the eligible apply;
-- ``admin.approval_delay_months`` = 0: a household eligible this month is paid this month;
-- ``admin.initial_enrolment`` = 0 (never used: rolls start empty unless ``before:`` says so);
+- the ideal administration (``aidsim.scenario.presets.IDEAL_ADMIN``): a household eligible this
+  month is assessed at its true income and paid this month; rolls start empty unless ``before:``
+  says so;
 - ``tekun.institutional_share`` = 0 (new tekun recipients are dispersed; a case sets a share of 1
   in its ``parameters`` for an institutional placement);
 - ``orphans.institutional_share`` = 0 (placement is set per child with ``before:``).

@@ -7,6 +7,7 @@ from aidsim import run
 from aidsim.engine.model import AidModel
 from aidsim.programmes import PROGRAMMES
 from aidsim.results import Results
+from aidsim.scenario.presets import IDEAL_ADMIN
 from tests.helpers import small_scenario
 
 
@@ -26,9 +27,11 @@ def test_ledger_totals_equal_the_sum_of_payments(seed):
 def test_perfect_administration_leaves_nobody_below_the_dibao_line():
     scenario = small_scenario(
         households=2000, months=6,
-        admin__take_up_rate={"dibao": 1.0, "tekun": 1.0},
-        admin__initial_enrolment={"dibao": 1.0, "tekun": 1.0},
-        admin__review_interval_months={"dibao": 1, "tekun": 1}, admin__approval_delay_months=0,
+        **{key.replace(".", "__"): value for key, value in IDEAL_ADMIN.items()},
+        admin__tekun={"take_up_rate": 1.0, "initial_enrolment": 1.0, "delay_months": 0,
+                      "review_interval_months": 1},
+        admin__initial_enrolment=1.0,
+        admin__reviews={"unstable": 1, "regular": 1, "stable": 1},
         dibao__exclusions={"vehicle": False, "business": False, "two_dwellings": False,
                            "public_sector": False, "refuses_work": False},
     )

@@ -7,7 +7,8 @@ from collections.abc import Callable
 import mesa
 import numpy as np
 
-from aidsim.admin.offices import CASELOAD_FIELDS, Office
+from aidsim.admin.offices import CASELOAD_FIELDS, OFFICE_BOOKS, County, Office
+from aidsim.admin.process import OfficePlan
 from aidsim.engine.ledger import Ledger
 from aidsim.engine.state import SimState
 from aidsim.engine.step import MonthResult, enrol_at_start, run_month
@@ -57,13 +58,18 @@ class AidModel(mesa.Model):
         self.month = sim.start_month - sim.warmup_months
         self.ledger = Ledger(pop.n_areas)
         self.history: list[MonthResult] = []
-        self.offices = [Office(self, area, bool(pop.area_urban[area])) for area in range(pop.n_areas)]
+        residents = np.bincount(self.state.household_area, weights=pop.household_count(pop.persons.alive),
+                                minlength=pop.n_areas)
+        self.offices = [Office(self, area, bool(pop.area_urban[area]), residents[area], scenario)
+                        for area in range(pop.n_areas)]
+        self.county = County(self, scenario)
         self.last: MonthResult | None = None
         self.trace: dict[str, object] | None = None  # set to a dict to capture the next month
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: _total(name) for name in MODEL_SERIES} | {"month": "month"},
-            agent_reporters={"area": "area", "area_type": "area_type"}
-            | {name: name for name in CASELOAD_FIELDS},
+            model_reporters={name: _total(name) for name in MODEL_SERIES}
+            | {"month": "month", "county_top_up": _county_top_up},
+            agenttype_reporters={Office: {"area": "area", "area_type": "area_type"}
+                                 | {name: name for name in CASELOAD_FIELDS + OFFICE_BOOKS}},
         )
         enrol_at_start(self.state, scenario, self.streams, self.month)
 
@@ -74,8 +80,11 @@ class AidModel(mesa.Model):
     def step(self) -> None:
         """Simulate one month; book and record it if it is a reported month."""
         record = self.month >= self.start_month
+        plans = [office.plan_month(self.month) for office in self.offices]
+        plan = OfficePlan(*(np.array(column, dtype=float) for column in zip(*plans, strict=True)))
         result = run_month(self.state, self.scenario, self.streams, self.month, record=record,
-                           trace=self.trace)
+                           trace=self.trace, plan=plan)
+        self.county.top_up(self.offices, [office.close_month(result.office) for office in self.offices])
         if record:
             self.ledger.record(result.month, result.fen, result.recipients)
             self.history.append(result)
@@ -102,3 +111,7 @@ def _total(name: str) -> Callable[[AidModel], float]:
         return model.last.total(name) if model.last is not None else float(np.nan)
 
     return report
+
+
+def _county_top_up(model: AidModel) -> float:
+    return model.county.top_up_this_month

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from aidsim.admin.pipeline import Roll
+from aidsim.admin.process import DibaoRoll
 from aidsim.population.arrays import Population
 from aidsim.programmes import PROGRAMMES
 
@@ -16,7 +17,7 @@ class SimState:
     """The population plus the programmes' rolls and the cumulative payments to each household."""
 
     population: Population
-    dibao: Roll                   # one unit per household
+    dibao: DibaoRoll              # one unit per household
     tekun: Roll                   # one unit per person
     tekun_institutional: np.ndarray  # bool (n_persons,): supported in an institution
     paid_fen: np.ndarray          # int64 (n_programmes, n_households): paid over reported months, fen
@@ -40,7 +41,7 @@ class SimState:
         area = h.area.astype(np.intp)
         return cls(
             population=population,
-            dibao=Roll.empty(h.n),
+            dibao=DibaoRoll.empty(h.n),
             tekun=Roll.empty(p.n),
             tekun_institutional=np.zeros(p.n, dtype=bool),
             paid_fen=np.zeros((len(PROGRAMMES), h.n), dtype=np.int64),
@@ -75,6 +76,7 @@ class SimState:
         """Memory held by the state's arrays (population included)."""
         arrays = [getattr(self, f.name) for f in fields(self)
                   if isinstance(getattr(self, f.name), np.ndarray)]
-        for roll in (self.dibao, self.tekun):
-            arrays += [roll.status, roll.decision_month, roll.next_review, roll.exit_month, roll.assessed]
+        arrays += self.dibao.arrays()
+        arrays += [self.tekun.status, self.tekun.decision_month, self.tekun.next_review,
+                   self.tekun.exit_month, self.tekun.assessed]
         return self.population.nbytes() + sum(a.nbytes for a in arrays)

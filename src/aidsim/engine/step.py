@@ -11,17 +11,19 @@ draws (common random numbers). No step loops over households in Python.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from aidsim.admin import pipeline
+from aidsim.admin import pipeline, process
+from aidsim.admin.levers import inspection_month, levers
+from aidsim.admin.offices import default_plan
 from aidsim.calendar import calendar_month
-from aidsim.engine import payments
+from aidsim.engine import casework, payments
 from aidsim.engine.ledger import to_fen
 from aidsim.engine.payments import Context, Payment
 from aidsim.engine.state import SimState
-from aidsim.metrics.indicators import MEASURE_NAMES
+from aidsim.metrics.indicators import INCLUSION_CAUSES, MEASURE_NAMES
 from aidsim.metrics.poverty import gap_sums
 from aidsim.population.synth import able_to_work
 from aidsim.programmes import CASH_PROGRAMMES, PROGRAMMES, dibao, margin, means_test, orphans, tekun
@@ -40,6 +42,7 @@ class MonthResult:
     sums: np.ndarray          # float64 (n_measures, n_areas), rows in MEASURE_NAMES order
     fen: np.ndarray           # int64 (n_programmes, n_areas)
     recipients: np.ndarray    # int64 (n_programmes, n_areas): households (dibao), persons (tekun)
+    office: dict[str, np.ndarray] = field(default_factory=dict)  # OFFICE_FIGURES by area, every month
 
     def total(self, measure: str) -> float:
         return float(self.sums[MEASURE_NAMES.index(measure)].sum())
@@ -50,6 +53,7 @@ class Incomes:
     """This month's incomes (yuan/month)."""
 
     person_own: np.ndarray    # float32 (n_persons,): earnings + pension
+    earned: np.ndarray        # float32 (n_persons,): earnings
     household_total: np.ndarray  # float64 (n_households,): all members' own income + other income
     other: np.ndarray         # float32 (n_households,)
 
@@ -124,7 +128,7 @@ def compute_incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, mo
         other *= keep
     own = earned + np.where(p.alive, p.pension, F32(0))
     total = pop.household_sum(own) + other
-    return Incomes(person_own=own, household_total=total, other=other)
+    return Incomes(person_own=own, earned=earned, household_total=total, other=other)
 
 
 def _by_selfcare(selfcare: np.ndarray, shares) -> np.ndarray:
@@ -142,6 +146,10 @@ class DibaoAssessment:
     excluded: np.ndarray      # bool (n_households,): barred by an asset or conduct rule
     eligible: np.ndarray      # bool (n_households,)
     deduction: np.ndarray     # float64 (n_households,): spending deducted (spending-type poverty)
+    unit_income: np.ndarray   # float64 (n_households,): the unit's income before deductions
+    asset_barred: np.ndarray  # bool (n_households,): barred by an asset
+    conduct_barred: np.ndarray  # bool (n_households,): barred by a member's job or conduct
+    outside: np.ndarray       # intp: living persons outside the unit (tekun, orphans)
 
 
 def standards(state: SimState, scenario: Scenario, month: int) -> tuple[np.ndarray, np.ndarray]:
@@ -218,11 +226,42 @@ def assess_dibao(state: SimState, scenario: Scenario, incomes: Incomes, std_h: n
     barring = unit_member & means_test.member_bars_household(
         db.exclusions, public_sector=p.public_sector, employed=p.employed,
         refuses_work=p.refuses_work, own_income=incomes.person_own, standard=std_p)
-    excluded = means_test.excluded(
-        db.exclusions, vehicle=h.vehicle, business=h.business, two_dwellings=h.two_dwellings,
-        outside_supporter=h.outside_supporter, barring_members=pop.household_count(barring))
+    assets = means_test.barred_by_assets(db.exclusions, vehicle=h.vehicle, business=h.business,
+                                         two_dwellings=h.two_dwellings)
+    conduct = means_test.barred_by_conduct(
+        db.exclusions, outside_supporter=h.outside_supporter, barring_members=pop.household_count(barring))
+    excluded = assets | conduct
     return DibaoAssessment(unit_member, members, pc_income, excluded,
-                           dibao.eligible(pc_income, std_h, excluded, members), deduction)
+                           dibao.eligible(pc_income, std_h, excluded, members), deduction,
+                           unit_income, assets, conduct, outside)
+
+
+def dibao_casework(state: SimState, scenario: Scenario, incomes: Incomes, test: DibaoAssessment,
+                   able: np.ndarray, std_h: np.ndarray) -> tuple[casework.DibaoCaseFacts, process.HouseholdView]:
+    """What households declare this month and what offices can learn of them (see
+    :mod:`aidsim.engine.casework`): the declared per-capita income of every household hides a
+    share of each kind of income, by its verifiability, scaled by the household's propensity."""
+    pop = state.population
+    p, h = pop.persons, pop.households
+    share = scenario.admin.declaring.hidden_share
+    prop = casework.propensity(pop, scenario.admin.declaring.propensity_spread)
+    hidden = np.zeros(h.n)
+    if share.formal or share.informal:
+        kind = np.where(p.formal_job, F32(share.formal), F32(share.informal))
+        out = test.outside
+        hidden = (np.bincount(p.household, weights=incomes.earned * kind, minlength=h.n)
+                  - np.bincount(p.household[out], weights=incomes.earned[out] * kind[out], minlength=h.n))
+    if share.other:
+        hidden += share.other * np.where(test.members > 0, incomes.other, F32(0))
+    declared = casework.declared_per_capita(test.unit_income, hidden * prop, test.deduction, test.members)
+    facts = casework.DibaoCaseFacts(
+        scenario=scenario, population=pop, earned=incomes.earned, other=incomes.other,
+        unit_member=test.unit_member, able=able, members=test.members, standard=std_h, propensity=prop)
+    view = casework.household_view(
+        scenario, pop, eligible=test.eligible, members=test.members, standard=std_h,
+        true_pc=test.per_capita_income, declared_pc=declared, asset_barred=test.asset_barred,
+        other_barred=test.conduct_barred, area=state.household_area)
+    return facts, view
 
 
 def _area_sums(area: np.ndarray, n_areas: int, **values: np.ndarray) -> dict[str, np.ndarray]:
@@ -263,13 +302,17 @@ class MonthEvents:
     take_up_tekun: np.ndarray    # float32 (n_persons,): uniform draws
     take_up_dibao: np.ndarray    # float32 (n_households,)
     temporary: np.ndarray        # float32 (n_households,)
+    dibao_cases: np.ndarray      # uint64 (2, n_households): the dibao casework's draws
+    inspection: np.ndarray | None  # uint64 (2, n_households): a special inspection's draws
 
 
 def run_month(state: SimState, scenario: Scenario, streams: Streams, month: int,
-              *, record: bool, trace: dict[str, object] | None = None) -> MonthResult:
+              *, record: bool, trace: dict[str, object] | None = None,
+              plan: process.OfficePlan | None = None) -> MonthResult:
     """Advance ``state`` by one month. When ``record`` is false (warm-up) nothing is booked.
 
-    ``trace``, when given, receives the month's intermediate arrays (for ``aidsim explain``).
+    ``trace``, when given, receives the month's intermediate arrays (for ``aidsim explain``);
+    ``plan`` is what each office can do this month (by default: from the scenario, no budget limit).
     """
     p, h = state.population.persons, state.population.households
     _new_year(state, month)
@@ -284,12 +327,18 @@ def run_month(state: SimState, scenario: Scenario, streams: Streams, month: int,
         take_up_tekun=streams["take_up_tekun"].random(p.n, dtype=F32),
         take_up_dibao=streams["take_up_dibao"].random(h.n, dtype=F32),
         temporary=streams["temporary"].random(h.n, dtype=F32),
+        dibao_cases=streams["dibao_cases"].bit_generator.random_raw((2, h.n)),
+        # Keyed by month, so a month's inspection draws do not depend on other inspections.
+        inspection=(streams[f"inspection {month}"].bit_generator.random_raw((2, h.n))
+                    if inspection_month(scenario.admin, month, scenario.simulation.start_month)
+                    else None),
     )
-    return apply_rules(state, scenario, month, events, record=record, trace=trace)
+    return apply_rules(state, scenario, month, events, record=record, trace=trace, plan=plan)
 
 
 def apply_rules(state: SimState, scenario: Scenario, month: int, events: MonthEvents, *,
-                record: bool, trace: dict[str, object] | None = None) -> MonthResult:
+                record: bool, trace: dict[str, object] | None = None,
+                plan: process.OfficePlan | None = None) -> MonthResult:
     """The programmes' rules for one month, given what happened (``events``): assessments, the
     rolls, every payment, the ledger and the indicator sums."""
     pop = state.population
@@ -307,13 +356,13 @@ def apply_rules(state: SimState, scenario: Scenario, month: int, events: MonthEv
     tekun_eligible = assess_tekun(state, scenario, incomes.person_own, std_p, orphan_paid, shocks.able)
     tekun_flows = pipeline.advance(
         state.tekun, month=month, alive=p.alive & ~orphan_paid, eligible=tekun_eligible,
-        income=incomes.person_own, take_up_uniform=u_take_tekun, take_up_rate=adm.take_up_rate.tekun,
-        delay_months=adm.approval_delay_months, review_interval=adm.review_interval_months.tekun,
+        income=incomes.person_own, take_up_uniform=u_take_tekun, take_up_rate=adm.tekun.take_up_rate,
+        delay_months=adm.tekun.delay_months, review_interval=adm.tekun.review_interval_months,
         grace_months=0,
     )
     # Placement at application: given take-up (u < rate), u / rate is a fresh uniform.
     applied = np.flatnonzero(tekun_flows.applied)
-    placement_u = u_take_tekun[applied] / F32(max(adm.take_up_rate.tekun, 1e-12))
+    placement_u = u_take_tekun[applied] / F32(max(adm.tekun.take_up_rate, 1e-12))
     state.tekun_institutional[applied] = placement_u < _by_selfcare(p.selfcare[applied],
                                                                     tk.institutional_share)
     tekun_paid = state.tekun.paid & p.alive
@@ -322,14 +371,15 @@ def apply_rules(state: SimState, scenario: Scenario, month: int, events: MonthEv
 
     # Dibao: the household less its members on extreme-poverty support or the orphan allowance.
     test = assess_dibao(state, scenario, incomes, std_h, std_p, orphan_paid, alive_count)
-    members, dibao_eligible = test.members, test.eligible
-    dibao_flows = pipeline.advance(
-        state.dibao, month=month, alive=members > 0, eligible=dibao_eligible,
-        income=test.per_capita_income, take_up_uniform=u_take_dibao,
-        take_up_rate=adm.take_up_rate.dibao, delay_months=adm.approval_delay_months,
-        review_interval=adm.review_interval_months.dibao, grace_months=db.gradual_exit_months,
-        above_line=test.per_capita_income >= std_h,
-    )
+    members = test.members
+    facts, view = dibao_casework(state, scenario, incomes, test, shocks.able, std_h)
+    if plan is None:
+        plan = default_plan(scenario, np.bincount(state.household_area, weights=alive_count,
+                                                  minlength=pop.n_areas), pop.area_urban)
+    dibao_flows = process.advance_dibao(
+        state.dibao, month=month, hh=view, facts=facts,
+        draws=process.Draws(apply=u_take_dibao, raw=events.dibao_cases, inspection=events.inspection),
+        plan=plan, lv=levers(scenario, month, pop.n_areas))
     dibao_paid = state.dibao.paid
     paid_h = np.flatnonzero(dibao_paid)
     enrolled = pop.members_of(paid_h)
@@ -377,19 +427,30 @@ def apply_rules(state: SimState, scenario: Scenario, month: int, events: MonthEv
                      paid={k: v.dense(h.n) for k, v in paid.items()}, shares=shares,
                      medical=medical_out, temporary_events=temporary_out.events)
     n_areas = pop.n_areas
+    office = {
+        "residents": np.bincount(state.household_area, weights=alive_count, minlength=n_areas),
+        "dibao_cost": np.bincount(state.household_area[dibao_pay.households], weights=dibao_pay.fen,
+                                  minlength=n_areas) / 100.0,
+        "work_done": dibao_flows.work_done, "utilisation": dibao_flows.utilisation,
+    }
+    if trace is not None:
+        trace.update(dibao_flows=dibao_flows, view=view)
     if not record:
         return MonthResult(month, np.zeros((0, n_areas)), np.zeros((0, n_areas), np.int64),
-                           np.zeros((0, n_areas), np.int64))
+                           np.zeros((0, n_areas), np.int64), office)
     for i, name in enumerate(PROGRAMMES):
         state.paid_fen[i, paid[name].households] += paid[name].fen
-    return _book(state, scenario, month, ctx, paid, test, dibao_flows, tekun_eligible, tekun_flows,
-                 shocks.illness, medical_out, temporary_out)
+    result = _book(state, scenario, month, ctx, paid, test, dibao_flows, tekun_eligible, tekun_flows,
+                   shocks.illness, medical_out, temporary_out, plan)
+    result.office = office
+    return result
 
 
 def _book(state: SimState, scenario: Scenario, month: int, ctx: Context, paid: dict[str, Payment],
-          test: DibaoAssessment, dibao_flows: pipeline.AdminFlows, tekun_eligible: np.ndarray,
+          test: DibaoAssessment, dibao_flows: process.DibaoFlows, tekun_eligible: np.ndarray,
           tekun_flows: pipeline.AdminFlows, illness: health.IllnessOutcome,
-          medical_out: payments.MedicalOutcome, temporary_out: payments.TemporaryOutcome) -> MonthResult:
+          medical_out: payments.MedicalOutcome, temporary_out: payments.TemporaryOutcome,
+          plan: process.OfficePlan) -> MonthResult:
     """The month's indicator sums by area, and its ledger rows."""
     pop = state.population
     p, h = pop.persons, pop.households
@@ -416,6 +477,7 @@ def _book(state: SimState, scenario: Scenario, month: int, ctx: Context, paid: d
     wrongly = dibao_ineligible[dibao_fen.households]
     sums["dibao_leakage"] = np.bincount(area_h[dibao_fen.households[wrongly]],
                                         weights=dibao_fen.fen[wrongly], minlength=n_areas) / 100.0
+    sums |= _admin_sums(state, month, ctx, test, dibao_flows, dibao_fen, plan)
     tekun_paid = ctx.tekun_paid
     concerned = np.flatnonzero(tekun_paid | tekun_eligible | tekun_flows.applied | tekun_flows.exited)
     paid_c, eligible_c = tekun_paid[concerned], tekun_eligible[concerned]
@@ -495,6 +557,55 @@ def _book(state: SimState, scenario: Scenario, month: int, ctx: Context, paid: d
                        np.stack(recipient_rows).astype(np.int64))
 
 
+def _admin_sums(state: SimState, month: int, ctx: Context, test: DibaoAssessment,
+                flows: process.DibaoFlows, dibao_fen: Payment, plan: process.OfficePlan) -> dict[str, np.ndarray]:
+    """The dibao offices' month (work, backlog, days to payment) and the targeting errors split by
+    cause: each eligible household not paid has one cause of exclusion, each ineligible household
+    paid one cause of inclusion, so the parts add up to the totals."""
+    roll, area_h, n_areas = state.dibao, state.household_area, state.population.n_areas
+    status, stage = roll.status, roll.stage
+    pending = np.flatnonzero(status == pipeline.PENDING)
+    queued = pending[stage[pending] == process.QUEUED]
+    on = np.flatnonzero(status >= pipeline.ON)
+    out = _area_sums(area_h[queued], n_areas, dibao_backlog=np.ones(queued.shape[0], dtype=bool))
+    out |= _area_sums(area_h[on], n_areas, dibao_overdue_reviews=roll.next_review[on] <= month)
+    out |= _area_sums(area_h, n_areas, dibao_surveys=flows.surveyed, dibao_refusals=flows.refused,
+                      dibao_wrongful_refusals=flows.wrongly_refused, dibao_reviews=flows.reviewed,
+                      dibao_favour_approvals=flows.favour_approved,
+                      dibao_inspection_removals=flows.inspected_out)
+    entered = np.flatnonzero(flows.entered)
+    out["dibao_days_to_payment"] = np.bincount(area_h[entered], weights=roll.days[entered], minlength=n_areas)
+    out["dibao_work_done"] = flows.work_done
+    out["dibao_capacity"] = np.where(np.isfinite(plan.capacity), plan.capacity, 0.0)
+
+    excluded = np.flatnonzero(test.eligible & ~ctx.dibao_paid)
+    st, sg = status[excluded], stage[excluded]
+    waiting = st == pipeline.PENDING
+    refused = (st == pipeline.OFF) & ((roll.refused_until[excluded] > month) | flows.refused[excluded])
+    out |= _area_sums(
+        area_h[excluded], n_areas,
+        dibao_excluded_not_applied=(st == pipeline.OFF) & ~refused, dibao_excluded_refused=refused,
+        dibao_excluded_backlog=waiting & (sg == process.QUEUED),
+        dibao_excluded_delay=waiting & (sg == process.APPROVING),
+        dibao_excluded_quota=waiting & (sg == process.RATIONED_QUOTA),
+        dibao_excluded_budget=waiting & (sg == process.RATIONED_BUDGET),
+    )
+    # Inclusion causes, in this order: gradual exit, favour, undetected income or assets at the
+    # last means test (verification), circumstances changed since it (review lag).
+    included = np.flatnonzero(ctx.dibao_paid & ~test.eligible)
+    cause = np.where(status[included] == pipeline.GRACE, 0,
+                     np.where(roll.favour[included], 1, np.where(~roll.sound[included], 2, 3)))
+    pos = np.minimum(np.searchsorted(dibao_fen.households, included), max(dibao_fen.households.shape[0] - 1, 0))
+    found = (dibao_fen.households[pos] == included) if dibao_fen.households.shape[0] else np.zeros(0, bool)
+    fen_of = np.where(found, dibao_fen.fen[pos] if found.shape[0] else 0, 0) / 100.0
+    for code, name in enumerate(INCLUSION_CAUSES):
+        rows = included[cause == code]
+        out[f"dibao_included_{name}"] = np.bincount(area_h[rows], minlength=n_areas).astype(float)
+        out[f"dibao_leakage_{name}"] = np.bincount(area_h[rows], weights=fen_of[cause == code],
+                                                   minlength=n_areas)
+    return out
+
+
 def enrol_at_start(state: SimState, scenario: Scenario, streams: Streams, month: int) -> None:
     """The roll when the simulation begins: a share of those eligible then (``initial_roll`` stream).
 
@@ -515,9 +626,14 @@ def enrol_at_start(state: SimState, scenario: Scenario, streams: Streams, month:
     tekun_eligible = assess_tekun(state, scenario, incomes.person_own, std_p, orphan_paid,
                                   able_persons(state, scenario))
     pipeline.enrol_initial(state.tekun, tekun_eligible, incomes.person_own, u_tekun,
-                           adm.initial_enrolment.tekun, month, adm.review_interval_months.tekun)
+                           adm.tekun.initial_enrolment, month, adm.tekun.review_interval_months)
     inst_share = _by_selfcare(p.selfcare, scenario.tekun.institutional_share)
     state.tekun_institutional[:] = state.tekun.paid & (u_place < inst_share)
     test = assess_dibao(state, scenario, incomes, std_h, std_p, orphan_paid, alive_count)
-    pipeline.enrol_initial(state.dibao, test.eligible, test.per_capita_income, u_dibao,
-                           adm.initial_enrolment.dibao, month, adm.review_interval_months.dibao)
+    process.enrol_initial_dibao(state.dibao, test.eligible, test.per_capita_income, u_dibao,
+                                adm.initial_enrolment, month)
+    # Each household's reviews on its category's cycle, spread evenly over the cycle.
+    started = np.flatnonzero(state.dibao.status == pipeline.ON)
+    facts, _ = dibao_casework(state, scenario, incomes, test, able_persons(state, scenario), std_h)
+    interval = facts.review_interval(started)
+    state.dibao.next_review[started] = month + 1 + (started % interval).astype(np.int32)

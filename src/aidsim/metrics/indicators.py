@@ -91,6 +91,41 @@ for _p, (_unit, _label) in PROGRAMME_INFO.items():
         MEASURES[f"{_p}_recipients"] = _stock(_unit, f"{_label}: recipients in the month.")
     MEASURES[f"{_p}_cost_to_poor"] = _flow("yuan", f"{_label}: paid to households poor before transfers.")
 
+#: Why an eligible household is not paid dibao (each has exactly one cause).
+EXCLUSION_CAUSES: dict[str, str] = {
+    "not_applied": "has not applied (take-up)",
+    "refused": "refused, or waiting to re-apply after a refusal",
+    "backlog": "application waiting for a caseworker's survey",
+    "delay": "approved at survey, in review, notice and approval",
+    "quota": "approved but held back by a quota",
+    "budget": "approved but held back by the office budget",
+}
+#: Why an ineligible household is paid dibao (each has exactly one cause, in this order).
+INCLUSION_CAUSES: dict[str, str] = {
+    "gradual_exit": "in its gradual-exit grace (by design)",
+    "favour": "approved or kept through a favour (人情保)",
+    "verification": "income or an asset not found at its last means test",
+    "review_lag": "circumstances changed since its last means test",
+}
+MEASURES |= {
+    "dibao_surveys": _flow("households", "Dibao applications surveyed (household survey)."),
+    "dibao_refusals": _flow("households", "Dibao applications refused at survey."),
+    "dibao_wrongful_refusals": _flow("households", "Eligible-looking applicants refused anyway."),
+    "dibao_reviews": _flow("households", "Dibao reviews carried out."),
+    "dibao_favour_approvals": _flow("households", "Favour approvals (applications approved, cases kept)."),
+    "dibao_inspection_removals": _flow("households", "Households removed by special inspections."),
+    "dibao_days_to_payment": _flow("days", "Days from application to first payment, summed over entries."),
+    "dibao_work_done": _flow("cases", "Caseworkers' work, in new-application equivalents."),
+    "dibao_capacity": _flow("cases", "Caseworkers' capacity (0 where unlimited)."),
+    "dibao_backlog": _stock("households", "Applications waiting for a survey at the month's end."),
+    "dibao_overdue_reviews": _stock("households", "Recipients whose review is overdue at the month's end."),
+}
+for _cause, _text in EXCLUSION_CAUSES.items():
+    MEASURES[f"dibao_excluded_{_cause}"] = _stock("households", f"Eligible, not paid: {_text}.")
+for _cause, _text in INCLUSION_CAUSES.items():
+    MEASURES[f"dibao_included_{_cause}"] = _stock("households", f"Paid, not eligible: {_text}.")
+    MEASURES[f"dibao_leakage_{_cause}"] = _flow("yuan", f"Dibao paid to the ineligible: {_text}.")
+
 MEASURE_NAMES: tuple[str, ...] = tuple(MEASURES)
 
 #: ratio name → (numerator, denominator, unit, description)
@@ -118,6 +153,22 @@ for _p, (_unit, _label) in PROGRAMME_INFO.items():
                                f"{_label}: average paid per recipient and month.")
     RATIOS[f"{_p}_share_to_poor"] = (f"{_p}_cost_to_poor", f"{_p}_cost", "share",
                                      f"{_label}: share of its cost going to households poor before transfers.")
+RATIOS |= {
+    "dibao_refusal_rate": ("dibao_refusals", "dibao_surveys", "share", "Share of surveyed applications refused."),
+    "dibao_avg_days_to_payment": ("dibao_days_to_payment", "dibao_entries", "days",
+                                  "Average days from application to first payment."),
+    "dibao_utilisation": ("dibao_work_done", "dibao_capacity", "share", "Share of caseworkers' capacity used."),
+}
+for _cause in EXCLUSION_CAUSES:
+    RATIOS[f"dibao_exclusion_{_cause}"] = (
+        f"dibao_excluded_{_cause}", "dibao_eligible_households", "share",
+        f"Exclusion error due to: {EXCLUSION_CAUSES[_cause]} (the parts add up to the error).")
+for _cause in INCLUSION_CAUSES:
+    RATIOS[f"dibao_inclusion_{_cause}"] = (
+        f"dibao_included_{_cause}", "dibao_households", "share",
+        f"Inclusion error due to: {INCLUSION_CAUSES[_cause]} (the parts add up to the error).")
+    RATIOS[f"dibao_leakage_share_{_cause}"] = (
+        f"dibao_leakage_{_cause}", "dibao_cost", "share", f"Share of dibao leaked: {INCLUSION_CAUSES[_cause]}.")
 RATIOS["medical_aid_share_of_out_of_pocket"] = (
     "medical_episode_aid", "medical_out_of_pocket", "share",
     "Share of new episodes' out-of-pocket cost (after insurance) that medical assistance paid.")

@@ -38,6 +38,7 @@ class Persons:
     public_sector: np.ndarray    # bool: works in the public sector or a state enterprise
     refuses_work: np.ndarray     # bool: able-bodied and refusing work without cause
     orphan: np.ndarray           # bool: a child recorded as orphan or without de facto carers
+    formal_job: np.ndarray       # bool: when employed, works for a formal employer (verifiable wages)
 
     @property
     def n(self) -> int:
@@ -56,6 +57,9 @@ class Households:
     outside_supporter: np.ndarray  # bool: a legal supporter lives elsewhere and could support
     other_income_level: np.ndarray  # float32: persistent log other-income component
     has_other_income: np.ndarray  # bool
+    office_km: np.ndarray         # float32: distance to the civil-affairs office, km
+    connection_u: np.ndarray      # float32: fixed uniform draw; connected to officials when below the share
+    honesty_u: np.ndarray         # float32: fixed uniform draw that sets how much income it hides
 
     @property
     def n(self) -> int:

@@ -134,16 +134,26 @@ def build_population(scenario: Scenario, streams: Streams) -> Population:
     # member ages, falls ill or dies keeps (or lacks) its supporter elsewhere.
     outside_supporter = rng.random(n_h) < prof.outside_supporter_share
 
+    # Administrative traits come from their own stream, so adding them left the draws above as they were.
+    traits = streams["admin_traits"]
+    formal_job = traits.random(n_p) < _by_hukou(u_urban, prof.formal_job_share.urban,
+                                                prof.formal_job_share.rural)
+    office_km = (_by_hukou(urban, prof.office_distance_km.urban, prof.office_distance_km.rural)
+                 * np.exp(0.6 * traits.standard_normal(n_h))).astype(np.float32)
+    connection_u = traits.random(n_h, dtype=np.float32)
+    honesty_u = traits.random(n_h, dtype=np.float32)
+
     persons = Persons(
         household=household, age_months=age_months, female=female, alive=np.ones(n_p, dtype=bool),
         disability=disability, chronic=chronic, ill=np.zeros(n_p, dtype=bool), selfcare=selfcare,
         employed=employed, earnings_level=earnings_level, pension=pension,
-        public_sector=public_sector, refuses_work=refuses_work, orphan=orphan,
+        public_sector=public_sector, refuses_work=refuses_work, orphan=orphan, formal_job=formal_job,
     )
     households = Households(
         area=area, urban=urban, vehicle=vehicle, business=business, two_dwellings=two_dwellings,
         outside_supporter=outside_supporter, other_income_level=other_level,
-        has_other_income=has_other,
+        has_other_income=has_other, office_km=office_km, connection_u=connection_u,
+        honesty_u=honesty_u,
     )
     area_urban = np.arange(n_areas) < prof.street_offices
     population = Population(persons=persons, households=households, n_areas=n_areas,

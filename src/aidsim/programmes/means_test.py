@@ -29,20 +29,34 @@ def member_bars_household(switches: DibaoExclusions, *, public_sector: np.ndarra
     return out
 
 
-def excluded(switches: DibaoExclusions, *, vehicle: np.ndarray, business: np.ndarray,
-             two_dwellings: np.ndarray, outside_supporter: np.ndarray,
-             barring_members: np.ndarray) -> np.ndarray:
-    """Households barred from dibao by an asset or conduct rule, per switch, ``(n_households,)``.
-
-    ``barring_members`` counts the members that :func:`member_bars_household` flags.
-    """
-    out = barring_members > 0
+def barred_by_assets(switches: DibaoExclusions, *, vehicle: np.ndarray, business: np.ndarray,
+                     two_dwellings: np.ndarray) -> np.ndarray:
+    """Households barred by an asset (a vehicle, a business, a second dwelling), per switch: the
+    exclusions a check finds only if it looks (data matching finds them more often)."""
+    out = np.zeros(vehicle.shape, dtype=bool)
     if switches.vehicle:
         out |= vehicle
     if switches.business:
         out |= business
     if switches.two_dwellings:
         out |= two_dwellings
+    return out
+
+
+def barred_by_conduct(switches: DibaoExclusions, *, outside_supporter: np.ndarray,
+                      barring_members: np.ndarray) -> np.ndarray:
+    """Households barred by a member's job or conduct, or by a supporter who could support them,
+    per switch (``barring_members`` counts the members :func:`member_bars_household` flags)."""
+    out = barring_members > 0
     if switches.supporter_not_supporting:
         out |= outside_supporter
     return out
+
+
+def excluded(switches: DibaoExclusions, *, vehicle: np.ndarray, business: np.ndarray,
+             two_dwellings: np.ndarray, outside_supporter: np.ndarray,
+             barring_members: np.ndarray) -> np.ndarray:
+    """Households barred from dibao by an asset or conduct rule, per switch, ``(n_households,)``."""
+    return (barred_by_assets(switches, vehicle=vehicle, business=business, two_dwellings=two_dwellings)
+            | barred_by_conduct(switches, outside_supporter=outside_supporter,
+                                barring_members=barring_members))

@@ -10,7 +10,7 @@ Standards that change over time are :class:`~aidsim.scenario.dated.DatedValue` (
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -246,6 +246,14 @@ class Profile(Section):
     outside_supporter_share: float = param(
         0.965, unit="share 0–1", ge=0, le=1,
         description="Share of households with a legal supporter (赡养人/抚养人) living elsewhere who could support them.",
+    )
+    formal_job_share: UrbanRuralShare = param(
+        default_factory=lambda: UrbanRuralShare(urban=0.6, rural=0.15), unit="share 0–1",
+        description="Share of working people whose job is with a formal employer (wages that can be verified).",
+    )
+    office_distance_km: UrbanRural = param(
+        default_factory=lambda: UrbanRural(urban=1.5, rural=6.0), unit="km",
+        description="Median distance from a household to its civil-affairs office (log-normal, spread 0.6).",
     )
 
     @field_validator("household_size")
@@ -488,43 +496,294 @@ class Tekun(Section):
 
 
 # ---------------------------------------------------------------------------------------------
-# Administration (the minimal process; offices are Mesa agents)
+# Administration: how households reach the roll and leave it (offices are Mesa agents)
 # ---------------------------------------------------------------------------------------------
 
 
-class ByProgrammeShare(Section):
-    """A probability or share for each programme."""
-
-    dibao: float = param(unit="see parent", description="Value for dibao.", ge=0, le=1)
-    tekun: float = param(unit="see parent", description="Value for extreme-poverty support.", ge=0, le=1)
+def _optional_month(value: str | None) -> str | None:
+    return None if value is None else format_month(parse_month(value))
 
 
-class ByProgrammeMonths(Section):
-    """A whole number of months for each programme."""
+class Campaign(Section):
+    """An information campaign (政策宣传) that raises applications in some areas for a while."""
 
-    dibao: int = param(unit="months", description="Value for dibao.", ge=1, le=120)
-    tekun: int = param(unit="months", description="Value for extreme-poverty support.", ge=1, le=120)
+    start: str = param(unit="month YYYY-MM", description="First month of the campaign.")
+    months: int = param(3, unit="months", ge=1, le=120, description="How long it lasts.")
+    factor: float = param(1.5, unit="× application rate", ge=1, le=20,
+                          description="Multiplier of the monthly application probability meanwhile.")
+    areas: list[int] | None = param(None, unit="area ids",
+                                    description="Areas covered (street offices first, then townships); all when omitted.")
+
+    @field_validator("start")
+    @classmethod
+    def _start_month(cls, value: str | None) -> str | None:
+        return _optional_month(value)
+
+
+class Applying(Section):
+    """Dibao applications (申请): who applies, and when.
+
+    A household not on the roll applies in a month with probability
+    ``monthly_rate × (expected benefit / reference_benefit) ** benefit_elasticity ×
+    exp(−stigma − distance_cost_per_km × km to the office) × campaign factor`` (at most 1).
+    It judges its chances by the income it would declare: below the standard it expects the
+    top-up; up to ``hopeful_multiple`` × the standard it hopes for ``hopeful_benefit``.
+    """
+
+    monthly_rate: float = param(
+        0.04, unit="per month", ge=0, le=1,
+        description="Monthly probability of applying at the reference benefit, before stigma and distance.")
+    reference_benefit: float = param(
+        300, unit="yuan/household/month", gt=0,
+        description="Expected benefit at which the application probability is `monthly_rate`.")
+    benefit_elasticity: float = param(
+        1.0, unit="elasticity", ge=0, le=3,
+        description="How the application probability rises with the expected benefit (0: not at all).")
+    stigma: float = param(
+        0.3, unit="log points", ge=0, le=10,
+        description="Stigma of claiming (the probability is multiplied by exp(−stigma)).")
+    distance_cost_per_km: float = param(
+        0.04, unit="log points/km", ge=0, le=10,
+        description="Cost of distance to the office (the probability is multiplied by exp(−cost × km)).")
+    hopeful_multiple: float = param(
+        1.2, unit="× dibao standard", ge=1, le=5,
+        description="Households declaring per-capita income below this multiple of the standard may apply.")
+    hopeful_benefit: float = param(
+        20, unit="yuan/household/month", ge=0,
+        description="Benefit a household declaring above the standard hopes for (it is mostly refused).")
+    reapply_wait_months: int = param(
+        6, unit="months", ge=0, le=120,
+        description="Months a refused household waits before it applies again.")
+    campaigns: list[Campaign] = param(
+        default_factory=list, unit="events", description="Information campaigns.")
+    online_from: str | None = param(
+        None, unit="month YYYY-MM", source="seed 002 (网上申请)",
+        description="Month online application opens (none when omitted).")
+    online_distance_cut: float = param(
+        0.8, unit="share 0–1", ge=0, le=1,
+        description="Share of the distance cost removed once online application is open.")
+
+    @field_validator("online_from")
+    @classmethod
+    def _online_month(cls, value: str | None) -> str | None:
+        return _optional_month(value)
+
+
+class IncomeKinds(Section):
+    """A share for each kind of income, by how easily it is verified."""
+
+    formal: float = param(unit="share 0–1", ge=0, le=1, description="Wages from formal employers.")
+    informal: float = param(unit="share 0–1", ge=0, le=1,
+                            description="Informal, casual and migrant earnings.")
+    other: float = param(unit="share 0–1", ge=0, le=1,
+                         description="Other household income (farming, remittances, rents).")
+
+
+class Detection(Section):
+    """Probabilities that a check finds each kind of hidden income, and a barring asset."""
+
+    formal: float = param(unit="share 0–1", ge=0, le=1, description="Hidden formal wages found.")
+    informal: float = param(unit="share 0–1", ge=0, le=1, description="Hidden informal earnings found.")
+    other: float = param(unit="share 0–1", ge=0, le=1, description="Hidden other income found.")
+    assets: float = param(unit="share 0–1", ge=0, le=1,
+                          description="A barring asset (vehicle, business, second dwelling) found.")
+
+
+class Declaring(Section):
+    """What households declare (申报): income under-reported by how hard it is to verify (收入核定难)."""
+
+    hidden_share: IncomeKinds = param(
+        default_factory=lambda: IncomeKinds(formal=0.05, informal=0.2, other=0.25),
+        unit="share 0–1", source="seed 001 (income hard to verify)",
+        description="Average share of each kind of income left out of a declaration.")
+    propensity_spread: float = param(
+        1.0, unit="share 0–1", ge=0, le=1,
+        description="Spread of households' honesty: each hides `hidden_share` × a fixed propensity "
+                    "drawn uniformly in [1 − spread, 1 + spread].")
+
+
+class Verification(Section):
+    """The means test's checks (入户调查, 信息核对): assessed income = declared + hidden income found."""
+
+    detection: Detection = param(
+        default_factory=lambda: Detection(formal=0.6, informal=0.4, other=0.4, assets=0.7),
+        unit="share 0–1", description="Detection by household survey alone.")
+    data_matching_from: str | None = param(
+        None, unit="month YYYY-MM", source="seed 002 (居民家庭经济状况核对)",
+        description="Month electronic data matching (bank, vehicle, property, social security) starts.")
+    data_matching_detection: Detection = param(
+        default_factory=lambda: Detection(formal=0.95, informal=0.45, other=0.5, assets=0.95),
+        unit="share 0–1", description="Detection once data matching is on.")
+    load_penalty: float = param(
+        0.3, unit="share 0–1", ge=0, le=1,
+        description="Detection falls by this share when the office works at full capacity "
+                    "(in proportion to its use of capacity).")
+    wrongful_refusal_rate: float = param(
+        0.03, unit="share 0–1", ge=0, le=1,
+        description="Probability that an applicant found eligible is refused anyway (missing papers, judgement).")
+
+    @field_validator("data_matching_from")
+    @classmethod
+    def _matching_month(cls, value: str | None) -> str | None:
+        return _optional_month(value)
+
+
+class Route(Section):
+    """Days from a case's survey to its first payment on one approval route: a minimum plus an
+    exponential tail, so the mean is ``mean_days``."""
+
+    minimum_days: float = param(unit="days", ge=0, le=730, description="Shortest time.")
+    mean_days: float = param(unit="days", ge=0, le=730, description="Average time.")
+
+    @model_validator(mode="after")
+    def _order(self) -> Route:
+        if self.mean_days < self.minimum_days:
+            raise ValueError(f"mean_days ({self.mean_days:g}) must be at least minimum_days "
+                             f"({self.minimum_days:g})")
+        return self
+
+
+class Routes(Section):
+    township: Route = param(unit="days", description="Approved by the township (after devolution).")
+    county: Route = param(unit="days", description="Approved by the county civil-affairs bureau.")
+
+
+class Approval(Section):
+    """Who approves (审批) and how long it takes: survey, democratic review, public notice (公示), approval."""
+
+    township_limit: float | None = param(
+        1000, unit="yuan/household/month", ge=0,
+        description="The township approves cases up to this monthly benefit, the county above it "
+                    "(omit or null: the township approves all; 0: the county approves all).")
+    routes: Routes = param(
+        default_factory=lambda: Routes(township=Route(minimum_days=15, mean_days=30),
+                                       county=Route(minimum_days=35, mean_days=60)),
+        unit="days", source="seed 002 (about 60 days before devolution, 30 after)",
+        description="Time from survey to first payment on each route.")
+    incomplete_files_from: str | None = param(
+        None, unit="month YYYY-MM", source="seed 002 (容缺受理)",
+        description="Month from which applications with missing documents are accepted.")
+    incomplete_files_days_saved: float = param(
+        10, unit="days", ge=0, le=365,
+        description="Days saved per case once incomplete files are accepted.")
+
+    @field_validator("incomplete_files_from")
+    @classmethod
+    def _incomplete_month(cls, value: str | None) -> str | None:
+        return _optional_month(value)
+
+
+class Capacity(Section):
+    """Caseworkers (社会救助经办人员) and the work they can do in a month."""
+
+    limited: bool = param(True, unit="switch",
+                          description="false: offices work every case the month it arrives (no capacity limit).")
+
+    caseworkers_per_10k_residents: UrbanRural = param(
+        default_factory=lambda: UrbanRural(urban=1.0, rural=1.5), unit="caseworkers per 10,000 residents",
+        description="Caseworkers in each office, per 10,000 residents of its area.")
+    cases_per_caseworker: float = param(
+        60, unit="cases/caseworker/month", ge=0,
+        description="New applications one caseworker can survey in a month.")
+    review_effort: float = param(
+        0.5, unit="cases", ge=0, le=10,
+        description="Work of one review, in new-application equivalents (reviews share the same time).")
+
+
+class ReviewIntervals(Section):
+    """Months between reviews by household category (分类管理)."""
+
+    unstable: int = param(1, unit="months", ge=1, le=120,
+                          description="Households with an able-bodied member and no formal job (income unstable).")
+    regular: int = param(3, unit="months", ge=1, le=120,
+                         description="Households with an able-bodied member in a formal job.")
+    stable: int = param(12, unit="months", ge=1, le=120,
+                        description="Households with no able-bodied member (old, disabled, ill).")
+
+
+class Favour(Section):
+    """Favour cases (人情保, 关系保): ineligible households approved through connections."""
+
+    connected_share: float = param(0.03, unit="share 0–1", ge=0, le=1,
+                                   description="Share of households connected to officials or village cadres.")
+    approval_probability: float = param(
+        0.5, unit="share 0–1", ge=0, le=1,
+        description="Probability that a connected household found ineligible is approved (or kept) anyway.")
+    income_ceiling_multiple: float = param(
+        2.0, unit="× dibao standard", ge=1, le=10,
+        description="Connected households declaring below this multiple of the standard apply.")
+
+
+class Inspections(Section):
+    """Special inspections (专项治理): the whole roll re-checked in given months; ineligible cases removed."""
+
+    months: list[str] = param(default_factory=list, unit="months YYYY-MM", source="seed 001 (专项治理)",
+                              description="Months in which an inspection re-checks the roll.")
+    every_months: int = param(0, unit="months", ge=0, le=120,
+                              description="Also inspect every this many months (0: only in `months`).")
+    detection: float = param(0.9, unit="share 0–1", ge=0, le=1,
+                             description="Probability that an inspection finds hidden income or a barring asset.")
+    favour_detection: float = param(0.9, unit="share 0–1", ge=0, le=1,
+                                    description="Probability that an inspection finds a favour case.")
+
+    @field_validator("months")
+    @classmethod
+    def _months(cls, value: list[str]) -> list[str]:
+        return [format_month(parse_month(v)) for v in value]
+
+
+class Budget(Section):
+    """Each office's yearly dibao budget, and what happens when money runs short."""
+
+    when_short: Literal["unlimited", "ration", "county_top_up"] = param(
+        "unlimited", unit="choice",
+        description="unlimited: no budget; ration: new approvals wait until the year's budget allows; "
+                    "county_top_up: the county pays what the office lacks.")
+    yuan_per_resident_per_year: UrbanRural = param(
+        default_factory=lambda: UrbanRural(urban=250, rural=250), unit="yuan/resident/year",
+        description="Office budget for the year, per resident of its area.")
+
+
+class Quota(Section):
+    """Quotas (下指标、定比例): a cap on dibao persons as a share of residents. The documents forbid them
+    (seed 001); some places used them."""
+
+    share_of_residents: float | None = param(
+        None, unit="share 0–1", ge=0, le=1, source="seed 001 (forbidden)",
+        description="Cap on enrolled persons as a share of the area's residents (none when omitted).")
+
+
+class TekunAdmin(Section):
+    """The simpler process of extreme-poverty support (take-up, a fixed delay, yearly reviews)."""
+
+    take_up_rate: float = param(0.15, unit="per month", ge=0, le=1,
+                                description="Monthly probability that an eligible person not on the roll applies.")
+    initial_enrolment: float = param(0.85, unit="share 0–1", ge=0, le=1,
+                                     description="Share of eligible persons on the roll when the simulation begins.")
+    delay_months: int = param(1, unit="months", ge=0, le=24,
+                              description="Months from application to first payment.")
+    review_interval_months: int = param(12, unit="months", ge=1, le=120,
+                                        description="Months between reviews of a recipient.")
 
 
 class Admin(Section):
-    """How eligible people reach the roll and leave it."""
+    """Civil-affairs offices' handling of dibao: applications, declarations, checks, approval,
+    capacity, reviews, errors, inspections, budget and quotas; and the tekun process."""
 
-    take_up_rate: ByProgrammeShare = param(
-        default_factory=lambda: ByProgrammeShare(dibao=0.06, tekun=0.15), unit="per month",
-        description="Monthly probability that an eligible unit not on the roll applies.",
-    )
-    initial_enrolment: ByProgrammeShare = param(
-        default_factory=lambda: ByProgrammeShare(dibao=0.50, tekun=0.85), unit="share 0–1",
-        description="Share of eligible units already on the roll when the simulation begins.",
-    )
-    approval_delay_months: int = param(
-        1, unit="months", ge=0, le=24, source="seed 002 (about 30 days after devolution)",
-        description="Months from application to first payment.",
-    )
-    review_interval_months: ByProgrammeMonths = param(
-        default_factory=lambda: ByProgrammeMonths(dibao=6, tekun=12), unit="months",
-        description="Months between reviews of a recipient (dynamic management, 动态管理).",
-    )
+    initial_enrolment: float = param(
+        0.5, unit="share 0–1", ge=0, le=1,
+        description="Share of dibao-eligible households on the roll when the simulation begins.")
+    applying: Applying = Field(default_factory=Applying)
+    declaring: Declaring = Field(default_factory=Declaring)
+    verification: Verification = Field(default_factory=Verification)
+    approval: Approval = Field(default_factory=Approval)
+    capacity: Capacity = Field(default_factory=Capacity)
+    reviews: ReviewIntervals = Field(default_factory=ReviewIntervals)
+    favour: Favour = Field(default_factory=Favour)
+    inspections: Inspections = Field(default_factory=Inspections)
+    budget: Budget = Field(default_factory=Budget)
+    quota: Quota = Field(default_factory=Quota)
+    tekun: TekunAdmin = Field(default_factory=TekunAdmin)
 
 
 class TemporaryAssistance(Section):
@@ -754,6 +1013,11 @@ class Scenario(Section):
             bad = [a for a in event.areas if not 0 <= a < n_areas]
             if bad:
                 raise ValueError(f"shocks.disasters.{i}.areas: areas must be 0 … {n_areas - 1} "
+                                 f"(street offices first, then townships); got {bad}")
+        for i, campaign in enumerate(self.admin.applying.campaigns):
+            bad = [a for a in campaign.areas or [] if not 0 <= a < n_areas]
+            if bad:
+                raise ValueError(f"admin.applying.campaigns.{i}.areas: areas must be 0 … {n_areas - 1} "
                                  f"(street offices first, then townships); got {bad}")
         return self
 

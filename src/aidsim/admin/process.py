@@ -1,0 +1,423 @@
+"""The dibao administrative process, one month at a time, vectorised over households.
+
+A household is ``OFF`` the roll, ``PENDING`` (applied), ``ON`` it, or in ``GRACE`` (gradual exit,
+低保渐退). A pending application is at one stage:
+
+- ``QUEUED``: waiting for a caseworker's household survey (入户调查), the office's backlog;
+- ``APPROVING``: surveyed and found eligible, going through democratic review, public notice
+  (公示) and approval by the township or the county, until ``decision_month``;
+- ``RATIONED_QUOTA`` / ``RATIONED_BUDGET``: approved but waiting for a place under the office's
+  quota or budget (a queue, oldest first).
+
+A month runs, in this order:
+
+1. deaths and the ends of gradual exits leave the roll;
+2. a special inspection (专项治理), in its months, re-checks the whole roll and removes the
+   ineligible cases it finds, at once;
+3. households apply (申请): the probability rises with the benefit they expect from the income
+   they would declare, falls with stigma and distance, and rises with campaigns and online access;
+4. each office works through its queue, oldest first, within its capacity: new applications'
+   surveys and due reviews (dynamic management, 动态管理) share the caseworkers' time, so reviews
+   that do not fit wait (review lag) and applications that do not fit stay queued (backlog);
+5. every case worked is verified: assessed income = declared income + the hidden income found,
+   with detection by income kind that data matching (信息核对) raises and caseworker load lowers;
+   a connected household found ineligible may be approved anyway (favour case, 人情保); an
+   eligible applicant may be refused wrongly;
+6. approvals due this month enter the roll within the office's quota and budget.
+
+Eligibility truth, declared incomes and benefits come from the engine (``admin`` does not import
+the programmes); random draws are one fixed set per household per month (common random numbers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from aidsim.admin.pipeline import GRACE, NEVER, OFF, ON, PENDING, Roll
+
+QUEUED, APPROVING, RATIONED_QUOTA, RATIONED_BUDGET = 0, 1, 2, 3
+DAYS_PER_MONTH = 365.25 / 12
+_U16 = np.float32(1 / 65536)
+
+
+@dataclass
+class DibaoRoll(Roll):
+    """The dibao roll: the process state of each household, arrays of shape ``(n_households,)``."""
+
+    stage: np.ndarray          # int8: QUEUED / APPROVING / RATIONED_* while PENDING
+    applied_month: np.ndarray  # int32: month of the current (or last) application
+    days: np.ndarray           # float32: days from application to first payment, as far as known
+    favour: np.ndarray         # bool: on the roll (or approved) through a favour
+    sound: np.ndarray          # bool: truly eligible at its last means test
+    refused_until: np.ndarray  # int32: a refused household applies again from this month
+
+    @classmethod
+    def empty(cls, n: int) -> DibaoRoll:
+        base = Roll.empty(n)
+        return cls(
+            status=base.status, decision_month=base.decision_month, next_review=base.next_review,
+            exit_month=base.exit_month, assessed=base.assessed,
+            stage=np.zeros(n, dtype=np.int8), applied_month=np.full(n, NEVER, dtype=np.int32),
+            days=np.zeros(n, dtype=np.float32), favour=np.zeros(n, dtype=bool),
+            sound=np.zeros(n, dtype=bool), refused_until=np.zeros(n, dtype=np.int32),
+        )
+
+    def arrays(self) -> list[np.ndarray]:
+        return [self.status, self.decision_month, self.next_review, self.exit_month, self.assessed,
+                self.stage, self.applied_month, self.days, self.favour, self.sound, self.refused_until]
+
+
+class CaseFacts(Protocol):
+    """What an office learns about the households whose cases it works (rows ``idx``)."""
+
+    def hidden(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Income each household leaves out of its declaration: formal wages, informal earnings
+        and other income, yuan/month (household totals)."""
+
+    def review_interval(self, idx: np.ndarray) -> np.ndarray:
+        """Months until the next review, by the household's category."""
+
+    def benefit(self, idx: np.ndarray, assessed_pc: np.ndarray) -> np.ndarray:
+        """Monthly dibao the household would receive on the assessed per-capita income, yuan."""
+
+
+@dataclass
+class HouseholdView:
+    """This month's truth and declarations for every household (the engine computes them)."""
+
+    alive: np.ndarray         # bool: the dibao unit has a living member
+    eligible: np.ndarray      # bool: truly eligible
+    members: np.ndarray       # int: members of the dibao unit
+    standard: np.ndarray      # float64: dibao standard in force, yuan/person/month
+    declared_pc: np.ndarray   # float64: per-capita income the household declares
+    above_line: np.ndarray    # bool: true per-capita income at or above the standard
+    asset_barred: np.ndarray  # bool: owns an asset the exclusions bar (found only if detected)
+    other_barred: np.ndarray  # bool: barred by conduct or a member's job (always known)
+    connected: np.ndarray     # bool: connected to officials (favour cases)
+    distance_km: np.ndarray   # float32: distance to the office
+    area: np.ndarray          # intp: office
+
+
+@dataclass
+class Levers:
+    """The month's administrative parameters, as plain numbers (from the scenario and the offices)."""
+
+    apply_rate: float
+    reference_benefit: float
+    benefit_elasticity: float
+    stigma: float
+    distance_cost: float          # per km, after any online cut
+    hopeful_multiple: float
+    hopeful_benefit: float
+    favour_ceiling_multiple: float
+    campaign_factor: np.ndarray   # float (n_areas,)
+    reapply_wait: int
+    detection: tuple[float, float, float, float]  # formal, informal, other, assets
+    load_penalty: float
+    wrongful_refusal: float
+    favour_probability: float
+    township_limit: float         # yuan/month; inf: the township approves all
+    township_days: tuple[float, float]  # minimum, mean
+    county_days: tuple[float, float]
+    days_saved: float
+    grace_months: int
+    review_effort: float
+    inspect: bool
+    inspection_detection: float
+    inspection_favour_detection: float
+
+
+@dataclass
+class OfficePlan:
+    """What each office can do this month, ``(n_areas,)`` arrays set by the office agents."""
+
+    capacity: np.ndarray        # case-equivalents of work (inf: unlimited)
+    quota_persons: np.ndarray   # most persons the roll may hold (inf: no quota)
+    budget_headroom: np.ndarray  # yuan/month of new benefits the budget allows (inf: no limit)
+
+    @classmethod
+    def unlimited(cls, n_areas: int) -> OfficePlan:
+        inf = np.full(n_areas, np.inf)
+        return cls(capacity=inf, quota_persons=inf.copy(), budget_headroom=inf.copy())
+
+
+def _decode(raw: np.ndarray, idx: np.ndarray, k: int) -> np.ndarray:
+    """The ``k``-th (0–7) 16-bit uniform in (0, 1) of rows ``idx`` of ``raw`` (uint64, (2, n))."""
+    bits = (raw[k // 4, idx] >> np.uint64(16 * (k % 4))) & np.uint64(0xFFFF)
+    return (bits.astype(np.float32) + np.float32(0.5)) * _U16
+
+
+@dataclass
+class Draws:
+    """One month's uniforms, drawn for every household whether used or not (common random
+    numbers): 64 random bits give four 16-bit uniforms, so eight cost two array draws."""
+
+    apply: np.ndarray              # float32 (n_households,)
+    raw: np.ndarray                # uint64 (2, n_households): the case's eight uniforms
+    inspection: np.ndarray | None  # uint64 (2, n_households), in inspection months only
+
+    def uniform(self, idx: np.ndarray, k: int) -> np.ndarray:
+        return _decode(self.raw, idx, k)
+
+    def inspection_uniform(self, idx: np.ndarray, k: int) -> np.ndarray:
+        assert self.inspection is not None, "no inspection draws this month"
+        return _decode(self.inspection, idx, k)
+
+
+# The uniforms' uses (Draws.uniform's k).
+U_FORMAL, U_INFORMAL, U_OTHER, U_ASSET, U_FAVOUR, U_REFUSAL, U_DELAY, U_ORDER = range(8)
+
+
+@dataclass
+class DibaoFlows:
+    """What happened on the roll this month, as masks ``(n_households,)`` and per-office figures."""
+
+    applied: np.ndarray
+    surveyed: np.ndarray        # applications surveyed this month
+    refused: np.ndarray         # of which refused
+    entered: np.ndarray
+    exited: np.ndarray
+    reviewed: np.ndarray
+    favour_approved: np.ndarray  # favour approvals (applications and reviews kept)
+    wrongly_refused: np.ndarray  # eligible applicants refused
+    inspected_out: np.ndarray   # removed by a special inspection
+    work_done: np.ndarray       # float (n_areas,): case-equivalents worked
+    utilisation: np.ndarray     # float (n_areas,): share of capacity used (0 when unlimited)
+
+
+def application_probability(expected_benefit: np.ndarray, distance_km: np.ndarray,
+                            campaign: np.ndarray, lv: Levers) -> np.ndarray:
+    """Monthly probability that a household applies for dibao (take-up, 应保尽保 in practice).
+
+    ``rate × (benefit / reference) ** elasticity × exp(−stigma − cost × km) × campaign``, at most 1.
+    """
+    ratio = np.maximum(expected_benefit, 0) / lv.reference_benefit
+    scale = np.power(ratio, lv.benefit_elasticity) if lv.benefit_elasticity else np.ones_like(ratio)
+    friction = np.exp(-lv.stigma - lv.distance_cost * distance_km.astype(np.float64))
+    return np.minimum(lv.apply_rate * scale * friction * campaign, 1.0)
+
+
+def expected_benefit(declared_pc: np.ndarray, standard: np.ndarray, members: np.ndarray,
+                     hopeful_benefit: float) -> np.ndarray:
+    """The benefit a household expects from what it would declare: the top-up to the standard,
+    or a hoped-for ``hopeful_benefit`` when its declared income is above the standard."""
+    gap = (standard - declared_pc) * members
+    return np.where(declared_pc < standard, gap, hopeful_benefit)
+
+
+def route_days(u: np.ndarray, county: np.ndarray, lv: Levers) -> np.ndarray:
+    """Days from survey to first payment: the route's minimum plus an exponential tail with the
+    route's mean (审批权下放 shortens the township route), less days saved by 容缺受理."""
+    low = np.where(county, lv.county_days[0], lv.township_days[0])
+    mean = np.where(county, lv.county_days[1], lv.township_days[1])
+    days = low - (mean - low) * np.log(u.astype(np.float64))
+    return np.maximum(days - lv.days_saved, 0.0)
+
+
+def take_in_order(area: np.ndarray, order: np.ndarray, cost: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """Which items each office takes: going through items in ``order`` (ascending) within each
+    area, take them while the running total of ``cost`` stays within the area's ``limit``.
+
+    Vectorised: one sort, a cumulative sum per area. Returns a bool mask over the items."""
+    if area.shape[0] == 0:
+        return np.zeros(0, dtype=bool)
+    sort = np.lexsort((order, area))
+    a, c = area[sort], cost[sort].astype(np.float64)
+    running = np.cumsum(c)
+    first = np.flatnonzero(np.r_[True, a[1:] != a[:-1]])
+    before = np.repeat(running[first] - c[first], np.diff(np.r_[first, a.shape[0]]))
+    # Costs are non-negative, so the running total only grows: once an item does not fit, the
+    # later ones of that area wait too (a queue, not a knapsack).
+    taken_sorted = (running - before) <= limit[a] + 1e-9
+    taken = np.zeros(area.shape[0], dtype=bool)
+    taken[sort] = taken_sorted
+    return taken
+
+
+def _verify(idx: np.ndarray, hh: HouseholdView, facts: CaseFacts, detect: tuple[float, ...],
+            factor: np.ndarray, uniform) -> tuple[np.ndarray, np.ndarray]:
+    """Assessed per-capita income and the means test's verdict for households ``idx``.
+
+    ``detect`` are the detection probabilities (formal, informal, other, assets), ``factor`` a
+    multiplier per case (caseworker load), ``uniform(idx, k)`` the draws."""
+    formal, informal, other = facts.hidden(idx)
+    found = (formal * (uniform(idx, U_FORMAL) < detect[0] * factor)
+             + informal * (uniform(idx, U_INFORMAL) < detect[1] * factor)
+             + other * (uniform(idx, U_OTHER) < detect[2] * factor))
+    members = hh.members[idx]
+    assessed = hh.declared_pc[idx] + found / np.maximum(members, 1)
+    asset_found = hh.asset_barred[idx] & (uniform(idx, U_ASSET) < detect[3] * factor)
+    passes = (hh.alive[idx] & (members > 0) & (assessed < hh.standard[idx])
+              & ~hh.other_barred[idx] & ~asset_found)
+    return assessed, passes
+
+
+def inspect(roll: DibaoRoll, hh: HouseholdView, facts: CaseFacts, draws: Draws, lv: Levers) -> np.ndarray:
+    """A special inspection (专项治理): every case on the roll re-checked with the inspection's
+    detection; those found ineligible leave at once (no gradual exit), favour cases included
+    unless the favour goes unnoticed. Returns the households removed (indices)."""
+    on = np.flatnonzero(roll.status >= ON)
+    d = lv.inspection_detection
+    _, passes = _verify(on, hh, facts, (d, d, d, d), np.ones(on.shape[0]), draws.inspection_uniform)
+    favour_hidden = roll.favour[on] & (draws.inspection_uniform(on, U_FAVOUR) >= lv.inspection_favour_detection)
+    out = on[~passes & ~favour_hidden]
+    roll.status[out] = OFF
+    roll.next_review[out] = NEVER
+    roll.exit_month[out] = NEVER
+    roll.favour[out] = False
+    return out
+
+
+def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: CaseFacts, draws: Draws,
+                  plan: OfficePlan, lv: Levers) -> DibaoFlows:
+    """Run one month of the dibao process on ``roll`` (in place); see the module docstring."""
+    n = roll.status.shape[0]
+    n_areas = plan.capacity.shape[0]
+    status = roll.status
+
+    # 1. Deaths and the ends of gradual exits; applications of households gone are dropped.
+    gone = ~hh.alive & (status != OFF)
+    exited = (gone & (status >= ON)) | ((status == GRACE) & (month >= roll.exit_month))
+    status[gone | exited] = OFF
+    roll.favour[gone | exited] = False
+
+    # 2. Special inspection.
+    inspected_out = np.zeros(n, dtype=bool)
+    if lv.inspect:
+        inspected_out[inspect(roll, hh, facts, draws, lv)] = True
+        exited |= inspected_out
+
+    # 3. Applications, judged on what the household would declare.
+    connected = hh.connected
+    ceiling = np.where(connected, lv.favour_ceiling_multiple, lv.hopeful_multiple) * hh.standard
+    candidates = np.flatnonzero((status == OFF) & hh.alive & (roll.refused_until <= month)
+                                & (hh.declared_pc < ceiling))
+    expect = expected_benefit(hh.declared_pc[candidates], hh.standard[candidates],
+                              hh.members[candidates], lv.hopeful_benefit)
+    p = application_probability(expect, hh.distance_km[candidates],
+                                lv.campaign_factor[hh.area[candidates]], lv)
+    new = candidates[draws.apply[candidates] < p]
+    status[new] = PENDING
+    roll.stage[new] = QUEUED
+    roll.applied_month[new] = month
+    applied = np.zeros(n, dtype=bool)
+    applied[new] = True
+
+    # 4. The office's month of work: queued surveys and due reviews, oldest first.
+    pending = np.flatnonzero(status == PENDING)
+    queued = pending[roll.stage[pending] == QUEUED]
+    due = np.flatnonzero((status >= ON) & (roll.next_review <= month))
+    items = np.concatenate([queued, due])
+    waited = np.concatenate([month - roll.applied_month[queued], month - roll.next_review[due]])
+    effort = np.concatenate([np.ones(queued.shape[0]), np.full(due.shape[0], lv.review_effort)])
+    # Oldest first; among equals, a fixed random order (the 16-bit draw is the tie-break).
+    order = -waited.astype(np.float64) + draws.uniform(items, U_ORDER) * 0.5
+    area_items = hh.area[items]
+    worked = take_in_order(area_items, order, effort, plan.capacity)
+    work_done = np.bincount(area_items[worked], weights=effort[worked], minlength=n_areas)
+    finite = np.isfinite(plan.capacity) & (plan.capacity > 0)
+    utilisation = np.zeros(n_areas)
+    utilisation[finite] = np.minimum(work_done[finite] / plan.capacity[finite], 1.0)
+    load = 1.0 - lv.load_penalty * utilisation
+
+    # 5. Verification of the cases worked.
+    cases = items[worked]
+    assessed, passes = _verify(cases, hh, facts, lv.detection, load[hh.area[cases]], draws.uniform)
+    # A connected household found ineligible is approved anyway with some probability; once a
+    # favour case, it stays one at its reviews (only an inspection undoes it).
+    favour_ok = connected[cases] & ~passes & (
+        (draws.uniform(cases, U_FAVOUR) < lv.favour_probability) | roll.favour[cases])
+    is_survey = np.zeros(cases.shape[0], dtype=bool)
+    is_survey[: int(worked[: queued.shape[0]].sum())] = True  # queued items come first in `items`
+    wrongly = is_survey & passes & (draws.uniform(cases, U_REFUSAL) < lv.wrongful_refusal)
+    approved = (passes & ~wrongly) | favour_ok
+    sound = hh.eligible[cases]
+
+    surveys = cases[is_survey]
+    ok = approved[is_survey]
+    refused_idx = surveys[~ok]
+    status[refused_idx] = OFF
+    roll.refused_until[refused_idx] = month + lv.reapply_wait
+    go = surveys[ok]
+    benefit = facts.benefit(go, assessed[is_survey][ok])
+    county = benefit > lv.township_limit
+    days = route_days(draws.uniform(go, U_DELAY), county, lv)
+    roll.stage[go] = APPROVING
+    roll.decision_month[go] = month + np.rint(days / DAYS_PER_MONTH).astype(np.int32)
+    roll.days[go] = ((month - roll.applied_month[go]) * DAYS_PER_MONTH + days).astype(np.float32)
+    roll.assessed[go] = assessed[is_survey][ok]
+    roll.favour[go] = favour_ok[is_survey][ok]
+    roll.sound[go] = sound[is_survey][ok]
+
+    reviews = cases[~is_survey]
+    keep = approved[~is_survey]
+    stay = reviews[keep]
+    status[stay] = ON
+    roll.assessed[stay] = assessed[~is_survey][keep]
+    roll.exit_month[stay] = NEVER
+    roll.favour[stay] = favour_ok[~is_survey][keep]
+    roll.sound[stay] = sound[~is_survey][keep]
+    roll.next_review[reviews] = month + facts.review_interval(reviews)
+    lose = reviews[~keep & (status[reviews] == ON)]
+    # Gradual exit for a household whose income rose above the line; others leave at once.
+    graced = lose[hh.above_line[lose]] if lv.grace_months > 0 else lose[:0]
+    status[graced] = GRACE
+    roll.exit_month[graced] = month + lv.grace_months
+    leave = np.setdiff1d(lose, graced, assume_unique=True)
+    status[leave] = OFF
+    roll.next_review[leave] = NEVER
+    roll.favour[leave] = False
+    exited[leave] = True
+
+    # 6. Decisions due, within the office's quota and budget (oldest application first).
+    waiting = pending[(roll.stage[pending] != QUEUED) & (status[pending] == PENDING)]  # incl. `go`
+    decide = waiting[roll.decision_month[waiting] <= month]
+    area_d = hh.area[decide]
+    order_d = roll.applied_month[decide] + draws.uniform(decide, U_ORDER) * 0.5
+    fits = np.ones(decide.shape[0], dtype=bool)
+    on_roll = status >= ON
+    if np.isfinite(plan.quota_persons).any():
+        persons_now = np.bincount(hh.area[on_roll], weights=hh.members[on_roll], minlength=n_areas)
+        fits = take_in_order(area_d, order_d, hh.members[decide], plan.quota_persons - persons_now)
+        roll.stage[decide[~fits]] = RATIONED_QUOTA
+    if np.isfinite(plan.budget_headroom).any():
+        sub = np.flatnonzero(fits)
+        cost = facts.benefit(decide[sub], roll.assessed[decide[sub]])
+        affordable = take_in_order(area_d[sub], order_d[sub], cost, plan.budget_headroom)
+        roll.stage[decide[sub[~affordable]]] = RATIONED_BUDGET
+        fits[sub[~affordable]] = False
+    enter = decide[fits]
+    status[enter] = ON
+    late = np.maximum(month - roll.decision_month[enter], 0)
+    roll.days[enter] += (late * DAYS_PER_MONTH).astype(np.float32)
+    roll.decision_month[enter] = NEVER
+    roll.exit_month[enter] = NEVER
+    roll.next_review[enter] = month + facts.review_interval(enter)
+
+    def mask(rows: np.ndarray) -> np.ndarray:
+        out = np.zeros(n, dtype=bool)
+        out[rows] = True
+        return out
+
+    surveyed = mask(surveys)
+    return DibaoFlows(
+        applied=applied, surveyed=surveyed, refused=mask(refused_idx), entered=mask(enter),
+        exited=exited, reviewed=mask(reviews), favour_approved=mask(cases[favour_ok]),
+        wrongly_refused=mask(cases[wrongly]), inspected_out=inspected_out, work_done=work_done,
+        utilisation=utilisation,
+    )
+
+
+def enrol_initial_dibao(roll: DibaoRoll, eligible: np.ndarray, income: np.ndarray, uniform: np.ndarray,
+                        share: float, month: int, review_interval: int = 12) -> None:
+    """Put a share of the eligible on the roll at the start, assessed at their true income and
+    with reviews spread over ``review_interval`` months (the engine then sets each category's)."""
+    start = eligible & (uniform < share)
+    roll.status[start] = ON
+    roll.assessed[start] = income[start]
+    roll.sound[start] = True
+    stagger = (np.arange(roll.status.shape[0]) % review_interval).astype(np.int32)
+    roll.next_review[start] = month + 1 + stagger[start]
