@@ -1,4 +1,4 @@
-"""The ``aidsim`` command line: validate, params, run, compare, explain.
+"""The ``aidsim`` command line: validate, params, run, compare, targeting, explain.
 
 Every error a user can cause (a wrong scenario, a bad option value, an unwritable folder) is
 printed as one paragraph on standard error with exit status 2 and no traceback.
@@ -102,6 +102,13 @@ def _fmt(value: float, unit: str, signed: bool = False) -> str:
     if unit == "yuan" or abs(value) >= 1000:
         return f"{value:{sign},.0f}"
     return f"{value:{sign},.1f}"
+
+
+def _compact(value: float, unit: str) -> str:
+    """A figure for a narrow column: whole percent, whole numbers."""
+    if value != value:
+        return "–"
+    return f"{value * 100:.0f}%" if unit == "share" else f"{value:,.0f}"
 
 
 def _safe_name(name: str) -> str:
@@ -251,6 +258,72 @@ def compare_command(
     for table in _comparison_tables(comparison, area):
         out_console.print(table)
     out_console.print(Text(f"wrote {out}/comparison.csv, comparison.parquet, replications.parquet and runs/"))
+
+
+def _targeting_tables(results: Results, title: str) -> list[Table]:
+    """The targeting decomposition (share of the error's base, by cause) and the offices' work."""
+    t = results.targeting
+    tables = []
+    for error, base in (("exclusion", "eligible households not paid"),
+                        ("inclusion", "recipient households not eligible")):
+        rows = t[t["error"] == error]
+        table = Table("cause", "all", "urban", "rural", "households",
+                      *(["yuan", "of dibao"] if error == "inclusion" else []),
+                      title=escape(f"{title}: {error} error ({base}), by cause; shares of the "
+                                   f"error's base, households and yuan for all"))
+        for cause in rows["cause"].unique():
+            by = rows[rows["cause"] == cause].set_index("area_type")
+            cells = [cause.replace("_", " "),
+                     *(_fmt(by.loc[a, "share"], "share") if a in by.index else "–"
+                       for a in ("all", "urban", "rural")),
+                     _fmt(by.loc["all", "households"], "households")]
+            if error == "inclusion":
+                cells += [_fmt(by.loc["all", "yuan"], "yuan"), _fmt(by.loc["all", "leakage_share"], "share")]
+            table.add_row(*[escape(c) for c in cells])
+        tables.append(table)
+    offices = results.table(["area", "area_type"], with_total=False)
+    columns = [("dibao_applications", "applied", "households"), ("dibao_refusals", "refused", "households"),
+               ("dibao_entries", "entered", "households"), ("dibao_backlog", "backlog", "households"),
+               ("dibao_overdue_reviews", "overdue", "households"),
+               ("dibao_avg_days_to_payment", "days", "days"), ("dibao_utilisation", "used", "share"),
+               ("dibao_inclusion_error", "incl.", "share"), ("dibao_exclusion_error", "excl.", "share")]
+    table = Table("office", *(label for _, label, _ in columns),
+                  title=escape(f"{title}: offices over the period (applied, refused, entered: totals; "
+                               f"backlog and overdue reviews: monthly averages; days to first payment; "
+                               f"capacity used; inclusion and exclusion errors)"))
+    for _, row in offices.iterrows():
+        table.add_row(f"{int(row['area'])} {str(row['area_type'])[0]}",
+                      *[escape(_compact(row[c], unit)) for c, _, unit in columns])
+    tables.append(table)
+    return tables
+
+
+@app.command("targeting")
+def targeting_command(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the run's tables and targeting.csv.")] = Path(
+        "out/targeting"),
+    months: MonthsOpt = None, seed: SeedOpt = None, households: HouseholdsOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Run one scenario and report dibao's targeting: inclusion and exclusion errors and leakage,
+    each split by cause (not applied, refused, backlog, delay, quota, budget; gradual exit, favour,
+    verification, review lag), and each office's applications, backlog and days to payment."""
+    try:
+        s = load_scenario(scenario, _overrides(months, seed, households))
+        bar = LazyProgress(f"running {s.name}", quiet)
+        try:
+            results = run(s, progress=bar)
+        finally:
+            bar.close()
+        results.write(out)
+        write_text_atomic(results.targeting.to_csv(index=False), out / "targeting.csv")
+    except AidsimError as exc:
+        _fail(exc)
+    sim = s.simulation
+    for table in _targeting_tables(results, f"{s.name} ({sim.start}, {sim.months} months)"):
+        out_console.print(table)
+    out_console.print(Text(f"wrote {out}/targeting.csv and the run's tables"))
 
 
 @app.command("explain")

@@ -24,7 +24,7 @@ from aidsim.admin.offices import Office
 from aidsim.calendar import format_month, year_of
 from aidsim.engine.model import AidModel
 from aidsim.errors import RunFailedError
-from aidsim.metrics.indicators import MEASURE_NAMES, summarise
+from aidsim.metrics.indicators import EXCLUSION_CAUSES, INCLUSION_CAUSES, MEASURE_NAMES, summarise
 from aidsim.programmes import PROGRAMMES
 
 HEADLINE: tuple[tuple[str, str, str], ...] = (
@@ -69,13 +69,24 @@ HEADLINE: tuple[tuple[str, str, str], ...] = (
     ("dibao_inclusion_error", "Dibao inclusion error", "share"),
     ("dibao_exclusion_error", "Dibao exclusion error", "share"),
     ("dibao_leakage_share", "Dibao leakage", "share"),
+    ("dibao_applications", "Dibao applications", "households"),
+    ("dibao_refusal_rate", "Dibao applications refused", "share"),
+    ("dibao_avg_days_to_payment", "Days from application to first payment", "days"),
+    ("dibao_backlog", "Applications waiting for a survey", "households"),
+    ("dibao_overdue_reviews", "Reviews overdue", "households"),
+    ("dibao_utilisation", "Caseworkers' capacity used", "share"),
+    ("dibao_exclusion_not_applied", "Exclusion: not applied", "share"),
+    ("dibao_exclusion_delay", "Exclusion: in approval", "share"),
+    ("dibao_inclusion_favour", "Inclusion: favour cases", "share"),
+    ("dibao_inclusion_verification", "Inclusion: income or assets not found", "share"),
+    ("dibao_inclusion_review_lag", "Inclusion: review lag", "share"),
     ("tekun_exclusion_error", "Tekun exclusion error", "share"),
 )
 """Headline figures in display order: (column, label, unit). Stocks (households, persons, cases a
 month) are monthly averages over the period; yuan, entries, exits and persons pushed below the
 line are totals over the period."""
 
-TABLES = ("monthly", "yearly", "by_area", "ledger", "households", "offices")
+TABLES = ("monthly", "yearly", "by_area", "ledger", "households", "offices", "targeting")
 
 
 def _area_type(area: np.ndarray, area_urban: np.ndarray) -> np.ndarray:
@@ -161,6 +172,36 @@ class Results:
     @property
     def by_area(self) -> pd.DataFrame:
         return self.table(["year", "area", "area_type"], with_total=False)
+
+    @property
+    def targeting(self) -> pd.DataFrame:
+        """Dibao's targeting errors split by cause, for all, urban and rural households.
+
+        One row per (area_type, error, cause): ``households`` (monthly average), ``share`` of the
+        error's base (eligible households for exclusion, recipient households for inclusion), and
+        for inclusion the ``yuan`` paid to those households and its ``leakage_share`` of dibao. The
+        causes of one error add up to its ``total`` row."""
+        table = self.table(["area_type"]).set_index("area_type")
+        rows = []
+        for area_type, t in table.iterrows():
+            for error, causes, base in (("exclusion", EXCLUSION_CAUSES, "dibao_eligible_households"),
+                                        ("inclusion", INCLUSION_CAUSES, "dibao_households")):
+                stock = "excluded" if error == "exclusion" else "included"
+                for cause, label in [*causes.items(), ("total", "all causes")]:
+                    name = ("excluded_eligible" if error == "exclusion" else "included_ineligible") \
+                        if cause == "total" else f"{stock}_{cause}"
+                    households = float(t[f"dibao_{name}"])
+                    yuan = float("nan")
+                    if error == "inclusion":
+                        yuan = float(t["dibao_leakage" if cause == "total" else f"dibao_leakage_{cause}"])
+                    rows.append({
+                        "area_type": area_type, "error": error, "cause": cause, "label": label,
+                        "households": households,
+                        "share": households / t[base] if t[base] > 0 else float("nan"),
+                        "yuan": yuan,
+                        "leakage_share": yuan / t["dibao_cost"] if t["dibao_cost"] > 0 else float("nan"),
+                    })
+        return pd.DataFrame(rows)
 
     def summary(self, first: str | None = None, last: str | None = None) -> dict[str, dict[str, float]]:
         """Headline indicators over the months ``first``…``last`` (YYYY-MM), for urban, rural and all."""

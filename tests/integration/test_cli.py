@@ -34,7 +34,8 @@ BASELINE = SCENARIOS / "baseline.yaml"
 RURAL_500 = SCENARIOS / "reforms" / "rural_500_july.yaml"
 TEKUN_15 = SCENARIOS / "reforms" / "tekun_multiplier_1_5.yaml"
 SMALL = ["--households", "2000", "--months", "6"]
-TABLE_FILES = {f"{t}.parquet" for t in ("monthly", "yearly", "by_area", "ledger", "households", "offices")}
+TABLE_FILES = {f"{t}.parquet" for t in ("monthly", "yearly", "by_area", "ledger", "households", "offices",
+                                          "targeting")}
 
 
 def invoke(*args: object, env: dict[str, str] | None = None) -> Result:
@@ -368,3 +369,31 @@ def test_outputs_get_the_usual_file_permissions(tmp_path: Path) -> None:
         os.umask(previous)
     modes = {p.name: p.stat().st_mode & 0o777 for p in out.iterdir()}
     assert modes == dict.fromkeys(modes, 0o644)
+
+
+def test_targeting_prints_and_saves_the_decomposition_by_cause(tmp_path: Path) -> None:
+    out = tmp_path / "targeting"
+    result = invoke("targeting", SCENARIOS / "baseline.yaml", "--out", out, *SMALL)
+    assert result.exit_code == 0, result.output
+    for heading in ("exclusion error", "inclusion error", "offices over the period"):
+        assert heading in result.output
+    table = pd.read_csv(out / "targeting.csv")
+    assert (out / "summary.json").exists() and (out / "targeting.parquet").exists()
+    for (area_type, error), rows in table.groupby(["area_type", "error"]):
+        parts = rows[rows["cause"] != "total"]
+        total = rows[rows["cause"] == "total"].iloc[0]
+        assert parts["households"].sum() == pytest.approx(total["households"]), (area_type, error)
+        assert parts["share"].sum() == pytest.approx(total["share"]), (area_type, error)
+        if error == "inclusion":
+            assert parts["yuan"].sum() == pytest.approx(total["yuan"])
+    rural = table[(table["area_type"] == "rural") & (table["cause"] == "total")].set_index("error")
+    assert 0 < rural.loc["exclusion", "share"] < 1 and 0 < rural.loc["inclusion", "share"] < 1
+
+
+def test_targeting_reports_a_bad_scenario_without_a_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("admin:\n  quota:\n    share_of_residents: 3\n", encoding="utf-8")
+    result = invoke("targeting", bad, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "`admin.quota.share_of_residents`" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()

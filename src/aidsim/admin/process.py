@@ -12,8 +12,9 @@ A household is ``OFF`` the roll, ``PENDING`` (applied), ``ON`` it, or in ``GRACE
 A month runs, in this order:
 
 1. deaths and the ends of gradual exits leave the roll;
-2. a special inspection (专项治理), in its months, re-checks the whole roll and removes the
-   ineligible cases it finds, at once;
+2. a special inspection (专项治理), in its months, re-checks the whole roll: cases wrongly on it
+   (favour, income or assets missed) leave at once, households whose income rose start their
+   gradual exit;
 3. households apply (申请): the probability rises with the benefit they expect from the income
    they would declare, falls with stigma and distance, and rises with campaigns and online access;
 4. each office works through its queue, oldest first, within its capacity: new applications'
@@ -255,15 +256,24 @@ def _verify(idx: np.ndarray, hh: HouseholdView, facts: CaseFacts, detect: tuple[
     return assessed, passes
 
 
-def inspect(roll: DibaoRoll, hh: HouseholdView, facts: CaseFacts, draws: Draws, lv: Levers) -> np.ndarray:
-    """A special inspection (专项治理): every case on the roll re-checked with the inspection's
-    detection; those found ineligible leave at once (no gradual exit), favour cases included
-    unless the favour goes unnoticed. Returns the households removed (indices)."""
-    on = np.flatnonzero(roll.status >= ON)
+def inspect(roll: DibaoRoll, hh: HouseholdView, facts: CaseFacts, draws: Draws, lv: Levers,
+            month: int) -> np.ndarray:
+    """A special inspection (专项治理): every household on the roll (not those already in gradual
+    exit) re-checked with the inspection's detection. Cases wrongly on the roll, by favour or by
+    income or assets missed at their last means test, leave at once; a favour goes unnoticed
+    with probability 1 − ``inspection_favour_detection``. A household correctly enrolled whose
+    income has since risen above the line starts its gradual exit, as at a review; one barred
+    for another reason leaves at once. Returns the households removed at once (indices)."""
+    on = np.flatnonzero(roll.status == ON)
     d = lv.inspection_detection
     _, passes = _verify(on, hh, facts, (d, d, d, d), np.ones(on.shape[0]), draws.inspection_uniform)
-    favour_hidden = roll.favour[on] & (draws.inspection_uniform(on, U_FAVOUR) >= lv.inspection_favour_detection)
-    out = on[~passes & ~favour_hidden]
+    favour_found = roll.favour[on] & (draws.inspection_uniform(on, U_FAVOUR) < lv.inspection_favour_detection)
+    found = ~passes & (~roll.favour[on] | favour_found)
+    wrongly_on = found & (favour_found | ~roll.sound[on])
+    graced = on[found & ~wrongly_on & hh.above_line[on]] if lv.grace_months > 0 else on[:0]
+    roll.status[graced] = GRACE
+    roll.exit_month[graced] = month + lv.grace_months
+    out = np.setdiff1d(on[found], graced, assume_unique=True)
     roll.status[out] = OFF
     roll.next_review[out] = NEVER
     roll.exit_month[out] = NEVER
@@ -287,7 +297,7 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
     # 2. Special inspection.
     inspected_out = np.zeros(n, dtype=bool)
     if lv.inspect:
-        inspected_out[inspect(roll, hh, facts, draws, lv)] = True
+        inspected_out[inspect(roll, hh, facts, draws, lv, month)] = True
         exited |= inspected_out
 
     # 3. Applications, judged on what the household would declare.

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from aidsim.admin.pipeline import GRACE, OFF, ON, PENDING
+from aidsim.admin.process import APPROVING, QUEUED, RATIONED_BUDGET, RATIONED_QUOTA, DibaoRoll
 from aidsim.calendar import calendar_month, format_month, parse_month
 from aidsim.engine.model import AidModel
 from aidsim.errors import AidsimError
@@ -58,6 +59,20 @@ def explain(scenario: Scenario, household: int, month: str) -> Explanation:
     return _read(model, scenario, trace, household, target)
 
 
+def _stage(roll: DibaoRoll, h: int, status: int) -> str:
+    """Where a pending application stands."""
+    if status != PENDING:
+        return ""
+    stage = int(roll.stage[h])
+    text = {QUEUED: "waiting for a caseworker's survey", APPROVING: "in review, notice and approval",
+            RATIONED_QUOTA: "approved, held back by the quota",
+            RATIONED_BUDGET: "approved, held back by the budget"}[stage]
+    text = f" ({text}; applied {format_month(int(roll.applied_month[h]))}"
+    if stage == APPROVING:
+        text += f", first payment due {format_month(int(roll.decision_month[h]))}"
+    return text + ")"
+
+
 def _read(model: AidModel, scenario: Scenario, trace: dict, h: int, month: int) -> Explanation:
     state = model.state
     pop = state.population
@@ -99,7 +114,21 @@ def _read(model: AidModel, scenario: Scenario, trace: dict, h: int, month: int) 
             ("per-capita income found by the means test", _yuan(float(test.per_capita_income[h]))),
             ("barred by an asset or conduct exclusion", "yes" if test.excluded[h] else "no"),
             ("eligible (income below the standard, not barred)", "yes" if test.eligible[h] else "no"),
-            ("roll", STATUS[status])]
+            ("roll", STATUS[status] + _stage(state.dibao, h, status))]
+    view, flows = trace["view"], trace["dibao_flows"]
+    rows += [("per-capita income the household declares", _yuan(float(view.declared_pc[h]))),
+             ("distance to the office", f"{float(view.distance_km[h]):.1f} km"),
+             ("connected to officials (favour cases)", "yes" if view.connected[h] else "no"),
+             ("this month", ", ".join(name for name, mask in (
+                 ("applied", flows.applied), ("surveyed", flows.surveyed), ("refused", flows.refused),
+                 ("wrongly refused", flows.wrongly_refused), ("reviewed", flows.reviewed),
+                 ("approved or kept by favour", flows.favour_approved), ("entered", flows.entered),
+                 ("left", flows.exited), ("removed by an inspection", flows.inspected_out)) if mask[h])
+              or "no casework")]
+    if status in (ON, GRACE):
+        rows += [("next review", format_month(int(state.dibao.next_review[h]))),
+                 ("eligible at its last means test", "yes" if state.dibao.sound[h] else "no"),
+                 ("on the roll by favour", "yes" if state.dibao.favour[h] else "no")]
     if status in (ON, GRACE):
         rows += [("income assessed at the last review", _yuan(assessed)),
                  ("categorical supplements (shares of the standard)", f"{shares:.2f}"),

@@ -715,7 +715,8 @@ class Favour(Section):
 
 
 class Inspections(Section):
-    """Special inspections (专项治理): the whole roll re-checked in given months; ineligible cases removed."""
+    """Special inspections (专项治理): the whole roll re-checked in given months; cases wrongly on it
+    (favour, income or assets missed) removed at once, others found ineligible start the gradual exit."""
 
     months: list[str] = param(default_factory=list, unit="months YYYY-MM", source="seed 001 (专项治理)",
                               description="Months in which an inspection re-checks the roll.")
