@@ -289,10 +289,16 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
     status = roll.status
 
     # 1. Deaths and the ends of gradual exits; applications of households gone are dropped.
-    gone = ~hh.alive & (status != OFF)
-    exited = (gone & (status >= ON)) | ((status == GRACE) & (month >= roll.exit_month))
-    status[gone | exited] = OFF
-    roll.favour[gone | exited] = False
+    # Only households on the roll or pending are concerned: work on that (small) subset.
+    active = np.flatnonzero(status != OFF)
+    st = status[active]
+    gone = ~hh.alive[active]
+    ends = (st == GRACE) & (month >= roll.exit_month[active])
+    exited = np.zeros(n, dtype=bool)
+    exited[active[(gone & (st >= ON)) | ends]] = True
+    drop = active[gone | ends]
+    status[drop] = OFF
+    roll.favour[drop] = False
 
     # 2. Special inspection.
     inspected_out = np.zeros(n, dtype=bool)
@@ -300,11 +306,16 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
         inspected_out[inspect(roll, hh, facts, draws, lv, month)] = True
         exited |= inspected_out
 
-    # 3. Applications, judged on what the household would declare.
+    # 3. Applications, judged on what the household would declare (a household with no member
+    # declares an infinite per-capita income, so it never applies).
     connected = hh.connected
-    ceiling = np.where(connected, lv.favour_ceiling_multiple, lv.hopeful_multiple) * hh.standard
-    candidates = np.flatnonzero((status == OFF) & hh.alive & (roll.refused_until <= month)
-                                & (hh.declared_pc < ceiling))
+    # Households that think they may qualify: declared income under the hopeful ceiling, or under
+    # the favour ceiling for the (few) connected ones.
+    hopeful = hh.declared_pc < lv.hopeful_multiple * hh.standard
+    few = np.flatnonzero(connected)
+    hopeful[few] |= hh.declared_pc[few] < lv.favour_ceiling_multiple * hh.standard[few]
+    candidates = np.flatnonzero(hopeful & (status == OFF))
+    candidates = candidates[roll.refused_until[candidates] <= month]
     expect = expected_benefit(hh.declared_pc[candidates], hh.standard[candidates],
                               hh.members[candidates], lv.hopeful_benefit)
     p = application_probability(expect, hh.distance_km[candidates],
@@ -317,9 +328,10 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
     applied[new] = True
 
     # 4. The office's month of work: queued surveys and due reviews, oldest first.
-    pending = np.flatnonzero(status == PENDING)
+    st = status[active]
+    pending = np.concatenate([active[st == PENDING], new])
     queued = pending[roll.stage[pending] == QUEUED]
-    due = np.flatnonzero((status >= ON) & (roll.next_review <= month))
+    due = active[(st >= ON) & (roll.next_review[active] <= month)]
     items = np.concatenate([queued, due])
     waited = np.concatenate([month - roll.applied_month[queued], month - roll.next_review[due]])
     effort = np.concatenate([np.ones(queued.shape[0]), np.full(due.shape[0], lv.review_effort)])

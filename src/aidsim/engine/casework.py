@@ -22,14 +22,6 @@ def propensity(population: Population, spread: float) -> np.ndarray:
     return 1.0 + spread * (2.0 * population.households.honesty_u.astype(np.float64) - 1.0)
 
 
-def members_with_owner(population: Population, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Person rows of households ``idx`` and, for each, its position in ``idx``."""
-    household = population.persons.household
-    first = np.searchsorted(household, idx, side="left")
-    counts = np.searchsorted(household, idx, side="right") - first
-    return population.members_of(idx), np.repeat(np.arange(idx.shape[0]), counts)
-
-
 @dataclass
 class DibaoCaseFacts:
     """Answers :class:`~aidsim.admin.process.CaseFacts` for this month's cases."""
@@ -46,7 +38,7 @@ class DibaoCaseFacts:
 
     def hidden(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         share = self.scenario.admin.declaring.hidden_share
-        rows, owner = members_with_owner(self.population, idx)
+        rows, owner = self.population.members_with_owner(idx)
         keep = self.unit_member[rows]
         rows, owner = rows[keep], owner[keep]
         earned = self.earned[rows].astype(np.float64)
@@ -63,7 +55,7 @@ class DibaoCaseFacts:
         member without a formal job → unstable (monthly); otherwise regular (quarterly)."""
         iv = self.scenario.admin.reviews
         p = self.population.persons
-        rows, owner = members_with_owner(self.population, idx)
+        rows, owner = self.population.members_with_owner(idx)
         able = self.able[rows] & self.unit_member[rows]
         unsteady = able & ~(p.employed[rows] & p.formal_job[rows])
         k = idx.shape[0]
@@ -74,7 +66,7 @@ class DibaoCaseFacts:
     def supplement_shares(self, idx: np.ndarray) -> np.ndarray:
         """Σ of the enrolled members' categorical supplement shares, per household of ``idx``."""
         p = self.population.persons
-        rows, owner = members_with_owner(self.population, idx)
+        rows, owner = self.population.members_with_owner(idx)
         keep = self.unit_member[rows]
         rows, owner = rows[keep], owner[keep]
         share = dibao.supplement_share(p.age_months[rows], p.disability[rows], p.ill[rows],
@@ -93,15 +85,13 @@ def declared_per_capita(unit_income: np.ndarray, hidden_total: np.ndarray, deduc
     return means_test.per_capita(np.maximum(unit_income - hidden_total - deduction, 0), members)
 
 
-def household_view(scenario: Scenario, population: Population, *, eligible: np.ndarray,
-                   members: np.ndarray, standard: np.ndarray, true_pc: np.ndarray,
-                   declared_pc: np.ndarray, asset_barred: np.ndarray, other_barred: np.ndarray,
+def household_view(population: Population, *, eligible: np.ndarray, members: np.ndarray,
+                   standard: np.ndarray, true_pc: np.ndarray, declared_pc: np.ndarray,
+                   asset_barred: np.ndarray, other_barred: np.ndarray, connected: np.ndarray,
                    area: np.ndarray) -> HouseholdView:
-    h = population.households
     return HouseholdView(
         alive=members > 0, eligible=eligible, members=members, standard=standard,
         declared_pc=declared_pc, above_line=true_pc >= standard, asset_barred=asset_barred,
-        other_barred=other_barred,
-        connected=h.connection_u < scenario.admin.favour.connected_share,
-        distance_km=h.office_km, area=area,
+        other_barred=other_barred, connected=connected,
+        distance_km=population.households.office_km, area=area,
     )

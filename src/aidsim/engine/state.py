@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -34,6 +35,7 @@ class SimState:
     disaster_until: np.ndarray    # int32 (n_households,): month the current disaster's loss ends
     disaster_loss: np.ndarray     # float32 (n_households,): share of income lost meanwhile
     _per_person: dict = field(default_factory=dict, repr=False)  # cache of by_hukou_per_person
+    _fixed: dict = field(default_factory=dict, repr=False)  # cache of cached()
 
     @classmethod
     def start(cls, population: Population) -> SimState:
@@ -71,6 +73,16 @@ class SimState:
             cached.flags.writeable = False
             self._per_person[key] = cached
         return cached
+
+    def cached(self, key: tuple, make: Callable[[], np.ndarray]) -> np.ndarray:
+        """An array that stays the same for the run as long as ``key`` (the parameters it depends
+        on) does, made once by ``make()``. Read only."""
+        value = self._fixed.get(key)
+        if value is None:
+            value = make()
+            value.flags.writeable = False
+            self._fixed[key] = value
+        return value
 
     def nbytes(self) -> int:
         """Memory held by the state's arrays (population included)."""

@@ -244,10 +244,13 @@ def dibao_casework(state: SimState, scenario: Scenario, incomes: Incomes, test: 
     pop = state.population
     p, h = pop.persons, pop.households
     share = scenario.admin.declaring.hidden_share
-    prop = casework.propensity(pop, scenario.admin.declaring.propensity_spread)
+    spread = scenario.admin.declaring.propensity_spread
+    # Fixed for a run: cached on the state, keyed by the parameters they depend on.
+    prop = state.cached(("propensity", spread), lambda: casework.propensity(pop, spread))
     hidden = np.zeros(h.n)
     if share.formal or share.informal:
-        kind = np.where(p.formal_job, F32(share.formal), F32(share.informal))
+        kind = state.cached(("hidden share", share.formal, share.informal),
+                            lambda: np.where(p.formal_job, F32(share.formal), F32(share.informal)))
         out = test.outside
         hidden = (np.bincount(p.household, weights=incomes.earned * kind, minlength=h.n)
                   - np.bincount(p.household[out], weights=incomes.earned[out] * kind[out], minlength=h.n))
@@ -257,10 +260,12 @@ def dibao_casework(state: SimState, scenario: Scenario, incomes: Incomes, test: 
     facts = casework.DibaoCaseFacts(
         scenario=scenario, population=pop, earned=incomes.earned, other=incomes.other,
         unit_member=test.unit_member, able=able, members=test.members, standard=std_h, propensity=prop)
+    connected_share = scenario.admin.favour.connected_share
+    connected = state.cached(("connected", connected_share), lambda: h.connection_u < connected_share)
     view = casework.household_view(
-        scenario, pop, eligible=test.eligible, members=test.members, standard=std_h,
+        pop, eligible=test.eligible, members=test.members, standard=std_h,
         true_pc=test.per_capita_income, declared_pc=declared, asset_barred=test.asset_barred,
-        other_barred=test.conduct_barred, area=state.household_area)
+        other_barred=test.conduct_barred, connected=connected, area=state.household_area)
     return facts, view
 
 

@@ -8,6 +8,7 @@ Households are rows ``0 … n_households-1``; persons are rows ``0 … n_persons
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import cached_property
 
 import numpy as np
 
@@ -87,13 +88,25 @@ class Population:
         """Sum a person array over households → float64 ``(n_households,)``."""
         return np.bincount(self.persons.household, weights=values, minlength=self.n_households)
 
+    @cached_property
+    def member_offsets(self) -> np.ndarray:
+        """Row of each household's first member, and one past the last row at the end
+        (``(n_households + 1,)``): persons are stored household by household and never removed."""
+        return np.searchsorted(self.persons.household, np.arange(self.n_households + 1))
+
+    def members_with_owner(self, households: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Person rows of the given households and, for each row, its household's position in
+        ``households``."""
+        offsets = self.member_offsets
+        first = offsets[households]
+        counts = offsets[households + 1] - first
+        owner = np.repeat(np.arange(households.shape[0]), counts)
+        rows = np.arange(owner.shape[0]) + np.repeat(first - (np.cumsum(counts) - counts), counts)
+        return rows, owner
+
     def members_of(self, households: np.ndarray) -> np.ndarray:
         """Person rows of the given households (persons are stored household by household)."""
-        first = np.searchsorted(self.persons.household, households, side="left")
-        last = np.searchsorted(self.persons.household, households, side="right")
-        counts = last - first
-        offsets = np.repeat(first - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
-        return np.arange(counts.sum()) + offsets
+        return self.members_with_owner(households)[0]
 
     def household_count(self, mask: np.ndarray) -> np.ndarray:
         """Count persons with ``mask`` in each household → int64 ``(n_households,)``."""
