@@ -89,11 +89,11 @@ class CaseFacts(Protocol):
 class HouseholdView:
     """This month's truth and declarations for every household (the engine computes them)."""
 
-    alive: np.ndarray         # bool: the dibao unit has a living member
+    alive: np.ndarray         # bool: the dibao unit has a living member (members > 0)
     eligible: np.ndarray      # bool: truly eligible
     members: np.ndarray       # int: members of the dibao unit
     standard: np.ndarray      # float64: dibao standard in force, yuan/person/month
-    declared_pc: np.ndarray   # float64: per-capita income the household declares
+    declared_pc: np.ndarray   # float64: per-capita income the household declares (inf with no member)
     above_line: np.ndarray    # bool: true per-capita income at or above the standard
     asset_barred: np.ndarray  # bool: owns an asset the exclusions bar (found only if detected)
     other_barred: np.ndarray  # bool: barred by conduct or a member's job (always known)
@@ -278,6 +278,7 @@ def inspect(roll: DibaoRoll, hh: HouseholdView, facts: CaseFacts, draws: Draws, 
     roll.next_review[out] = NEVER
     roll.exit_month[out] = NEVER
     roll.favour[out] = False
+    roll.refused_until[out] = month + lv.reapply_wait  # removed like a refusal: wait to apply again
     return out
 
 

@@ -252,8 +252,8 @@ def dibao_casework(state: SimState, scenario: Scenario, incomes: Incomes, test: 
         kind = state.cached(("hidden share", share.formal, share.informal),
                             lambda: np.where(p.formal_job, F32(share.formal), F32(share.informal)))
         out = test.outside
-        hidden = (np.bincount(p.household, weights=incomes.earned * kind, minlength=h.n)
-                  - np.bincount(p.household[out], weights=incomes.earned[out] * kind[out], minlength=h.n))
+        hidden = np.bincount(p.household, weights=incomes.earned * kind, minlength=h.n)
+        np.subtract.at(hidden, p.household[out], incomes.earned[out] * kind[out])  # outside the unit
     if share.other:
         hidden += share.other * np.where(test.members > 0, incomes.other, F32(0))
     declared = casework.declared_per_capita(test.unit_income, hidden * prop, test.deduction, test.members)
@@ -463,6 +463,7 @@ def _book(state: SimState, scenario: Scenario, month: int, ctx: Context, paid: d
     members, dibao_eligible, dibao_paid = test.members, test.eligible, ctx.dibao_paid
     dibao_fen = paid["dibao"]
     dibao_ineligible = dibao_paid & ~dibao_eligible
+    dibao_unpaid_eligible = dibao_eligible & ~dibao_paid
     alive_count = ctx.alive_count
     sums = _area_sums(
         area_h, n_areas,
@@ -473,7 +474,7 @@ def _book(state: SimState, scenario: Scenario, month: int, ctx: Context, paid: d
         dibao_eligible_households=dibao_eligible,
         dibao_eligible_persons=np.where(dibao_eligible, members, 0),
         dibao_included_ineligible=dibao_ineligible,
-        dibao_excluded_eligible=dibao_eligible & ~dibao_paid,
+        dibao_excluded_eligible=dibao_unpaid_eligible,
         dibao_applications=dibao_flows.applied, dibao_entries=dibao_flows.entered,
         dibao_exits=dibao_flows.exited,
         margin_households=ctx.margin, margin_persons=np.where(ctx.margin, members, 0),
@@ -482,7 +483,7 @@ def _book(state: SimState, scenario: Scenario, month: int, ctx: Context, paid: d
     wrongly = dibao_ineligible[dibao_fen.households]
     sums["dibao_leakage"] = np.bincount(area_h[dibao_fen.households[wrongly]],
                                         weights=dibao_fen.fen[wrongly], minlength=n_areas) / 100.0
-    sums |= _admin_sums(state, month, ctx, test, dibao_flows, dibao_fen, plan)
+    sums |= _admin_sums(state, month, dibao_unpaid_eligible, dibao_ineligible, dibao_flows, dibao_fen, plan)
     tekun_paid = ctx.tekun_paid
     concerned = np.flatnonzero(tekun_paid | tekun_eligible | tekun_flows.applied | tekun_flows.exited)
     paid_c, eligible_c = tekun_paid[concerned], tekun_eligible[concerned]
@@ -562,7 +563,7 @@ def _book(state: SimState, scenario: Scenario, month: int, ctx: Context, paid: d
                        np.stack(recipient_rows).astype(np.int64))
 
 
-def _admin_sums(state: SimState, month: int, ctx: Context, test: DibaoAssessment,
+def _admin_sums(state: SimState, month: int, excluded_mask: np.ndarray, included_mask: np.ndarray,
                 flows: process.DibaoFlows, dibao_fen: Payment, plan: process.OfficePlan) -> dict[str, np.ndarray]:
     """The dibao offices' month (work, backlog, days to payment) and the targeting errors split by
     cause: each eligible household not paid has one cause of exclusion, each ineligible household
@@ -583,7 +584,7 @@ def _admin_sums(state: SimState, month: int, ctx: Context, test: DibaoAssessment
     out["dibao_work_done"] = flows.work_done
     out["dibao_capacity"] = np.where(np.isfinite(plan.capacity), plan.capacity, 0.0)
 
-    excluded = np.flatnonzero(test.eligible & ~ctx.dibao_paid)
+    excluded = np.flatnonzero(excluded_mask)
     st, sg = status[excluded], stage[excluded]
     waiting = st == pipeline.PENDING
     refused = (st == pipeline.OFF) & ((roll.refused_until[excluded] > month) | flows.refused[excluded])
@@ -597,12 +598,14 @@ def _admin_sums(state: SimState, month: int, ctx: Context, test: DibaoAssessment
     )
     # Inclusion causes, in this order: gradual exit, favour, undetected income or assets at the
     # last means test (verification), circumstances changed since it (review lag).
-    included = np.flatnonzero(ctx.dibao_paid & ~test.eligible)
+    included = np.flatnonzero(included_mask)
     cause = np.where(status[included] == pipeline.GRACE, 0,
                      np.where(roll.favour[included], 1, np.where(~roll.sound[included], 2, 3)))
-    pos = np.minimum(np.searchsorted(dibao_fen.households, included), max(dibao_fen.households.shape[0] - 1, 0))
-    found = (dibao_fen.households[pos] == included) if dibao_fen.households.shape[0] else np.zeros(0, bool)
-    fen_of = np.where(found, dibao_fen.fen[pos] if found.shape[0] else 0, 0) / 100.0
+    fen_of = np.zeros(included.shape[0])  # yuan paid to each included household (0 if none)
+    if dibao_fen.households.shape[0] and included.shape[0]:
+        pos = np.minimum(np.searchsorted(dibao_fen.households, included), dibao_fen.households.shape[0] - 1)
+        found = dibao_fen.households[pos] == included
+        fen_of[found] = dibao_fen.fen[pos[found]] / 100.0
     for code, name in enumerate(INCLUSION_CAUSES):
         rows = included[cause == code]
         out[f"dibao_included_{name}"] = np.bincount(area_h[rows], minlength=n_areas).astype(float)
