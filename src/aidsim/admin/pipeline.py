@@ -1,6 +1,6 @@
-"""The administrative process from application to exit, vectorised over units.
-
-A unit is a household (dibao) or a person (extreme-poverty support). Each unit is in one state:
+"""The simple roll, from application to exit, vectorised over units: extreme-poverty support's
+process (one unit per person), and the states and arrays dibao's fuller process
+(:mod:`aidsim.admin.process`) builds on. Each unit is in one state:
 
 - ``OFF``: not on the roll;
 - ``PENDING``: applied, waiting for the decision (household survey, review, public notice,
@@ -12,8 +12,9 @@ A unit is a household (dibao) or a person (extreme-poverty support). Each unit i
 
 A month runs: deaths leave the roll → graces end → reviews (dynamic management, 动态管理) →
 applications (take-up) → decisions. Applying in month m with a delay of d months gives the first
-payment in month m + d. The means test here is exact (assessed = true income); verification
-errors and office capacity belong to the fuller administrative model.
+payment in month m + d. The means test here is exact (assessed = true income); declarations,
+verification errors, office capacity, favour, inspections, quotas and budgets are dibao's, in
+:mod:`aidsim.admin.process`.
 """
 
 from __future__ import annotations

@@ -25,7 +25,12 @@ MODEL_SERIES: tuple[str, ...] = (
 
 
 class AidModel(mesa.Model):
-    """A county's households under dibao and extreme-poverty support, one month per step.
+    """A county's households under China's social-assistance programmes, one month per step.
+
+    The model's agents are the civil-affairs offices (one :class:`~aidsim.admin.offices.Office` per
+    township or street office) and the county bureau (:class:`~aidsim.admin.offices.County`): each
+    month the offices plan their capacity, quota and budget, the vectorised month acts on the
+    household arrays within that plan, and the offices book the result.
 
     Parameters
     ----------
