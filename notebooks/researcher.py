@@ -14,8 +14,8 @@
 # every household's random draws (common random numbers), so differences are the lever's:
 #
 # 1. the monthly application rate (take-up friction), from a quarter of the baseline to four times;
-# 2. verification: survey alone, with data matching, and perfect detection (however busy the
-#    office) without favour cases;
+# 2. verification: survey alone, with data matching, perfect detection (however busy the
+#    office) without favour cases, and the ideal administration (every friction off);
 # 3. approval delay and the gradual-exit grace.
 #
 # For each run: rural coverage, exclusion and inclusion errors split by cause, leakage and the
@@ -36,6 +36,7 @@ import pandas as pd
 
 from aidsim import load_scenario, run
 from aidsim.metrics.indicators import EXCLUSION_CAUSES, INCLUSION_CAUSES
+from aidsim.scenario.presets import IDEAL_ADMIN
 
 BASE = {"population.households": HOUSEHOLDS, "simulation.months": MONTHS}
 baseline = load_scenario(BASELINE, BASE)
@@ -73,8 +74,11 @@ verification = pd.DataFrame([
     rural_targeting("perfect detection, no favour", {"admin.verification.detection": perfect,
                                                      "admin.verification.load_penalty": 0.0,
                                                      "admin.favour.connected_share": 0.0}),
+    # Every friction off: the eligible apply at once and are paid at once; only the rules' own
+    # gaps are left (gradual exit, changes between reviews).
+    rural_targeting("ideal administration", IDEAL_ADMIN),
 ])
-verification[["run", "coverage", "inclusion", "incl. verification", "incl. favour", "leakage"]]
+verification[["run", "coverage", "exclusion", "inclusion", "incl. verification", "incl. favour", "leakage"]]
 
 # %% [markdown]
 # ## 3. Delays and the gradual exit
@@ -99,5 +103,7 @@ for table in (take_up, verification, delays):
     assert ((incl - table["inclusion"]).abs() < 1e-9).all()
 assert take_up["excl. not_applied"].is_monotonic_decreasing
 assert verification.loc[2, "incl. verification"] == 0 and verification.loc[2, "incl. favour"] == 0
+assert verification.loc[3, "exclusion"] < verification.loc[0, "exclusion"]
+assert verification.loc[3, "incl. verification"] == verification.loc[3, "incl. favour"] == 0
 assert delays.loc[1, "days to payment"] > delays.loc[0, "days to payment"]
 assert delays.loc[2, "incl. gradual_exit"] == 0 < delays.loc[3, "incl. gradual_exit"]

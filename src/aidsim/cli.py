@@ -168,6 +168,18 @@ def _summary_table(results: Results, title: str) -> Table:
     return table
 
 
+def _run_and_write(path: Path, overrides: dict[str, Any], out: Path, quiet: bool) -> tuple[Scenario, Results]:
+    """Load, run (with a progress bar unless ``quiet``) and write one scenario's results to ``out``."""
+    s = load_scenario(path, overrides)
+    bar = LazyProgress(f"running {s.name}", quiet)
+    try:
+        results = run(s, progress=bar)
+    finally:
+        bar.close()
+    results.write(out)
+    return s, results
+
+
 @app.command("run")
 def run_command(
     scenario: ScenarioArg,
@@ -177,13 +189,7 @@ def run_command(
 ) -> None:
     """Run one scenario; write Parquet tables and summary.json into OUT and print the headline."""
     try:
-        s = load_scenario(scenario, _overrides(months, seed, households))
-        bar = LazyProgress(f"running {s.name}", quiet)
-        try:
-            results = run(s, progress=bar)
-        finally:
-            bar.close()
-        results.write(out)
+        s, results = _run_and_write(scenario, _overrides(months, seed, households), out, quiet)
     except AidsimError as exc:
         _fail(exc)
     if not quiet:
@@ -310,13 +316,7 @@ def targeting_command(
     each split by cause (not applied, refused, backlog, delay, quota, budget; gradual exit, favour,
     verification, review lag), and each office's applications, backlog and days to payment."""
     try:
-        s = load_scenario(scenario, _overrides(months, seed, households))
-        bar = LazyProgress(f"running {s.name}", quiet)
-        try:
-            results = run(s, progress=bar)
-        finally:
-            bar.close()
-        results.write(out)
+        s, results = _run_and_write(scenario, _overrides(months, seed, households), out, quiet)
         write_text_atomic(results.targeting.to_csv(index=False), out / "targeting.csv")
     except AidsimError as exc:
         _fail(exc)
