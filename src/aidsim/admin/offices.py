@@ -28,9 +28,6 @@ CASELOAD_FIELDS: tuple[str, ...] = (
 )
 _ROWS = np.array([MEASURE_NAMES.index(name) for name in CASELOAD_FIELDS])
 
-#: Figures the engine reports for every office every month, warm-up included (``(n_areas,)`` each).
-OFFICE_FIGURES: tuple[str, ...] = ("residents", "dibao_cost", "work_done", "utilisation")
-
 #: Office attributes the model's DataCollector records besides the caseload.
 OFFICE_BOOKS: tuple[str, ...] = (
     "caseworkers", "capacity", "utilisation", "budget", "spent_this_year", "top_up_this_year",

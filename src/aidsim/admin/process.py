@@ -435,12 +435,11 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
 
 
 def enrol_initial_dibao(roll: DibaoRoll, eligible: np.ndarray, income: np.ndarray, uniform: np.ndarray,
-                        share: float, month: int, review_interval: int = 12) -> None:
-    """Put a share of the eligible on the roll at the start, assessed at their true income and
-    with reviews spread over ``review_interval`` months (the engine then sets each category's)."""
-    start = eligible & (uniform < share)
+                        share: float) -> np.ndarray:
+    """Put a share of the eligible on the roll at the start, assessed at their true income;
+    return them (the engine sets their first reviews by category)."""
+    start = np.flatnonzero(eligible & (uniform < share))
     roll.status[start] = ON
     roll.assessed[start] = income[start]
     roll.sound[start] = True
-    stagger = (np.arange(roll.status.shape[0]) % review_interval).astype(np.int32)
-    roll.next_review[start] = month + 1 + stagger[start]
+    return start

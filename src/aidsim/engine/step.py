@@ -42,7 +42,9 @@ class MonthResult:
     sums: np.ndarray          # float64 (n_measures, n_areas), rows in MEASURE_NAMES order
     fen: np.ndarray           # int64 (n_programmes, n_areas)
     recipients: np.ndarray    # int64 (n_programmes, n_areas): households (dibao), persons (tekun)
-    office: dict[str, np.ndarray] = field(default_factory=dict)  # OFFICE_FIGURES by area, every month
+    # By area, every month (warm-up included), for the office agents: residents, dibao_cost,
+    # work_done, utilisation.
+    office: dict[str, np.ndarray] = field(default_factory=dict)
 
     def total(self, measure: str) -> float:
         return float(self.sums[MEASURE_NAMES.index(measure)].sum())
@@ -638,10 +640,9 @@ def enrol_at_start(state: SimState, scenario: Scenario, streams: Streams, month:
     inst_share = _by_selfcare(p.selfcare, scenario.tekun.institutional_share)
     state.tekun_institutional[:] = state.tekun.paid & (u_place < inst_share)
     test = assess_dibao(state, scenario, incomes, std_h, std_p, orphan_paid, alive_count)
-    process.enrol_initial_dibao(state.dibao, test.eligible, test.per_capita_income, u_dibao,
-                                adm.initial_enrolment, month)
+    started = process.enrol_initial_dibao(state.dibao, test.eligible, test.per_capita_income, u_dibao,
+                                          adm.initial_enrolment)
     # Each household's reviews on its category's cycle, spread evenly over the cycle.
-    started = np.flatnonzero(state.dibao.status == pipeline.ON)
     facts, _ = dibao_casework(state, scenario, incomes, test, able_persons(state, scenario), std_h)
     interval = facts.review_interval(started)
     state.dibao.next_review[started] = month + 1 + (started % interval).astype(np.int32)
