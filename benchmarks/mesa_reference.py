@@ -10,7 +10,7 @@ agents' figures.
 The rules and parameters are those of ``aidsim.engine.step`` (read from the same
 :class:`~aidsim.scenario.schema.Scenario`), and the run starts from the same population
 (:func:`aidsim.population.synth.build_population` with ``Streams(seed, 0)``) and the same initial
-roll (:func:`aidsim.engine.step.enrol_at_start`). Only the monthly random draws differ (Python's
+roll (:func:`aidsim.engine.step.start_rolls`). Only the monthly random draws differ (Python's
 ``random`` here, aidsim's named numpy streams there), so the two agree within Monte Carlo error,
 not exactly; ``tests/integration/test_mesa_reference.py`` checks that.
 
@@ -45,7 +45,7 @@ from aidsim.admin.pipeline import GRACE, NEVER, OFF, ON, PENDING
 from aidsim.admin.process import DAYS_PER_MONTH
 from aidsim.engine.model import AidModel
 from aidsim.engine.state import SimState
-from aidsim.engine.step import enrol_at_start
+from aidsim.engine.step import start_rolls
 from aidsim.population.arrays import SELFCARE_FULL, SELFCARE_NONE, SELFCARE_PARTIAL
 from aidsim.population.synth import build_population
 from aidsim.rng import Streams
@@ -463,7 +463,7 @@ class ReferenceModel(mesa.Model):
     """Households as Mesa agents under dibao and tekun, one month per step.
 
     The population is aidsim's (``Streams(seed, 0)``) and the initial roll comes from
-    :func:`~aidsim.engine.step.enrol_at_start` with ``Streams(seed, replication)``, exactly as in
+    :func:`~aidsim.engine.step.start_rolls` with ``Streams(seed, replication)``, exactly as in
     :class:`~aidsim.engine.model.AidModel` given the same population; monthly draws come from
     the model's own ``random``, seeded from ``(seed, replication)``.
     """
@@ -497,14 +497,14 @@ class ReferenceModel(mesa.Model):
     def _add_households(self, scenario: Scenario, seed: int, replication: int) -> None:
         """aidsim's population and initial roll, copied into agents."""
         state = SimState.start(build_population(scenario, Streams(seed, 0)))
-        enrol_at_start(state, scenario, Streams(seed, replication), self.month)
+        start_rolls(state, scenario, Streams(seed, replication), self.month)
         p, h = state.population.persons, state.population.households
         cols = {name: getattr(p, name).tolist() for name in (
             "age_months", "alive", "disability", "selfcare", "chronic", "ill", "employed",
             "earnings_level", "pension", "public_sector", "refuses_work")}
-        roll = {name: getattr(state.tekun, name).tolist() for name in (
+        roll = {name: getattr(state.programmes['tekun'].roll, name).tolist() for name in (
             "status", "decision_month", "next_review", "exit_month", "assessed")}
-        institutional = state.tekun_institutional.tolist()
+        institutional = state.programmes['tekun'].institutional.tolist()
         members: list[list[Member]] = [[] for _ in range(h.n)]
         for i, household in enumerate(p.household.tolist()):
             members[household].append(Member(
@@ -515,7 +515,7 @@ class ReferenceModel(mesa.Model):
         hcols = {name: getattr(h, name).tolist() for name in (
             "urban", "vehicle", "business", "two_dwellings", "outside_supporter",
             "other_income_level", "has_other_income")}
-        droll = {name: getattr(state.dibao, name).tolist() for name in (
+        droll = {name: getattr(state.programmes['dibao'], name).tolist() for name in (
             "status", "decision_month", "next_review", "exit_month", "assessed")}
         for j in range(h.n):
             HouseholdAgent(self, members=members[j],

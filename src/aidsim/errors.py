@@ -9,6 +9,8 @@ the command line prints it as one paragraph and exits with status 2, with no tra
 - :class:`LedgerMismatchError`: programme totals do not reconcile with the payments to households.
   This is a bug in aidsim, never the user's fault, but it is reported in the same way.
 - :class:`RunFailedError`: a run could not be completed or its outputs could not be written.
+- :class:`ExplainError`: ``aidsim explain`` was asked for a month outside the reported period or a
+  household that does not exist.
 """
 
 from __future__ import annotations
@@ -51,3 +53,7 @@ class LedgerMismatchError(AidsimError):
 
 class RunFailedError(AidsimError):
     """A run could not be completed, or its outputs could not be written."""
+
+
+class ExplainError(AidsimError):
+    """``aidsim explain`` was asked for a month or a household that the run does not have."""

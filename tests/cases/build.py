@@ -39,8 +39,9 @@ import yaml
 
 from aidsim.admin import pipeline
 from aidsim.calendar import format_month, parse_month
+from aidsim.engine.events import Incomes, ShockOutcome, able_persons, event_keys, mean_log_earnings
 from aidsim.engine.state import SimState
-from aidsim.engine.step import Incomes, MonthEvents, ShockOutcome, able_persons, apply_rules
+from aidsim.engine.step import apply_rules
 from aidsim.population.arrays import (
     SELFCARE_FULL,
     SELFCARE_NONE,
@@ -50,6 +51,7 @@ from aidsim.population.arrays import (
     Population,
 )
 from aidsim.programmes import PROGRAMMES
+from aidsim.programmes.base import Frame
 from aidsim.scenario.load import merge_overrides, validate_scenario
 from aidsim.scenario.presets import IDEAL_ADMIN
 from aidsim.scenario.schema import Scenario
@@ -183,7 +185,7 @@ class BuiltCase:
     month: int
     scenario: Scenario
     state: SimState
-    events: MonthEvents
+    keys: dict[str, Any]                      # the engine's frame keys and the month's draws
     households: list[dict[str, Any]]          # the case's households, in row order
     expected: list[dict[str, Any]]            # what each household expects (same order)
     members: list[np.ndarray] = field(default_factory=list)  # person rows of each household
@@ -334,13 +336,17 @@ def build(case: dict[str, Any]) -> BuiltCase:
     shocks = ShockOutcome(illness=illness, died=arr("died", bool),
                           lost_work=np.flatnonzero(arr("lost_work", bool)),
                           able=able_persons(state, scenario))
-    events = MonthEvents(
-        shocks=shocks, disaster_hit=np.asarray(hh_rows["hit"], bool),
-        disaster_loss=np.asarray(hh_rows["asset_loss"], np.float64), incomes=incomes,
-        take_up_tekun=np.zeros(p.n, F32), take_up_dibao=np.zeros(n_h, F32),
-        temporary=np.zeros(n_h, F32), dibao_cases=np.zeros((2, n_h), np.uint64), inspection=None,
-    )
-    return BuiltCase(name, month, scenario, state, events, households, expected, member_rows)
+    lost = np.flatnonzero(arr("lost_work", bool))
+    keys = event_keys(state, scenario, month, shocks, incomes, np.asarray(hh_rows["hit"], bool),
+                      np.asarray(hh_rows["asset_loss"], np.float64),
+                      np.exp(mean_log_earnings(state, scenario, lost) + p.earnings_level[lost]))
+    # Every draw of the month is 0 (take-up uniforms: every eligible unit applies).
+    for stream in state.registry.draws(start=False):
+        if stream.when is None or stream.when(scenario, month):
+            n = p.n if stream.per == "persons" else n_h
+            keys[stream.key] = (np.zeros((2, n), np.uint64) if stream.kind == "raw2"
+                                else np.zeros(n, F32))
+    return BuiltCase(name, month, scenario, state, keys, households, expected, member_rows)
 
 
 def _set_roll(roll: pipeline.Roll, unit: int, facts: dict, where: str) -> None:
@@ -357,27 +363,29 @@ def _set_before(state: SimState, hh: dict, members: np.ndarray, where: str) -> N
     h = int(state.population.persons.household[members[0]])
     before = hh.get("before") or {}
     _check_keys(f"{where}, before", before, HOUSEHOLD_BEFORE_KEYS)
+    dibao, tekun, orphans = (state.programmes[k] for k in ("dibao", "tekun", "orphans"))
+    temporary, medical = state.programmes["temporary"], state.programmes["medical"]
     if "dibao" in before:
         if "institutional" in before["dibao"]:
             raise CaseError(f"{where}: institutional is a tekun fact")
-        _set_roll(state.dibao, h, before["dibao"], f"{where}, before.dibao")
-    state.temporary_cases_year[h] = int(before.get("temporary_cases_this_year", 0))
+        _set_roll(dibao, h, before["dibao"], f"{where}, before.dibao")
+    temporary.cases_year[h] = int(before.get("temporary_cases_this_year", 0))
     if "temporary_due" in before:
         due = before["temporary_due"]
         _check_keys(f"{where}, before.temporary_due", due, {"yuan", "month"})
-        state.temporary_due_fen[h] = round(float(due["yuan"]) * 100)
-        state.temporary_due_month[h] = _month(due["month"])
-    state.medical_spent_12m[h] = float(before.get("medical_spent_12m", 0))
+        temporary.due_fen[h] = round(float(due["yuan"]) * 100)
+        temporary.due_month[h] = _month(due["month"])
+    medical.spent_12m[h] = float(before.get("medical_spent_12m", 0))
     for j, m in enumerate(hh["members"]):
         row = int(members[j])
         mb = m.get("before") or {}
         _check_keys(f"{where}, member {j}, before", mb, MEMBER_BEFORE_KEYS)
         if "tekun" in mb:
-            _set_roll(state.tekun, row, mb["tekun"], f"{where}, member {j}, before.tekun")
-            state.tekun_institutional[row] = bool(mb["tekun"].get("institutional", False))
-        state.orphan_institutional[row] = bool(mb.get("orphan_institutional", False))
-        state.medical_aid_year[row] = float(mb.get("medical_aid_this_year", 0))
-        state.medical_spent_year[row] = float(mb.get("medical_spent_this_year", 0))
+            _set_roll(tekun.roll, row, mb["tekun"], f"{where}, member {j}, before.tekun")
+            tekun.institutional[row] = bool(mb["tekun"].get("institutional", False))
+        orphans.institutional[row] = bool(mb.get("orphan_institutional", False))
+        medical.aid_year[row] = float(mb.get("medical_aid_this_year", 0))
+        medical.spent_year[row] = float(mb.get("medical_spent_this_year", 0))
 
 
 # -------------------------------------------------------------------------------------------------
@@ -385,21 +393,22 @@ def _set_before(state: SimState, hh: dict, members: np.ndarray, where: str) -> N
 # -------------------------------------------------------------------------------------------------
 
 
-def run(built: BuiltCase) -> dict[str, Any]:
-    """The month through the engine's own code path; returns its trace."""
-    trace: dict[str, Any] = {}
-    apply_rules(built.state, built.scenario, built.month, built.events, record=True, trace=trace)
-    return trace
+def run(built: BuiltCase) -> Frame:
+    """The month through the engine's own code path; returns its frame."""
+    return apply_rules(built.state, built.scenario, built.month, built.keys, record=True)[1]
 
 
 def _fen(yuan: Any) -> int:
     return round(float(yuan) * 100)
 
 
-def compare(built: BuiltCase, trace: dict[str, Any]) -> list[str]:
+def compare(built: BuiltCase, frame: Frame) -> list[str]:
     """Every difference between what the engine did and what the case expects (empty: agree)."""
     problems: list[str] = []
-    test, ctx, state = trace["test"], trace["ctx"], built.state
+    state = built.state
+    n_h = state.population.n_households
+    paid = {line: pay.dense(n_h) for line, pay in frame["ledger.payments"].items()}
+    dibao, temporary = state.programmes["dibao"], state.programmes["temporary"]
     for h, expected in enumerate(built.expected):
         label = built.households[h].get("label", f"household {h}") if len(built.expected) > 1 else ""
         prefix = f"{label}: " if label else ""
@@ -408,23 +417,23 @@ def compare(built: BuiltCase, trace: dict[str, Any]) -> list[str]:
             problems.append(f"{prefix}unknown expected key(s) {sorted(unknown)}")
         for programme in PROGRAMMES:
             want = _fen(expected.get(programme, 0))
-            got = int(trace["paid"][programme][h])
+            got = int(paid[programme][h])
             if got != want:
                 problems.append(f"{prefix}{programme}: expected {want / 100:.2f} yuan, "
                                 f"engine paid {got / 100:.2f}")
         rows = built.members[h]
         got_checks: dict[str, Any] = {
-            "dibao_eligible": bool(test.eligible[h]),
-            "margin": bool(ctx.margin[h]),
-            "per_capita_income": round(float(test.per_capita_income[h]), 2),
-            "deduction": round(float(test.deduction[h]), 2),
-            "dibao_members": int(test.members[h]),
-            "dibao_status": STATUS_NAME[int(state.dibao.status[h])],
-            "tekun_eligible": int(trace["tekun_eligible"][rows].sum()),
-            "temporary_event": bool(trace["temporary_events"][h]),
-            "temporary_due": (None if state.temporary_due_fen[h] == 0 else {
-                "yuan": int(state.temporary_due_fen[h]) / 100,
-                "month": format_month(int(state.temporary_due_month[h]))}),
+            "dibao_eligible": bool(frame["dibao.eligible"][h]),
+            "margin": bool(frame["margin.household"][h]),
+            "per_capita_income": round(float(frame["dibao.per_capita_income"][h]), 2),
+            "deduction": round(float(frame["dibao.deduction"][h]), 2),
+            "dibao_members": int(frame["dibao.members"][h]),
+            "dibao_status": STATUS_NAME[int(dibao.status[h])],
+            "tekun_eligible": int(frame["tekun.eligible"][rows].sum()),
+            "temporary_event": bool(frame["temporary.events"][h]),
+            "temporary_due": (None if temporary.due_fen[h] == 0 else {
+                "yuan": int(temporary.due_fen[h]) / 100,
+                "month": format_month(int(temporary.due_month[h]))}),
         }
         for key in CHECK_KEYS & set(expected):
             want = expected[key]

@@ -9,12 +9,12 @@ For each case the runner (``tests/cases/build.py``):
    township) and ``SimState.start(population)``;
 3. writes the case's ``before:`` facts (rolls, yearly counters, waiting county cases, orphan
    placement, medical spending) into the state's arrays;
-4. states the month's events directly as a :class:`~aidsim.engine.step.MonthEvents`: illness
+4. states the month's events directly as the engine's frame keys (:func:`aidsim.engine.events.event_keys`): illness
    episodes with the stated in-policy hospital cost and the engine's own insurance reimbursement,
    deaths, job losses, disasters, ``able`` from the engine's ``able_persons``, incomes from the
    stated earnings, pensions and other income, and take-up uniforms of 0;
-5. calls ``apply_rules(state, scenario, month, events, record=True, trace=trace)`` and compares
-   ``trace["paid"]`` (fen per household per programme) with the case's ``expected`` yuan, to the
+5. calls ``apply_rules(state, scenario, month, keys, record=True)`` and compares the frame's
+   ``ledger.payments`` (fen per household per ledger line) with the case's ``expected`` yuan, to the
    fen. Programmes a case does not list must pay 0. Optional checks compare intermediate values.
 
 Harness settings (``HARNESS`` in build.py) that make a single month deterministic:

@@ -82,10 +82,10 @@ def test_same_population_and_initial_roll(scenario: Scenario) -> None:
     agents = sorted(reference.agents, key=lambda a: a.unique_id)
     assert len(agents) == pop.n_households
     assert [len(a.members) for a in agents] == pop.household_count(pop.persons.alive).tolist()
-    assert [a.dibao.status for a in agents] == state.dibao.status.tolist()
+    assert [a.dibao.status for a in agents] == state.programmes["dibao"].status.tolist()
     tekun = [p.tekun.status for a in agents for p in a.members]
-    assert tekun == state.tekun.status.tolist()  # persons are stored household by household
-    assert sum(p.institutional for a in agents for p in a.members) == state.tekun_institutional.sum()
+    assert tekun == state.programmes["tekun"].roll.status.tolist()  # persons are stored household by household
+    assert sum(p.institutional for a in agents for p in a.members) == state.programmes["tekun"].institutional.sum()
 
 
 def test_figures_are_not_trivial(runs: tuple[list[Figures], list[list[Figures]]]) -> None:

@@ -60,13 +60,16 @@ def temporary_inputs(draw):
 
 @given(temporary_inputs(), st.floats(0, 24), share, st.floats(0, 20_000), st.floats(0, 10_000))
 def test_temporary_assistance_only_for_the_eligible_and_capped(t, months, loss_share, cap, limit):
-    ok = temporary.eligible(**t)
+    per_member = temporary.resources(t["income"], t["loss"], t["members"], t["resource_months"])
+    ok = temporary.eligible(t["event"], per_member, t["members"], t["standard"], t["threshold"],
+                            t["cases_this_year"], t["max_per_year"])
     # eligibility needs an event, a member, a case left this year and resources below the line
     assert not np.any(ok & ~t["event"])
     assert not np.any(ok & (t["members"] == 0))
     assert not np.any(ok & (t["cases_this_year"] >= t["max_per_year"]))
     resources = ((t["resource_months"] * t["income"] - t["loss"])
                  / (t["resource_months"] * np.maximum(t["members"], 1)))
+    assert np.array_equal(per_member, resources)
     assert not np.any(ok & (resources >= t["threshold"] * t["standard"]))
     # as the engine pays it: the amount, on eligible households only, never above the cap
     amount = temporary.amount(t["standard"], t["members"], t["loss"], months, loss_share, cap)
@@ -249,39 +252,37 @@ def random_case(draw):
 @given(random_case())
 def test_no_payment_without_eligibility_in_the_engine(case):
     """Fresh rolls, take-up 1, no delay: each programme pays a household only when its own test
-    says so (the engine's trace), and the dibao and margin tests never both hold."""
+    says so (the engine's frame), and the dibao and margin tests never both hold."""
     built = build(case)
     assume(built.state.population.persons.alive.any())
-    trace = run_case(built)
-    paid = {k: int(v[0]) for k, v in trace["paid"].items()}
+    frame = run_case(built)
+    paid = {k: int(v.dense(1)[0]) for k, v in frame["ledger.payments"].items()}
     p = built.state.population.persons
-    test, ctx = trace["test"], trace["ctx"]
     alive = p.alive
-    tekun_paid, orphan_paid = ctx.tekun_paid, ctx.orphan_paid
-    dibao_paid = bool(ctx.dibao_paid[0])
-    assert (paid["dibao"] > 0) == bool(test.eligible[0])  # new roll: paid exactly when eligible
-    assert not (ctx.margin[0] and test.eligible[0])
-    assert (paid["tekun"] > 0) == bool(trace["tekun_eligible"].any())
+    tekun_paid, orphan_paid = frame["tekun.paid"], frame["orphans.covered"]
+    dibao_paid, margin = bool(frame["dibao.paid"][0]), bool(frame["margin.household"][0])
+    eligible = bool(frame["dibao.eligible"][0])
+    assert (paid["dibao"] > 0) == eligible  # new roll: paid exactly when eligible
+    assert not (margin and eligible)
+    assert (paid["tekun"] > 0) == bool(frame["tekun.eligible"].any())
     assert (paid["orphans"] > 0) == bool(orphan_paid.any())
     assert not (orphan_paid & (p.age_months >= 216)).any()
     if paid["temporary"]:
         tp, scenario = built.scenario.temporary, built.scenario
-        assert trace["temporary_events"][0]
-        assert temporary.eligible(trace["temporary_events"], ctx.household_income,
-                                  ctx.extra["temporary_loss"], ctx.alive_count, ctx.std_h,
-                                  tp.resource_threshold, tp.resource_months, np.zeros(1, np.int8),
-                                  tp.max_per_year)[0]
+        assert frame["temporary.events"][0]
+        assert temporary.eligible(frame["temporary.events"], frame["temporary.resources"],
+                                  frame["household.alive_count"], frame["lines.dibao_h"],
+                                  tp.resource_threshold, np.zeros(1, np.int8), tp.max_per_year)[0]
         assert paid["temporary"] <= round(scenario.temporary.cap * 100)
-    medical_out = trace["medical"]
-    assert np.all(medical_out.episode_aid <= built.events.shocks.illness.out_of_pocket[medical_out.onset]
-                  + 1e-3)
-    category = dibao_paid or bool(ctx.margin[0]) or tekun_paid.any() or orphan_paid.any()
-    catastrophic = bool(medical_out.onset.shape[0]) and (
-        ctx.pre_pc[0] < built.scenario.medical.catastrophic_income_limit * ctx.std_h[0])
+    onset, episode_aid = frame["medical.onset"], frame["medical.episode_aid"]
+    assert np.all(episode_aid <= frame["shocks.illness"].out_of_pocket[onset] + 1e-3)
+    category = dibao_paid or margin or tekun_paid.any() or orphan_paid.any()
+    catastrophic = bool(onset.shape[0]) and (
+        frame["household.pre_pc"][0] < built.scenario.medical.catastrophic_income_limit * frame["lines.dibao_h"][0])
     if paid["medical"]:
         assert category or catastrophic
     if paid["disability_living"]:
-        assert dibao_paid or ctx.margin[0]
+        assert dibao_paid or margin
     if paid["disability_care"]:
         assert (alive & ((p.disability == 1) | (p.disability == 2))).any()
     if paid["old_age_allowance"]:

@@ -1,7 +1,6 @@
 """The dibao administrative process (:func:`aidsim.admin.process.advance_dibao`) on a few
 hand-made households, month by month, with every draw set by hand."""
 
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -33,8 +32,8 @@ from aidsim.admin.process import (
     route_days,
     take_in_order,
 )
-from aidsim.engine.payments import Payment
-from aidsim.engine.step import _admin_sums
+from aidsim.metrics.targeting import admin_sums
+from aidsim.programmes.base import Payment
 
 STANDARD = 500.0
 UNIFORM_NAMES = {"formal": U_FORMAL, "informal": U_INFORMAL, "other": U_OTHER, "asset": U_ASSET,
@@ -689,7 +688,7 @@ def test_application_needs_the_draw_below_the_probability():
     assert flows.applied.tolist() == [True, False, False]
 
 
-# -- the targeting errors split by cause (engine.step._admin_sums) ---------------------------------
+# -- the targeting errors split by cause (metrics.targeting.admin_sums) --------------------------------
 
 def _flows(n, n_areas, **masks):
     empty = np.zeros(n, dtype=bool)
@@ -703,10 +702,9 @@ def _admin_figures(roll, eligible, area, fen_by_household, month=10, flows=None,
     households = np.array(sorted(fen_by_household), dtype=np.intp)
     fen = np.array([fen_by_household[h] for h in households], dtype=np.int64)
     n = roll.status.shape[0]
-    state = SimpleNamespace(dibao=roll, household_area=area, population=SimpleNamespace(n_areas=2))
     paid = roll.paid
-    return _admin_sums(state, month, eligible & ~paid, paid & ~eligible, flows or _flows(n, 2),
-                       Payment(households, fen, np.zeros(2)), plan(capacity=np.array(capacity), n_areas=2))
+    return admin_sums(month, roll, area, 2, eligible & ~paid, paid & ~eligible, flows or _flows(n, 2),
+                      Payment(households, fen, np.zeros(2)), plan(capacity=np.array(capacity), n_areas=2))
 
 
 def test_each_targeting_error_has_one_cause_by_hand():

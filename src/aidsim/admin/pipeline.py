@@ -24,6 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 
 OFF, PENDING, ON, GRACE = 0, 1, 2, 3
+#: How ``aidsim explain`` names each state.
+STATUS_TEXT = {OFF: "not on the roll", PENDING: "applied, awaiting decision", ON: "on the roll",
+               GRACE: "in gradual exit"}
 NEVER = np.iinfo(np.int32).max
 
 

@@ -11,9 +11,10 @@ from aidsim.admin.offices import CASELOAD_FIELDS, OFFICE_BOOKS, County, Office
 from aidsim.admin.process import OfficePlan
 from aidsim.engine.ledger import Ledger
 from aidsim.engine.state import SimState
-from aidsim.engine.step import MonthResult, enrol_at_start, run_month
+from aidsim.engine.step import MonthResult, run_month, start_rolls
 from aidsim.population.arrays import Population
 from aidsim.population.synth import build_population
+from aidsim.programmes.base import Frame
 from aidsim.rng import Streams
 from aidsim.scenario.schema import Scenario
 
@@ -69,14 +70,17 @@ class AidModel(mesa.Model):
                         for area in range(pop.n_areas)]
         self.county = County(self, scenario)
         self.last: MonthResult | None = None
-        self.trace: dict[str, object] | None = None  # set to a dict to capture the next month
+        # Set keep_frame to keep the next months' frames in `frame` (what `aidsim explain` reads);
+        # off by default, so a month's arrays are freed before the next month runs.
+        self.keep_frame = False
+        self.frame: Frame | None = None
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _total(name) for name in MODEL_SERIES}
             | {"month": "month", "county_top_up": _county_top_up},
             agenttype_reporters={Office: {"area": "area", "area_type": "area_type"}
                                  | {name: name for name in CASELOAD_FIELDS + OFFICE_BOOKS}},
         )
-        enrol_at_start(self.state, scenario, self.streams, self.month)
+        start_rolls(self.state, scenario, self.streams, self.month)
 
     @property
     def months_total(self) -> int:
@@ -87,8 +91,8 @@ class AidModel(mesa.Model):
         record = self.month >= self.start_month
         plans = [office.plan_month(self.month) for office in self.offices]
         plan = OfficePlan(*(np.array(column, dtype=float) for column in zip(*plans, strict=True)))
-        result = run_month(self.state, self.scenario, self.streams, self.month, record=record,
-                           trace=self.trace, plan=plan)
+        result, frame = run_month(self.state, self.scenario, self.streams, self.month, record=record, plan=plan)
+        self.frame = frame if self.keep_frame else None
         self.county.top_up(self.offices, [office.close_month(result.office) for office in self.offices])
         if record:
             self.ledger.record(result.month, result.fen, result.recipients)

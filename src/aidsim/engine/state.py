@@ -3,63 +3,49 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any
 
 import numpy as np
 
-from aidsim.admin.pipeline import Roll
-from aidsim.admin.process import DibaoRoll
 from aidsim.population.arrays import Population
-from aidsim.programmes import PROGRAMMES
+from aidsim.programmes import REGISTRY
+from aidsim.programmes.registry import Registry
 
 
 @dataclass
 class SimState:
-    """The population plus the programmes' rolls and the cumulative payments to each household."""
+    """The population, each programme's own state and the cumulative payments to each household."""
 
     population: Population
-    dibao: DibaoRoll              # one unit per household
-    tekun: Roll                   # one unit per person
-    tekun_institutional: np.ndarray  # bool (n_persons,): supported in an institution
-    paid_fen: np.ndarray          # int64 (n_programmes, n_households): paid over reported months, fen
+    registry: Registry
+    programmes: dict[str, Any]    # programme name → its state (rolls, counters), see Programme.init_state
+    paid_fen: np.ndarray          # int64 (n_lines, n_households): paid over reported months, fen
     person_urban: np.ndarray      # bool (n_persons,): urban hukou (cached from the household)
     person_area: np.ndarray       # intp (n_persons,): area of the person's household
     household_area: np.ndarray    # intp (n_households,)
-    orphan_institutional: np.ndarray  # bool (n_persons,): an orphan placed in an institution
-    medical_aid_year: np.ndarray  # float32 (n_persons,): inpatient aid received this calendar year
-    medical_spent_year: np.ndarray  # float32 (n_persons,): out-of-pocket paid this year, after aid
-    medical_spent_12m: np.ndarray  # float32 (n_households,): out-of-pocket, last 12 months (EWMA)
-    temporary_cases_year: np.ndarray  # int8 (n_households,): cases received this calendar year
-    temporary_due_fen: np.ndarray  # int64 (n_households,): county-approved case awaiting payment
-    temporary_due_month: np.ndarray  # int32 (n_households,): month it is paid
     disaster_until: np.ndarray    # int32 (n_households,): month the current disaster's loss ends
     disaster_loss: np.ndarray     # float32 (n_households,): share of income lost meanwhile
     _per_person: dict = field(default_factory=dict, repr=False)  # cache of by_hukou_per_person
     _fixed: dict = field(default_factory=dict, repr=False)  # cache of cached()
 
     @classmethod
-    def start(cls, population: Population) -> SimState:
+    def start(cls, population: Population, registry: Registry = REGISTRY) -> SimState:
         p, h = population.persons, population.households
         area = h.area.astype(np.intp)
-        return cls(
+        state = cls(
             population=population,
-            dibao=DibaoRoll.empty(h.n),
-            tekun=Roll.empty(p.n),
-            tekun_institutional=np.zeros(p.n, dtype=bool),
-            paid_fen=np.zeros((len(PROGRAMMES), h.n), dtype=np.int64),
+            registry=registry,
+            programmes={},
+            paid_fen=np.zeros((len(registry.lines), h.n), dtype=np.int64),
             person_urban=h.urban[p.household],
             person_area=area[p.household],
             household_area=area,
-            orphan_institutional=np.zeros(p.n, dtype=bool),
-            medical_aid_year=np.zeros(p.n, dtype=np.float32),
-            medical_spent_year=np.zeros(p.n, dtype=np.float32),
-            medical_spent_12m=np.zeros(h.n, dtype=np.float32),
-            temporary_cases_year=np.zeros(h.n, dtype=np.int8),
-            temporary_due_fen=np.zeros(h.n, dtype=np.int64),
-            temporary_due_month=np.full(h.n, np.iinfo(np.int32).max, dtype=np.int32),
             disaster_until=np.zeros(h.n, dtype=np.int32),
             disaster_loss=np.zeros(h.n, dtype=np.float32),
         )
+        state.programmes = {prog.name: prog.init_state(state) for prog in registry}
+        return state
 
     def by_hukou_per_person(self, urban_value: float, rural_value: float) -> np.ndarray:
         """A float32 value per person by hukou; reused while the values stay the same (standards
@@ -85,10 +71,17 @@ class SimState:
         return value
 
     def nbytes(self) -> int:
-        """Memory held by the state's arrays (population included)."""
-        arrays = [getattr(self, f.name) for f in fields(self)
-                  if isinstance(getattr(self, f.name), np.ndarray)]
-        arrays += self.dibao.arrays()
-        arrays += [self.tekun.status, self.tekun.decision_month, self.tekun.next_review,
-                   self.tekun.exit_month, self.tekun.assessed]
-        return self.population.nbytes() + sum(a.nbytes for a in arrays)
+        """Memory held by the state's arrays (population and programme states included)."""
+        own = [getattr(self, f.name) for f in fields(self)]
+        return self.population.nbytes() + sum(_array_bytes(v) for v in own if isinstance(v, np.ndarray)) \
+            + sum(_array_bytes(s) for s in self.programmes.values())
+
+
+def _array_bytes(value: Any) -> int:
+    """Bytes of the numpy arrays in ``value`` (an array, or a dataclass holding arrays)."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if is_dataclass(value):
+        return sum(_array_bytes(getattr(value, f.name)) for f in fields(value))
+    return 0
+

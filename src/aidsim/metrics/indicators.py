@@ -16,7 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from aidsim.programmes import PROGRAMME_INFO, PROGRAMMES
+from aidsim.metrics.targeting import EXCLUSION_CAUSES, INCLUSION_CAUSES
+from aidsim.programmes import PROGRAMME_INFO, PROGRAMMES, REGISTRY
+from aidsim.programmes.base import Payment
 
 
 @dataclass(frozen=True)
@@ -91,22 +93,6 @@ for _p, (_unit, _label) in PROGRAMME_INFO.items():
         MEASURES[f"{_p}_recipients"] = _stock(_unit, f"{_label}: recipients in the month.")
     MEASURES[f"{_p}_cost_to_poor"] = _flow("yuan", f"{_label}: paid to households poor before transfers.")
 
-#: Why an eligible household is not paid dibao (each has exactly one cause).
-EXCLUSION_CAUSES: dict[str, str] = {
-    "not_applied": "has not applied (take-up)",
-    "refused": "refused, or waiting to re-apply after a refusal",
-    "backlog": "application waiting for a caseworker's survey",
-    "delay": "approved at survey, in review, notice and approval",
-    "quota": "approved but held back by a quota",
-    "budget": "approved but held back by the office budget",
-}
-#: Why an ineligible household is paid dibao (each has exactly one cause, in this order).
-INCLUSION_CAUSES: dict[str, str] = {
-    "gradual_exit": "in its gradual-exit grace (by design)",
-    "favour": "approved or kept through a favour (人情保)",
-    "verification": "income or an asset not found at its last means test",
-    "review_lag": "circumstances changed since its last means test",
-}
 MEASURES |= {
     "dibao_surveys": _flow("households", "Dibao applications surveyed (household survey)."),
     "dibao_refusals": _flow("households", "Dibao applications refused at survey."),
@@ -202,3 +188,19 @@ def summarise(sums: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     extra["months"] = n_months
     out = pd.concat([averaged, extra], axis=1).reset_index()
     return out.drop(columns=["_all"]) if not by else out
+
+
+def line_sums(payments: dict[str, Payment], fen_by_area: dict[str, np.ndarray], poor_before: np.ndarray,
+              area_h: np.ndarray, n_areas: int) -> dict[str, np.ndarray]:
+    """Each ledger line's cost, its recipients and the cost going to households poor before
+    transfers, by area (``fen_by_area``: each line's fen by area, as booked in the ledger)."""
+    sums = {}
+    for line in REGISTRY.lines:
+        pay = payments[line.name]
+        idx = pay.households
+        sums[f"{line.name}_cost"] = fen_by_area[line.name] / 100.0
+        sums[f"{line.name}_cost_to_poor"] = np.bincount(
+            area_h[idx], weights=np.where(poor_before[idx], pay.fen, 0), minlength=n_areas) / 100.0
+        if line.recipients_measure is not None:
+            sums[line.recipients_measure or f"{line.name}_recipients"] = pay.recipients
+    return sums

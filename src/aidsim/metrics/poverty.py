@@ -61,3 +61,18 @@ def fgt(per_capita_income: np.ndarray, line: float | np.ndarray, persons: np.nda
     shortfall = np.where(poor, shortfall, 0.0)
     g = np.divide(shortfall, line, out=np.zeros_like(shortfall), where=line > 0)
     return float(np.sum(persons * poor * g**alpha) / total)
+
+
+def poverty_sums(pre_pc: np.ndarray, post_pc: np.ndarray, lines: dict[str, np.ndarray],
+                 persons: np.ndarray, group: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
+    """``poor_``, ``gap_yuan_``, ``gap1_`` and ``gap2_`` sums by group, before and after transfers
+    (``pre``/``post``), for each named line (``{"pl": poverty line, "dl": dibao line}``)."""
+    out = {}
+    for line_name, line in lines.items():
+        for when, pc in (("pre", pre_pc), ("post", post_pc)):
+            g = gap_sums(pc, line, persons, group, n_groups)
+            out[f"poor_{when}_{line_name}"] = g.poor
+            out[f"gap_yuan_{when}_{line_name}"] = g.gap_yuan
+            out[f"gap1_{when}_{line_name}"] = g.gap1
+            out[f"gap2_{when}_{line_name}"] = g.gap2
+    return out

@@ -8,8 +8,26 @@ and never less than a minimum payment per member.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from aidsim.admin import declaring, process
+from aidsim.admin.levers import inspection_month, levers
+from aidsim.admin.pipeline import GRACE, ON, PENDING, STATUS_TEXT
+from aidsim.calendar import format_month
+from aidsim.programmes import means_test
+from aidsim.programmes.base import (
+    F32,
+    LedgerLine,
+    Payment,
+    Programme,
+    Row,
+    Stream,
+    household_payment,
+    to_fen,
+    yuan,
+)
 from aidsim.scenario.schema import DibaoSupplements
 
 
@@ -55,3 +73,312 @@ def amount(standard: np.ndarray, assessed_per_capita: np.ndarray, members: np.nd
     """
     top_up = members * np.maximum(standard - assessed_per_capita, 0.0) + standard * supplement_shares
     return np.where(members > 0, np.maximum(top_up, members * minimum_payment), 0.0)
+
+
+# -------------------------------------------------------------------------------------------------
+# The month: means test, casework and payment
+# -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Assessment:
+    """The dibao means test of every household this month (true values)."""
+
+    unit_member: np.ndarray   # bool (n_persons,): in the dibao unit (alive, not on tekun or orphan allowance)
+    members: np.ndarray       # int64 (n_households,)
+    per_capita_income: np.ndarray  # float64 (n_households,): assessed, after spending deductions
+    excluded: np.ndarray      # bool (n_households,): barred by an asset or conduct rule
+    eligible: np.ndarray      # bool (n_households,)
+    deduction: np.ndarray     # float64 (n_households,): spending deducted (spending-type poverty)
+    unit_income: np.ndarray   # float64 (n_households,): the unit's income before deductions
+    asset_barred: np.ndarray  # bool (n_households,): barred by an asset
+    conduct_barred: np.ndarray  # bool (n_households,): barred by a member's job or conduct
+    outside: np.ndarray       # intp: living persons outside the unit (tekun, orphans)
+
+
+def spending_deduction(sim, scenario, unit_member: np.ndarray, medical_spent_12m: np.ndarray) -> np.ndarray:
+    """Spending-type poverty (支出型贫困): the monthly medical and education spending a household may
+    deduct from its income in the means test (0 when the option is off)."""
+    sp = scenario.spending_poverty
+    pop = sim.population
+    deduction = np.zeros(pop.n_households)
+    if not sp.enabled:
+        return deduction
+    p = pop.persons
+    if sp.medical:
+        deduction += medical_spent_12m / 12.0
+    if sp.education and sp.education_cost > 0:
+        students = unit_member & ~p.employed & (p.age_months >= 16 * 12) & (p.age_months < 23 * 12)
+        deduction += sp.education_cost * pop.household_count(students)
+    return deduction
+
+
+def assess(frame) -> Assessment:
+    """The means test of each household less its members on tekun or the orphan allowance."""
+    sim, scenario = frame.sim, frame.scenario
+    pop, db = sim.population, scenario.dibao
+    p, h = pop.persons, pop.households
+    own, total, other = frame["incomes.person_own"], frame["incomes.household_total"], frame["incomes.other"]
+    outside = np.flatnonzero(p.alive & (frame["tekun.paid"] | frame["orphans.covered"]))
+    unit_member = p.alive.copy()
+    unit_member[outside] = False
+    hh_out = p.household[outside]
+    members = frame["household.alive_count"] - np.bincount(hh_out, minlength=h.n)
+    unit_income = total - other - np.bincount(hh_out, weights=own[outside], minlength=h.n)
+    unit_income += np.where(members > 0, other, 0)
+    deduction = spending_deduction(sim, scenario, unit_member, frame["medical.spent_12m"])
+    pc_income = means_test.per_capita(np.maximum(unit_income - deduction, 0), members)
+    barring = unit_member & means_test.member_bars_household(
+        db.exclusions, public_sector=p.public_sector, employed=p.employed,
+        refuses_work=p.refuses_work, own_income=own, standard=frame["lines.dibao_p"])
+    assets = means_test.barred_by_assets(db.exclusions, vehicle=h.vehicle, business=h.business,
+                                         two_dwellings=h.two_dwellings)
+    conduct = means_test.barred_by_conduct(
+        db.exclusions, outside_supporter=h.outside_supporter, barring_members=pop.household_count(barring))
+    excluded = assets | conduct
+    return Assessment(unit_member, members, pc_income, excluded,
+                      eligible(pc_income, frame["lines.dibao_h"], excluded, members), deduction,
+                      unit_income, assets, conduct, outside)
+
+
+@dataclass
+class CaseFacts:
+    """Answers :class:`~aidsim.admin.process.CaseFacts` for this month's cases: the administrative
+    process asks, the dibao rules answer."""
+
+    scenario: object
+    population: object
+    earned: np.ndarray        # float32 (n_persons,): this month's earnings
+    other: np.ndarray         # float32 (n_households,): other income
+    unit_member: np.ndarray   # bool (n_persons,): in the dibao unit
+    able: np.ndarray          # bool (n_persons,): able to work
+    members: np.ndarray       # int (n_households,)
+    standard: np.ndarray      # float64 (n_households,)
+    propensity: np.ndarray    # float64 (n_households,)
+
+    def hidden(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        share = self.scenario.admin.declaring.hidden_share
+        rows, owner = self.population.members_with_owner(idx)
+        keep = self.unit_member[rows]
+        rows, owner = rows[keep], owner[keep]
+        earned = self.earned[rows].astype(np.float64)
+        formal = self.population.persons.formal_job[rows]
+        k = idx.shape[0]
+        prop = self.propensity[idx]
+        hidden_formal = np.bincount(owner, weights=earned * formal, minlength=k) * share.formal * prop
+        hidden_informal = np.bincount(owner, weights=earned * ~formal, minlength=k) * share.informal * prop
+        hidden_other = np.where(self.members[idx] > 0, self.other[idx], 0.0) * share.other * prop
+        return hidden_formal, hidden_informal, hidden_other
+
+    def review_interval(self, idx: np.ndarray) -> np.ndarray:
+        """Category of dynamic management: no able-bodied member → stable (yearly); an able
+        member without a formal job → unstable (monthly); otherwise regular (quarterly)."""
+        iv = self.scenario.admin.reviews
+        p = self.population.persons
+        rows, owner = self.population.members_with_owner(idx)
+        able = self.able[rows] & self.unit_member[rows]
+        unsteady = able & ~(p.employed[rows] & p.formal_job[rows])
+        k = idx.shape[0]
+        n_able = np.bincount(owner[able], minlength=k)
+        n_unsteady = np.bincount(owner[unsteady], minlength=k)
+        return np.where(n_able == 0, iv.stable, np.where(n_unsteady > 0, iv.unstable, iv.regular)).astype(np.int32)
+
+    def supplement_shares(self, idx: np.ndarray) -> np.ndarray:
+        """Σ of the enrolled members' categorical supplement shares, per household of ``idx``."""
+        p = self.population.persons
+        rows, owner = self.population.members_with_owner(idx)
+        keep = self.unit_member[rows]
+        rows, owner = rows[keep], owner[keep]
+        share = supplement_share(p.age_months[rows], p.disability[rows], p.ill[rows],
+                                 self.scenario.dibao.supplements)
+        return np.bincount(owner, weights=share, minlength=idx.shape[0])
+
+    def benefit(self, idx: np.ndarray, assessed_pc: np.ndarray) -> np.ndarray:
+        return amount(self.standard[idx], assessed_pc, self.members[idx],
+                      self.supplement_shares(idx), self.scenario.dibao.minimum_payment)
+
+
+def casework(frame, test: Assessment) -> tuple[CaseFacts, process.HouseholdView]:
+    """What households declare this month and what offices can learn of them: the declared
+    per-capita income hides a share of each kind of income, by its verifiability, scaled by the
+    household's propensity (:mod:`aidsim.admin.declaring`)."""
+    sim, scenario = frame.sim, frame.scenario
+    pop = sim.population
+    p, h = pop.persons, pop.households
+    share = scenario.admin.declaring.hidden_share
+    spread = scenario.admin.declaring.propensity_spread
+    earned, other = frame["incomes.earned"], frame["incomes.other"]
+    # Fixed for a run: cached on the state, keyed by the parameters they depend on.
+    prop = sim.cached(("propensity", spread), lambda: declaring.propensity(pop, spread))
+    kind = (sim.cached(("hidden share", share.formal, share.informal),
+                       lambda: np.where(p.formal_job, F32(share.formal), F32(share.informal)))
+            if share.formal or share.informal else None)
+    hidden = declaring.hidden_income(pop, earned=earned, other=other, members=test.members,
+                                     outside=test.outside, kind_share=kind, other_share=share.other)
+    declared = means_test.per_capita(declaring.declared_income(test.unit_income, hidden * prop, test.deduction),
+                                     test.members)
+    standard = frame["lines.dibao_h"]
+    facts = CaseFacts(scenario=scenario, population=pop, earned=earned, other=other,
+                      unit_member=test.unit_member, able=frame["shocks.able"], members=test.members,
+                      standard=standard, propensity=prop)
+    connected_share = scenario.admin.favour.connected_share
+    connected = sim.cached(("connected", connected_share), lambda: h.connection_u < connected_share)
+    view = process.HouseholdView(
+        alive=test.members > 0, eligible=test.eligible, members=test.members, standard=standard,
+        declared_pc=declared, above_line=test.per_capita_income >= standard,
+        asset_barred=test.asset_barred, other_barred=test.conduct_barred, connected=connected,
+        distance_km=h.office_km, area=sim.household_area)
+    return facts, view
+
+
+def _inspection_month(scenario, month: int) -> bool:
+    return inspection_month(scenario.admin, month, scenario.simulation.start_month)
+
+
+class Dibao(Programme):
+    """Dibao: means test, the administrative process (:mod:`aidsim.admin.process`) and the top-up."""
+
+    name = "dibao"
+    section = "dibao"
+    label = "Minimum living standard guarantee (最低生活保障)"
+    lines = (LedgerLine("dibao", "households", label, recipients_measure=None),)
+    streams = (
+        Stream("draws.take_up_dibao", "take_up_dibao", "households"),
+        Stream("draws.dibao_cases", "dibao_cases", "households", kind="raw2"),
+        # Keyed by month, so a month's inspection draws do not depend on other inspections.
+        Stream("draws.inspection", "inspection {month}", "households", kind="raw2", when=_inspection_month),
+    )
+    start_streams = (Stream("draws.dibao_enrol", "initial_roll", "households", slot=2),)
+    needs = ("orphans.covered", "tekun.paid", "incomes.person_own", "incomes.household_total",
+             "incomes.other", "incomes.earned", "household.alive_count", "lines.dibao_h",
+             "lines.dibao_p", "shocks.able", "medical.spent_12m", "offices.plan")
+    start_needs = tuple(k for k in needs if k != "offices.plan")
+    provides = {
+        "dibao.unit_member": "bool (n_persons,): in the dibao unit (alive, not on tekun or the orphan allowance)",
+        "dibao.members": "int64 (n_households,): members of the unit",
+        "dibao.per_capita_income": "float64 (n_households,): true per-capita income in the means test",
+        "dibao.deduction": "float64 (n_households,): spending deducted (spending-type poverty)",
+        "dibao.excluded": "bool (n_households,): barred by an asset or conduct rule",
+        "dibao.eligible": "bool (n_households,): truly eligible",
+        "dibao.paid": "bool (n_households,): paid this month (on the roll or in gradual exit)",
+        "dibao.enrolled": "intp: persons enrolled in a paid household",
+        "dibao.shares": "float64 (n_households,): Σ of enrolled members' supplement shares",
+        "dibao.view": "process.HouseholdView: what the office sees (declarations)",
+        "dibao.flows": "process.DibaoFlows: this month's casework",
+        "dibao.payment": "Payment: this month's dibao, per household",
+        "dibao.office_books": "dict of (n_areas,): each office's dibao cost, work done and capacity used",
+    }
+
+    def init_state(self, sim) -> process.DibaoRoll:
+        return process.DibaoRoll.empty(sim.population.n_households)
+
+    def start(self, frame, state: process.DibaoRoll) -> None:
+        test = assess(frame)
+        started = process.enrol_initial_dibao(state, test.eligible, test.per_capita_income,
+                                              frame["draws.dibao_enrol"], frame.scenario.admin.initial_enrolment)
+        # Each household's reviews on its category's cycle, spread evenly over the cycle.
+        facts, _ = casework(frame, test)
+        interval = facts.review_interval(started)
+        state.next_review[started] = frame.month + 1 + (started % interval).astype(np.int32)
+
+    def step(self, frame, state: process.DibaoRoll) -> dict[str, Payment]:
+        sim, scenario, month = frame.sim, frame.scenario, frame.month
+        pop = sim.population
+        p, h = pop.persons, pop.households
+        test = assess(frame)
+        facts, view = casework(frame, test)
+        inspection = frame["draws.inspection"] if "draws.inspection" in frame else None
+        flows = process.advance_dibao(
+            state, month=month, hh=view, facts=facts,
+            draws=process.Draws(apply=frame["draws.take_up_dibao"], raw=frame["draws.dibao_cases"],
+                                inspection=inspection),
+            plan=frame["offices.plan"], lv=levers(scenario, month, pop.n_areas))
+        paid = state.paid
+        paid_h = np.flatnonzero(paid)
+        enrolled = pop.members_of(paid_h)
+        enrolled = enrolled[test.unit_member[enrolled]]
+        shares = np.bincount(p.household[enrolled], minlength=h.n, weights=supplement_share(
+            p.age_months[enrolled], p.disability[enrolled], p.ill[enrolled], scenario.dibao.supplements))
+        pay = household_payment(sim, paid_h, to_fen(amount(
+            frame["lines.dibao_h"][paid_h], state.assessed[paid_h], test.members[paid_h], shares[paid_h],
+            scenario.dibao.minimum_payment)))
+        for key, value in (("unit_member", test.unit_member), ("members", test.members),
+                           ("per_capita_income", test.per_capita_income), ("deduction", test.deduction),
+                           ("excluded", test.excluded), ("eligible", test.eligible), ("paid", paid),
+                           ("enrolled", enrolled), ("shares", shares), ("view", view), ("flows", flows),
+                           ("payment", pay)):
+            frame[f"dibao.{key}"] = value
+        frame["dibao.office_books"] = {
+            "dibao_cost": np.bincount(sim.household_area[pay.households], weights=pay.fen,
+                                      minlength=pop.n_areas) / 100.0,
+            "work_done": flows.work_done, "utilisation": flows.utilisation,
+        }
+        return {"dibao": pay}
+
+    def measure(self, frame, state: process.DibaoRoll) -> dict[str, np.ndarray]:
+        sim = frame.sim
+        area, n_areas = sim.household_area, sim.population.n_areas
+        paid, members, flows = frame["dibao.paid"], frame["dibao.members"], frame["dibao.flows"]
+        counts = {"dibao_households": paid, "dibao_pending": state.status == PENDING,
+                  "dibao_grace": state.status == GRACE, "dibao_applications": flows.applied,
+                  "dibao_entries": flows.entered, "dibao_exits": flows.exited}
+        out = {name: np.bincount(area[v], minlength=n_areas).astype(float) for name, v in counts.items()}
+        out["dibao_persons"] = np.bincount(area, weights=np.where(paid, members, 0), minlength=n_areas)
+        return out
+
+    def explain(self, frame, state: process.DibaoRoll, household: int) -> list[Row]:
+        h = household
+        sim, scenario = frame.sim, frame.scenario
+        members = sim.population.members_of(np.array([h]))
+        unit_member = frame["dibao.unit_member"]
+        urban = bool(sim.population.households.urban[h])
+        std = float(frame["lines.dibao_h"][h])
+        status = int(state.status[h])
+        n = int(frame["dibao.members"][h])
+        unit = [int(i) for i in members if unit_member[i]]
+        rows = [("standard", f"{yuan(std)} per person ({'urban' if urban else 'rural'})"),
+                ("members in the dibao unit",
+                 f"{n} (persons {unit}; tekun and orphan-allowance recipients are outside)"),
+                ("spending deducted (spending-type poverty)", yuan(float(frame["dibao.deduction"][h]))),
+                ("per-capita income found by the means test", yuan(float(frame["dibao.per_capita_income"][h]))),
+                ("barred by an asset or conduct exclusion", "yes" if frame["dibao.excluded"][h] else "no"),
+                ("eligible (income below the standard, not barred)", "yes" if frame["dibao.eligible"][h] else "no"),
+                ("roll", STATUS_TEXT[status] + _stage(state, h, status))]
+        view, flows = frame["dibao.view"], frame["dibao.flows"]
+        rows += [("per-capita income the household declares", yuan(float(view.declared_pc[h]))),
+                 ("distance to the office", f"{float(view.distance_km[h]):.1f} km"),
+                 ("connected to officials (favour cases)", "yes" if view.connected[h] else "no"),
+                 ("this month", ", ".join(name for name, mask in (
+                     ("applied", flows.applied), ("surveyed", flows.surveyed), ("refused", flows.refused),
+                     ("wrongly refused", flows.wrongly_refused), ("reviewed", flows.reviewed),
+                     ("approved or kept by favour", flows.favour_approved), ("entered", flows.entered),
+                     ("left", flows.exited), ("removed by an inspection", flows.inspected_out)) if mask[h])
+                  or "no casework")]
+        pay = frame["dibao.payment"]
+        k = np.searchsorted(pay.households, h)
+        paid = pay.fen[k] / 100 if k < pay.households.shape[0] and pay.households[k] == h else 0.0
+        if status in (ON, GRACE):
+            assessed, shares = float(state.assessed[h]), float(frame["dibao.shares"][h])
+            rows += [("next review", format_month(int(state.next_review[h]))),
+                     ("eligible at its last means test", "yes" if state.sound[h] else "no"),
+                     ("on the roll by favour", "yes" if state.favour[h] else "no"),
+                     ("income assessed at the last review", yuan(assessed)),
+                     ("categorical supplements (shares of the standard)", f"{shares:.2f}"),
+                     ("amount", f"{n} × max({std:g} − {assessed:.2f}, 0) + {std:g} × {shares:.2f}, "
+                                f"at least {n} × {scenario.dibao.minimum_payment:g} = {paid:,.2f}")]
+        return rows
+
+
+def _stage(roll: process.DibaoRoll, h: int, status: int) -> str:
+    """Where a pending application stands."""
+    if status != PENDING:
+        return ""
+    stage = int(roll.stage[h])
+    text = {process.QUEUED: "waiting for a caseworker's survey",
+            process.APPROVING: "in review, notice and approval",
+            process.RATIONED_QUOTA: "approved, held back by the quota",
+            process.RATIONED_BUDGET: "approved, held back by the budget"}[stage]
+    text = f" ({text}; applied {format_month(int(roll.applied_month[h]))}"
+    if stage == process.APPROVING:
+        text += f", first payment due {format_month(int(roll.decision_month[h]))}"
+    return text + ")"

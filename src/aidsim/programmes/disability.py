@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from aidsim.programmes.base import LedgerLine, Payment, Programme, Row, person_payment
+
 
 def living_subsidy(disability: np.ndarray, poor_household: np.ndarray, amount: float) -> np.ndarray:
     """``amount`` for each disabled person (any grade) in a dibao or margin household, else 0."""
@@ -17,3 +19,32 @@ def living_subsidy(disability: np.ndarray, poor_household: np.ndarray, amount: f
 def care_subsidy(disability: np.ndarray, amount: float) -> np.ndarray:
     """``amount`` for each person with disability grade 1 or 2, else 0."""
     return np.where((disability == 1) | (disability == 2), amount, 0.0)
+
+
+class DisabilitySubsidies(Programme):
+    """The two disability subsidies: living (poor households) and care (grades 1–2)."""
+
+    name = "disability"
+    section = "disability"
+    label = "Disability subsidies (残疾人两项补贴)"
+    lines = (LedgerLine("disability_living", "persons", "Living subsidy for poor disabled people (困难残疾人生活补贴)"),
+             LedgerLine("disability_care", "persons", "Care subsidy for the severely disabled (重度残疾人护理补贴)"))
+    needs = ("dibao.unit_member", "dibao.paid", "margin.household")
+
+    def step(self, frame, state: None) -> dict[str, Payment]:
+        """Living subsidy (disabled members of dibao and margin households) and care subsidy."""
+        sim, params = frame.sim, frame.scenario.disability
+        p = sim.population.persons
+        disabled = np.flatnonzero((p.disability > 0) & p.alive) if params.enabled else np.zeros(0, np.intp)
+        hh = p.household[disabled]
+        poor = (frame["dibao.unit_member"][disabled] & frame["dibao.paid"][hh]) | frame["margin.household"][hh]
+        grade = p.disability[disabled]
+        return {"disability_living": person_payment(sim, disabled, living_subsidy(grade, poor, params.living_subsidy)),
+                "disability_care": person_payment(sim, disabled, care_subsidy(grade, params.care_subsidy))}
+
+    def explain(self, frame, state: None, household: int) -> list[Row]:
+        p = frame.sim.population.persons
+        rows = [(f"member {i}", f"disability grade {int(p.disability[i])}")
+                for i in frame.sim.population.members_of(np.array([household]))
+                if p.alive[i] and p.disability[i] > 0]
+        return rows or [("disabled members", "none")]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from aidsim.programmes.base import LedgerLine, Payment, Programme, Row, person_payment
+
 
 def allowance(age_months: np.ndarray, alive: np.ndarray, band_ages: list[int],
               amounts: list[float]) -> np.ndarray:
@@ -23,3 +25,39 @@ def home_care_served(eligible_index: np.ndarray, priority_income: np.ndarray,
     """
     order = np.argsort(priority_income, kind="stable")
     return eligible_index[order[:capacity]]
+
+
+class Elderly(Programme):
+    """The old-age allowance (by age band) and home care for poor dependent elders, up to capacity."""
+
+    name = "elderly"
+    section = "elderly"
+    label = "Old-age allowance and home care (高龄津贴, 居家养老服务)"
+    lines = (LedgerLine("old_age_allowance", "persons", "Old-age allowance, 80+ (高龄津贴)"),
+             LedgerLine("home_care", "persons", "Purchased home-care services for poor dependent elders",
+                        cash=False))
+    needs = ("dibao.unit_member", "dibao.paid", "margin.household", "tekun.paid", "tekun.institutional",
+             "household.pre_pc")
+
+    def step(self, frame, state: None) -> dict[str, Payment]:
+        sim, el = frame.sim, frame.scenario.elderly
+        p = sim.population.persons
+        # Home care is for elders (60+); an allowance band may start earlier.
+        youngest = min([60, *el.allowance_ages])
+        old = np.flatnonzero(p.alive & (p.age_months >= youngest * 12)) if el.enabled else np.zeros(0, np.intp)
+        paid = allowance(p.age_months[old], p.alive[old], el.allowance_ages, el.allowance)
+        hh = p.household[old]
+        poor = ((frame["dibao.unit_member"][old] & frame["dibao.paid"][hh]) | frame["margin.household"][hh]
+                | (frame["tekun.paid"][old] & ~frame["tekun.institutional"][old]))
+        dependent = old[poor & (p.selfcare[old] > 0) & (p.age_months[old] >= 60 * 12)]
+        served = home_care_served(dependent, frame["household.pre_pc"][p.household[dependent]],
+                                  el.home_care_capacity)
+        return {"old_age_allowance": person_payment(sim, old, paid),
+                "home_care": person_payment(sim, served, np.full(served.shape[0], el.home_care_cost))}
+
+    def explain(self, frame, state: None, household: int) -> list[Row]:
+        p = frame.sim.population.persons
+        rows = [(f"member {i}", f"age {p.age_months[i] // 12}")
+                for i in frame.sim.population.members_of(np.array([household]))
+                if p.alive[i] and p.age_months[i] >= 60 * 12]
+        return rows or [("members aged 60 or more", "none")]

@@ -9,9 +9,39 @@ from __future__ import annotations
 
 import numpy as np
 
+from aidsim.programmes.base import Payment, Programme, Row
+
 
 def margin_household(per_capita_income: np.ndarray, standard: np.ndarray, multiple: float,
                      excluded: np.ndarray, on_dibao: np.ndarray, members: np.ndarray) -> np.ndarray:
     """``standard ≤ income < multiple × standard``, members, no exclusion and not paid dibao."""
     return ((members > 0) & ~excluded & ~on_dibao & (per_capita_income >= standard)
             & (per_capita_income < multiple * standard))
+
+
+class Margin(Programme):
+    """Low-income margin households: a status other programmes pay on, with no payment of its own."""
+
+    name = "margin"
+    section = "margin"
+    label = "Low-income margin households (低保边缘户)"
+    needs = ("dibao.per_capita_income", "lines.dibao_h", "dibao.excluded", "dibao.paid", "dibao.members")
+    provides = {"margin.household": "bool (n_households,): a low-income margin household"}
+
+    def step(self, frame, state: None) -> dict[str, Payment]:
+        frame["margin.household"] = margin_household(
+            frame["dibao.per_capita_income"], frame["lines.dibao_h"], frame.scenario.margin.multiple,
+            frame["dibao.excluded"], frame["dibao.paid"], frame["dibao.members"])
+        return {}
+
+    def measure(self, frame, state: None) -> dict[str, np.ndarray]:
+        sim = frame.sim
+        margin, members = frame["margin.household"], frame["dibao.members"]
+        area, n_areas = sim.household_area, sim.population.n_areas
+        return {"margin_households": np.bincount(area[margin], minlength=n_areas).astype(float),
+                "margin_persons": np.bincount(area, weights=np.where(margin, members, 0), minlength=n_areas)}
+
+    def explain(self, frame, state: None, household: int) -> list[Row]:
+        multiple = frame.scenario.margin.multiple
+        return [(f"margin household (standard ≤ income < {multiple:g} × standard, not on dibao)",
+                 "yes" if frame["margin.household"][household] else "no")]

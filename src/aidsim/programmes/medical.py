@@ -14,7 +14,12 @@ Categories per person are given as a rate array (the best rate of the categories
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+
+from aidsim.calendar import calendar_month
+from aidsim.programmes.base import F32, LedgerLine, Payment, Programme, Row, person_payment, yuan
 
 
 def inpatient_aid(out_of_pocket: np.ndarray, rate: np.ndarray, deductible: float,
@@ -39,3 +44,130 @@ def catastrophic_aid(out_of_pocket: np.ndarray, spent_before: np.ndarray, thresh
 def premium_subsidy(premium: float, share: np.ndarray) -> np.ndarray:
     """The part of the yearly premium paid for each person (``share`` 0 outside the categories)."""
     return premium * share
+
+
+def category_rate(frame, idx: np.ndarray, rates) -> np.ndarray:
+    """The best rate of the categories each person in ``idx`` belongs to (dibao unit member of a
+    paid household, tekun, orphan, margin household member)."""
+    hh = frame.sim.population.persons.household[idx]
+    rate = np.where(frame["dibao.unit_member"][idx] & frame["dibao.paid"][hh], rates.dibao, 0.0)
+    rate = np.maximum(rate, np.where(frame["tekun.paid"][idx], rates.tekun, 0.0))
+    rate = np.maximum(rate, np.where(frame["orphans.covered"][idx], rates.orphan, 0.0))
+    return np.maximum(rate, np.where(frame["margin.household"][hh], rates.margin, 0.0))
+
+
+@dataclass
+class MedicalState:
+    aid_year: np.ndarray     # float32 (n_persons,): inpatient aid received this calendar year
+    spent_year: np.ndarray   # float32 (n_persons,): out-of-pocket paid this year, after aid
+    spent_12m: np.ndarray    # float32 (n_households,): out-of-pocket, last 12 months (EWMA)
+
+
+class Medical(Programme):
+    """Medical assistance on this month's hospital episodes, chronic illness and the premium."""
+
+    name = "medical"
+    section = "medical"
+    label = "Medical assistance (医疗救助)"
+    lines = (LedgerLine("medical", "persons", label, cash=False),)
+    needs = ("shocks.illness", "household.pre_pc", "lines.dibao_h", "dibao.unit_member", "dibao.paid",
+             "dibao.enrolled", "tekun.paid", "orphans.covered", "margin.household")
+    provides = {
+        "medical.onset": "intp: persons with a new hospital episode",
+        "medical.episode_aid": "float64 (len(onset),): inpatient and catastrophic aid on each episode",
+        "medical.out_of_pocket_after_aid": "float64 (len(onset),): what each episode left to pay",
+    }
+    carries = {"medical.spent_12m": "float32 (n_households,): out-of-pocket cost after aid, last 12 "
+                                    "months (exponentially weighted), as of the previous month"}
+
+    def init_state(self, sim) -> MedicalState:
+        pop = sim.population
+        return MedicalState(np.zeros(pop.n_persons, dtype=F32), np.zeros(pop.n_persons, dtype=F32),
+                            np.zeros(pop.n_households, dtype=F32))
+
+    def new_month(self, state: MedicalState, month: int) -> None:
+        if calendar_month(month) == 1:  # caps are per calendar year
+            state.aid_year[:] = 0
+            state.spent_year[:] = 0
+
+    def carry(self, state: MedicalState) -> dict[str, np.ndarray]:
+        return {"medical.spent_12m": state.spent_12m.copy()}
+
+    def step(self, frame, state: MedicalState) -> dict[str, Payment]:
+        """Premium subsidy (in the premium month), inpatient and catastrophic aid on this month's
+        episodes, outpatient aid for chronic illness. Updates the yearly counters and the
+        12-month spending."""
+        sim, med = frame.sim, frame.scenario.medical
+        p = sim.population.persons
+        illness = frame["shocks.illness"]
+        onset = np.flatnonzero(illness.onset)
+        oop = illness.out_of_pocket[onset].astype(np.float64)
+        pay = Payment.nothing(sim.population.n_areas)
+        episode_aid, after = np.zeros(onset.shape[0]), oop
+        if med.enabled:
+            rate = category_rate(frame, onset, med.inpatient_rate)
+            inpatient = inpatient_aid(oop, rate, med.deductible, state.aid_year[onset], med.annual_cap)
+            state.aid_year[onset] += inpatient.astype(F32)
+            hh = p.household[onset]
+            qualifies = frame["household.pre_pc"][hh] < med.catastrophic_income_limit * frame["lines.dibao_h"][hh]
+            catastrophic = catastrophic_aid(oop - inpatient, state.spent_year[onset],
+                                            med.catastrophic_threshold, med.catastrophic_rate, qualifies)
+            episode_aid = inpatient + catastrophic
+            after = oop - episode_aid
+            state.spent_year[onset] += after.astype(F32)
+            pay = self._pay(frame, onset, episode_aid)
+        # Out-of-pocket medical spending of the last 12 months (exponentially weighted), for the
+        # spending-type means test of the months that follow.
+        spent = np.bincount(p.household[onset], weights=after, minlength=sim.population.n_households)
+        state.spent_12m *= F32(11 / 12)
+        state.spent_12m += spent.astype(F32)
+        frame["medical.onset"] = onset
+        frame["medical.episode_aid"] = episode_aid
+        frame["medical.out_of_pocket_after_aid"] = after
+        return {"medical": pay}
+
+    def _pay(self, frame, onset: np.ndarray, episode_aid: np.ndarray) -> Payment:
+        sim, med = frame.sim, frame.scenario.medical
+        p = sim.population.persons
+        persons, amounts = [onset], [episode_aid]
+        chronic = np.flatnonzero(p.chronic & p.alive) if med.outpatient_chronic > 0 else onset[:0]
+        chronic = chronic[frame["orphans.covered"][chronic] | frame["tekun.paid"][chronic]
+                          | (frame["dibao.unit_member"][chronic] & frame["dibao.paid"][p.household[chronic]])]
+        persons.append(chronic)
+        amounts.append(np.full(chronic.shape[0], med.outpatient_chronic))
+        if calendar_month(frame.month) == med.premium_month:
+            # The categories' members: dibao enrolees, tekun and orphans, and margin households' members.
+            covered = np.unique(np.concatenate([
+                frame["dibao.enrolled"], np.flatnonzero(frame["tekun.paid"]),
+                np.flatnonzero(frame["orphans.covered"]),
+                sim.population.members_of(np.flatnonzero(frame["margin.household"]))]))
+            covered = covered[p.alive[covered]]
+            share = category_rate(frame, covered, med.premium_share)
+            keep = share > 0
+            persons.append(covered[keep])
+            amounts.append(premium_subsidy(med.premium.at(frame.month), share[keep]))
+        idx = np.concatenate(persons)
+        amount = np.concatenate(amounts)
+        pay = person_payment(sim, idx, amount)
+        # A person counts once as a recipient however many parts of the programme paid them.
+        paid_persons = np.unique(idx[amount > 0])
+        pay.recipients = np.bincount(sim.person_area[paid_persons],
+                                     minlength=sim.population.n_areas).astype(float)
+        return pay
+
+    def explain(self, frame, state: MedicalState, household: int) -> list[Row]:
+        p, med = frame.sim.population.persons, frame.scenario.medical
+        onset, aid, after = (frame["medical.onset"], frame["medical.episode_aid"],
+                             frame["medical.out_of_pocket_after_aid"])
+        illness = frame["shocks.illness"]
+        rows = []
+        for k in np.flatnonzero(p.household[onset] == household):
+            rows.append((f"member {onset[k]}: new hospital episode",
+                         f"in-policy cost {illness.cost[onset[k]]:,.2f}; out-of-pocket after insurance "
+                         f"{illness.out_of_pocket[onset[k]]:,.2f}; "
+                         f"medical assistance {aid[k]:,.2f}; left {after[k]:,.2f}"))
+        if calendar_month(frame.month) == med.premium_month:
+            rows.append(("premium month", f"premium {med.premium.at(frame.month):g} yuan/person/year"))
+        rows.append(("spent in the last 12 months, before this month",
+                     yuan(float(frame["medical.spent_12m"][household]))))
+        return rows

@@ -7,7 +7,18 @@ and in institutions (集中供养, 1,300).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+
+from aidsim.programmes.base import (
+    LedgerLine,
+    Payment,
+    Programme,
+    Row,
+    Stream,
+    person_payment,
+)
 
 
 def eligible(alive: np.ndarray, age_months: np.ndarray, orphan: np.ndarray,
@@ -19,3 +30,67 @@ def eligible(alive: np.ndarray, age_months: np.ndarray, orphan: np.ndarray,
 def amount(institutional: np.ndarray, dispersed: float, institutional_standard: float) -> np.ndarray:
     """The monthly allowance of each covered child by placement."""
     return np.where(institutional, institutional_standard, dispersed)
+
+
+def covered(sim, scenario, alive_count: np.ndarray) -> np.ndarray:
+    """Children covered by the allowance this month, ``(n_persons,)`` (checked on children only;
+    nobody when the programme is off)."""
+    pop = sim.population
+    p = pop.persons
+    if not scenario.orphans.enabled:
+        return np.zeros(p.n, dtype=bool)
+    children = np.flatnonzero(p.alive & (p.age_months < 18 * 12))
+    adults = alive_count - np.bincount(p.household[children], minlength=pop.n_households)
+    out = np.zeros(p.n, dtype=bool)
+    out[children] = eligible(p.alive[children], p.age_months[children], p.orphan[children],
+                             adults[p.household[children]])
+    return out
+
+
+@dataclass
+class OrphanState:
+    institutional: np.ndarray  # bool (n_persons,): placed in an institution (drawn at the start)
+
+
+class Orphans(Programme):
+    """The orphan allowance: covered children leave the dibao and tekun units."""
+
+    name = "orphans"
+    section = "orphans"
+    label = "Orphans' basic living allowance (孤儿基本生活费)"
+    lines = (LedgerLine("orphans", "persons", label),)
+    start_streams = (Stream("draws.orphan_placement", "initial_roll", "persons", slot=3),)
+    needs = ("household.alive_count",)
+    start_needs = ("household.alive_count",)
+    provides = {"orphans.covered": "bool (n_persons,): children on the orphan allowance"}
+
+    def init_state(self, sim) -> OrphanState:
+        return OrphanState(np.zeros(sim.population.n_persons, dtype=bool))
+
+    def start(self, frame, state: OrphanState) -> None:
+        state.institutional[:] = frame["draws.orphan_placement"] < frame.scenario.orphans.institutional_share
+        frame["orphans.covered"] = covered(frame.sim, frame.scenario, frame["household.alive_count"])
+
+    def step(self, frame, state: OrphanState) -> dict[str, Payment]:
+        paid = covered(frame.sim, frame.scenario, frame["household.alive_count"])
+        frame["orphans.covered"] = paid
+        idx = np.flatnonzero(paid)
+        params = frame.scenario.orphans
+        amounts = amount(state.institutional[idx], params.dispersed.at(frame.month),
+                         params.institutional.at(frame.month))
+        return {"orphans": person_payment(frame.sim, idx, amounts)}
+
+    def measure(self, frame, state: OrphanState) -> dict[str, np.ndarray]:
+        idx = np.flatnonzero(frame["orphans.covered"])
+        sim = frame.sim
+        return {"orphans_eligible": np.bincount(sim.person_area[idx],
+                                                minlength=sim.population.n_areas).astype(float)}
+
+    def explain(self, frame, state: OrphanState, household: int) -> list[Row]:
+        pop = frame.sim.population
+        rows = []
+        for i in pop.members_of(np.array([household])):
+            if frame["orphans.covered"][i]:
+                place = "institution" if state.institutional[i] else "with relatives"
+                rows.append((f"member {i}", f"covered ({place})"))
+        return rows or [("covered children", "none")]

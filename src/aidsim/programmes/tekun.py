@@ -8,7 +8,25 @@ in seed 002), at home (分散供养) or in an institution (集中供养).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+
+from aidsim.admin import pipeline
+from aidsim.calendar import format_month
+from aidsim.programmes.base import (
+    F32,
+    LedgerLine,
+    Payment,
+    Programme,
+    Row,
+    Stream,
+    by_hukou,
+    by_selfcare,
+    person_payment,
+    to_fen,
+    yuan,
+)
 
 
 def eligible(alive: np.ndarray, able_to_work: np.ndarray, own_income: np.ndarray,
@@ -24,3 +42,130 @@ def amount(dibao_standard: np.ndarray, basic_multiplier: float, minimum_wage: np
     ``care_share`` is the share for each person's self-care ability, ``(n,)``.
     """
     return basic_multiplier * dibao_standard + care_share * minimum_wage
+
+
+def eligible_persons(sim, scenario, own_income: np.ndarray, std_p: np.ndarray,
+                     orphan_paid: np.ndarray, able: np.ndarray) -> np.ndarray:
+    """Who is truly eligible (三无) this month, ``(n_persons,)``: a supporter is an able member
+    of the household or a legal supporter elsewhere. Children on the orphan allowance are not also
+    supported as tekun."""
+    pop, tk = sim.population, scenario.tekun
+    p, h = pop.persons, pop.households
+    has_supporter = ((pop.household_count(able) > 0) | h.outside_supporter)[p.household]
+    return eligible(p.alive & ~orphan_paid, able, own_income, tk.income_threshold * std_p, has_supporter)
+
+
+def support(sim, scenario, month: int, persons: np.ndarray, std_p: np.ndarray) -> np.ndarray:
+    """The monthly support of ``persons`` (rows): basic living plus care, yuan."""
+    tk = scenario.tekun
+    wage = by_hukou(sim.person_urban[persons], tk.minimum_wage.urban.at(month),
+                    tk.minimum_wage.rural.at(month))
+    care = by_selfcare(sim.population.persons.selfcare[persons], tk.care_share)
+    return amount(std_p[persons], tk.basic_multiplier, wage, care)
+
+
+@dataclass
+class TekunState:
+    roll: pipeline.Roll          # one unit per person
+    institutional: np.ndarray    # bool (n_persons,): supported in an institution (集中供养)
+
+
+class Tekun(Programme):
+    """Extreme-poverty support, person by person, on the simple roll (take-up, delay, reviews)."""
+
+    name = "tekun"
+    section = "tekun"
+    label = "Extreme-poverty support (特困人员救助供养)"
+    lines = (LedgerLine("tekun", "persons", label, recipients_measure="tekun_persons"),)
+    streams = (Stream("draws.take_up_tekun", "take_up_tekun", "persons"),)
+    start_streams = (Stream("draws.tekun_enrol", "initial_roll", "persons", slot=0),
+                     Stream("draws.tekun_placement", "initial_roll", "persons", slot=1))
+    needs = ("orphans.covered", "incomes.person_own", "lines.dibao_p", "shocks.able")
+    start_needs = needs
+    provides = {
+        "tekun.eligible": "bool (n_persons,): truly eligible (三无) this month",
+        "tekun.paid": "bool (n_persons,): paid support this month",
+        "tekun.institutional": "bool (n_persons,): supported in an institution",
+        "tekun.flows": "pipeline.AdminFlows: applications, entries, refusals and exits",
+        "tekun.paid_persons": "intp: persons paid, increasing",
+        "tekun.paid_person_fen": "int64: what each of them was paid, fen",
+    }
+
+    def init_state(self, sim) -> TekunState:
+        n = sim.population.n_persons
+        return TekunState(pipeline.Roll.empty(n), np.zeros(n, dtype=bool))
+
+    def _eligible(self, frame) -> np.ndarray:
+        return eligible_persons(frame.sim, frame.scenario, frame["incomes.person_own"],
+                                frame["lines.dibao_p"], frame["orphans.covered"], frame["shocks.able"])
+
+    def start(self, frame, state: TekunState) -> None:
+        adm = frame.scenario.admin.tekun
+        p = frame.sim.population.persons
+        elig = self._eligible(frame)
+        pipeline.enrol_initial(state.roll, elig, frame["incomes.person_own"], frame["draws.tekun_enrol"],
+                               adm.initial_enrolment, frame.month, adm.review_interval_months)
+        share = by_selfcare(p.selfcare, frame.scenario.tekun.institutional_share)
+        state.institutional[:] = state.roll.paid & (frame["draws.tekun_placement"] < share)
+        frame["tekun.paid"] = state.roll.paid & p.alive
+
+    def step(self, frame, state: TekunState) -> dict[str, Payment]:
+        scenario, sim, month = frame.scenario, frame.sim, frame.month
+        adm, p = scenario.admin.tekun, sim.population.persons
+        u_take = frame["draws.take_up_tekun"]
+        elig = self._eligible(frame)
+        flows = pipeline.advance(
+            state.roll, month=month, alive=p.alive & ~frame["orphans.covered"], eligible=elig,
+            income=frame["incomes.person_own"], take_up_uniform=u_take, take_up_rate=adm.take_up_rate,
+            delay_months=adm.delay_months, review_interval=adm.review_interval_months, grace_months=0)
+        # Placement at application: given take-up (u < rate), u / rate is a fresh uniform.
+        applied = np.flatnonzero(flows.applied)
+        placement_u = u_take[applied] / F32(max(adm.take_up_rate, 1e-12))
+        state.institutional[applied] = placement_u < by_selfcare(p.selfcare[applied],
+                                                                 scenario.tekun.institutional_share)
+        paid = state.roll.paid & p.alive
+        paid_p = np.flatnonzero(paid)
+        amounts = support(sim, scenario, month, paid_p, frame["lines.dibao_p"])
+        frame["tekun.eligible"] = elig
+        frame["tekun.paid"] = paid
+        frame["tekun.institutional"] = state.institutional
+        frame["tekun.flows"] = flows
+        frame["tekun.paid_persons"] = paid_p
+        frame["tekun.paid_person_fen"] = to_fen(amounts)
+        return {"tekun": person_payment(sim, paid_p, amounts)}
+
+    def measure(self, frame, state: TekunState) -> dict[str, np.ndarray]:
+        flows, paid = frame["tekun.flows"], frame["tekun.paid"]
+        concerned = np.flatnonzero(paid | flows.applied | flows.exited)
+        area, n_areas = frame.sim.person_area[concerned], frame.sim.population.n_areas
+        counts = {
+            "tekun_institutional": paid[concerned] & state.institutional[concerned],
+            "tekun_applications": flows.applied[concerned],
+            "tekun_entries": flows.entered[concerned],
+            "tekun_exits": flows.exited[concerned],
+        }
+        return {name: np.bincount(area[v], minlength=n_areas).astype(float) for name, v in counts.items()}
+
+    def explain(self, frame, state: TekunState, household: int) -> list[Row]:
+        scenario, sim = frame.scenario, frame.sim
+        tk, p = scenario.tekun, sim.population.persons
+        paid_p, fen = frame["tekun.paid_persons"], frame["tekun.paid_person_fen"]
+        rows = []
+        for i in sim.population.members_of(np.array([household])):
+            elig, on = bool(frame["tekun.eligible"][i]), bool(frame["tekun.paid"][i])
+            if not (elig or on):
+                continue
+            care = (tk.care_share.full, tk.care_share.partial, tk.care_share.none)[p.selfcare[i]]
+            urban = bool(sim.person_urban[i])
+            wage = (tk.minimum_wage.urban if urban else tk.minimum_wage.rural).at(frame.month)
+            std = float(frame["lines.dibao_p"][i])
+            k = np.searchsorted(paid_p, i)
+            paid = fen[k] / 100 if on else 0.0
+            status = pipeline.STATUS_TEXT[int(state.roll.status[i])]
+            review = (f", next review {format_month(int(state.roll.next_review[i]))}"
+                      if state.roll.status[i] >= pipeline.ON else "")
+            rows.append((f"member {i}", f"eligible: {'yes' if elig else 'no'}; {status}{review}; "
+                                        f"{tk.basic_multiplier:g} × {std:g} + {care:g} × {wage:g} = "
+                                        f"{yuan(paid)}"
+                                        f"{' (institution)' if state.institutional[i] else ''}"))
+        return rows or [("members eligible or supported", "none")]

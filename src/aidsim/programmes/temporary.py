@@ -9,17 +9,35 @@ the loss, capped per case, at most a number of cases a year. The township approv
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from aidsim.calendar import calendar_month, format_month
+from aidsim.programmes.base import (
+    LedgerLine,
+    Payment,
+    Programme,
+    Row,
+    Stream,
+    household_payment,
+    to_fen,
+    yuan,
+)
 
-def eligible(event: np.ndarray, income: np.ndarray, loss: np.ndarray, members: np.ndarray,
-             standard: np.ndarray, threshold: float, resource_months: int,
-             cases_this_year: np.ndarray, max_per_year: int) -> np.ndarray:
-    """An event; resources ``(resource_months × income − loss) / (resource_months × members)``
-    (per member and month) below ``threshold × standard``; fewer than ``max_per_year`` cases so
-    far this year."""
-    resources = (resource_months * income - loss) / (resource_months * np.maximum(members, 1))
-    return (event & (members > 0) & (resources < threshold * standard)
+
+def resources(income: np.ndarray, loss: np.ndarray, members: np.ndarray, resource_months: int) -> np.ndarray:
+    """A household's resources per member and month after the loss:
+    ``(resource_months × income − loss) / (resource_months × members)``."""
+    return (resource_months * income - loss) / (resource_months * np.maximum(members, 1))
+
+
+def eligible(event: np.ndarray, resources_per_member: np.ndarray, members: np.ndarray,
+             standard: np.ndarray, threshold: float, cases_this_year: np.ndarray,
+             max_per_year: int) -> np.ndarray:
+    """An event; resources per member and month (:func:`resources`) below ``threshold ×
+    standard``; fewer than ``max_per_year`` cases so far this year."""
+    return (event & (members > 0) & (resources_per_member < threshold * standard)
             & (cases_this_year < max_per_year))
 
 
@@ -32,3 +50,108 @@ def amount(standard: np.ndarray, members: np.ndarray, loss: np.ndarray, standard
 def county_approves(amount_yuan: np.ndarray, township_limit: float) -> np.ndarray:
     """Cases above the township's approval limit go to the county."""
     return amount_yuan > township_limit
+
+
+@dataclass
+class TemporaryState:
+    cases_year: np.ndarray  # int8 (n_households,): cases received this calendar year
+    due_fen: np.ndarray     # int64 (n_households,): approved case awaiting payment
+    due_month: np.ndarray   # int32 (n_households,): month it is paid
+
+
+class Temporary(Programme):
+    """Temporary assistance: cases opened by this month's events, paid after the approval delay."""
+
+    name = "temporary"
+    section = "temporary"
+    label = "Temporary assistance (临时救助)"
+    lines = (LedgerLine("temporary", "cases", label),)
+    streams = (Stream("draws.temporary", "temporary", "households"),)
+    needs = ("shocks.died", "shocks.lost_work", "shocks.lost_earnings", "disaster.hit", "disaster.asset_loss",
+             "medical.onset", "medical.out_of_pocket_after_aid", "incomes.household_total",
+             "household.alive_count", "lines.dibao_h")
+    provides = {
+        "temporary.events": "bool (n_households,): hit by an event this month",
+        "temporary.loss": "float64 (n_households,): the event's loss, yuan",
+        "temporary.resources": "float64 (n_households,): resources per member and month after the loss",
+    }
+
+    def init_state(self, sim) -> TemporaryState:
+        n = sim.population.n_households
+        return TemporaryState(np.zeros(n, dtype=np.int8), np.zeros(n, dtype=np.int64),
+                              np.full(n, np.iinfo(np.int32).max, dtype=np.int32))
+
+    def new_month(self, state: TemporaryState, month: int) -> None:
+        if calendar_month(month) == 1:  # case limits are per calendar year
+            state.cases_year[:] = 0
+
+    def step(self, frame, state: TemporaryState) -> dict[str, Payment]:
+        """Cases opened by this month's events; township cases paid after the township delay,
+        county cases after the county delay (one waiting case per household at a time).
+
+        An event is a hospital episode leaving a large cost after medical assistance, a job lost
+        with no worker left, the death of a member, or a disaster; the loss is that cost, the usual
+        earnings lost and the disaster's asset loss.
+        """
+        tp, sim, month = frame.scenario.temporary, frame.sim, frame.month
+        pop = sim.population
+        p, n_h = pop.persons, pop.n_households
+        onset, after = frame["medical.onset"], frame["medical.out_of_pocket_after_aid"]
+        big = after >= tp.hospital_oop_threshold
+        hospital_h = np.bincount(p.household[onset[big]], weights=after[big], minlength=n_h)
+        lost_work, died = frame["shocks.lost_work"], frame["shocks.died"]
+        hh = p.household[lost_work]
+        earnings_h = np.bincount(hh, weights=frame["shocks.lost_earnings"], minlength=n_h)
+        death_event = np.bincount(hh[died[lost_work]], minlength=n_h) > 0
+        # A job loss is an event when no one in the household works any more.
+        touched = np.unique(hh[p.alive[lost_work]])
+        members = pop.members_of(touched)
+        working = np.bincount(p.household[members], weights=p.employed[members] & p.alive[members],
+                              minlength=n_h)
+        job_event = np.zeros(n_h, dtype=bool)
+        job_event[touched] = working[touched] == 0
+        loss = hospital_h + np.where(job_event | death_event, earnings_h, 0) + frame["disaster.asset_loss"]
+        events = (hospital_h > 0) | job_event | death_event | frame["disaster.hit"]
+        alive_count, std_h = frame["household.alive_count"], frame["lines.dibao_h"]
+        per_member = resources(frame["incomes.household_total"], loss, alive_count, tp.resource_months)
+        pay = Payment.nothing(pop.n_areas)
+        if tp.enabled:
+            ok = eligible(events, per_member, alive_count, std_h, tp.resource_threshold,
+                          state.cases_year, tp.max_per_year)
+            waiting = state.due_fen > 0
+            new = np.flatnonzero(ok & ~waiting & (frame["draws.temporary"] < tp.take_up))
+            yuan_new = amount(std_h[new], alive_count[new], loss[new], tp.standard_months,
+                              tp.loss_share, tp.cap)
+            county = county_approves(yuan_new, tp.township_limit.at(month))
+            state.due_fen[new] = to_fen(yuan_new)
+            state.due_month[new] = month + np.where(county, tp.county_delay_months, tp.township_delay_months)
+            state.cases_year[new] += 1
+            due = np.flatnonzero((state.due_fen > 0) & (state.due_month <= month) & (alive_count > 0))
+            pay = household_payment(sim, due, state.due_fen[due].copy())
+            state.due_fen[due] = 0
+            state.due_month[due] = np.iinfo(np.int32).max
+            gone = np.flatnonzero((state.due_fen > 0) & (alive_count == 0))
+            state.due_fen[gone] = 0
+        frame["temporary.events"] = events
+        frame["temporary.loss"] = loss
+        frame["temporary.resources"] = per_member
+        return {"temporary": pay}
+
+    def measure(self, frame, state: TemporaryState) -> dict[str, np.ndarray]:
+        sim = frame.sim
+        return {"temporary_events": np.bincount(sim.household_area[frame["temporary.events"]],
+                                                minlength=sim.population.n_areas).astype(float)}
+
+    def explain(self, frame, state: TemporaryState, household: int) -> list[Row]:
+        h, tp = household, frame.scenario.temporary
+        std = float(frame["lines.dibao_h"][h])
+        rows = [("event this month", "yes" if frame["temporary.events"][h] else "no"),
+                ("loss", yuan(float(frame["temporary.loss"][h]))),
+                ("resources per member and month",
+                 f"{float(frame['temporary.resources'][h]):,.2f} (threshold {tp.resource_threshold:g} × {std:g})"),
+                ("cases this year", str(int(state.cases_year[h]))),
+                ("township approval limit", yuan(tp.township_limit.at(frame.month)))]
+        if state.due_fen[h] > 0:
+            rows.append(("approved case awaiting payment",
+                         f"{yuan(state.due_fen[h] / 100)} in {format_month(int(state.due_month[h]))}"))
+        return rows

@@ -1022,6 +1022,10 @@ class Scenario(Section):
                                  f"(street offices first, then townships); got {bad}")
         return self
 
+    def section(self, name: str) -> Any:
+        """The section ``name`` of the scenario (a programme's parameters)."""
+        return getattr(self, name)
+
     def resolved(self) -> dict[str, Any]:
         """The fully resolved scenario as plain data (what a run records and can be re-run from)."""
         return self.model_dump(mode="json")

@@ -1,0 +1,45 @@
+"""What households declare to the office: the income they hide, by how verifiable it is.
+
+Each household hides a share of its formal wages, its informal earnings and its other income
+(``admin.declaring.hidden_share``), scaled by a fixed propensity drawn once per household. The
+office sees the declaration; verification (:mod:`aidsim.admin.process`) finds part of the rest.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from aidsim.population.arrays import Population
+
+F32 = np.float32
+
+
+def propensity(population: Population, spread: float) -> np.ndarray:
+    """Each household's fixed propensity to hide income, uniform in [1 − spread, 1 + spread]."""
+    return 1.0 + spread * (2.0 * population.households.honesty_u.astype(np.float64) - 1.0)
+
+
+def hidden_income(population: Population, *, earned: np.ndarray, other: np.ndarray,
+                  members: np.ndarray, outside: np.ndarray, kind_share: np.ndarray | None,
+                  other_share: float) -> np.ndarray:
+    """Income each household's unit leaves out of its declaration before the propensity, yuan/month.
+
+    ``kind_share`` is the hidden share of each person's earnings by kind of job (``None``: none
+    hidden); persons ``outside`` the unit (tekun, orphans) do not count; other income is hidden
+    only by households with members.
+    """
+    p, n_h = population.persons, population.n_households
+    hidden = np.zeros(n_h)
+    if kind_share is not None:
+        hidden = np.bincount(p.household, weights=earned * kind_share, minlength=n_h)
+        np.subtract.at(hidden, p.household[outside], earned[outside] * kind_share[outside])
+    if other_share:
+        hidden += other_share * np.where(members > 0, other, F32(0))
+    return hidden
+
+
+def declared_income(unit_income: np.ndarray, hidden_total: np.ndarray,
+                    deduction: np.ndarray) -> np.ndarray:
+    """The income a household's unit declares: its income less what it hides, less the spending it
+    may deduct (never below 0), yuan/month."""
+    return np.maximum(unit_income - hidden_total - deduction, 0)

@@ -1,0 +1,157 @@
+"""What happens to people each month before the rules apply: demography, disability, illness,
+jobs, incomes and disasters, put in the month's frame (:data:`aidsim.programmes.base.MONTH_KEYS`).
+
+Every stream draws one number per person (or household) every month, whatever the policy, so
+that a baseline and a reform run with the same seed meet the same shocks (common random numbers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from aidsim.engine.state import SimState
+from aidsim.population.synth import able_to_work
+from aidsim.programmes import means_test
+from aidsim.programmes.base import F32, by_hukou
+from aidsim.rng import Streams
+from aidsim.scenario.schema import Scenario
+from aidsim.shocks import demography, disasters, health, income, labour
+
+
+@dataclass
+class Incomes:
+    """This month's incomes (yuan/month)."""
+
+    person_own: np.ndarray    # float32 (n_persons,): earnings + pension
+    earned: np.ndarray        # float32 (n_persons,): earnings
+    household_total: np.ndarray  # float64 (n_households,): all members' own income + other income
+    other: np.ndarray         # float32 (n_households,)
+
+
+@dataclass
+class ShockOutcome:
+    illness: health.IllnessOutcome
+    died: np.ndarray        # bool (n_persons,)
+    lost_work: np.ndarray   # intp: persons who lost work this month (the dead among them)
+    able: np.ndarray        # bool (n_persons,): alive and able to work after this month's shocks
+
+
+def able_persons(state: SimState, scenario: Scenario) -> np.ndarray:
+    """Alive and able to work (the tekun notion of 劳动能力), ``(n_persons,)``."""
+    p = state.population.persons
+    return p.alive & able_to_work(p.age_months / F32(12), p.disability, p.selfcare,
+                                  tuple(scenario.tekun.working_age))
+
+
+def apply_shocks(state: SimState, scenario: Scenario, streams: Streams) -> ShockOutcome:
+    """Demography, disability, illness, jobs and income levels for one month (in place)."""
+    pop, sh = state.population, scenario.shocks
+    p, h = pop.persons, pop.households
+    n_p, n_h = p.n, h.n
+    u_death = streams["mortality"].random(n_p, dtype=F32)
+    u_disability = streams["disability"].random(n_p, dtype=F32)
+    u_illness = streams["illness"].random(n_p, dtype=F32)
+    u_cost = streams["hospital_cost"].random(n_p, dtype=F32)
+    u_job = streams["jobs"].random(n_p, dtype=F32)
+    z_earn = streams["earnings_persistent"].standard_normal(n_p, dtype=F32)
+    z_other = streams["other_income"].standard_normal(n_h, dtype=F32)
+
+    died = demography.deaths(p.alive, p.age_months, u_death, sh.mortality.band_starts,
+                             sh.mortality.annual_probability)
+    p.alive &= ~died
+    demography.age_one_month(p.age_months, p.alive)
+    labour.disability_onset(p.disability, p.selfcare, p.alive, p.age_months, u_disability,
+                            sh.disability.onset_rate, sh.disability.onset_rate_60_plus,
+                            scenario.population.disability_grades)
+    illness = health.illness_step(p.ill, p.alive, p.chronic, p.age_months, u_illness, u_cost, sh.health)
+    able = able_persons(state, scenario)
+    lost = labour.job_transitions(p.employed, able, p.refuses_work, u_job, sh.labour.job_loss_rate,
+                                  sh.labour.job_finding_rate)
+    income.update_persistent(p.earnings_level, z_earn, sh.income.persistent_rho, sh.income.persistent_sd)
+    income.update_persistent(h.other_income_level, z_other, sh.income.other_income_rho,
+                             sh.income.other_income_sd)
+    return ShockOutcome(illness, died, np.flatnonzero(lost), able)
+
+
+def mean_log_earnings(state: SimState, scenario: Scenario, persons: np.ndarray | None = None) -> np.ndarray:
+    """Mean log earnings by hukou, for all persons or the rows ``persons``."""
+    inc = scenario.shocks.income
+    if persons is None:
+        return state.by_hukou_per_person(inc.mean_log_earnings.urban, inc.mean_log_earnings.rural)
+    return by_hukou(state.person_urban[persons], inc.mean_log_earnings.urban,
+                    inc.mean_log_earnings.rural, F32)
+
+
+def compute_incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, month: int) -> Incomes:
+    """Earnings (with this month's transitory noise ``z_trans``), pensions and other income, less
+    the share lost by households still under a disaster."""
+    pop, inc, prof = state.population, scenario.shocks.income, scenario.population
+    p, h = pop.persons, pop.households
+    earned = income.earnings(p.employed & p.alive, p.ill, mean_log_earnings(state, scenario),
+                             p.earnings_level, z_trans, inc.transitory_sd)
+    median = by_hukou(h.urban, prof.other_income_median.urban, prof.other_income_median.rural, F32)
+    other = income.other_income(h.has_other_income, median, h.other_income_level)
+    struck = np.flatnonzero(state.disaster_until > month)
+    if struck.shape[0]:
+        keep = np.ones(h.n, dtype=F32)
+        keep[struck] = 1 - state.disaster_loss[struck]
+        earned *= keep[p.household]
+        other *= keep
+    own = earned + np.where(p.alive, p.pension, F32(0))
+    total = pop.household_sum(own) + other
+    return Incomes(person_own=own, earned=earned, household_total=total, other=other)
+
+
+def dibao_lines(state: SimState, scenario: Scenario, month: int) -> tuple[np.ndarray, np.ndarray]:
+    """The dibao standard in force for each household (float64) and each person (float32): the
+    dibao line that the programmes and the poverty measures use as a yardstick."""
+    std = scenario.dibao.standard
+    std_h = by_hukou(state.population.households.urban, std.urban.at(month), std.rural.at(month))
+    return std_h, state.by_hukou_per_person(std.urban.at(month), std.rural.at(month))
+
+
+def income_keys(state: SimState, scenario: Scenario, incomes: Incomes, month: int,
+                alive_count: np.ndarray) -> dict[str, object]:
+    """The frame keys of incomes and lines, shared by the month and the start."""
+    std_h, std_p = dibao_lines(state, scenario, month)
+    return {"household.alive_count": alive_count, "incomes.person_own": incomes.person_own,
+            "incomes.earned": incomes.earned, "incomes.household_total": incomes.household_total,
+            "incomes.other": incomes.other, "lines.dibao_h": std_h, "lines.dibao_p": std_p}
+
+
+def month_keys(state: SimState, scenario: Scenario, streams: Streams, month: int) -> dict[str, object]:
+    """Draw the month's shocks, disasters and incomes (in place) → the engine's frame keys."""
+    p, h = state.population.persons, state.population.households
+    shocks = apply_shocks(state, scenario, streams)
+    hit, asset_loss = disasters.strike(scenario.shocks.disasters, month, state.household_area,
+                                       streams["disaster"].random(h.n, dtype=F32),
+                                       state.disaster_until, state.disaster_loss)
+    incomes = compute_incomes(state, scenario,
+                              streams["earnings_transitory"].standard_normal(p.n, dtype=F32), month)
+    lost = shocks.lost_work
+    return event_keys(state, scenario, month, shocks, incomes, hit, asset_loss,
+                      np.exp(mean_log_earnings(state, scenario, lost) + p.earnings_level[lost]))
+
+
+def event_keys(state: SimState, scenario: Scenario, month: int, shocks: ShockOutcome, incomes: Incomes,
+               disaster_hit: np.ndarray, disaster_loss: np.ndarray,
+               lost_earnings: np.ndarray) -> dict[str, object]:
+    """The engine's frame keys from what happened this month (rule cases state it directly)."""
+    alive_count = state.population.household_count(state.population.persons.alive)
+    return income_keys(state, scenario, incomes, month, alive_count) | {
+        "household.pre_pc": means_test.per_capita(incomes.household_total, alive_count),
+        "shocks.illness": shocks.illness, "shocks.died": shocks.died, "shocks.lost_work": shocks.lost_work,
+        "shocks.lost_earnings": lost_earnings, "shocks.able": shocks.able,
+        "disaster.hit": disaster_hit, "disaster.asset_loss": disaster_loss,
+    }
+
+
+def start_keys(state: SimState, scenario: Scenario, month: int) -> dict[str, object]:
+    """The frame keys of the initial roll: incomes without transitory noise, who is able to work."""
+    p = state.population.persons
+    incomes = compute_incomes(state, scenario, np.zeros(p.n, dtype=F32), month)
+    alive_count = state.population.household_count(p.alive)
+    return income_keys(state, scenario, incomes, month, alive_count) | {
+        "shocks.able": able_persons(state, scenario)}

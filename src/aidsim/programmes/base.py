@@ -1,0 +1,301 @@
+"""The programme interface: what a programme declares, and the month frame it reads and writes.
+
+A programme (in the spirit of Starsim's modules and OpenFisca's variables) is one module with one
+:class:`Programme` subclass. It declares:
+
+- ``section``: the scenario section holding its parameters (defaults, units and sources live in
+  :mod:`aidsim.scenario.schema`, or in a section the module registers itself);
+- ``lines``: the ledger lines it pays (most pay one; the disability module pays two subsidies);
+- ``streams``: the random streams drawn for every unit every month, whether or not the policy
+  uses them, so that a baseline and a reform meet the same draws (common random numbers), and
+  ``start_streams`` for the initial roll;
+- ``needs`` and ``provides``: the keys of the month :class:`Frame` it reads and writes, for example
+  ``orphans.covered`` or ``dibao.unit_member``; ``carries``: keys it exposes from earlier months
+  (available to every programme from the month's start);
+- its ``step`` (eligibility, amount, payment), its ``measures`` and its rows for ``aidsim explain``.
+
+The registry (:mod:`aidsim.programmes.registry`) orders the programmes by what they need and checks
+at import that every need is provided. The frame refuses a read that a programme did not declare,
+so the declared dependencies are the real ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+import numpy as np
+
+if TYPE_CHECKING:  # the engine's state and the scenario are only passed through
+    from aidsim.scenario.schema import Scenario
+
+F32 = np.float32
+Unit = Literal["households", "persons", "cases"]
+#: One row of ``aidsim explain``: (label, value as text).
+Row = tuple[str, str]
+
+
+def to_fen(yuan: np.ndarray) -> np.ndarray:
+    """Round yuan amounts to whole fen (int64)."""
+    return np.rint(np.asarray(yuan, dtype=np.float64) * 100.0).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """An additive monthly sum recorded by area: a ``stock`` (averaged over months in tables) or
+    a ``flow`` (summed)."""
+
+    kind: Literal["stock", "flow"]
+    unit: str
+    description: str
+
+
+def stock(unit: str, description: str) -> Measure:
+    return Measure("stock", unit, description)
+
+
+def flow(unit: str, description: str) -> Measure:
+    return Measure("flow", unit, description)
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    """One line of the payments ledger.
+
+    ``cash``: the payment is cash income of the household (medical reimbursements and services are
+    not, so they do not enter post-transfer income). ``recipients_measure``: the measure that
+    records the payments' recipients (``""``: ``<name>_recipients``; ``None``: none, the programme
+    counts its recipients in a measure of its own).
+    """
+
+    name: str
+    unit: Unit
+    label: str
+    cash: bool = True
+    recipients_measure: str | None = ""
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A random stream drawn for every unit (``per`` persons or households) each month.
+
+    ``name`` is the stream's key in :class:`aidsim.rng.Streams`; it may contain ``{month}`` for a
+    stream keyed by month. Several draws may share one stream: they are made in ``slot`` order.
+    ``kind``: float32 uniforms, or two raw 64-bit words per unit (``raw2``, decoded into several
+    16-bit uniforms). ``key`` is the frame key the draws are stored under. A stream with ``when``
+    is drawn only in the months where ``when(scenario, month)`` is true.
+    """
+
+    key: str
+    name: str
+    per: Literal["persons", "households"]
+    kind: Literal["uniform", "raw2"] = "uniform"
+    slot: int = 0
+    when: Any = None  # Callable[[Scenario, int], bool] | None
+
+    def draw(self, generator: np.random.Generator, n: int) -> np.ndarray:
+        if self.kind == "raw2":
+            return generator.bit_generator.random_raw((2, n))
+        return generator.random(n, dtype=F32)
+
+
+@dataclass
+class Payment:
+    """One ledger line's payments this month, kept sparse: most households receive nothing."""
+
+    households: np.ndarray   # intp, increasing: the households paid
+    fen: np.ndarray          # int64, same length: what each was paid
+    recipients: np.ndarray   # float64 (n_areas,): recipients by area, in the line's unit
+
+    @classmethod
+    def nothing(cls, n_areas: int) -> Payment:
+        return cls(np.zeros(0, np.intp), np.zeros(0, np.int64), np.zeros(n_areas))
+
+    def dense(self, n_households: int) -> np.ndarray:
+        """Fen per household, ``(n_households,)``."""
+        out = np.zeros(n_households, dtype=np.int64)
+        out[self.households] = self.fen
+        return out
+
+
+class FrameError(LookupError):
+    """A programme read a frame key it did not declare, or wrote one twice."""
+
+
+class Frame:
+    """The month's shared values: what happened (shocks, incomes, draws) and what each programme
+    found, keyed by ``"<provider>.<name>"``. A key is written once, by the programme that provides
+    it; ``sim`` is the engine's state (population, areas, caches), ``scenario`` the policy."""
+
+    def __init__(self, month: int, scenario: Scenario, sim: Any, values: Mapping[str, Any] | None = None):
+        self.month = month
+        self.scenario = scenario
+        self.sim = sim
+        self._values: dict[str, Any] = dict(values or {})
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._values[key]
+        except KeyError:
+            raise FrameError(f"the month frame has no {key!r} (not provided yet)") from None
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key in self._values:
+            raise FrameError(f"frame key {key!r} is written twice")
+        self._values[key] = value
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._values
+
+    def keys(self) -> Iterable[str]:
+        return self._values.keys()
+
+    def view(self, owner: str, reads: Iterable[str], writes: Iterable[str]) -> FrameView:
+        """The frame as one programme may use it: it reads only ``reads`` and its own keys and
+        writes only ``writes``."""
+        return FrameView(self, owner, frozenset(reads) | frozenset(writes), frozenset(writes))
+
+
+class FrameView:
+    """A programme's window on the :class:`Frame` (see :meth:`Frame.view`)."""
+
+    def __init__(self, frame: Frame, owner: str, reads: frozenset[str], writes: frozenset[str]):
+        self._frame, self._owner, self._reads, self._writes = frame, owner, reads, writes
+        self.month, self.scenario, self.sim = frame.month, frame.scenario, frame.sim
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._reads:
+            raise FrameError(f"{self._owner} reads {key!r} but does not declare it in its needs")
+        return self._frame[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key not in self._writes:
+            raise FrameError(f"{self._owner} writes {key!r} but does not declare it in its provides")
+        self._frame[key] = value
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._reads and key in self._frame
+
+
+class Programme:
+    """Base of every programme. Subclasses set the class attributes and override the hooks."""
+
+    name: ClassVar[str]
+    section: ClassVar[str]
+    label: ClassVar[str]
+    lines: ClassVar[tuple[LedgerLine, ...]] = ()
+    streams: ClassVar[tuple[Stream, ...]] = ()
+    start_streams: ClassVar[tuple[Stream, ...]] = ()
+    needs: ClassVar[tuple[str, ...]] = ()
+    start_needs: ClassVar[tuple[str, ...]] = ()
+    provides: ClassVar[Mapping[str, str]] = {}
+    carries: ClassVar[Mapping[str, str]] = {}
+    measures: ClassVar[Mapping[str, Measure]] = {}
+
+    def params(self, scenario: Scenario) -> Any:
+        """This programme's section of the scenario."""
+        return scenario.section(self.section)
+
+    def enabled(self, scenario: Scenario) -> bool:
+        """Whether the programme pays at all (its section's ``enabled`` switch)."""
+        return bool(getattr(self.params(scenario), "enabled", True))
+
+    def init_state(self, sim: Any) -> Any:
+        """The programme's own arrays for a run (``None`` when it keeps none)."""
+        return None
+
+    def new_month(self, state: Any, month: int) -> None:
+        """Called first each month (yearly counters start again in January)."""
+
+    def carry(self, state: Any) -> dict[str, Any]:
+        """Values from earlier months, declared in ``carries``."""
+        return {}
+
+    def start(self, frame: FrameView, state: Any) -> None:
+        """The roll when the simulation begins (before the first month)."""
+
+    def step(self, frame: FrameView, state: Any) -> dict[str, Payment]:
+        """One month: eligibility, amounts and payments, one :class:`Payment` per ledger line."""
+        raise NotImplementedError
+
+    def measure(self, frame: FrameView, state: Any) -> dict[str, np.ndarray]:
+        """This month's sums by area for the declared ``measures`` (after every programme ran)."""
+        return {}
+
+    def explain(self, frame: FrameView, state: Any, household: int) -> list[Row]:
+        """Rows for ``aidsim explain``: the values this month's rules used for ``household``."""
+        return []
+
+
+def person_payment(sim: Any, persons: np.ndarray, yuan: np.ndarray) -> Payment:
+    """Book yuan amounts paid to ``persons`` (row indices): fen per household, recipients by area."""
+    pop = sim.population
+    fen = to_fen(yuan)
+    paid = fen > 0
+    persons, fen = persons[paid], fen[paid]
+    order = np.argsort(persons, kind="stable")  # rows are stored household by household
+    persons, fen = persons[order], fen[order]
+    hh = pop.persons.household[persons]
+    starts = np.flatnonzero(np.concatenate(([True], hh[1:] != hh[:-1]))) if hh.shape[0] else hh[:0]
+    return Payment(
+        households=hh[starts], fen=np.add.reduceat(fen, starts) if starts.shape[0] else fen,
+        recipients=np.bincount(sim.person_area[persons], minlength=pop.n_areas).astype(float),
+    )
+
+
+def household_payment(sim: Any, households: np.ndarray, fen: np.ndarray) -> Payment:
+    """Book fen paid to ``households`` (increasing rows; one recipient each)."""
+    keep = fen > 0
+    households, fen = households[keep], fen[keep]
+    return Payment(households, fen, np.bincount(sim.household_area[households],
+                                                minlength=sim.population.n_areas).astype(float))
+
+
+def area_sums(area: np.ndarray, n_areas: int, **values: np.ndarray) -> dict[str, np.ndarray]:
+    """Sum each of ``values`` by ``area`` (all arrays of one length) → ``{name: (n_areas,)}``.
+    Masks are counted over their true elements only (they are mostly sparse)."""
+    return {name: (np.bincount(area[v], minlength=n_areas).astype(float) if v.dtype == bool
+                   else np.bincount(area, weights=v, minlength=n_areas))
+            for name, v in values.items()}
+
+
+def by_hukou(urban: np.ndarray, urban_value: float, rural_value: float,
+             dtype: type = np.float64) -> np.ndarray:
+    """The urban or rural value for each element of ``urban``, as ``dtype``."""
+    return np.where(urban, dtype(urban_value), dtype(rural_value))
+
+
+def by_selfcare(selfcare: np.ndarray, shares: Any) -> np.ndarray:
+    """Look up a :class:`~aidsim.scenario.schema.BySelfCare` value for each person (float32)."""
+    return np.array([shares.full, shares.partial, shares.none], dtype=F32)[selfcare]
+
+
+def yuan(x: float) -> str:
+    """An amount for ``aidsim explain``."""
+    return f"{x:,.2f} yuan"
+
+
+#: What the engine puts in every month's frame before the programmes run.
+MONTH_KEYS: dict[str, str] = {
+    "household.alive_count": "int64 (n_households,): living members",
+    "household.pre_pc": "float64 (n_households,): per-capita income before transfers (inf: none alive)",
+    "incomes.person_own": "float32 (n_persons,): earnings + pension, yuan/month",
+    "incomes.earned": "float32 (n_persons,): earnings, yuan/month",
+    "incomes.household_total": "float64 (n_households,): all members' own income + other income",
+    "incomes.other": "float32 (n_households,): other household income",
+    "lines.dibao_h": "float64 (n_households,): dibao standard in force (the dibao line)",
+    "lines.dibao_p": "float32 (n_persons,): the same per person",
+    "shocks.illness": "IllnessOutcome: this month's hospital episodes and their cost",
+    "shocks.died": "bool (n_persons,): died this month",
+    "shocks.lost_work": "intp: persons who lost work this month (the dead among them)",
+    "shocks.lost_earnings": "float64 (len(lost_work),): their usual monthly earnings",
+    "shocks.able": "bool (n_persons,): alive and able to work (劳动能力) after this month's shocks",
+    "disaster.hit": "bool (n_households,): struck by a disaster this month",
+    "disaster.asset_loss": "float64 (n_households,): the disaster's one-off asset loss, yuan",
+    "offices.plan": "OfficePlan: what each office can do this month (capacity, quota, budget)",
+}
+#: What the engine puts in the frame of the initial roll (incomes without transitory noise).
+START_KEYS: tuple[str, ...] = ("household.alive_count", "incomes.person_own", "incomes.earned",
+                               "incomes.household_total", "incomes.other", "lines.dibao_h",
+                               "lines.dibao_p", "shocks.able")
