@@ -24,8 +24,13 @@ from aidsim.admin.offices import Office
 from aidsim.calendar import format_month, year_of
 from aidsim.engine.model import AidModel
 from aidsim.errors import RunFailedError
-from aidsim.metrics.indicators import EXCLUSION_CAUSES, INCLUSION_CAUSES, MEASURE_NAMES, summarise
-from aidsim.programmes import PROGRAMMES
+from aidsim.metrics.indicators import (
+    EXCLUSION_CAUSES,
+    INCLUSION_CAUSES,
+    Catalogue,
+    catalogue,
+    summarise,
+)
 
 HEADLINE: tuple[tuple[str, str, str], ...] = (
     ("total_cost", "Cost, all programmes", "yuan"),
@@ -102,6 +107,7 @@ class Results:
     households: pd.DataFrame           # payments per household over the reported months
     offices: pd.DataFrame              # DataCollector: per office and month
     metadata: dict[str, Any] = field(default_factory=dict)
+    catalogue: Catalogue = field(default_factory=catalogue)  # the run's measures, ratios and ledger lines
 
     @classmethod
     def from_model(cls, model: AidModel) -> Results:
@@ -111,7 +117,7 @@ class Results:
         n_areas = pop.n_areas
         frames = []
         for result in model.history:
-            frame = pd.DataFrame(result.sums.T, columns=list(MEASURE_NAMES))
+            frame = pd.DataFrame(result.sums.T, columns=list(result.names))
             frame.insert(0, "area", np.arange(n_areas))
             frame.insert(0, "month", format_month(result.month))
             frame.insert(1, "year", year_of(result.month))
@@ -124,7 +130,7 @@ class Results:
             "area_type": _area_type(h.area.astype(np.intp), pop.area_urban),
             "members": pop.household_count(np.ones(pop.n_persons, dtype=bool)),
         })
-        for i, name in enumerate(PROGRAMMES):
+        for i, name in enumerate(model.state.registry.line_names):
             households[f"{name}_fen"] = model.state.paid_fen[i]
         offices = model.datacollector.get_agenttype_vars_dataframe(Office).reset_index()
         offices = offices.rename(columns={"Step": "step", "AgentID": "office"})
@@ -148,16 +154,16 @@ class Results:
                          "numpy": np.__version__, "pandas": pd.__version__},
         }
         return cls(sums=sums, ledger=model.ledger.to_frame(pop.area_urban), households=households,
-                   offices=offices, metadata=metadata)
+                   offices=offices, metadata=metadata, catalogue=catalogue(model.state.registry))
 
     # -- derived tables -------------------------------------------------------------------------
     def table(self, by: list[str], *, with_total: bool = True) -> pd.DataFrame:
         """Indicators aggregated by ``by`` (columns of the sums), with urban/rural/all rows when
         ``area_type`` is among ``by`` and ``with_total`` is set."""
-        out = summarise(self.sums, by)
+        out = summarise(self.sums, by, self.catalogue)
         if with_total and "area_type" in by:
             rest = [c for c in by if c != "area_type"]
-            total = summarise(self.sums, rest).assign(area_type="all")
+            total = summarise(self.sums, rest, self.catalogue).assign(area_type="all")
             out = pd.concat([out, total], ignore_index=True).sort_values(by, kind="stable")
         return out.reset_index(drop=True)
 
@@ -213,8 +219,8 @@ class Results:
         if sums.empty:
             raise RunFailedError(f"no reported month between {first or 'the start'} and {last or 'the end'}")
         out: dict[str, dict[str, float]] = {}
-        by_type = summarise(sums, ["area_type"]).set_index("area_type")
-        total = summarise(sums, []).iloc[0]
+        by_type = summarise(sums, ["area_type"], self.catalogue).set_index("area_type")
+        total = summarise(sums, [], self.catalogue).iloc[0]
         for label, row in [("all", total), *by_type.iterrows()]:
             out[str(label)] = {name: float(row[name]) for name, _, _ in HEADLINE} | {
                 "months": int(row["months"])}
@@ -222,7 +228,7 @@ class Results:
 
     def payments_total_yuan(self) -> dict[str, float]:
         """Total paid per programme, from the household payments (fen → yuan)."""
-        return {name: int(self.households[f"{name}_fen"].sum()) / 100 for name in PROGRAMMES}
+        return {name: int(self.households[f"{name}_fen"].sum()) / 100 for name in self.catalogue.lines}
 
     # -- writing --------------------------------------------------------------------------------
     def write(self, out_dir: str | Path) -> Path:

@@ -10,12 +10,13 @@ that run out of money when the scenario says so. The model's DataCollector recor
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import mesa
 import numpy as np
 
 from aidsim.admin.process import OfficePlan
 from aidsim.calendar import calendar_month
-from aidsim.metrics.indicators import MEASURE_NAMES
 from aidsim.scenario.schema import Scenario
 
 #: Office attributes recorded every reported month (each is also a row of the indicator sums).
@@ -26,7 +27,6 @@ CASELOAD_FIELDS: tuple[str, ...] = (
     "dibao_favour_approvals", "dibao_inspection_removals", "dibao_cost",
     "tekun_persons", "tekun_applications", "tekun_entries", "tekun_exits", "tekun_cost",
 )
-_ROWS = np.array([MEASURE_NAMES.index(name) for name in CASELOAD_FIELDS])
 
 #: Office attributes the model's DataCollector records besides the caseload.
 OFFICE_BOOKS: tuple[str, ...] = (
@@ -120,10 +120,10 @@ class Office(mesa.Agent):
         self.spent_this_year += cost
         return max(self.spent_this_year - self.budget - self.top_up_this_year, 0.0)
 
-    def take_caseload(self, sums: np.ndarray) -> None:
-        """Copy this office's column of the month's indicator sums ``(n_measures, n_areas)``."""
-        for name, value in zip(CASELOAD_FIELDS, sums[_ROWS, self.area], strict=True):
-            setattr(self, name, float(value))
+    def take_caseload(self, caseload: Mapping[str, np.ndarray]) -> None:
+        """Copy this office's value of each of :data:`CASELOAD_FIELDS` (measure → ``(n_areas,)``)."""
+        for name in CASELOAD_FIELDS:
+            setattr(self, name, float(caseload[name][self.area]))
         self.dibao_avg_days = (self.dibao_days_to_payment / self.dibao_entries
                                if self.dibao_entries else float("nan"))
 

@@ -15,16 +15,12 @@ from aidsim.errors import LedgerMismatchError
 from aidsim.programmes import PROGRAMMES
 
 
-def to_fen(yuan: np.ndarray) -> np.ndarray:
-    """Round yuan amounts to whole fen (int64)."""
-    return np.rint(np.asarray(yuan, dtype=np.float64) * 100.0).astype(np.int64)
-
-
 class Ledger:
     """Append-only rows ``(month, programme, area, fen, recipients)``."""
 
-    def __init__(self, n_areas: int):
+    def __init__(self, n_areas: int, lines: tuple[str, ...] = PROGRAMMES):
         self.n_areas = n_areas
+        self.lines = lines
         self._months: list[int] = []
         self._fen: list[np.ndarray] = []          # (n_programmes, n_areas) per month
         self._recipients: list[np.ndarray] = []   # (n_programmes, n_areas) per month
@@ -37,7 +33,7 @@ class Ledger:
     def total_fen(self) -> np.ndarray:
         """Total paid per programme over all recorded months, fen, ``(n_programmes,)``."""
         if not self._fen:
-            return np.zeros(len(PROGRAMMES), dtype=np.int64)
+            return np.zeros(len(self.lines), dtype=np.int64)
         return np.sum(self._fen, axis=(0, 2))
 
     def reconcile(self, paid_fen: np.ndarray) -> None:
@@ -45,7 +41,7 @@ class Ledger:
         of its payments to households, to the fen."""
         ledger = self.total_fen()
         households = paid_fen.sum(axis=1)  # (n_programmes, n_households)
-        for i, name in enumerate(PROGRAMMES):
+        for i, name in enumerate(self.lines):
             if ledger[i] != households[i]:
                 raise LedgerMismatchError(
                     f"{name}: the ledger holds {ledger[i] / 100:.2f} yuan but households were paid "
@@ -56,7 +52,7 @@ class Ledger:
         """Tidy ledger: one row per month × programme × area with a payment or a recipient."""
         rows = []
         for month, fen, rec in zip(self._months, self._fen, self._recipients, strict=True):
-            for p, name in enumerate(PROGRAMMES):
+            for p, name in enumerate(self.lines):
                 for area in np.flatnonzero((fen[p] != 0) | (rec[p] != 0)):
                     rows.append((format_month(month), name, int(area),
                                  "urban" if area_urban[area] else "rural", int(fen[p, area]),

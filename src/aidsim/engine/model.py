@@ -14,7 +14,9 @@ from aidsim.engine.state import SimState
 from aidsim.engine.step import MonthResult, run_month, start_rolls
 from aidsim.population.arrays import Population
 from aidsim.population.synth import build_population
+from aidsim.programmes import REGISTRY
 from aidsim.programmes.base import Frame
+from aidsim.programmes.registry import Registry
 from aidsim.rng import Streams
 from aidsim.scenario.schema import Scenario
 
@@ -43,13 +45,15 @@ class AidModel(mesa.Model):
         Monte Carlo replication number (independent streams for the same seed).
     population
         A ready population (it is modified in place); by default one is drawn from the profile.
+    registry
+        The programmes to run (by default every shipped programme).
 
     The first ``warmup_months`` steps are not reported. ``running`` turns false after the last
     reported month, so ``while model.running: model.step()`` runs the whole scenario.
     """
 
     def __init__(self, scenario: Scenario, *, seed: int | None = None, replication: int = 0,
-                 population: Population | None = None):
+                 population: Population | None = None, registry: Registry = REGISTRY):
         seed = scenario.simulation.seed if seed is None else int(seed)
         super().__init__(seed=seed)
         self.scenario = scenario
@@ -57,12 +61,12 @@ class AidModel(mesa.Model):
         self.replication = replication
         self.streams = Streams(seed, replication)
         pop = population if population is not None else build_population(scenario, self.streams)
-        self.state = SimState.start(pop)
+        self.state = SimState.start(pop, registry)
         sim = scenario.simulation
         self.start_month = sim.start_month
         self.end_month = sim.start_month + sim.months
         self.month = sim.start_month - sim.warmup_months
-        self.ledger = Ledger(pop.n_areas)
+        self.ledger = Ledger(pop.n_areas, registry.line_names)
         self.history: list[MonthResult] = []
         residents = np.bincount(self.state.household_area, weights=pop.household_count(pop.persons.alive),
                                 minlength=pop.n_areas)
@@ -98,8 +102,9 @@ class AidModel(mesa.Model):
             self.ledger.record(result.month, result.fen, result.recipients)
             self.history.append(result)
             self.last = result
+            caseload = {name: result.row(name) for name in CASELOAD_FIELDS}
             for office in self.offices:
-                office.take_caseload(result.sums)
+                office.take_caseload(caseload)
             self.datacollector.collect(self)
         self.month += 1
         if self.month >= self.end_month:

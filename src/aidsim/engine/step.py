@@ -17,7 +17,7 @@ from aidsim.admin.process import OfficePlan
 from aidsim.engine.events import month_keys, start_keys
 from aidsim.engine.state import SimState
 from aidsim.metrics.burden import medical_burden
-from aidsim.metrics.indicators import MEASURE_NAMES, line_sums
+from aidsim.metrics.indicators import catalogue, line_sums
 from aidsim.metrics.poverty import poverty_sums
 from aidsim.metrics.targeting import dibao_targeting, tekun_targeting
 from aidsim.programmes.base import Frame, Payment, by_hukou
@@ -30,15 +30,21 @@ class MonthResult:
     """What one month produced: indicator sums and ledger entries by area."""
 
     month: int
-    sums: np.ndarray          # float64 (n_measures, n_areas), rows in MEASURE_NAMES order
+    sums: np.ndarray          # float64 (n_measures, n_areas), rows in the catalogue's order
     fen: np.ndarray           # int64 (n_lines, n_areas)
     recipients: np.ndarray    # int64 (n_lines, n_areas): in each line's unit
     # By area, every month (warm-up included), for the office agents: residents, dibao_cost,
     # work_done, utilisation.
     office: dict[str, np.ndarray] = field(default_factory=dict)
 
+    names: tuple[str, ...] = ()  # the measures of the rows of ``sums``
+
+    def row(self, measure: str) -> np.ndarray:
+        """One measure by area, ``(n_areas,)``."""
+        return self.sums[self.names.index(measure)]
+
     def total(self, measure: str) -> float:
-        return float(self.sums[MEASURE_NAMES.index(measure)].sum())
+        return float(self.row(measure).sum())
 
 
 def _draw(state: SimState, scenario: Scenario, streams: Streams, month: int, start: bool) -> dict:
@@ -124,7 +130,10 @@ def book(state: SimState, frame: Frame, paid: dict[str, Payment]) -> MonthResult
             "persons": np.bincount(area_h, weights=alive_count, minlength=n_areas)}
     for prog in registry:
         view = frame.view(prog.name, frame.keys(), ())
-        sums |= prog.measure(view, state.programmes[prog.name])
+        own = prog.measure(view, state.programmes[prog.name])
+        if set(own) != set(prog.measures):
+            raise RuntimeError(f"{prog.name} recorded {sorted(own)}, not its declared measures {sorted(prog.measures)}")
+        sums |= own
     sums |= dibao_targeting(frame, state.programmes["dibao"]) | tekun_targeting(frame)
     line = scenario.measures.poverty_line
     pl = by_hukou(h.urban, line.urban.at(month) / 12.0, line.rural.at(month) / 12.0)
@@ -133,7 +142,7 @@ def book(state: SimState, frame: Frame, paid: dict[str, Payment]) -> MonthResult
     pre_pc = frame["household.pre_pc"]
     fen_by_area = {name: np.bincount(area_h[pay.households], weights=pay.fen, minlength=n_areas)
                    for name, pay in paid.items()}
-    sums |= line_sums(paid, fen_by_area, pre_pc < pl, area_h, n_areas)
+    sums |= line_sums(registry, paid, fen_by_area, pre_pc < pl, area_h, n_areas)
     cash = np.zeros(h.n, dtype=np.int64)
     for ledger_line in registry.lines:
         if ledger_line.cash:
@@ -142,9 +151,10 @@ def book(state: SimState, frame: Frame, paid: dict[str, Payment]) -> MonthResult
     sums |= poverty_sums(pre_pc, post_pc, {"pl": pl, "dl": frame["lines.dibao_h"]}, alive_count,
                          area_h, n_areas)
 
-    if len(sums) != len(MEASURE_NAMES):
-        raise RuntimeError(f"measures recorded but not declared: {sorted(set(sums) - set(MEASURE_NAMES))}; "
-                           f"declared but not recorded: {sorted(set(MEASURE_NAMES) - set(sums))}")
-    matrix = np.stack([sums[name] for name in MEASURE_NAMES])
+    names = catalogue(registry).names
+    if len(sums) != len(names):
+        raise RuntimeError(f"measures recorded but not declared: {sorted(set(sums) - set(names))}; "
+                           f"declared but not recorded: {sorted(set(names) - set(sums))}")
+    matrix = np.stack([sums[name] for name in names])
     return MonthResult(month, matrix, np.stack([fen_by_area[ln.name] for ln in registry.lines]).astype(np.int64),
-                       np.stack([paid[ln.name].recipients for ln in registry.lines]).astype(np.int64))
+                       np.stack([paid[ln.name].recipients for ln in registry.lines]).astype(np.int64), names=names)

@@ -5,7 +5,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from aidsim.programmes.base import Frame, area_sums
+from aidsim.programmes.base import Frame, Measure, Ratio, area_sums, flow
+
+MEASURES: dict[str, Measure] = {
+    "hospital_episodes": flow("episodes", "Serious illness episodes that started."),
+    "hospital_cost": flow("yuan", "In-policy inpatient cost of new episodes."),
+    "medical_out_of_pocket": flow("yuan", "Cost left after basic medical insurance."),
+    "medical_episode_aid": flow("yuan", "Medical assistance paid on new episodes (inpatient and catastrophic)."),
+    "medical_out_of_pocket_after_aid": flow("yuan", "Out-of-pocket cost of new episodes after medical assistance."),
+    "medical_impoverished_before_aid": flow(
+        "persons", "Persons whose year's income less a new episode's cost after insurance falls below the poverty line."),
+    "medical_impoverished_after_aid": flow(
+        "persons", "The same after medical assistance (catastrophic health spending, 因病致贫)."),
+}
+RATIOS: dict[str, Ratio] = {
+    "medical_aid_share_of_out_of_pocket": Ratio(
+        "medical_episode_aid", "medical_out_of_pocket", "share",
+        "Share of new episodes' out-of-pocket cost (after insurance) that medical assistance paid."),
+}
 
 
 def medical_burden(frame: Frame, poverty_line_h: np.ndarray) -> dict[str, np.ndarray]:

@@ -12,7 +12,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from aidsim.programmes.base import Measure, Ratio, stock
+
 FEN = 0.01  # yuan
+#: The lines poverty is measured against: the poverty line and the dibao line (a "below the dibao
+#: line" count rises when the standard rises).
+LINES = {"pl": "poverty line", "dl": "dibao line"}
+MEASURES: dict[str, Measure] = {}
+RATIOS: dict[str, Ratio] = {}
+for _line, _name in LINES.items():
+    for _when, _w in (("pre", "before"), ("post", "after")):
+        MEASURES[f"poor_{_when}_{_line}"] = stock("persons", f"Persons below the {_name} {_w} transfers.")
+        MEASURES[f"gap_yuan_{_when}_{_line}"] = Measure("flow", "yuan", f"Total gap to the {_name} {_w} transfers.")
+        MEASURES[f"gap1_{_when}_{_line}"] = stock("persons", f"Σ normalised gap to the {_name} {_w} transfers.")
+        MEASURES[f"gap2_{_when}_{_line}"] = stock("persons", f"Σ squared normalised gap ({_name}, {_w}).")
+        RATIOS[f"fgt0_{_when}_{_line}"] = Ratio(f"poor_{_when}_{_line}", "persons", "share", "Headcount ratio.")
+        RATIOS[f"fgt1_{_when}_{_line}"] = Ratio(f"gap1_{_when}_{_line}", "persons", "share", "Poverty gap index.")
+        RATIOS[f"fgt2_{_when}_{_line}"] = Ratio(f"gap2_{_when}_{_line}", "persons", "share", "Poverty severity index.")
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from aidsim.admin import pipeline, process
-from aidsim.programmes.base import Frame, Payment, area_sums
+from aidsim.programmes.base import Frame, Measure, Payment, Ratio, area_sums, flow, stock
 
 #: Why an eligible household is not paid dibao (each has exactly one cause).
 EXCLUSION_CAUSES: dict[str, str] = {
@@ -28,6 +28,59 @@ INCLUSION_CAUSES: dict[str, str] = {
     "favour": "approved or kept through a favour (人情保)",
     "verification": "income or an asset not found at its last means test",
     "review_lag": "circumstances changed since its last means test",
+}
+
+
+MEASURES: dict[str, Measure] = {
+    "dibao_eligible_households": stock("households", "Households truly eligible for dibao."),
+    "dibao_eligible_persons": stock("persons", "Members of households truly eligible for dibao."),
+    "dibao_included_ineligible": stock("households", "Dibao households not truly eligible."),
+    "dibao_excluded_eligible": stock("households", "Eligible households not paid dibao."),
+    "dibao_leakage": flow("yuan", "Dibao paid to households not truly eligible."),
+    "dibao_surveys": flow("households", "Dibao applications surveyed (household survey)."),
+    "dibao_refusals": flow("households", "Dibao applications refused at survey."),
+    "dibao_wrongful_refusals": flow("households", "Eligible-looking applicants refused anyway."),
+    "dibao_reviews": flow("households", "Dibao reviews carried out."),
+    "dibao_favour_approvals": flow("households", "Favour approvals (applications approved, cases kept)."),
+    "dibao_inspection_removals": flow("households", "Households removed by special inspections."),
+    "dibao_days_to_payment": flow("days", "Days from application to first payment, summed over entries."),
+    "dibao_work_done": flow("cases", "Caseworkers' work, in new-application equivalents."),
+    "dibao_capacity": flow("cases", "Caseworkers' capacity (0 where unlimited)."),
+    "dibao_backlog": stock("households", "Applications waiting for a survey at the month's end."),
+    "dibao_overdue_reviews": stock("households", "Recipients whose review is overdue at the month's end."),
+    **{f"dibao_excluded_{cause}": stock("households", f"Eligible, not paid: {text}.")
+       for cause, text in EXCLUSION_CAUSES.items()},
+    **{f"dibao_included_{cause}": stock("households", f"Paid, not eligible: {text}.")
+       for cause, text in INCLUSION_CAUSES.items()},
+    **{f"dibao_leakage_{cause}": flow("yuan", f"Dibao paid to the ineligible: {text}.")
+       for cause, text in INCLUSION_CAUSES.items()},
+    "tekun_eligible": stock("persons", "Persons truly eligible for extreme-poverty support."),
+    "tekun_included_ineligible": stock("persons", "Tekun recipients not truly eligible."),
+    "tekun_excluded_eligible": stock("persons", "Eligible persons not paid tekun."),
+    "tekun_leakage": flow("yuan", "Tekun paid to persons not truly eligible."),
+}
+RATIOS: dict[str, Ratio] = {
+    "dibao_inclusion_error": Ratio("dibao_included_ineligible", "dibao_households", "share",
+                                   "Share of dibao households not truly eligible."),
+    "dibao_exclusion_error": Ratio("dibao_excluded_eligible", "dibao_eligible_households", "share",
+                                   "Share of eligible households not receiving dibao."),
+    "dibao_leakage_share": Ratio("dibao_leakage", "dibao_cost", "share", "Share of dibao paid to the ineligible."),
+    "tekun_inclusion_error": Ratio("tekun_included_ineligible", "tekun_persons", "share",
+                                   "Share of tekun recipients not truly eligible."),
+    "tekun_exclusion_error": Ratio("tekun_excluded_eligible", "tekun_eligible", "share",
+                                   "Share of eligible persons not receiving tekun."),
+    "dibao_refusal_rate": Ratio("dibao_refusals", "dibao_surveys", "share", "Share of surveyed applications refused."),
+    "dibao_avg_days_to_payment": Ratio("dibao_days_to_payment", "dibao_entries", "days",
+                                       "Average days from application to first payment."),
+    "dibao_utilisation": Ratio("dibao_work_done", "dibao_capacity", "share", "Share of caseworkers' capacity used."),
+    **{f"dibao_exclusion_{cause}": Ratio(
+        f"dibao_excluded_{cause}", "dibao_eligible_households", "share",
+        f"Exclusion error due to: {text} (the parts add up to the error).") for cause, text in EXCLUSION_CAUSES.items()},
+    **{f"dibao_inclusion_{cause}": Ratio(
+        f"dibao_included_{cause}", "dibao_households", "share",
+        f"Inclusion error due to: {text} (the parts add up to the error).") for cause, text in INCLUSION_CAUSES.items()},
+    **{f"dibao_leakage_share_{cause}": Ratio(f"dibao_leakage_{cause}", "dibao_cost", "share",
+                                             f"Share of dibao leaked: {text}.") for cause, text in INCLUSION_CAUSES.items()},
 }
 
 

@@ -12,7 +12,9 @@ A programme (in the spirit of Starsim's modules and OpenFisca's variables) is on
 - ``needs`` and ``provides``: the keys of the month :class:`Frame` it reads and writes, for example
   ``orphans.covered`` or ``dibao.unit_member``; ``carries``: keys it exposes from earlier months
   (available to every programme from the month's start);
-- its ``step`` (eligibility, amount, payment), its ``measures`` and its rows for ``aidsim explain``.
+- its ``step`` (eligibility, amount, payment), its ``measures`` (additive sums by area, recorded
+  by ``measure``) and ``ratios``, and its rows for ``aidsim explain``. Every ledger line also gets
+  ``<line>_cost``, ``<line>_cost_to_poor``, its recipients, an average and a share to the poor.
 
 The registry (:mod:`aidsim.programmes.registry`) orders the programmes by what they need and checks
 at import that every need is provided. The frame refuses a read that a programme did not declare,
@@ -57,6 +59,16 @@ def stock(unit: str, description: str) -> Measure:
 
 def flow(unit: str, description: str) -> Measure:
     return Measure("flow", unit, description)
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A ratio of two measures, computed after they are added over the cells of a table."""
+
+    numerator: str
+    denominator: str
+    unit: str
+    description: str
 
 
 @dataclass(frozen=True)
@@ -192,6 +204,7 @@ class Programme:
     provides: ClassVar[Mapping[str, str]] = {}
     carries: ClassVar[Mapping[str, str]] = {}
     measures: ClassVar[Mapping[str, Measure]] = {}
+    ratios: ClassVar[Mapping[str, Ratio]] = {}
 
     def params(self, scenario: Scenario) -> Any:
         """This programme's section of the scenario."""

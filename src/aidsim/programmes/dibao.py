@@ -22,9 +22,12 @@ from aidsim.programmes.base import (
     LedgerLine,
     Payment,
     Programme,
+    Ratio,
     Row,
     Stream,
+    flow,
     household_payment,
+    stock,
     to_fen,
     yuan,
 )
@@ -267,6 +270,21 @@ class Dibao(Programme):
         "dibao.flows": "process.DibaoFlows: this month's casework",
         "dibao.payment": "Payment: this month's dibao, per household",
         "dibao.office_books": "dict of (n_areas,): each office's dibao cost, work done and capacity used",
+    }
+
+    measures = {
+        "dibao_households": stock("households", "Households paid dibao (incl. gradual exit)."),
+        "dibao_persons": stock("persons", "Enrolled members of households paid dibao."),
+        "dibao_pending": stock("households", "Dibao applications waiting for a decision."),
+        "dibao_grace": stock("households", "Dibao households in gradual exit."),
+        "dibao_applications": flow("households", "Dibao applications made."),
+        "dibao_entries": flow("households", "Households that started receiving dibao."),
+        "dibao_exits": flow("households", "Households that stopped receiving dibao."),
+    }
+    ratios = {
+        "dibao_coverage": Ratio("dibao_persons", "persons", "share", "Share of residents enrolled in dibao."),
+        "dibao_avg_subsidy": Ratio("dibao_cost", "dibao_persons", "yuan/person/month",
+                                   "Average dibao per enrolled member (月人均补助水平)."),
     }
 
     def init_state(self, sim) -> process.DibaoRoll:

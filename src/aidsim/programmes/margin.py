@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aidsim.programmes.base import Payment, Programme, Row
+from aidsim.programmes.base import Payment, Programme, Row, stock
 
 
 def margin_household(per_capita_income: np.ndarray, standard: np.ndarray, multiple: float,
@@ -27,6 +27,8 @@ class Margin(Programme):
     label = "Low-income margin households (低保边缘户)"
     needs = ("dibao.per_capita_income", "lines.dibao_h", "dibao.excluded", "dibao.paid", "dibao.members")
     provides = {"margin.household": "bool (n_households,): a low-income margin household"}
+    measures = {"margin_households": stock("households", "Low-income margin households (低保边缘户)."),
+                "margin_persons": stock("persons", "Members of low-income margin households.")}
 
     def step(self, frame, state: None) -> dict[str, Payment]:
         frame["margin.household"] = margin_household(

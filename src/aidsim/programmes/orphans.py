@@ -18,6 +18,7 @@ from aidsim.programmes.base import (
     Row,
     Stream,
     person_payment,
+    stock,
 )
 
 
@@ -63,6 +64,7 @@ class Orphans(Programme):
     needs = ("household.alive_count",)
     start_needs = ("household.alive_count",)
     provides = {"orphans.covered": "bool (n_persons,): children on the orphan allowance"}
+    measures = {"orphans_eligible": stock("persons", "Orphans and children without carers.")}
 
     def init_state(self, sim) -> OrphanState:
         return OrphanState(np.zeros(sim.population.n_persons, dtype=bool))

@@ -19,11 +19,14 @@ from aidsim.programmes.base import (
     LedgerLine,
     Payment,
     Programme,
+    Ratio,
     Row,
     Stream,
     by_hukou,
     by_selfcare,
+    flow,
     person_payment,
+    stock,
     to_fen,
     yuan,
 )
@@ -77,6 +80,19 @@ class Tekun(Programme):
     section = "tekun"
     label = "Extreme-poverty support (特困人员救助供养)"
     lines = (LedgerLine("tekun", "persons", label, recipients_measure="tekun_persons"),)
+    measures = {
+        "tekun_institutional": stock("persons", "Of whom supported in an institution (集中供养)."),
+        "tekun_applications": flow("persons", "Tekun applications made."),
+        "tekun_entries": flow("persons", "Persons who started receiving tekun."),
+        "tekun_exits": flow("persons", "Persons who stopped receiving tekun."),
+    }
+    ratios = {
+        "tekun_coverage": Ratio("tekun_persons", "persons", "share", "Share of residents receiving tekun."),
+        "tekun_avg_support": Ratio("tekun_cost", "tekun_persons", "yuan/person/month",
+                                   "Average tekun per recipient."),
+        "tekun_institutional_share": Ratio("tekun_institutional", "tekun_persons", "share",
+                                           "Share of tekun recipients in institutions."),
+    }
     streams = (Stream("draws.take_up_tekun", "take_up_tekun", "persons"),)
     start_streams = (Stream("draws.tekun_enrol", "initial_roll", "persons", slot=0),
                      Stream("draws.tekun_placement", "initial_roll", "persons", slot=1))

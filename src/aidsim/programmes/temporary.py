@@ -20,6 +20,7 @@ from aidsim.programmes.base import (
     Programme,
     Row,
     Stream,
+    flow,
     household_payment,
     to_fen,
     yuan,
@@ -75,6 +76,9 @@ class Temporary(Programme):
         "temporary.loss": "float64 (n_households,): the event's loss, yuan",
         "temporary.resources": "float64 (n_households,): resources per member and month after the loss",
     }
+
+    measures = {"temporary_events": flow(
+        "households", "Households hit by an event (illness, job loss, death, disaster).")}
 
     def init_state(self, sim) -> TemporaryState:
         n = sim.population.n_households

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from aidsim.engine.model import AidModel
+from aidsim.programmes import REGISTRY
+from aidsim.programmes.registry import Registry
 from aidsim.results import Results
 from aidsim.scenario.load import validate_scenario
 from aidsim.scenario.schema import Scenario
@@ -22,9 +24,10 @@ Progress = Callable[[int, int], None]
 
 
 def run(scenario: Scenario, *, seed: int | None = None, replication: int = 0,
-        progress: Progress | None = None) -> Results:
-    """Run one scenario to its end and return its :class:`~aidsim.results.Results`."""
-    model = AidModel(scenario, seed=seed, replication=replication)
+        progress: Progress | None = None, registry: Registry = REGISTRY) -> Results:
+    """Run one scenario to its end and return its :class:`~aidsim.results.Results` (``registry``:
+    the programmes to run, by default every shipped programme)."""
+    model = AidModel(scenario, seed=seed, replication=replication, registry=registry)
     model.run_to_end(progress)
     return Results.from_model(model)
 
