@@ -50,8 +50,9 @@ from aidsim.population.arrays import (
     Persons,
     Population,
 )
-from aidsim.programmes import PROGRAMMES
+from aidsim.programmes import REGISTRY
 from aidsim.programmes.base import Frame
+from aidsim.programmes.registry import Registry
 from aidsim.scenario.load import merge_overrides, validate_scenario
 from aidsim.scenario.presets import IDEAL_ADMIN
 from aidsim.scenario.schema import Scenario
@@ -205,8 +206,9 @@ def case_households(case: dict[str, Any]) -> tuple[list[dict], list[dict]]:
     return households, [h.get("expected", {}) for h in households]
 
 
-def build(case: dict[str, Any]) -> BuiltCase:
-    """Build the population, the state before the month and the month's events of a case."""
+def build(case: dict[str, Any], registry: Registry = REGISTRY) -> BuiltCase:
+    """Build the population, the state before the month and the month's events of a case
+    (``registry``: the programmes to run, by default the shipped ones)."""
     _check_keys(f"case {case.get('name')!r}", case, CASE_KEYS)
     name = case["name"]
     month = _month(case["month"])
@@ -312,7 +314,7 @@ def build(case: dict[str, Any]) -> BuiltCase:
     )
     population = Population(persons=persons, households=hh_arrays, n_areas=2,
                             area_urban=np.array([True, False]))
-    state = SimState.start(population)
+    state = SimState.start(population, registry)
     member_rows = [np.flatnonzero(persons.household == i) for i in range(n_h)]
     for i, hh in enumerate(households):
         _set_before(state, hh, member_rows[i], f"{name}, household {i}")
@@ -375,7 +377,7 @@ def _set_before(state: SimState, hh: dict, members: np.ndarray, where: str) -> N
         _check_keys(f"{where}, before.temporary_due", due, {"yuan", "month"})
         temporary.due_fen[h] = round(float(due["yuan"]) * 100)
         temporary.due_month[h] = _month(due["month"])
-    medical.spent_12m[h] = float(before.get("medical_spent_12m", 0))
+    medical.spent_recent[h] = float(before.get("medical_spent_12m", 0))
     for j, m in enumerate(hh["members"]):
         row = int(members[j])
         mb = m.get("before") or {}
@@ -412,10 +414,11 @@ def compare(built: BuiltCase, frame: Frame) -> list[str]:
     for h, expected in enumerate(built.expected):
         label = built.households[h].get("label", f"household {h}") if len(built.expected) > 1 else ""
         prefix = f"{label}: " if label else ""
-        unknown = set(expected) - set(PROGRAMMES) - CHECK_KEYS
+        lines = state.registry.line_names
+        unknown = set(expected) - set(lines) - CHECK_KEYS
         if unknown:
             problems.append(f"{prefix}unknown expected key(s) {sorted(unknown)}")
-        for programme in PROGRAMMES:
+        for programme in lines:
             want = _fen(expected.get(programme, 0))
             got = int(paid[programme][h])
             if got != want:

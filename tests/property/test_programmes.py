@@ -13,6 +13,7 @@ from hypothesis.extra.numpy import arrays
 
 from aidsim import run
 from aidsim.calendar import calendar_month
+from aidsim.population.categories import severely_disabled
 from aidsim.programmes import (
     PROGRAMMES,
     dibao,
@@ -23,7 +24,7 @@ from aidsim.programmes import (
     orphans,
     temporary,
 )
-from aidsim.scenario.schema import DibaoSupplements
+from aidsim.scenario.schema import Definitions, DibaoSupplements
 from tests.cases.build import build
 from tests.cases.build import run as run_case
 from tests.helpers import small_scenario
@@ -171,7 +172,7 @@ def test_orphan_allowance_is_one_of_the_two_standards(institutional, dispersed, 
 def test_disability_subsidies_only_for_their_groups(x, amount):
     grade, poor = x
     living = disability.living_subsidy(grade, poor, amount)
-    care = disability.care_subsidy(grade, amount)
+    care = disability.care_subsidy(severely_disabled(grade, Definitions()), amount)
     assert np.all(living[(grade == 0) | ~poor] == 0)
     assert np.all(care[(grade == 0) | (grade >= 3)] == 0)
     assert np.all((living == 0) | (living == amount)) and np.all((care == 0) | (care == amount))
@@ -194,7 +195,7 @@ def test_home_care_serves_the_poorest_up_to_capacity(income, capacity):
 def test_supplement_is_the_largest_category_that_applies(x):
     age, grade, ill = x
     params = DibaoSupplements()
-    got = dibao.supplement_share(age, grade, ill, params).astype(np.float64)
+    got = dibao.supplement_share(age, severely_disabled(grade, Definitions()), ill, params, 18 * 12).astype(np.float64)
     applies = np.stack([
         np.where(age >= params.elderly_age * 12, params.elderly, 0),
         np.where((grade == 1) | (grade == 2), params.severely_disabled, 0),

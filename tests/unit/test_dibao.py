@@ -44,7 +44,7 @@ def test_supplement_share_takes_the_largest_category():
     age = np.array([75, 75, 40, 10, 40]) * 12
     disability = np.array([0, 1, 0, 0, 3], dtype=np.int8)
     ill = np.array([False, False, True, False, False])
-    shares = dibao.supplement_share(age, disability, ill, params)
+    shares = dibao.supplement_share(age, np.isin(disability, [1, 2]), ill, params, minor_months=18 * 12)
     np.testing.assert_allclose(shares, [0.1, 0.2, 0.15, 0.1, 0.0], rtol=1e-6)
 
 

@@ -65,6 +65,11 @@ class AdminFlows:
     refused: np.ndarray
     exited: np.ndarray
 
+    @classmethod
+    def none(cls, n: int) -> AdminFlows:
+        """A month with no casework (the programme switched off)."""
+        return cls(*(np.zeros(n, dtype=bool) for _ in range(4)))
+
 
 def enrol_initial(roll: Roll, eligible: np.ndarray, income: np.ndarray, uniform: np.ndarray,
                   share: float, month: int, review_interval: int) -> None:

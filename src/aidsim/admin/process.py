@@ -188,6 +188,14 @@ class DibaoFlows:
     work_done: np.ndarray       # float (n_areas,): case-equivalents worked
     utilisation: np.ndarray     # float (n_areas,): share of capacity used (0 when unlimited)
 
+    @classmethod
+    def none(cls, n: int, n_areas: int) -> DibaoFlows:
+        """A month with no casework (dibao switched off)."""
+        masks = {f: np.zeros(n, dtype=bool) for f in (
+            "applied", "surveyed", "refused", "entered", "exited", "reviewed", "favour_approved",
+            "wrongly_refused", "inspected_out")}
+        return cls(**masks, work_done=np.zeros(n_areas), utilisation=np.zeros(n_areas))
+
 
 def application_probability(expected_benefit: np.ndarray, distance_km: np.ndarray,
                             campaign: np.ndarray, lv: Levers) -> np.ndarray:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from aidsim.engine.state import SimState
+from aidsim.population.categories import elderly_months, severely_disabled
 from aidsim.population.synth import able_to_work
 from aidsim.programmes import means_test
 from aidsim.programmes.base import F32, by_hukou
@@ -41,11 +42,11 @@ class ShockOutcome:
 def able_persons(state: SimState, scenario: Scenario) -> np.ndarray:
     """Alive and able to work (the tekun notion of 劳动能力), ``(n_persons,)``."""
     p = state.population.persons
-    return p.alive & able_to_work(p.age_months / F32(12), p.disability, p.selfcare,
-                                  tuple(scenario.tekun.working_age))
+    return p.alive & able_to_work(p.age_months / F32(12), severely_disabled(p.disability, scenario.definitions),
+                                  p.selfcare, tuple(scenario.tekun.working_age))
 
 
-def apply_shocks(state: SimState, scenario: Scenario, streams: Streams) -> ShockOutcome:
+def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: int) -> ShockOutcome:
     """Demography, disability, illness, jobs and income levels for one month (in place)."""
     pop, sh = state.population, scenario.shocks
     p, h = pop.persons, pop.households
@@ -58,14 +59,15 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams) -> Shock
     z_earn = streams["earnings_persistent"].standard_normal(n_p, dtype=F32)
     z_other = streams["other_income"].standard_normal(n_h, dtype=F32)
 
+    old = elderly_months(scenario.definitions, month)
     died = demography.deaths(p.alive, p.age_months, u_death, sh.mortality.band_starts,
                              sh.mortality.annual_probability)
     p.alive &= ~died
     demography.age_one_month(p.age_months, p.alive)
     labour.disability_onset(p.disability, p.selfcare, p.alive, p.age_months, u_disability,
                             sh.disability.onset_rate, sh.disability.onset_rate_60_plus,
-                            scenario.population.disability_grades)
-    illness = health.illness_step(p.ill, p.alive, p.chronic, p.age_months, u_illness, u_cost, sh.health)
+                            scenario.population.disability_grades, old)
+    illness = health.illness_step(p.ill, p.alive, p.chronic, p.age_months, u_illness, u_cost, sh.health, old)
     able = able_persons(state, scenario)
     lost = labour.job_transitions(p.employed, able, p.refuses_work, u_job, sh.labour.job_loss_rate,
                                   sh.labour.job_finding_rate)
@@ -124,7 +126,7 @@ def income_keys(state: SimState, scenario: Scenario, incomes: Incomes, month: in
 def month_keys(state: SimState, scenario: Scenario, streams: Streams, month: int) -> dict[str, object]:
     """Draw the month's shocks, disasters and incomes (in place) → the engine's frame keys."""
     p, h = state.population.persons, state.population.households
-    shocks = apply_shocks(state, scenario, streams)
+    shocks = apply_shocks(state, scenario, streams, month)
     hit, asset_loss = disasters.strike(scenario.shocks.disasters, month, state.household_area,
                                        streams["disaster"].random(h.n, dtype=F32),
                                        state.disaster_until, state.disaster_loss)

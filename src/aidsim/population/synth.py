@@ -17,6 +17,7 @@ from aidsim.population.arrays import (
     Persons,
     Population,
 )
+from aidsim.population.categories import severely_disabled
 from aidsim.rng import Streams
 from aidsim.scenario.schema import AgeBands, Scenario
 
@@ -32,11 +33,11 @@ def _by_hukou(urban: np.ndarray, urban_value: float, rural_value: float) -> np.n
     return np.where(urban, urban_value, rural_value)
 
 
-def able_to_work(age_years: np.ndarray, disability: np.ndarray, selfcare: np.ndarray,
+def able_to_work(age_years: np.ndarray, severely_disabled: np.ndarray, selfcare: np.ndarray,
                  working_age: tuple[int, int]) -> np.ndarray:
-    """Working age, no grade 1–2 disability and full self-care (the tekun notion of 劳动能力)."""
+    """Working age, no severe disability and full self-care (the tekun notion of 劳动能力)."""
     return ((age_years >= working_age[0]) & (age_years < working_age[1])
-            & ((disability == 0) | (disability >= 3)) & (selfcare == SELFCARE_FULL))
+            & ~severely_disabled & (selfcare == SELFCARE_FULL))
 
 
 def build_population(scenario: Scenario, streams: Streams) -> Population:
@@ -67,17 +68,20 @@ def build_population(scenario: Scenario, streams: Streams) -> Population:
     age = np.empty(n_p)
     age[slot == 0] = hage[slot == 0]
     spouse = slot == 1
-    age[spouse] = np.clip(hage[spouse] + rng.normal(0, 3, spouse.sum()), 16, None)
+    age[spouse] = np.clip(hage[spouse] + rng.normal(0, prof.spouse_age_sd, spouse.sum()), 16, None)
     parent = (slot >= 2) & (hsize >= 5) & (slot == hsize - 1)
-    age[parent] = np.clip(hage[parent] + 27 + rng.normal(0, 3, parent.sum()), 40, 100)
+    age[parent] = np.clip(hage[parent] + prof.parent_age_gap + rng.normal(0, prof.spouse_age_sd, parent.sum()),
+                          40, 100)
     child = (slot >= 2) & ~parent
-    age[child] = np.clip(hage[child] - 22 - rng.random(child.sum()) * 16, 0, None)
+    young, old_gap = prof.child_age_gap
+    age[child] = np.clip(hage[child] - young - rng.random(child.sum()) * (old_gap - young), 0, None)
     age = np.minimum(age, 104)
     age_months = (age * 12).astype(np.int16)
     female = np.where(slot == 1, True, rng.random(n_p) < 0.5) & ~((slot == 0) & (hsize > 1))
 
     # Health: disability, chronic illness, self-care.
-    old = age >= 60
+    first_month = scenario.simulation.start_month - scenario.simulation.warmup_months
+    old = age >= scenario.definitions.elderly_age.at(first_month)
     p_dis = np.where(old, prof.disability_prevalence_60_plus,
                      _by_hukou(urban[household], prof.disability_prevalence.urban,
                                prof.disability_prevalence.rural))
@@ -92,7 +96,8 @@ def build_population(scenario: Scenario, streams: Streams) -> Population:
     selfcare[frail] = SELFCARE_PARTIAL
 
     # Work and earnings. The persistent component starts from its stationary distribution.
-    able = able_to_work(age, disability, selfcare, tuple(scenario.tekun.working_age))
+    able = able_to_work(age, severely_disabled(disability, scenario.definitions), selfcare,
+                        tuple(scenario.tekun.working_age))
     u_urban = urban[household]
     employed = able & (rng.random(n_p) < _by_hukou(u_urban, prof.employment_rate.urban,
                                                    prof.employment_rate.rural))
@@ -107,7 +112,7 @@ def build_population(scenario: Scenario, streams: Streams) -> Population:
     employee_pension = old & u_urban & (rng.random(n_p) < prof.employee_pension_share_urban)
     pension = np.where(
         employee_pension,
-        prof.employee_pension_median * np.exp(0.35 * rng.standard_normal(n_p)),
+        prof.employee_pension_median * np.exp(prof.pension_spread * rng.standard_normal(n_p)),
         np.where(old, _by_hukou(u_urban, prof.resident_pension.urban, prof.resident_pension.rural), 0.0),
     ).astype(np.float32)
 
@@ -139,7 +144,7 @@ def build_population(scenario: Scenario, streams: Streams) -> Population:
     formal_job = traits.random(n_p) < _by_hukou(u_urban, prof.formal_job_share.urban,
                                                 prof.formal_job_share.rural)
     office_km = (_by_hukou(urban, prof.office_distance_km.urban, prof.office_distance_km.rural)
-                 * np.exp(0.6 * traits.standard_normal(n_h))).astype(np.float32)
+                 * np.exp(prof.office_distance_spread * traits.standard_normal(n_h))).astype(np.float32)
     connection_u = traits.random(n_h, dtype=np.float32)
     honesty_u = traits.random(n_h, dtype=np.float32)
 

@@ -16,6 +16,7 @@ from aidsim.admin import declaring, process
 from aidsim.admin.levers import inspection_month, levers
 from aidsim.admin.pipeline import GRACE, ON, PENDING, STATUS_TEXT
 from aidsim.calendar import format_month
+from aidsim.population.categories import minor_months, severely_disabled, student_age
 from aidsim.programmes import means_test
 from aidsim.programmes.base import (
     F32,
@@ -40,17 +41,17 @@ def eligible(per_capita_income: np.ndarray, standard: np.ndarray, excluded: np.n
     return (members > 0) & (per_capita_income < standard) & ~excluded
 
 
-def supplement_share(age_months: np.ndarray, disability: np.ndarray, ill: np.ndarray,
-                     params: DibaoSupplements) -> np.ndarray:
+def supplement_share(age_months: np.ndarray, severely_disabled: np.ndarray, ill: np.ndarray,
+                     params: DibaoSupplements, minor_months: float) -> np.ndarray:
     """Each person's categorical supplement as a share of the standard (the largest that applies).
 
-    Categories: elderly (age ≥ ``elderly_age``), severely disabled (grade 1–2), seriously ill (in an
-    illness episode), minor (under 18).
+    Categories: elderly (age ≥ ``elderly_age``), severely disabled (grades 1–2 by default,
+    ``definitions``), seriously ill (in an illness episode), minor (under ``minor_months``).
     """
     share = np.where(age_months >= params.elderly_age * 12, params.elderly, 0.0)
-    share = np.maximum(share, np.where((disability == 1) | (disability == 2), params.severely_disabled, 0.0))
+    share = np.maximum(share, np.where(severely_disabled, params.severely_disabled, 0.0))
     share = np.maximum(share, np.where(ill, params.seriously_ill, 0.0))
-    share = np.maximum(share, np.where(age_months < 18 * 12, params.minor, 0.0))
+    share = np.maximum(share, np.where(age_months < minor_months, params.minor, 0.0))
     return share.astype(np.float32)
 
 
@@ -99,9 +100,11 @@ class Assessment:
     outside: np.ndarray       # intp: living persons outside the unit (tekun, orphans)
 
 
-def spending_deduction(sim, scenario, unit_member: np.ndarray, medical_spent_12m: np.ndarray) -> np.ndarray:
+def spending_deduction(sim, scenario, unit_member: np.ndarray, medical_spent: np.ndarray) -> np.ndarray:
     """Spending-type poverty (支出型贫困): the monthly medical and education spending a household may
-    deduct from its income in the means test (0 when the option is off)."""
+    deduct from its income in the means test (0 when the option is off): the average medical
+    cost of the last months (``medical_spent`` holds their weighted total), and the education
+    cost of each member of student age who does not work."""
     sp = scenario.spending_poverty
     pop = sim.population
     deduction = np.zeros(pop.n_households)
@@ -109,9 +112,9 @@ def spending_deduction(sim, scenario, unit_member: np.ndarray, medical_spent_12m
         return deduction
     p = pop.persons
     if sp.medical:
-        deduction += medical_spent_12m / 12.0
+        deduction += medical_spent / float(sp.medical_months)
     if sp.education and sp.education_cost > 0:
-        students = unit_member & ~p.employed & (p.age_months >= 16 * 12) & (p.age_months < 23 * 12)
+        students = unit_member & ~p.employed & student_age(p.age_months, scenario.definitions)
         deduction += sp.education_cost * pop.household_count(students)
     return deduction
 
@@ -129,7 +132,7 @@ def assess(frame) -> Assessment:
     members = frame["household.alive_count"] - np.bincount(hh_out, minlength=h.n)
     unit_income = total - other - np.bincount(hh_out, weights=own[outside], minlength=h.n)
     unit_income += np.where(members > 0, other, 0)
-    deduction = spending_deduction(sim, scenario, unit_member, frame["medical.spent_12m"])
+    deduction = spending_deduction(sim, scenario, unit_member, frame["medical.spent_recent"])
     pc_income = means_test.per_capita(np.maximum(unit_income - deduction, 0), members)
     barring = unit_member & means_test.member_bars_household(
         db.exclusions, public_sector=p.public_sector, employed=p.employed,
@@ -158,6 +161,7 @@ class CaseFacts:
     members: np.ndarray       # int (n_households,)
     standard: np.ndarray      # float64 (n_households,)
     propensity: np.ndarray    # float64 (n_households,)
+    minor_months: float       # age of majority this month, in months
 
     def hidden(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         share = self.scenario.admin.declaring.hidden_share
@@ -186,15 +190,18 @@ class CaseFacts:
         n_unsteady = np.bincount(owner[unsteady], minlength=k)
         return np.where(n_able == 0, iv.stable, np.where(n_unsteady > 0, iv.unstable, iv.regular)).astype(np.int32)
 
+    def supplement_share_of(self, persons: np.ndarray) -> np.ndarray:
+        """The supplement share of each of ``persons`` (rows)."""
+        p = self.population.persons
+        return supplement_share(p.age_months[persons], severely_disabled(p.disability[persons], self.scenario.definitions),
+                                p.ill[persons], self.scenario.dibao.supplements, self.minor_months)
+
     def supplement_shares(self, idx: np.ndarray) -> np.ndarray:
         """Σ of the enrolled members' categorical supplement shares, per household of ``idx``."""
-        p = self.population.persons
         rows, owner = self.population.members_with_owner(idx)
         keep = self.unit_member[rows]
         rows, owner = rows[keep], owner[keep]
-        share = supplement_share(p.age_months[rows], p.disability[rows], p.ill[rows],
-                                 self.scenario.dibao.supplements)
-        return np.bincount(owner, weights=share, minlength=idx.shape[0])
+        return np.bincount(owner, weights=self.supplement_share_of(rows), minlength=idx.shape[0])
 
     def benefit(self, idx: np.ndarray, assessed_pc: np.ndarray) -> np.ndarray:
         return amount(self.standard[idx], assessed_pc, self.members[idx],
@@ -223,7 +230,8 @@ def casework(frame, test: Assessment) -> tuple[CaseFacts, process.HouseholdView]
     standard = frame["lines.dibao_h"]
     facts = CaseFacts(scenario=scenario, population=pop, earned=earned, other=other,
                       unit_member=test.unit_member, able=frame["shocks.able"], members=test.members,
-                      standard=standard, propensity=prop)
+                      standard=standard, propensity=prop,
+                      minor_months=minor_months(scenario.definitions, frame.month))
     connected_share = scenario.admin.favour.connected_share
     connected = sim.cached(("connected", connected_share), lambda: h.connection_u < connected_share)
     view = process.HouseholdView(
@@ -254,7 +262,7 @@ class Dibao(Programme):
     start_streams = (Stream("draws.dibao_enrol", "initial_roll", "households", slot=2),)
     needs = ("orphans.covered", "tekun.paid", "incomes.person_own", "incomes.household_total",
              "incomes.other", "incomes.earned", "household.alive_count", "lines.dibao_h",
-             "lines.dibao_p", "shocks.able", "medical.spent_12m", "offices.plan")
+             "lines.dibao_p", "shocks.able", "medical.spent_recent", "offices.plan")
     start_needs = tuple(k for k in needs if k != "offices.plan")
     provides = {
         "dibao.unit_member": "bool (n_persons,): in the dibao unit (alive, not on tekun or the orphan allowance)",
@@ -291,6 +299,8 @@ class Dibao(Programme):
         return process.DibaoRoll.empty(sim.population.n_households)
 
     def start(self, frame, state: process.DibaoRoll) -> None:
+        if not self.enabled(frame.scenario):
+            return
         test = assess(frame)
         started = process.enrol_initial_dibao(state, test.eligible, test.per_capita_income,
                                               frame["draws.dibao_enrol"], frame.scenario.admin.initial_enrolment)
@@ -306,17 +316,19 @@ class Dibao(Programme):
         test = assess(frame)
         facts, view = casework(frame, test)
         inspection = frame["draws.inspection"] if "draws.inspection" in frame else None
-        flows = process.advance_dibao(
-            state, month=month, hh=view, facts=facts,
-            draws=process.Draws(apply=frame["draws.take_up_dibao"], raw=frame["draws.dibao_cases"],
-                                inspection=inspection),
-            plan=frame["offices.plan"], lv=levers(scenario, month, pop.n_areas))
+        if not self.enabled(scenario):  # nobody applies: the roll stays empty
+            flows = process.DibaoFlows.none(h.n, pop.n_areas)
+        else:
+            flows = process.advance_dibao(
+                state, month=month, hh=view, facts=facts,
+                draws=process.Draws(apply=frame["draws.take_up_dibao"], raw=frame["draws.dibao_cases"],
+                                    inspection=inspection),
+                plan=frame["offices.plan"], lv=levers(scenario, month, pop.n_areas))
         paid = state.paid
         paid_h = np.flatnonzero(paid)
         enrolled = pop.members_of(paid_h)
         enrolled = enrolled[test.unit_member[enrolled]]
-        shares = np.bincount(p.household[enrolled], minlength=h.n, weights=supplement_share(
-            p.age_months[enrolled], p.disability[enrolled], p.ill[enrolled], scenario.dibao.supplements))
+        shares = np.bincount(p.household[enrolled], minlength=h.n, weights=facts.supplement_share_of(enrolled))
         pay = household_payment(sim, paid_h, to_fen(amount(
             frame["lines.dibao_h"][paid_h], state.assessed[paid_h], test.members[paid_h], shares[paid_h],
             scenario.dibao.minimum_payment)))

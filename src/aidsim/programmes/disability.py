@@ -1,13 +1,14 @@
 """Disability subsidies (困难残疾人生活补贴 and 重度残疾人护理补贴, seed 004).
 
 The living subsidy goes to disabled members of dibao and low-income margin households; the care
-subsidy to everyone with a grade 1 or 2 (severe) disability.
+subsidy to everyone with a severe disability (grades 1–2, ``definitions.severe_disability_grades``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from aidsim.population.categories import severely_disabled
 from aidsim.programmes.base import LedgerLine, Payment, Programme, Row, person_payment
 
 
@@ -16,9 +17,9 @@ def living_subsidy(disability: np.ndarray, poor_household: np.ndarray, amount: f
     return np.where((disability > 0) & poor_household, amount, 0.0)
 
 
-def care_subsidy(disability: np.ndarray, amount: float) -> np.ndarray:
-    """``amount`` for each person with disability grade 1 or 2, else 0."""
-    return np.where((disability == 1) | (disability == 2), amount, 0.0)
+def care_subsidy(severely_disabled: np.ndarray, amount: float) -> np.ndarray:
+    """``amount`` for each severely disabled person (grades 1–2, ``definitions``), else 0."""
+    return np.where(severely_disabled, amount, 0.0)
 
 
 class DisabilitySubsidies(Programme):
@@ -40,7 +41,8 @@ class DisabilitySubsidies(Programme):
         poor = (frame["dibao.unit_member"][disabled] & frame["dibao.paid"][hh]) | frame["margin.household"][hh]
         grade = p.disability[disabled]
         return {"disability_living": person_payment(sim, disabled, living_subsidy(grade, poor, params.living_subsidy)),
-                "disability_care": person_payment(sim, disabled, care_subsidy(grade, params.care_subsidy))}
+                "disability_care": person_payment(sim, disabled, care_subsidy(
+                    severely_disabled(grade, frame.scenario.definitions), params.care_subsidy))}
 
     def explain(self, frame, state: None, household: int) -> list[Row]:
         p = frame.sim.population.persons

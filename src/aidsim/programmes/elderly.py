@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from aidsim.population.categories import elderly_months
 from aidsim.programmes.base import LedgerLine, Payment, Programme, Row, person_payment
 
 
@@ -42,14 +43,15 @@ class Elderly(Programme):
     def step(self, frame, state: None) -> dict[str, Payment]:
         sim, el = frame.sim, frame.scenario.elderly
         p = sim.population.persons
-        # Home care is for elders (60+); an allowance band may start earlier.
-        youngest = min([60, *el.allowance_ages])
-        old = np.flatnonzero(p.alive & (p.age_months >= youngest * 12)) if el.enabled else np.zeros(0, np.intp)
+        # Home care is for the elderly (definitions.elderly_age); an allowance band may start earlier.
+        elderly = elderly_months(frame.scenario.definitions, frame.month)
+        youngest = min([elderly, *(12 * a for a in el.allowance_ages)])
+        old = np.flatnonzero(p.alive & (p.age_months >= youngest)) if el.enabled else np.zeros(0, np.intp)
         paid = allowance(p.age_months[old], p.alive[old], el.allowance_ages, el.allowance)
         hh = p.household[old]
         poor = ((frame["dibao.unit_member"][old] & frame["dibao.paid"][hh]) | frame["margin.household"][hh]
                 | (frame["tekun.paid"][old] & ~frame["tekun.institutional"][old]))
-        dependent = old[poor & (p.selfcare[old] > 0) & (p.age_months[old] >= 60 * 12)]
+        dependent = old[poor & (p.selfcare[old] > 0) & (p.age_months[old] >= elderly)]
         served = home_care_served(dependent, frame["household.pre_pc"][p.household[dependent]],
                                   el.home_care_capacity)
         return {"old_age_allowance": person_payment(sim, old, paid),
@@ -57,7 +59,8 @@ class Elderly(Programme):
 
     def explain(self, frame, state: None, household: int) -> list[Row]:
         p = frame.sim.population.persons
-        rows = [(f"member {i}", f"age {p.age_months[i] // 12}")
+        elderly = elderly_months(frame.scenario.definitions, frame.month)
+        rows = [(f"member {i}", f"age {p.age_months[i] // 12}, self-care {('full', 'partial', 'none')[p.selfcare[i]]}")
                 for i in frame.sim.population.members_of(np.array([household]))
-                if p.alive[i] and p.age_months[i] >= 60 * 12]
-        return rows or [("members aged 60 or more", "none")]
+                if p.alive[i] and p.age_months[i] >= elderly]
+        return rows or [("elderly members", "none")]

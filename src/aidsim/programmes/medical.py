@@ -60,7 +60,7 @@ def category_rate(frame, idx: np.ndarray, rates) -> np.ndarray:
 class MedicalState:
     aid_year: np.ndarray     # float32 (n_persons,): inpatient aid received this calendar year
     spent_year: np.ndarray   # float32 (n_persons,): out-of-pocket paid this year, after aid
-    spent_12m: np.ndarray    # float32 (n_households,): out-of-pocket, last 12 months (EWMA)
+    spent_recent: np.ndarray  # float32 (n_households,): out-of-pocket of the last months (weighted total)
 
 
 class Medical(Programme):
@@ -77,8 +77,9 @@ class Medical(Programme):
         "medical.episode_aid": "float64 (len(onset),): inpatient and catastrophic aid on each episode",
         "medical.out_of_pocket_after_aid": "float64 (len(onset),): what each episode left to pay",
     }
-    carries = {"medical.spent_12m": "float32 (n_households,): out-of-pocket cost after aid, last 12 "
-                                    "months (exponentially weighted), as of the previous month"}
+    carries = {"medical.spent_recent": "float32 (n_households,): out-of-pocket cost after aid of the last "
+                                       "`spending_poverty.medical_months` (exponentially weighted total), "
+                                       "as of the previous month"}
 
     def init_state(self, sim) -> MedicalState:
         pop = sim.population
@@ -91,12 +92,12 @@ class Medical(Programme):
             state.spent_year[:] = 0
 
     def carry(self, state: MedicalState) -> dict[str, np.ndarray]:
-        return {"medical.spent_12m": state.spent_12m.copy()}
+        return {"medical.spent_recent": state.spent_recent.copy()}
 
     def step(self, frame, state: MedicalState) -> dict[str, Payment]:
         """Premium subsidy (in the premium month), inpatient and catastrophic aid on this month's
         episodes, outpatient aid for chronic illness. Updates the yearly counters and the
-        12-month spending."""
+        recent spending."""
         sim, med = frame.sim, frame.scenario.medical
         p = sim.population.persons
         illness = frame["shocks.illness"]
@@ -116,11 +117,12 @@ class Medical(Programme):
             after = oop - episode_aid
             state.spent_year[onset] += after.astype(F32)
             pay = self._pay(frame, onset, episode_aid)
-        # Out-of-pocket medical spending of the last 12 months (exponentially weighted), for the
+        # Out-of-pocket medical spending of the last n months (exponentially weighted), for the
         # spending-type means test of the months that follow.
         spent = np.bincount(p.household[onset], weights=after, minlength=sim.population.n_households)
-        state.spent_12m *= F32(11 / 12)
-        state.spent_12m += spent.astype(F32)
+        n = frame.scenario.spending_poverty.medical_months
+        state.spent_recent *= F32((n - 1) / n)
+        state.spent_recent += spent.astype(F32)
         frame["medical.onset"] = onset
         frame["medical.episode_aid"] = episode_aid
         frame["medical.out_of_pocket_after_aid"] = after
@@ -168,6 +170,6 @@ class Medical(Programme):
                          f"medical assistance {aid[k]:,.2f}; left {after[k]:,.2f}"))
         if calendar_month(frame.month) == med.premium_month:
             rows.append(("premium month", f"premium {med.premium.at(frame.month):g} yuan/person/year"))
-        rows.append(("spent in the last 12 months, before this month",
-                     yuan(float(frame["medical.spent_12m"][household]))))
+        rows.append(("medical cost of recent months (weighted total, before this month)",
+                     yuan(float(frame["medical.spent_recent"][household]))))
         return rows

@@ -1,6 +1,6 @@
 """Basic living allowance for orphans and children without de facto carers (孤儿基本生活费; seed 002).
 
-A child under 18 is covered when recorded as an orphan or when no adult (18+) is alive in the
+A minor (under 18, ``definitions.age_of_majority``) is covered when recorded as an orphan or when no adult (18+) is alive in the
 household. The standard differs for children living with relatives (分散供养, 900 yuan in seed 002)
 and in institutions (集中供养, 1,300).
 """
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from aidsim.population.categories import minor_months
 from aidsim.programmes.base import (
     LedgerLine,
     Payment,
@@ -23,9 +24,10 @@ from aidsim.programmes.base import (
 
 
 def eligible(alive: np.ndarray, age_months: np.ndarray, orphan: np.ndarray,
-             adults_in_household: np.ndarray) -> np.ndarray:
-    """Living children under 18 who are orphans or have no living adult in their household."""
-    return alive & (age_months < 18 * 12) & (orphan | (adults_in_household == 0))
+             adults_in_household: np.ndarray, minor_months: float) -> np.ndarray:
+    """Living minors (under ``minor_months``, 18 years by default) who are orphans or have no
+    living adult in their household."""
+    return alive & (age_months < minor_months) & (orphan | (adults_in_household == 0))
 
 
 def amount(institutional: np.ndarray, dispersed: float, institutional_standard: float) -> np.ndarray:
@@ -33,18 +35,19 @@ def amount(institutional: np.ndarray, dispersed: float, institutional_standard: 
     return np.where(institutional, institutional_standard, dispersed)
 
 
-def covered(sim, scenario, alive_count: np.ndarray) -> np.ndarray:
+def covered(sim, scenario, alive_count: np.ndarray, month: int) -> np.ndarray:
     """Children covered by the allowance this month, ``(n_persons,)`` (checked on children only;
     nobody when the programme is off)."""
     pop = sim.population
     p = pop.persons
     if not scenario.orphans.enabled:
         return np.zeros(p.n, dtype=bool)
-    children = np.flatnonzero(p.alive & (p.age_months < 18 * 12))
+    minor = minor_months(scenario.definitions, month)
+    children = np.flatnonzero(p.alive & (p.age_months < minor))
     adults = alive_count - np.bincount(p.household[children], minlength=pop.n_households)
     out = np.zeros(p.n, dtype=bool)
     out[children] = eligible(p.alive[children], p.age_months[children], p.orphan[children],
-                             adults[p.household[children]])
+                             adults[p.household[children]], minor)
     return out
 
 
@@ -71,10 +74,10 @@ class Orphans(Programme):
 
     def start(self, frame, state: OrphanState) -> None:
         state.institutional[:] = frame["draws.orphan_placement"] < frame.scenario.orphans.institutional_share
-        frame["orphans.covered"] = covered(frame.sim, frame.scenario, frame["household.alive_count"])
+        frame["orphans.covered"] = covered(frame.sim, frame.scenario, frame["household.alive_count"], frame.month)
 
     def step(self, frame, state: OrphanState) -> dict[str, Payment]:
-        paid = covered(frame.sim, frame.scenario, frame["household.alive_count"])
+        paid = covered(frame.sim, frame.scenario, frame["household.alive_count"], frame.month)
         frame["orphans.covered"] = paid
         idx = np.flatnonzero(paid)
         params = frame.scenario.orphans

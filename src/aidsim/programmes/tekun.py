@@ -119,6 +119,9 @@ class Tekun(Programme):
         adm = frame.scenario.admin.tekun
         p = frame.sim.population.persons
         elig = self._eligible(frame)
+        if not self.enabled(frame.scenario):
+            frame["tekun.paid"] = np.zeros(p.n, dtype=bool)
+            return
         pipeline.enrol_initial(state.roll, elig, frame["incomes.person_own"], frame["draws.tekun_enrol"],
                                adm.initial_enrolment, frame.month, adm.review_interval_months)
         share = by_selfcare(p.selfcare, frame.scenario.tekun.institutional_share)
@@ -130,10 +133,13 @@ class Tekun(Programme):
         adm, p = scenario.admin.tekun, sim.population.persons
         u_take = frame["draws.take_up_tekun"]
         elig = self._eligible(frame)
-        flows = pipeline.advance(
-            state.roll, month=month, alive=p.alive & ~frame["orphans.covered"], eligible=elig,
-            income=frame["incomes.person_own"], take_up_uniform=u_take, take_up_rate=adm.take_up_rate,
-            delay_months=adm.delay_months, review_interval=adm.review_interval_months, grace_months=0)
+        if not self.enabled(scenario):  # nobody on the roll: the state stays empty
+            flows = pipeline.AdminFlows.none(p.n)
+        else:
+            flows = pipeline.advance(
+                state.roll, month=month, alive=p.alive & ~frame["orphans.covered"], eligible=elig,
+                income=frame["incomes.person_own"], take_up_uniform=u_take, take_up_rate=adm.take_up_rate,
+                delay_months=adm.delay_months, review_interval=adm.review_interval_months, grace_months=0)
         # Placement at application: given take-up (u < rate), u / rate is a fresh uniform.
         applied = np.flatnonzero(flows.applied)
         placement_u = u_take[applied] / F32(max(adm.take_up_rate, 1e-12))

@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from aidsim.calendar import Month, format_month, parse_month
 from aidsim.scenario.dated import DatedNonNegative, DatedValue
@@ -253,8 +261,29 @@ class Profile(Section):
     )
     office_distance_km: UrbanRural = param(
         default_factory=lambda: UrbanRural(urban=1.5, rural=6.0), unit="km",
-        description="Median distance from a household to its civil-affairs office (log-normal, spread 0.6).",
+        description="Median distance from a household to its civil-affairs office (log-normal, spread "
+                    "`office_distance_spread`).",
     )
+    office_distance_spread: float = param(0.6, unit="log points", ge=0, le=3,
+                                          description="Spread (sd of the log) of the distance to the office.")
+    spouse_age_sd: float = param(3.0, unit="years", ge=0, le=20,
+                                 description="Spread (sd) of a spouse's age around the head's (at least 16).")
+    parent_age_gap: float = param(
+        27.0, unit="years", ge=0, le=60,
+        description="How much older than the head is the parent living in a household of five or more "
+                    "(sd `spouse_age_sd`, aged 40–100).")
+    child_age_gap: list[float] = param(
+        default_factory=lambda: [22.0, 38.0], unit="years",
+        description="How much younger than the head a child is: uniform in [from, to) (at least 0).")
+    pension_spread: float = param(0.35, unit="log points", ge=0, le=3,
+                                  description="Spread (sd of the log) of employee pensions around their median.")
+
+    @field_validator("child_age_gap")
+    @classmethod
+    def _child_gap(cls, value: list[float]) -> list[float]:
+        if len(value) != 2 or not 0 <= value[0] <= value[1] <= 80:
+            raise ValueError(f"must be two ages [from, to) with 0 ≤ from ≤ to ≤ 80; got {value}")
+        return value
 
     @field_validator("household_size")
     @classmethod
@@ -445,6 +474,8 @@ class DibaoSupplements(Section):
 class Dibao(Section):
     """Minimum living standard guarantee (最低生活保障): a top-up to the standard, per member."""
 
+    enabled: bool = param(True, unit="switch",
+                          description="Run dibao (off: nobody is on the roll and nothing is paid).")
     standard: UrbanRuralDated = param(
         default_factory=lambda: UrbanRuralDated(
             urban=DatedValue.constant(750), rural=DatedValue.constant(433)
@@ -467,6 +498,9 @@ class Dibao(Section):
 class Tekun(Section):
     """Extreme-poverty support (特困人员救助供养): basic living plus care, per person."""
 
+    enabled: bool = param(True, unit="switch",
+                          description="Run extreme-poverty support (off: nobody is supported; those who would be "
+                                      "stay in their household's dibao unit).")
     basic_multiplier: float = param(1.3, unit="× dibao standard", ge=0, le=10, source="seed 002",
                                     description="Basic living standard as a multiple of the local dibao standard.")
     minimum_wage: UrbanRuralDated = param(
@@ -888,10 +922,14 @@ class SpendingPoverty(Section):
     enabled: bool = param(False, unit="switch",
                           description="Deduct medical and education spending in the dibao means test.")
     medical: bool = param(True, unit="switch",
-                          description="Deduct out-of-pocket medical cost (average of the last 12 months).")
+                          description="Deduct out-of-pocket medical cost (average of the last `medical_months`).")
+    medical_months: int = param(
+        12, unit="months", ge=1, le=60,
+        description="The medical cost deducted is the average of this many months (exponentially "
+                    "weighted: each month's total decays by (n − 1)/n).")
     education: bool = param(True, unit="switch", description="Deduct education cost of students.")
     education_cost: float = param(400, unit="yuan/student/month", ge=0,
-                                  description="Necessary education cost of a student (aged 16–22, not working).")
+                                  description="Necessary education cost of a student (`definitions.student_ages`, not working).")
 
 
 class Disability(Section):
@@ -986,8 +1024,75 @@ class Measures(Section):
     )
 
 
+class Definitions(Section):
+    """Legal definitions every programme shares: who is a minor, elderly, severely disabled or a
+    student. One place, so a change of the law is one dated value (able to work: see
+    ``tekun.working_age``)."""
+
+    age_of_majority: DatedNonNegative = param(
+        DatedValue.constant(18), unit="years", source="Civil Code art. 17 (成年人: 18 周岁); orphans' allowance to 18 (seed 002)",
+        description="A person under this age is a minor (orphans' allowance, dibao's supplement for minors).",
+    )
+    elderly_age: DatedNonNegative = param(
+        DatedValue.constant(60), unit="years", source="Law on the Protection of the Rights and Interests of the Elderly, art. 2 (60 周岁以上)",
+        description="A person of this age or older is elderly: home care, and the older band of the illness "
+                    "and disability hazards and of the synthetic population's pensions and health.",
+    )
+    severe_disability_grades: list[int] = param(
+        default_factory=lambda: [1, 2], unit="disability grades 1–4",
+        source="seed 004 (重度残疾人护理补贴: grades 1–2)",
+        description="Grades that count as severe disability (重度残疾): the care subsidy, dibao's supplement "
+                    "and no ability to work.",
+    )
+    student_ages: list[int] = param(
+        default_factory=lambda: [16, 23], unit="years",
+        description="Ages [from, to) at which a member who does not work counts as a student (education "
+                    "spending in the spending-type means test).",
+    )
+
+    @field_validator("severe_disability_grades")
+    @classmethod
+    def _grades(cls, value: list[int]) -> list[int]:
+        if not value or any(g not in (1, 2, 3, 4) for g in value) or len(set(value)) != len(value):
+            raise ValueError(f"must list distinct disability grades among 1, 2, 3, 4; got {value}")
+        return value
+
+    @field_validator("student_ages")
+    @classmethod
+    def _ages(cls, value: list[int]) -> list[int]:
+        if len(value) != 2 or not 0 <= value[0] < value[1] <= 130:
+            raise ValueError(f"must be two ages [from, to) with 0 ≤ from < to ≤ 130; got {value}")
+        return value
+
+
+#: Sections that programme modules add to the scenario (see :func:`register_section`).
+_PROGRAMME_SECTIONS: dict[str, type[Section]] = {}
+
+
+def register_section(name: str, model: type[Section]) -> None:
+    """Add a top-level scenario section ``name`` with the parameters ``model``: how a programme
+    module outside the shipped ones brings its own parameters (validated like every other
+    section, with its defaults when a scenario does not give it)."""
+    if name in Scenario.model_fields or _PROGRAMME_SECTIONS.get(name, model) is not model:
+        raise ValueError(f"scenario section {name!r} exists already")
+    _PROGRAMME_SECTIONS[name] = model
+
+
+def unregister_section(name: str) -> None:
+    """Remove a section added by :func:`register_section`."""
+    _PROGRAMME_SECTIONS.pop(name, None)
+
+
 class Scenario(Section):
-    """A complete, validated scenario. Build one with :func:`aidsim.load_scenario`."""
+    """A complete, validated scenario. Build one with :func:`aidsim.load_scenario`.
+
+    Besides the fields below, a scenario holds the sections that programme modules registered
+    (:func:`register_section`); any other top-level key is an error.
+    """
+
+    # Extra keys are checked by `_programme_sections`; the JSON schema (for editors) lists the
+    # shipped sections only.
+    model_config = ConfigDict(extra="allow", frozen=True, json_schema_extra={"additionalProperties": False})
 
     name: str = param("baseline", unit="text", description="Short name used in tables and file names.")
     description: str = param("", unit="text", description="What this scenario is about.")
@@ -1006,6 +1111,32 @@ class Scenario(Section):
     one_off: OneOff = Field(default_factory=OneOff)
     admin: Admin = Field(default_factory=Admin)
     measures: Measures = Field(default_factory=Measures)
+    definitions: Definitions = Field(default_factory=Definitions)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _programme_sections(cls, data: Any) -> Any:
+        """Validate registered programme sections (defaults when absent); refuse other keys."""
+        if not isinstance(data, dict):
+            return data
+        out, errors = dict(data), []
+        for key, value in data.items():
+            if key in cls.model_fields:
+                continue
+            model = _PROGRAMME_SECTIONS.get(key)
+            if model is None:
+                errors.append({"type": "extra_forbidden", "loc": (key,), "input": value})
+                continue
+            try:
+                out[key] = model.model_validate({} if value is None else value)
+            except ValidationError as exc:
+                errors += [{"type": e["type"], "loc": (key, *e["loc"]), "input": e["input"],
+                            **({"ctx": e["ctx"]} if "ctx" in e else {})} for e in exc.errors()]
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        for key, model in _PROGRAMME_SECTIONS.items():
+            out.setdefault(key, model())
+        return out
 
     @model_validator(mode="after")
     def _disaster_areas(self) -> Scenario:

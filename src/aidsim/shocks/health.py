@@ -26,15 +26,17 @@ def insurance_reimbursement(cost: np.ndarray, deductible: float, rate: float, ca
 
 
 def illness_step(ill: np.ndarray, alive: np.ndarray, chronic: np.ndarray, age_months: np.ndarray,
-                 uniform: np.ndarray, cost_uniform: np.ndarray, params: HealthShocks) -> IllnessOutcome:
+                 uniform: np.ndarray, cost_uniform: np.ndarray, params: HealthShocks,
+                 elderly_months: float = 720) -> IllnessOutcome:
     """Advance illness by one month (updates ``ill`` in place).
 
     One uniform per person serves both transitions: a healthy person falls ill when it is below
     the onset hazard, a sick person recovers when it is below the recovery rate. A new episode's
     in-policy cost is lognormal (median ``hospital_cost_median``): ``cost_uniform`` holds one draw
-    per person, turned into a normal quantile only for the few new episodes.
+    per person, turned into a normal quantile only for the few new episodes. The older onset rate
+    applies from ``elderly_months`` (``definitions.elderly_age``).
     """
-    hazard = np.where(age_months >= 720, params.illness_onset_60_plus, params.illness_onset)
+    hazard = np.where(age_months >= elderly_months, params.illness_onset_60_plus, params.illness_onset)
     hazard = np.where(chronic, hazard * params.chronic_multiplier, hazard).astype(np.float32)
     onset = alive & ~ill & (uniform < hazard)
     recover = ill & (uniform < params.recovery_rate)

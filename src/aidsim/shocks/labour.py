@@ -21,14 +21,15 @@ def job_transitions(employed: np.ndarray, able: np.ndarray, refuses_work: np.nda
 
 def disability_onset(disability: np.ndarray, selfcare: np.ndarray, alive: np.ndarray,
                      age_months: np.ndarray, uniform: np.ndarray, rate_under_60: float,
-                     rate_60_plus: float, grade_shares: list[float]) -> np.ndarray:
+                     rate_60_plus: float, grade_shares: list[float], elderly_months: float = 720) -> np.ndarray:
     """New disabilities this month (updates ``disability`` and ``selfcare`` in place).
 
     Onset when the uniform is below the hazard; the grade comes from the same draw rescaled
     (``u / hazard`` is uniform on [0, 1) given onset), so no extra stream is needed. Grade 1
-    means no self-care, grade 2 partial self-care.
+    means no self-care, grade 2 partial self-care. The older hazard applies from
+    ``elderly_months`` (``definitions.elderly_age``).
     """
-    hazard = np.where(age_months >= 720, rate_60_plus, rate_under_60).astype(np.float32)
+    hazard = np.where(age_months >= elderly_months, rate_60_plus, rate_under_60).astype(np.float32)
     onset = alive & (disability == 0) & (uniform < hazard)
     new = np.flatnonzero(onset)
     position = uniform[new] / np.maximum(hazard[new], np.float32(1e-12))
