@@ -38,6 +38,25 @@ def hidden_income(population: Population, *, earned: np.ndarray, other: np.ndarr
     return hidden
 
 
+def hidden_by_kind(population: Population, households: np.ndarray, *, earned: np.ndarray,
+                   other: np.ndarray, unit_member: np.ndarray, members: np.ndarray, shares,
+                   propensity: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The same rule for a few ``households`` (the cases an office works), by kind of income:
+    formal wages, informal earnings and other income hidden, yuan/month, propensity applied
+    (``shares``: ``admin.declaring.hidden_share``)."""
+    rows, owner = population.members_with_owner(households)
+    keep = unit_member[rows]
+    rows, owner = rows[keep], owner[keep]
+    wages = earned[rows].astype(np.float64)
+    formal = population.persons.formal_job[rows]
+    k = households.shape[0]
+    prop = propensity[households]
+    hidden_formal = np.bincount(owner, weights=wages * formal, minlength=k) * shares.formal * prop
+    hidden_informal = np.bincount(owner, weights=wages * ~formal, minlength=k) * shares.informal * prop
+    hidden_other = np.where(members[households] > 0, other[households], 0.0) * shares.other * prop
+    return hidden_formal, hidden_informal, hidden_other
+
+
 def declared_income(unit_income: np.ndarray, hidden_total: np.ndarray,
                     deduction: np.ndarray) -> np.ndarray:
     """The income a household's unit declares: its income less what it hides, less the spending it

@@ -71,6 +71,21 @@ class AdminFlows:
         return cls(*(np.zeros(n, dtype=bool) for _ in range(4)))
 
 
+def leave_or_grace(roll: Roll, units: np.ndarray, above_line: np.ndarray, month: int,
+                   grace_months: int) -> np.ndarray:
+    """Units on the roll found no longer eligible (``units``, indices): those whose income rose
+    above the line (``above_line``, one flag per unit) start their gradual exit (低保渐退) and
+    keep the benefit until ``month + grace_months``; the others, and all when there is no grace,
+    leave at once. Returns the units that left."""
+    graced = units[above_line] if grace_months > 0 else units[:0]
+    roll.status[graced] = GRACE
+    roll.exit_month[graced] = month + grace_months
+    leave = np.setdiff1d(units, graced, assume_unique=True)
+    roll.status[leave] = OFF
+    roll.next_review[leave] = NEVER
+    return leave
+
+
 def enrol_initial(roll: Roll, eligible: np.ndarray, income: np.ndarray, uniform: np.ndarray,
                   share: float, month: int, review_interval: int) -> None:
     """Put a share of the eligible on the roll at the start, reviews spread over the cycle."""
@@ -115,16 +130,9 @@ def advance(roll: Roll, *, month: int, alive: np.ndarray, eligible: np.ndarray,
     status[back] = ON
     roll.exit_month[back] = NEVER
     roll.next_review[due] = month + review_interval
-    lose = due & ~eligible & on
-    graced = lose.copy() if above_line is None else lose & above_line
-    if grace_months == 0:
-        graced[:] = False
-    status[graced] = GRACE
-    roll.exit_month[graced] = month + grace_months
-    gone_now = lose & ~graced
-    status[gone_now] = OFF
-    roll.next_review[gone_now] = NEVER
-    exited |= gone_now
+    lose = np.flatnonzero(due & ~eligible & on)
+    above = np.ones(lose.shape[0], dtype=bool) if above_line is None else above_line[lose]
+    exited[leave_or_grace(roll, lose, above, month, grace_months)] = True
 
     applied = alive & (status == OFF) & eligible & (take_up_uniform < take_up_rate)
     status[applied] = PENDING

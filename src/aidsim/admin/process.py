@@ -37,7 +37,7 @@ from typing import Protocol
 
 import numpy as np
 
-from aidsim.admin.pipeline import GRACE, NEVER, OFF, ON, PENDING, Roll
+from aidsim.admin.pipeline import GRACE, NEVER, OFF, ON, PENDING, Roll, leave_or_grace
 
 QUEUED, APPROVING, RATIONED_QUOTA, RATIONED_BUDGET = 0, 1, 2, 3
 DAYS_PER_MONTH = 365.25 / 12
@@ -278,12 +278,7 @@ def inspect(roll: DibaoRoll, hh: HouseholdView, facts: CaseFacts, draws: Draws, 
     favour_found = roll.favour[on] & (draws.inspection_uniform(on, U_FAVOUR) < lv.inspection_favour_detection)
     found = ~passes & (~roll.favour[on] | favour_found)
     wrongly_on = found & (favour_found | ~roll.sound[on])
-    graced = on[found & ~wrongly_on & hh.above_line[on]] if lv.grace_months > 0 else on[:0]
-    roll.status[graced] = GRACE
-    roll.exit_month[graced] = month + lv.grace_months
-    out = np.setdiff1d(on[found], graced, assume_unique=True)
-    roll.status[out] = OFF
-    roll.next_review[out] = NEVER
+    out = leave_or_grace(roll, on[found], (~wrongly_on & hh.above_line[on])[found], month, lv.grace_months)
     roll.exit_month[out] = NEVER
     roll.favour[out] = False
     roll.refused_until[out] = month + lv.reapply_wait  # removed like a refusal: wait to apply again
@@ -394,12 +389,7 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
     roll.next_review[reviews] = month + facts.review_interval(reviews)
     lose = reviews[~keep & (status[reviews] == ON)]
     # Gradual exit for a household whose income rose above the line; others leave at once.
-    graced = lose[hh.above_line[lose]] if lv.grace_months > 0 else lose[:0]
-    status[graced] = GRACE
-    roll.exit_month[graced] = month + lv.grace_months
-    leave = np.setdiff1d(lose, graced, assume_unique=True)
-    status[leave] = OFF
-    roll.next_review[leave] = NEVER
+    leave = leave_or_grace(roll, lose, hh.above_line[lose], month, lv.grace_months)
     roll.favour[leave] = False
     exited[leave] = True
 

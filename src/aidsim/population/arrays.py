@@ -18,6 +18,12 @@ from aidsim.errors import PopulationDataError
 SELFCARE_FULL, SELFCARE_PARTIAL, SELFCARE_NONE = 0, 1, 2
 
 
+def by_hukou(urban: np.ndarray, urban_value: float, rural_value: float,
+             dtype: type = np.float64) -> np.ndarray:
+    """The urban or rural value for each element of ``urban`` (hukou), as ``dtype``."""
+    return np.where(urban, dtype(urban_value), dtype(rural_value))
+
+
 @dataclass
 class Persons:
     """Person attributes, each an array of shape ``(n_persons,)``.

@@ -16,6 +16,7 @@ from aidsim.population.arrays import (
     Households,
     Persons,
     Population,
+    by_hukou,
 )
 from aidsim.population.categories import severely_disabled
 from aidsim.rng import Streams
@@ -27,10 +28,6 @@ def _draw_ages(rng: np.random.Generator, bands: AgeBands, n: int) -> np.ndarray:
     edges = np.array([*bands.starts, bands.top], dtype=float)
     band = rng.choice(len(bands.shares), size=n, p=np.asarray(bands.shares))
     return edges[band] + rng.random(n) * (edges[band + 1] - edges[band])
-
-
-def _by_hukou(urban: np.ndarray, urban_value: float, rural_value: float) -> np.ndarray:
-    return np.where(urban, urban_value, rural_value)
 
 
 def able_to_work(age_years: np.ndarray, severely_disabled: np.ndarray, selfcare: np.ndarray,
@@ -83,7 +80,7 @@ def build_population(scenario: Scenario, streams: Streams) -> Population:
     first_month = scenario.simulation.start_month - scenario.simulation.warmup_months
     old = age >= scenario.definitions.elderly_age.at(first_month)
     p_dis = np.where(old, prof.disability_prevalence_60_plus,
-                     _by_hukou(urban[household], prof.disability_prevalence.urban,
+                     by_hukou(urban[household], prof.disability_prevalence.urban,
                                prof.disability_prevalence.rural))
     disabled = rng.random(n_p) < p_dis
     grade = 1 + rng.choice(4, size=n_p, p=np.asarray(prof.disability_grades))
@@ -99,11 +96,11 @@ def build_population(scenario: Scenario, streams: Streams) -> Population:
     able = able_to_work(age, severely_disabled(disability, scenario.definitions), selfcare,
                         tuple(scenario.tekun.working_age))
     u_urban = urban[household]
-    employed = able & (rng.random(n_p) < _by_hukou(u_urban, prof.employment_rate.urban,
+    employed = able & (rng.random(n_p) < by_hukou(u_urban, prof.employment_rate.urban,
                                                    prof.employment_rate.rural))
     earnings_level = (rng.standard_normal(n_p) * inc.persistent_sd).astype(np.float32)
     refuses_work = able & ~employed & (rng.random(n_p) < prof.refuses_work_share)
-    public_sector = employed & (rng.random(n_p) < _by_hukou(u_urban, prof.public_sector_share.urban,
+    public_sector = employed & (rng.random(n_p) < by_hukou(u_urban, prof.public_sector_share.urban,
                                                            prof.public_sector_share.rural))
 
     orphan = (age < 18) & (rng.random(n_p) < prof.orphan_share)
@@ -113,11 +110,11 @@ def build_population(scenario: Scenario, streams: Streams) -> Population:
     pension = np.where(
         employee_pension,
         prof.employee_pension_median * np.exp(prof.pension_spread * rng.standard_normal(n_p)),
-        np.where(old, _by_hukou(u_urban, prof.resident_pension.urban, prof.resident_pension.rural), 0.0),
+        np.where(old, by_hukou(u_urban, prof.resident_pension.urban, prof.resident_pension.rural), 0.0),
     ).astype(np.float32)
 
     # Other household income.
-    has_other = rng.random(n_h) < _by_hukou(urban, prof.other_income_share.urban,
+    has_other = rng.random(n_h) < by_hukou(urban, prof.other_income_share.urban,
                                             prof.other_income_share.rural)
     other_level = (rng.standard_normal(n_h) * inc.other_income_sd).astype(np.float32)
 
@@ -130,7 +127,7 @@ def build_population(scenario: Scenario, streams: Streams) -> Population:
     tilt = np.clip(2 * rank, 0, None)
 
     def asset(share) -> np.ndarray:
-        return rng.random(n_h) < np.clip(tilt * _by_hukou(urban, share.urban, share.rural), 0, 1)
+        return rng.random(n_h) < np.clip(tilt * by_hukou(urban, share.urban, share.rural), 0, 1)
 
     vehicle = asset(prof.vehicle_share)
     business = asset(prof.business_share)
@@ -141,9 +138,9 @@ def build_population(scenario: Scenario, streams: Streams) -> Population:
 
     # Administrative traits come from their own stream, so adding them left the draws above as they were.
     traits = streams["admin_traits"]
-    formal_job = traits.random(n_p) < _by_hukou(u_urban, prof.formal_job_share.urban,
+    formal_job = traits.random(n_p) < by_hukou(u_urban, prof.formal_job_share.urban,
                                                 prof.formal_job_share.rural)
-    office_km = (_by_hukou(urban, prof.office_distance_km.urban, prof.office_distance_km.rural)
+    office_km = (by_hukou(urban, prof.office_distance_km.urban, prof.office_distance_km.rural)
                  * np.exp(prof.office_distance_spread * traits.standard_normal(n_h))).astype(np.float32)
     connection_u = traits.random(n_h, dtype=np.float32)
     honesty_u = traits.random(n_h, dtype=np.float32)

@@ -29,6 +29,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
+from aidsim.population.arrays import by_hukou
+
+__all__ = ["MONTH_KEYS", "START_KEYS", "Frame", "FrameError", "FrameView", "LedgerLine", "Measure",
+           "Payment", "Programme", "Ratio", "Row", "Stream", "area_sums", "by_hukou", "by_selfcare", "flow",
+           "household_payment", "person_payment", "stock", "to_fen", "yuan"]
+
 if TYPE_CHECKING:  # the engine's state and the scenario are only passed through
     from aidsim.scenario.schema import Scenario
 
@@ -271,12 +277,6 @@ def area_sums(area: np.ndarray, n_areas: int, **values: np.ndarray) -> dict[str,
     return {name: (np.bincount(area[v], minlength=n_areas).astype(float) if v.dtype == bool
                    else np.bincount(area, weights=v, minlength=n_areas))
             for name, v in values.items()}
-
-
-def by_hukou(urban: np.ndarray, urban_value: float, rural_value: float,
-             dtype: type = np.float64) -> np.ndarray:
-    """The urban or rural value for each element of ``urban``, as ``dtype``."""
-    return np.where(urban, dtype(urban_value), dtype(rural_value))
 
 
 def by_selfcare(selfcare: np.ndarray, shares: Any) -> np.ndarray:

@@ -164,18 +164,10 @@ class CaseFacts:
     minor_months: float       # age of majority this month, in months
 
     def hidden(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        share = self.scenario.admin.declaring.hidden_share
-        rows, owner = self.population.members_with_owner(idx)
-        keep = self.unit_member[rows]
-        rows, owner = rows[keep], owner[keep]
-        earned = self.earned[rows].astype(np.float64)
-        formal = self.population.persons.formal_job[rows]
-        k = idx.shape[0]
-        prop = self.propensity[idx]
-        hidden_formal = np.bincount(owner, weights=earned * formal, minlength=k) * share.formal * prop
-        hidden_informal = np.bincount(owner, weights=earned * ~formal, minlength=k) * share.informal * prop
-        hidden_other = np.where(self.members[idx] > 0, self.other[idx], 0.0) * share.other * prop
-        return hidden_formal, hidden_informal, hidden_other
+        return declaring.hidden_by_kind(self.population, idx, earned=self.earned, other=self.other,
+                                        unit_member=self.unit_member, members=self.members,
+                                        shares=self.scenario.admin.declaring.hidden_share,
+                                        propensity=self.propensity)
 
     def review_interval(self, idx: np.ndarray) -> np.ndarray:
         """Category of dynamic management: no able-bodied member → stable (yearly); an able
