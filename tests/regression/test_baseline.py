@@ -1,21 +1,27 @@
-"""Regression and calibration of the shipped baseline."""
+"""Regression of every shipped scenario against its golden summary, and calibration of the baseline."""
 
 import json
 
 import pytest
 
 from aidsim import load_scenario, run
-from tests.regression.golden import GOLDEN, ROOT, regression_summary
+from tests.regression.golden import GOLDEN_DIR, ROOT, SCENARIOS, golden_path, regression_summary
 
 
-def test_baseline_matches_its_golden_summary():
-    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    now = regression_summary()
+def test_every_shipped_scenario_has_a_golden_summary():
+    assert {golden_path(p).name for p in SCENARIOS} == {p.name for p in GOLDEN_DIR.glob("*.json")}
+
+
+@pytest.mark.parametrize("scenario_file", SCENARIOS, ids=lambda p: p.stem)
+def test_scenario_matches_its_golden_summary(scenario_file):
+    golden = json.loads(golden_path(scenario_file).read_text(encoding="utf-8"))
+    now = regression_summary(scenario_file)
     assert now["payments_total_yuan"] == golden["payments_total_yuan"]
     for area, values in golden["summary"].items():
+        assert set(now["summary"][area]) == set(values)
         for measure, value in values.items():
-            assert now["summary"][area][measure] == pytest.approx(value, rel=1e-9, abs=1e-12), \
-                f"{area}.{measure} changed: update the golden file only if intended"
+            assert now["summary"][area][measure] == pytest.approx(value, rel=1e-9, abs=1e-12, nan_ok=True), \
+                f"{scenario_file.stem}: {area}.{measure} changed: update the golden files only if intended"
 
 
 def test_default_county_reproduces_the_seed_002_city():
