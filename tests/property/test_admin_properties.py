@@ -241,9 +241,11 @@ def test_ideal_administration_makes_no_administrative_error(seed):
 
 
 def test_a_month_without_any_dibao_payment_is_booked():
-    # The standard cut to 0 from the first month, no minimum payment: the roll is paid nothing
-    # until reviews clear it (an abolition counterfactual).
+    # The standard cut to 0 from the first month, no minimum payment: the roll built in the
+    # warm-up under the old standard (dated warm-up) is paid nothing until reviews clear it (an
+    # abolition counterfactual).
     scenario = small_scenario(households=500, months=2, dibao__minimum_payment=0,
+                              simulation__warmup_policy="dated",
                               dibao__standard={"rural": {"2019-01": 433, "2020-01": 0},
                                                "urban": {"2019-01": 750, "2020-01": 0}})
     sums = run(scenario).sums

@@ -57,6 +57,9 @@ class AidModel(mesa.Model):
         seed = scenario.simulation.seed if seed is None else int(seed)
         super().__init__(seed=seed)
         self.scenario = scenario
+        # The warm-up runs under the policy of the first reported month (simulation.warmup_policy).
+        self.warmup_scenario = (scenario.policy_at(scenario.simulation.start_month)
+                                if scenario.simulation.warmup_policy == "first_reported" else scenario)
         self.seed_value = seed
         self.replication = replication
         self.streams = Streams(seed, replication)
@@ -84,7 +87,7 @@ class AidModel(mesa.Model):
             agenttype_reporters={Office: {"area": "area", "area_type": "area_type"}
                                  | {name: name for name in CASELOAD_FIELDS + OFFICE_BOOKS}},
         )
-        start_rolls(self.state, scenario, self.streams, self.month)
+        start_rolls(self.state, self.warmup_scenario, self.streams, self.month)
 
     @property
     def months_total(self) -> int:
@@ -95,7 +98,8 @@ class AidModel(mesa.Model):
         record = self.month >= self.start_month
         plans = [office.plan_month(self.month) for office in self.offices]
         plan = OfficePlan(*(np.array(column, dtype=float) for column in zip(*plans, strict=True)))
-        result, frame = run_month(self.state, self.scenario, self.streams, self.month, record=record, plan=plan)
+        policy = self.scenario if record else self.warmup_scenario
+        result, frame = run_month(self.state, policy, self.streams, self.month, record=record, plan=plan)
         self.frame = frame if self.keep_frame else None
         self.county.top_up(self.offices, [office.close_month(result.office) for office in self.offices])
         if record:

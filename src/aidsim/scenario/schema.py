@@ -138,6 +138,13 @@ class Simulation(Section):
         description="Months simulated before `start` and not reported, so that the caseload settles.",
     )
     seed: int = param(20200101, unit="integer", ge=0, description="Root seed of the random streams.")
+    warmup_policy: Literal["first_reported", "dated"] = param(
+        "first_reported", unit="choice",
+        description="The policy of the warm-up months: `first_reported` runs them under the policy in force "
+                    "in the first reported month (dated values and switches as they are then), so the "
+                    "reported period starts from a caseload settled under its own rules; `dated` applies "
+                    "every dated value as it falls.",
+    )
 
     @field_validator("start")
     @classmethod
@@ -1153,6 +1160,14 @@ class Scenario(Section):
                                  f"(street offices first, then townships); got {bad}")
         return self
 
+    def policy_at(self, month: Month) -> Scenario:
+        """This scenario with its policy as in force at ``month`` throughout: every dated value is
+        constant at its value then, every dated switch (``…_from``) on or off as it is then.
+        Events (campaigns, inspections, disasters) keep their months. The warm-up runs under
+        ``policy_at(first reported month)`` unless ``simulation.warmup_policy`` is ``dated``."""
+        first = min(month, self.simulation.start_month - self.simulation.warmup_months)
+        return _policy_at(self, month, first)
+
     def section(self, name: str) -> Any:
         """The section ``name`` of the scenario (a programme's parameters)."""
         return getattr(self, name)
@@ -1160,3 +1175,17 @@ class Scenario(Section):
     def resolved(self) -> dict[str, Any]:
         """The fully resolved scenario as plain data (what a run records and can be re-run from)."""
         return self.model_dump(mode="json")
+
+
+def _policy_at(model: BaseModel, month: Month, first: Month) -> Any:
+    """``model`` with its dated values as at ``month``; a switch on then is on from ``first``."""
+    update: dict[str, Any] = {}
+    extra = model.__pydantic_extra__ or {}
+    for name, value in [*((n, getattr(model, n)) for n in type(model).model_fields), *extra.items()]:
+        if isinstance(value, DatedValue):
+            update[name] = DatedValue.constant(value.at(month))
+        elif isinstance(value, Section):
+            update[name] = _policy_at(value, month, first)
+        elif name.endswith("_from") and isinstance(value, str):  # a dated switch
+            update[name] = format_month(first) if parse_month(value) <= month else None
+    return model.model_copy(update=update)
