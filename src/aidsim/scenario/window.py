@@ -28,7 +28,7 @@ class Change:
 
     key: str
     in_window: bool   # differs in some reported month (or is not dated: differs throughout)
-    in_warmup: bool   # differs in some warm-up month
+    in_warmup: bool   # dated to take effect in the warm-up: differs there, and changes during it
 
 
 def _in_force(value: Any, months: np.ndarray) -> np.ndarray:
@@ -57,9 +57,11 @@ def changes(baseline: Scenario, reform: Scenario) -> list[Change]:
         dated = isinstance(a, DatedValue) and isinstance(b, DatedValue)
         switch = path[-1].endswith("_from") and all(v is None or isinstance(v, str) for v in (a, b))
         if dated or switch:
+            early = np.append(warmup, sim.start_month)  # the warm-up and the first reported month
+            moves = any(np.unique(_in_force(v, early)).shape[0] > 1 for v in (a, b))
             found.append(Change(".".join(path),
                                 bool(np.any(_in_force(a, window) != _in_force(b, window))),
-                                bool(np.any(_in_force(a, warmup) != _in_force(b, warmup)))))
+                                moves and bool(np.any(_in_force(a, warmup) != _in_force(b, warmup)))))
         else:
             found.append(Change(".".join(path), True, False))
 
