@@ -19,6 +19,8 @@ the default scenario and *under* the case's own ``parameters`` (a case may overr
   share to 1 in its ``parameters``.
 - ``orphans.institutional_share`` = 0: only drawn by ``enrol_at_start``; a case sets an orphan's
   placement with ``before: {orphan_institutional: true}``.
+- ``elderly.home_care_places_per_10k`` = 10,000: a home-care place per resident (a case has a
+  handful of residents), so places are short only when a case says so.
 - One street office (area 0, urban households) and one township (area 1, rural households).
 
 Shocks are not drawn: the case states them (illness episode with its in-policy hospital cost, job
@@ -71,6 +73,8 @@ HARNESS: dict[str, Any] = {
     "temporary.take_up": 1.0,
     "tekun.institutional_share": {"full": 0.0, "partial": 0.0, "none": 0.0},
     "orphans.institutional_share": 0.0,
+    # A case has a handful of residents: a place per resident, unless the case sets fewer.
+    "elderly.home_care_places_per_10k": 10_000,
 }
 
 URBAN_AREA, RURAL_AREA = 0, 1

@@ -25,7 +25,8 @@ Harness settings (``HARNESS`` in build.py) that make a single month deterministi
   says so;
 - ``tekun.institutional_share`` = 0 (new tekun recipients are dispersed; a case sets a share of 1
   in its ``parameters`` for an institutional placement);
-- ``orphans.institutional_share`` = 0 (placement is set per child with ``before:``).
+- ``orphans.institutional_share`` = 0 (placement is set per child with ``before:``);
+- ``elderly.home_care_places_per_10k`` = 10,000 (a place per resident unless a case sets fewer).
 
 The YAML keys are documented in ``tests/cases/README.md``. A case with ``xfail: <reason>`` is a
 known bug of the engine, reported, and runs as ``xfail(strict=True)``: it fails the suite when the

@@ -17,6 +17,11 @@ def allowance(age_months: np.ndarray, alive: np.ndarray, band_ages: list[int],
     return np.where(alive, table[band], 0.0)
 
 
+def home_care_places(per_10k_residents: float, residents: int) -> int:
+    """Places bought: ``per_10k_residents`` per 10,000 residents, rounded to whole places."""
+    return int(np.floor(per_10k_residents * residents / 10_000 + 0.5))
+
+
 def home_care_served(eligible_index: np.ndarray, priority_income: np.ndarray,
                      capacity: int) -> np.ndarray:
     """The eligible people served when places are limited: the lowest incomes first.
@@ -53,7 +58,7 @@ class Elderly(Programme):
                 | (frame["tekun.paid"][old] & ~frame["tekun.institutional"][old]))
         dependent = old[poor & (p.selfcare[old] > 0) & (p.age_months[old] >= elderly)]
         served = home_care_served(dependent, frame["household.pre_pc"][p.household[dependent]],
-                                  el.home_care_capacity)
+                                  home_care_places(el.home_care_places_per_10k, int(p.alive.sum())))
         return {"old_age_allowance": person_payment(sim, old, paid),
                 "home_care": person_payment(sim, served, np.full(served.shape[0], el.home_care_cost))}
 

@@ -978,9 +978,11 @@ class Elderly(Section):
         description="Monthly old-age allowance in each band.")
     home_care_cost: float = param(200, unit="yuan/person/month", ge=0,
                                   description="Cost of home-care services bought for one dependent elder.")
-    home_care_capacity: int = param(
-        300, unit="persons", ge=0,
-        description="Most elders served (the poorest first): dependent, 60+, in dibao, tekun or margin households.")
+    home_care_places_per_10k: float = param(
+        10.34, unit="places per 10,000 residents", ge=0, le=10_000,
+        description="Home-care places bought, per 10,000 residents of the county (rounded to whole places), "
+                    "for the poorest first among dependent elders in dibao, tekun or margin households. The "
+                    "default gives the example county (about 290,000 residents) its 300 places.")
 
     @model_validator(mode="after")
     def _bands(self) -> Elderly:
