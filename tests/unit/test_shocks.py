@@ -35,7 +35,8 @@ def test_illness_onset_recovery_and_out_of_pocket():
                           insurance_rate=0.5, insurance_cap=1e9)
     ill = np.array([False, False, True, True])
     out = health.illness_step(ill, np.ones(4, bool), np.zeros(4, bool), np.full(4, 400, np.int16),
-                              np.array([0.05, 0.2, 0.3, 0.7], np.float32), np.full(4, 0.5, np.float32), params)
+                              np.array([0.05, 0.2, 0.3, 0.7], np.float32), np.full(4, 0.5, np.float32), params,
+                              elderly_months=720)
     assert out.onset.tolist() == [True, False, False, False]
     assert ill.tolist() == [True, False, False, True]
     assert out.cost[0] == 10_000 and out.reimbursed[0] == 4500 and out.out_of_pocket[0] == 5500
@@ -56,7 +57,8 @@ def test_disability_onset_grade_and_self_care():
     selfcare = np.full(3, SELFCARE_FULL, np.int8)
     # hazard 0.1 for all (age 70); u/h = 0.05 → grade 1, 0.95 → grade 4, u above hazard → none
     onset = labour.disability_onset(disability, selfcare, np.ones(3, bool), np.full(3, 840, np.int16),
-                                    np.array([0.005, 0.095, 0.5], np.float32), 0.0, 0.1, [0.1, 0.2, 0.3, 0.4])
+                                    np.array([0.005, 0.095, 0.5], np.float32), 0.0, 0.1, [0.1, 0.2, 0.3, 0.4],
+                                    elderly_months=720)
     assert onset.tolist() == [True, True, False]
     assert disability.tolist() == [1, 4, 0]
     assert selfcare.tolist() == [SELFCARE_NONE, SELFCARE_FULL, SELFCARE_FULL]
@@ -74,3 +76,14 @@ def test_sick_workers_earn_nothing():
     e = income.earnings(np.array([True, True, False]), np.array([False, True, False]),
                         np.zeros(3, np.float32), np.zeros(3, np.float32), np.zeros(3, np.float32), 0.2)
     assert e.tolist() == [1.0, 0.0, 0.0]
+
+
+def test_the_older_hazards_start_at_the_elderly_age():
+    """A 65-year-old gets the older onset rates when the elderly age is 60, not when it is 70."""
+    age = np.full(1, 65 * 12, np.int16)
+    for elderly_age, expected in ((60, True), (70, False)):
+        disability = np.zeros(1, np.int8)
+        onset = labour.disability_onset(disability, np.full(1, SELFCARE_FULL, np.int8), np.ones(1, bool), age,
+                                        np.array([0.05], np.float32), 0.0, 0.1, [1.0, 0, 0, 0],
+                                        elderly_months=elderly_age * 12)
+        assert onset.tolist() == [expected]

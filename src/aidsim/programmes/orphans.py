@@ -1,7 +1,7 @@
 """Basic living allowance for orphans and children without de facto carers (孤儿基本生活费; seed 002).
 
-A minor (under 18, ``definitions.age_of_majority``) is covered when recorded as an orphan or when no adult (18+) is alive in the
-household. The standard differs for children living with relatives (分散供养, 900 yuan in seed 002)
+A minor (under 18, ``definitions.age_of_majority``) is covered when recorded as an orphan or when
+no adult is alive in the household. The standard differs for children living with relatives (分散供养, 900 yuan in seed 002)
 and in institutions (集中供养, 1,300).
 """
 

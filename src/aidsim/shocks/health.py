@@ -27,7 +27,7 @@ def insurance_reimbursement(cost: np.ndarray, deductible: float, rate: float, ca
 
 def illness_step(ill: np.ndarray, alive: np.ndarray, chronic: np.ndarray, age_months: np.ndarray,
                  uniform: np.ndarray, cost_uniform: np.ndarray, params: HealthShocks,
-                 elderly_months: float = 720) -> IllnessOutcome:
+                 elderly_months: float) -> IllnessOutcome:
     """Advance illness by one month (updates ``ill`` in place).
 
     One uniform per person serves both transitions: a healthy person falls ill when it is below

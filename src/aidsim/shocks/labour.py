@@ -21,7 +21,7 @@ def job_transitions(employed: np.ndarray, able: np.ndarray, refuses_work: np.nda
 
 def disability_onset(disability: np.ndarray, selfcare: np.ndarray, alive: np.ndarray,
                      age_months: np.ndarray, uniform: np.ndarray, rate_under_60: float,
-                     rate_60_plus: float, grade_shares: list[float], elderly_months: float = 720) -> np.ndarray:
+                     rate_60_plus: float, grade_shares: list[float], elderly_months: float) -> np.ndarray:
     """New disabilities this month (updates ``disability`` and ``selfcare`` in place).
 
     Onset when the uniform is below the hazard; the grade comes from the same draw rescaled
