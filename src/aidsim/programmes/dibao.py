@@ -98,6 +98,7 @@ class Assessment:
     asset_barred: np.ndarray  # bool (n_households,): barred by an asset
     conduct_barred: np.ndarray  # bool (n_households,): barred by a member's job or conduct
     outside: np.ndarray       # intp: living persons outside the unit (tekun, orphans)
+    single: np.ndarray        # bool (n_households,): the unit is members enrolled alone (单人保)
 
 
 def spending_deduction(sim, scenario, unit_member: np.ndarray, medical_spent: np.ndarray) -> np.ndarray:
@@ -142,9 +143,44 @@ def assess(frame) -> Assessment:
     conduct = means_test.barred_by_conduct(
         db.exclusions, outside_supporter=h.outside_supporter, barring_members=pop.household_count(barring))
     excluded = assets | conduct
+    std_h = frame["lines.dibao_h"]
+    single = np.zeros(h.n, dtype=bool)
+    if db.single_member.enabled:
+        single = single_member_units(
+            pop, unit_member, members, unit_income, deduction, pc_income, own,
+            low_income=~eligible(pc_income, std_h, excluded, members) & ~excluded
+            & (pc_income < db.single_member.income_multiple * std_h),
+            qualifies=severely_disabled(p.disability, scenario.definitions) | p.ill,
+            adult=p.age_months >= minor_months(scenario.definitions, frame.month))
     return Assessment(unit_member, members, pc_income, excluded,
-                      eligible(pc_income, frame["lines.dibao_h"], excluded, members), deduction,
-                      unit_income, assets, conduct, outside)
+                      eligible(pc_income, std_h, excluded, members), deduction,
+                      unit_income, assets, conduct, outside, single)
+
+
+def single_member_units(population, unit_member: np.ndarray, members: np.ndarray, unit_income: np.ndarray,
+                        deduction: np.ndarray, pc_income: np.ndarray, own_income: np.ndarray, *,
+                        low_income: np.ndarray, qualifies: np.ndarray, adult: np.ndarray) -> np.ndarray:
+    """Single-member enrolment (单人保): in each ``low_income`` household (it fails the means test,
+    no exclusion bars it, income under the multiple of the standard), the adult unit members who
+    ``qualify`` (severely disabled or seriously ill) become the unit on their own: the unit's
+    members, income (their own income) and per-capita income are replaced in place, with no
+    spending deduction. Returns the households whose unit changed, ``(n_households,)``."""
+    p = population.persons
+    alone = np.flatnonzero(unit_member & qualifies & adult & low_income[p.household])
+    single = np.zeros(members.shape[0], dtype=bool)
+    if not alone.shape[0]:
+        return single
+    hh = p.household[alone]
+    households = np.unique(hh)
+    single[households] = True
+    unit_member[population.members_of(households)] = False
+    unit_member[alone] = True
+    n = members.shape[0]
+    members[households] = np.bincount(hh, minlength=n)[households]
+    unit_income[households] = np.bincount(hh, weights=own_income[alone], minlength=n)[households]
+    deduction[households] = 0.0
+    pc_income[households] = means_test.per_capita(np.maximum(unit_income[households], 0), members[households])
+    return single
 
 
 @dataclass
@@ -266,6 +302,7 @@ class Dibao(Programme):
         "dibao.paid": "bool (n_households,): paid this month (on the roll or in gradual exit)",
         "dibao.enrolled": "intp: persons enrolled in a paid household",
         "dibao.shares": "float64 (n_households,): Σ of enrolled members' supplement shares",
+        "dibao.single": "bool (n_households,): the unit is members enrolled alone (单人保)",
         "dibao.view": "process.HouseholdView: what the office sees (declarations)",
         "dibao.flows": "process.DibaoFlows: this month's casework",
         "dibao.payment": "Payment: this month's dibao, per household",
@@ -280,11 +317,16 @@ class Dibao(Programme):
         "dibao_applications": flow("households", "Dibao applications made."),
         "dibao_entries": flow("households", "Households that started receiving dibao."),
         "dibao_exits": flow("households", "Households that stopped receiving dibao."),
+        "dibao_single_member": stock("households", "Households paid dibao for members enrolled alone (单人保)."),
     }
     ratios = {
         "dibao_coverage": Ratio("dibao_persons", "persons", "share", "Share of residents enrolled in dibao."),
         "dibao_avg_subsidy": Ratio("dibao_cost", "dibao_persons", "yuan/person/month",
                                    "Average dibao per enrolled member (月人均补助水平)."),
+        "dibao_persons_per_household": Ratio("dibao_persons", "dibao_households", "persons",
+                                             "Enrolled members per recipient household."),
+        "dibao_single_member_share": Ratio("dibao_single_member", "dibao_households", "share",
+                                           "Share of recipient households paid for members enrolled alone."),
     }
 
     def init_state(self, sim) -> process.DibaoRoll:
@@ -327,7 +369,8 @@ class Dibao(Programme):
         for key, value in (("unit_member", test.unit_member), ("members", test.members),
                            ("per_capita_income", test.per_capita_income), ("deduction", test.deduction),
                            ("excluded", test.excluded), ("eligible", test.eligible), ("paid", paid),
-                           ("enrolled", enrolled), ("shares", shares), ("view", view), ("flows", flows),
+                           ("enrolled", enrolled), ("shares", shares), ("single", test.single),
+                           ("view", view), ("flows", flows),
                            ("payment", pay)):
             frame[f"dibao.{key}"] = value
         frame["dibao.office_books"] = {
@@ -343,7 +386,8 @@ class Dibao(Programme):
         paid, members, flows = frame["dibao.paid"], frame["dibao.members"], frame["dibao.flows"]
         counts = {"dibao_households": paid, "dibao_pending": state.status == PENDING,
                   "dibao_grace": state.status == GRACE, "dibao_applications": flows.applied,
-                  "dibao_entries": flows.entered, "dibao_exits": flows.exited}
+                  "dibao_entries": flows.entered, "dibao_exits": flows.exited,
+                  "dibao_single_member": paid & frame["dibao.single"]}
         out = {name: np.bincount(area[v], minlength=n_areas).astype(float) for name, v in counts.items()}
         out["dibao_persons"] = np.bincount(area, weights=np.where(paid, members, 0), minlength=n_areas)
         return out
@@ -364,6 +408,8 @@ class Dibao(Programme):
                 ("spending deducted (spending-type poverty)", yuan(float(frame["dibao.deduction"][h]))),
                 ("per-capita income found by the means test", yuan(float(frame["dibao.per_capita_income"][h]))),
                 ("barred by an asset or conduct exclusion", "yes" if frame["dibao.excluded"][h] else "no"),
+                ("members enrolled alone (单人保: severely disabled or seriously ill adults of a low-income "
+                 "household)", "yes" if frame["dibao.single"][h] else "no"),
                 ("eligible (income below the standard, not barred)", "yes" if frame["dibao.eligible"][h] else "no"),
                 ("roll", STATUS_TEXT[status] + _stage(state, h, status))]
         view, flows = frame["dibao.view"], frame["dibao.flows"]

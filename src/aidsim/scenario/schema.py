@@ -461,6 +461,19 @@ class DibaoExclusions(Section):
     )
 
 
+class SingleMember(Section):
+    """Single-member enrolment (单人保, 重病重残单独施保): in a low-income household that fails the
+    means test, a severely disabled or seriously ill adult is enrolled alone, as a household of one."""
+
+    enabled: bool = param(False, unit="switch", source="provincial rules (单独施保); national rules of 2021",
+                          description="Enrol severely disabled or seriously ill adults of low-income households "
+                                      "alone (off by default until the default county is recalibrated with it).")
+    income_multiple: float = param(
+        1.5, unit="× dibao standard", ge=1, le=5, source="national rules of 2021 (低收入家庭: about 1.5 × standard)",
+        description="The household counts as low-income when its per-capita income is below this multiple "
+                    "of the standard.")
+
+
 class DibaoSupplements(Section):
     """Categorical supplements (分类施保), as shares of the standard, per member in the category.
 
@@ -500,6 +513,7 @@ class Dibao(Section):
         10, unit="yuan/person/month", ge=0,
         description="Smallest payment per enrolled member: a smaller top-up is raised to it.",
     )
+    single_member: SingleMember = Field(default_factory=SingleMember)
 
 
 class Tekun(Section):
