@@ -253,6 +253,12 @@ def casework(frame, test: Assessment) -> tuple[CaseFacts, process.HouseholdView]
             if share.formal or share.informal else None)
     hidden = declaring.hidden_income(pop, earned=earned, other=other, members=test.members,
                                      outside=test.outside, kind_share=kind, other_share=share.other)
+    alone = np.flatnonzero(test.single)
+    if alone.shape[0]:  # members enrolled alone hide only from their own earnings
+        formal, informal, _ = declaring.hidden_by_kind(
+            pop, alone, earned=earned, other=other, unit_member=test.unit_member, members=test.members,
+            shares=share, propensity=np.ones(h.n))
+        hidden[alone] = formal + informal
     declared = means_test.per_capita(declaring.declared_income(test.unit_income, hidden * prop, test.deduction),
                                      test.members)
     standard = frame["lines.dibao_h"]
