@@ -86,6 +86,13 @@ def mean_log_earnings(state: SimState, scenario: Scenario, persons: np.ndarray |
                     inc.mean_log_earnings.rural, F32)
 
 
+def growth(scenario: Scenario, month: int) -> tuple[float, float]:
+    """Urban and rural income level at ``month`` relative to the first reported month
+    (``shocks.income.growth``)."""
+    rate, first = scenario.shocks.income.growth, scenario.simulation.start_month
+    return income.growth_index(rate.urban, first, month), income.growth_index(rate.rural, first, month)
+
+
 def compute_incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, month: int) -> Incomes:
     """Earnings (with this month's transitory noise ``z_trans``), pensions and other income, less
     the share lost by households still under a disaster."""
@@ -95,13 +102,19 @@ def compute_incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, mo
                              p.earnings_level, z_trans, inc.transitory_sd)
     median = by_hukou(h.urban, prof.other_income_median.urban, prof.other_income_median.rural, F32)
     other = income.other_income(h.has_other_income, median, h.other_income_level)
+    pension = p.pension
+    grown = growth(scenario, month)
+    if grown != (1.0, 1.0):  # incomes grown since the first reported month
+        earned *= state.by_hukou_per_person(*grown)
+        pension = pension * state.by_hukou_per_person(*grown)
+        other *= by_hukou(h.urban, *grown, F32)
     struck = np.flatnonzero(state.disaster_until > month)
     if struck.shape[0]:
         keep = np.ones(h.n, dtype=F32)
         keep[struck] = 1 - state.disaster_loss[struck]
         earned *= keep[p.household]
         other *= keep
-    own = earned + np.where(p.alive, p.pension, F32(0))
+    own = earned + np.where(p.alive, pension, F32(0))
     total = pop.household_sum(own) + other
     return Incomes(person_own=own, earned=earned, household_total=total, other=other)
 
@@ -133,8 +146,11 @@ def month_keys(state: SimState, scenario: Scenario, streams: Streams, month: int
     incomes = compute_incomes(state, scenario,
                               streams["earnings_transitory"].standard_normal(p.n, dtype=F32), month)
     lost = shocks.lost_work
-    return event_keys(state, scenario, month, shocks, incomes, hit, asset_loss,
-                      np.exp(mean_log_earnings(state, scenario, lost) + p.earnings_level[lost]))
+    usual = np.exp(mean_log_earnings(state, scenario, lost) + p.earnings_level[lost])
+    grown = growth(scenario, month)
+    if grown != (1.0, 1.0):
+        usual = usual * by_hukou(state.person_urban[lost], *grown, F32)
+    return event_keys(state, scenario, month, shocks, incomes, hit, asset_loss, usual)
 
 
 def event_keys(state: SimState, scenario: Scenario, month: int, shocks: ShockOutcome, incomes: Incomes,

@@ -335,6 +335,14 @@ class IncomeShocks(Section):
                                    description="Dispersion of other household income (persistent).")
     other_income_rho: float = param(0.95, unit="per month", ge=0, le=1,
                                     description="Monthly autocorrelation of other household income.")
+    growth: UrbanRuralDated = param(
+        default_factory=lambda: UrbanRuralDated(urban=DatedValue.constant(0), rural=DatedValue.constant(0)),
+        unit="share a year",
+        description="Nominal yearly growth of earnings, pensions and other income by hukou, each January after "
+                    "the first reported month (dated: the rate in force in that January; 0.05 for 5%). 0 by "
+                    "default: incomes stay at the profile's level until the default county is recalibrated "
+                    "with growth.",
+    )
 
 
 class LabourShocks(Section):

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from aidsim.calendar import calendar_month
+from aidsim.scenario.dated import DatedValue
+
 
 def update_persistent(level: np.ndarray, normal: np.ndarray, rho: float, sd: float) -> None:
     """AR(1) in place, keeping the stationary standard deviation ``sd``:
@@ -23,3 +26,14 @@ def earnings(employed: np.ndarray, ill: np.ndarray, mean_log: np.ndarray, level:
 def other_income(has_other: np.ndarray, median: np.ndarray, level: np.ndarray) -> np.ndarray:
     """Other household income (farming, rent, family transfers) in yuan/month, float32."""
     return np.where(has_other, median * np.exp(level), np.float32(0)).astype(np.float32, copy=False)
+
+
+def growth_index(rate: DatedValue, first: int, month: int) -> float:
+    """Income level at ``month`` relative to the month ``first``: the product of ``1 + rate`` in
+    force each January after ``first`` up to ``month`` (1 at or before ``first``)."""
+    index = 1.0
+    january = first + 13 - calendar_month(first)
+    while january <= month:
+        index *= 1.0 + rate.at(january)
+        january += 12
+    return index
