@@ -27,7 +27,7 @@ from tests.helpers import small_scenario
 
 HOUSEHOLDS, MONTHS = 3000, 13  # January is paid twice: the premium and the festival months occur
 #: Inflation above the price-linked subsidy's threshold, so that every ledger line pays.
-PRICES = {"one_off__price_index": 5.0}
+PRICES = {"prices__inflation": 5.0}
 
 
 def dependents(registry: Registry, name: str) -> set[str]:

@@ -300,7 +300,7 @@ def test_no_payment_without_eligibility_in_the_engine(case):
 # Whole model, small population (common random numbers)
 # -------------------------------------------------------------------------------------------------
 
-SMALL = dict(households=2000, months=6, one_off__price_index=5.0)  # every programme pays
+SMALL = dict(households=2000, months=6, prices__inflation=5.0)  # every programme pays
 
 
 @cache

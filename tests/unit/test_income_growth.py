@@ -45,3 +45,15 @@ def test_no_growth_leaves_incomes_bit_for_bit():
     z = np.zeros(state.population.n_persons, dtype=np.float32)
     a, b = (compute_incomes(state, scenario, z, parse_month(m)) for m in ("2020-12", "2021-01"))
     assert np.array_equal(a.person_own, b.person_own) and np.array_equal(a.other, b.other)
+
+
+def test_a_standard_indexed_to_the_cpi_reads_the_same_prices_as_the_price_subsidy():
+    scenario = small_scenario(100, 24, dibao__standard__rural={"base": 433, "from": "2020-01", "index": "cpi"},
+                              prices__inflation={"2020-01": 2.0, "2021-01": 5.0})
+    rural = scenario.dibao.standard.rural
+    assert rural.at(parse_month("2020-12")) == 433
+    assert rural.at(parse_month("2021-01")) == pytest.approx(433 * 1.05)  # the inflation in force then
+    assert rural.at(parse_month("2022-01")) == pytest.approx(433 * 1.05 * 1.05)
+    # The resolved scenario holds the steps, so it runs again to the same standard.
+    again = small_scenario(100, 24, dibao__standard__rural=scenario.resolved()["dibao"]["standard"]["rural"])
+    assert again.dibao.standard.rural.at(parse_month("2023-01")) == pytest.approx(rural.at(parse_month("2023-01")))

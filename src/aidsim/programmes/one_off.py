@@ -33,7 +33,7 @@ class OneOff(Programme):
     def _due(self, frame) -> tuple[bool, bool]:
         oo = frame.scenario.one_off
         return (spring_festival_due(calendar_month(frame.month), oo.spring_festival_month),
-                price_subsidy_due(oo.price_index.at(frame.month), oo.price_threshold))
+                price_subsidy_due(frame.scenario.prices.inflation.at(frame.month), oo.price_threshold))
 
     def step(self, frame, state: None) -> dict[str, Payment]:
         sim, oo = frame.sim, frame.scenario.one_off
@@ -54,5 +54,5 @@ class OneOff(Programme):
         festival, price = self._due(frame)
         oo = frame.scenario.one_off
         return [("Spring Festival month", "yes" if festival else "no"),
-                ("inflation this month", f"{oo.price_index.at(frame.month):g}% "
+                ("inflation this month", f"{frame.scenario.prices.inflation.at(frame.month):g}% "
                                          f"(subsidy above {oo.price_threshold:g}%: {'yes' if price else 'no'})")]

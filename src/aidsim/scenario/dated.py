@@ -12,8 +12,12 @@ A standard may instead grow every year from a base, by a constant rate or by a p
 
     rural: {base: 433, from: 2020-01, growth: 0.05}           # +5% each January from 2021
     rural: {base: 433, from: 2020-01, index: {2021: 1.031, 2022: 1.02}}  # by a price index
+    rural: {base: 433, from: 2020-01, index: cpi}   # by the scenario's CPI (prices.inflation)
 
-The first form steps for ``GROWTH_YEARS`` years; the second once for each year listed.
+The first and third forms step for ``GROWTH_YEARS`` years; the second once for each year listed.
+A standard indexed to ``cpi`` rises on each anniversary of ``from`` by the inflation in force
+then (the price rise of the past year), so it reads the same price path as the price-linked
+subsidy; the scenario resolves it into dated steps before validation (:func:`index_to_cpi`).
 """
 
 from __future__ import annotations
@@ -166,3 +170,31 @@ def _bounded(ge: float | None, le: float | None):
 
 DatedNonNegative = Annotated[DatedValue, _bounded(0, None)]
 DatedShare = Annotated[DatedValue, _bounded(0, 1)]
+
+
+def index_to_cpi(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Scenario data with every ``{base, from, index: cpi}`` value turned into ``{base, from,
+    index: {year: ratio}}`` from the data's ``prices.inflation`` (default 2.5% a year)."""
+    prices = data.get("prices")
+    raw = prices.get("inflation", 2.5) if isinstance(prices, Mapping) else 2.5
+    try:
+        inflation = DatedValue.parse(raw)
+    except ValueError:
+        return dict(data)  # the prices section reports its own error
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, Mapping):
+            if node.get("index") == "cpi" and "from" in node:
+                try:
+                    start = parse_month(node["from"])
+                except ValueError:
+                    return dict(node)  # reported by the dated value itself
+                year = start // 12
+                ratios = {year + k: 1.0 + inflation.at(start + 12 * k) / 100.0 for k in range(1, GROWTH_YEARS + 1)}
+                return {**node, "index": ratios}
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(data)

@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from aidsim.calendar import Month, format_month, parse_month
-from aidsim.scenario.dated import DatedNonNegative, DatedValue
+from aidsim.scenario.dated import DatedNonNegative, DatedValue, index_to_cpi
 
 
 def param(
@@ -1034,13 +1034,21 @@ class OneOff(Section):
         source="seed 001", description="Spring Festival one-time subsidy (春节一次性补贴).")
     spring_festival_month: int = param(1, unit="calendar month 1–12", ge=1, le=12,
                                        description="Month in which the Spring Festival subsidy is paid.")
-    price_index: DatedValue = param(
-        default_factory=lambda: DatedValue.constant(2.5), unit="% year on year",
-        description="Consumer price inflation (a time series).")
     price_threshold: float = param(3.5, unit="% year on year",
-                                   description="Price-linked subsidy paid in months when inflation is above this.")
+                                   description="Price-linked subsidy paid in months when inflation "
+                                               "(`prices.inflation`) is above this.")
     price_subsidy: float = param(50, unit="yuan/recipient/month", ge=0,
                                  description="Price-linked temporary subsidy (价格临时补贴) per recipient.")
+
+
+class Prices(Section):
+    """The consumer price path, read by the price-linked subsidy and by standards indexed to it
+    (``{base: 433, from: 2020-01, index: cpi}``)."""
+
+    inflation: DatedValue = param(
+        default_factory=lambda: DatedValue.constant(2.5), unit="% year on year",
+        source="assumption (national CPI rose 2.5% in 2020, NBS)",
+        description="Consumer price inflation, year on year, as a dated series.")
 
 
 class Measures(Section):
@@ -1143,6 +1151,7 @@ class Scenario(Section):
     admin: Admin = Field(default_factory=Admin)
     measures: Measures = Field(default_factory=Measures)
     definitions: Definitions = Field(default_factory=Definitions)
+    prices: Prices = Field(default_factory=Prices)
 
     @model_validator(mode="before")
     @classmethod
@@ -1150,6 +1159,7 @@ class Scenario(Section):
         """Validate registered programme sections (defaults when absent); refuse other keys."""
         if not isinstance(data, dict):
             return data
+        data = index_to_cpi(data)
         out, errors = dict(data), []
         for key, value in data.items():
             if key in cls.model_fields:
