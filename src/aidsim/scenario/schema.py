@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from aidsim.calendar import Month, format_month, parse_month
-from aidsim.scenario.dated import DatedNonNegative, DatedValue
+from aidsim.calendar import Month, parse_month
+from aidsim.scenario.dated import DatedNonNegative, DatedPercent, DatedValue, checked_month_text
 
 
 def param(
@@ -42,7 +42,7 @@ def param(
 class Section(BaseModel):
     """Base of every scenario section: unknown keys are errors and values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # no .nan, .inf
 
     @field_validator("*", mode="before")
     @classmethod
@@ -69,8 +69,8 @@ class UrbanRuralDated(Section):
 class UrbanRural(Section):
     """A constant value for urban and for rural hukou residents."""
 
-    urban: float = param(unit="see parent", description="Value for urban residents.", ge=0)
-    rural: float = param(unit="see parent", description="Value for rural residents.", ge=0)
+    urban: float = param(unit="see parent", description="Value for urban residents.", ge=0, le=1_000_000)
+    rural: float = param(unit="see parent", description="Value for rural residents.", ge=0, le=1_000_000)
 
 
 class UrbanRuralShare(Section):
@@ -109,6 +109,8 @@ class AgeBands(Section):
             raise ValueError("starts and shares must have the same length")
         if any(b <= a for a, b in zip(self.starts, self.starts[1:], strict=False)):
             raise ValueError(f"starts must be increasing; got {self.starts}")
+        if self.starts and self.starts[0] < 0:
+            raise ValueError(f"starts must be ages ≥ 0; got {self.starts}")
         if self.starts and self.starts[-1] >= self.top:
             raise ValueError("the last band must start below top")
         _check_distribution(self.shares, "shares")
@@ -129,12 +131,12 @@ class Simulation(Section):
         12, unit="months", ge=0, le=120,
         description="Months simulated before `start` and not reported, so that the caseload settles.",
     )
-    seed: int = param(20200101, unit="integer", ge=0, description="Root seed of the random streams.")
+    seed: int = param(20200101, unit="integer", ge=0, le=2**63 - 1, description="Root seed of the random streams.")
 
     @field_validator("start")
     @classmethod
     def _month(cls, value: str) -> str:
-        return format_month(parse_month(value))
+        return checked_month_text(value)
 
     @property
     def start_month(self) -> Month:
@@ -205,7 +207,7 @@ class Profile(Section):
         0.85, unit="share 0–1", ge=0, le=1,
         description="Share of urban people 60+ with an employees' pension (the rest: resident pension).",
     )
-    employee_pension_median: float = param(2600, unit="yuan/person/month", ge=0,
+    employee_pension_median: float = param(2600, unit="yuan/person/month", ge=0, le=100_000,
                                            description="Median employees' pension.")
     resident_pension: UrbanRural = param(
         default_factory=lambda: UrbanRural(urban=450, rural=130), unit="yuan/person/month",
@@ -300,6 +302,13 @@ class IncomeShocks(Section):
     other_income_rho: float = param(0.95, unit="per month", ge=0, le=1,
                                     description="Monthly autocorrelation of other household income.")
 
+    @model_validator(mode="after")
+    def _log_earnings(self) -> IncomeShocks:
+        if max(self.mean_log_earnings.urban, self.mean_log_earnings.rural) > 12:
+            raise ValueError("mean_log_earnings must be ≤ 12 (exp(12) ≈ 163,000 yuan a month); "
+                             f"got {self.mean_log_earnings.urban:g} urban, {self.mean_log_earnings.rural:g} rural")
+        return self
+
 
 class LabourShocks(Section):
     """Job loss and job finding (monthly hazards)."""
@@ -321,15 +330,15 @@ class HealthShocks(Section):
                                       description="Onset multiplier for people with a chronic illness.")
     recovery_rate: float = param(0.25, unit="per month", ge=0, le=1,
                                  description="Monthly probability that an episode ends (mean length 1/rate).")
-    hospital_cost_median: float = param(12_000, unit="yuan/episode", ge=0,
+    hospital_cost_median: float = param(12_000, unit="yuan/episode", ge=0, le=1_000_000,
                                         description="Median in-policy inpatient cost of an episode.")
     hospital_cost_sd: float = param(0.9, unit="log points", ge=0, le=5,
                                     description="Dispersion of the episode cost (lognormal).")
-    insurance_deductible: float = param(800, unit="yuan/episode", ge=0,
+    insurance_deductible: float = param(800, unit="yuan/episode", ge=0, le=10_000_000,
                                         description="Basic medical insurance deductible (起付线).")
     insurance_rate: float = param(0.60, unit="share 0–1", ge=0, le=1,
                                   description="Share of in-policy cost above the deductible paid by insurance.")
-    insurance_cap: float = param(150_000, unit="yuan/episode", ge=0,
+    insurance_cap: float = param(150_000, unit="yuan/episode", ge=0, le=1_000_000_000,
                                  description="Most that insurance pays for one episode.")
 
 
@@ -360,6 +369,8 @@ class Mortality(Section):
             raise ValueError("band_starts must begin at 0")
         if any(b <= a for a, b in zip(self.band_starts, self.band_starts[1:], strict=False)):
             raise ValueError(f"band_starts must be increasing; got {self.band_starts}")
+        if self.band_starts[-1] > 130:
+            raise ValueError(f"band_starts must be ages 0 … 130; got {self.band_starts}")
         if len(self.annual_probability) != len(self.band_starts):
             raise ValueError("annual_probability needs one value per band in band_starts")
         if any(not 0 <= q <= 1 for q in self.annual_probability):
@@ -376,14 +387,14 @@ class Disaster(Section):
     share_hit: float = param(unit="share 0–1", ge=0, le=1, description="Share of households hit in those areas.")
     income_loss: float = param(0.5, unit="share 0–1", ge=0, le=1,
                                description="Share of earnings and other income lost while it lasts.")
-    asset_loss: float = param(5000, unit="yuan/household", ge=0,
+    asset_loss: float = param(5000, unit="yuan/household", ge=0, le=10_000_000,
                               description="One-off loss of assets and crops of a household hit.")
     duration_months: int = param(3, unit="months", ge=1, le=60, description="How long the income loss lasts.")
 
     @field_validator("start")
     @classmethod
     def _month(cls, value: str) -> str:
-        return format_month(parse_month(value))
+        return checked_month_text(value)
 
 
 class Shocks(Section):
@@ -459,7 +470,7 @@ class Dibao(Section):
         description="Months a household keeps its benefit after a review finds income above the line.",
     )
     minimum_payment: float = param(
-        10, unit="yuan/person/month", ge=0,
+        10, unit="yuan/person/month", ge=0, le=100_000,
         description="Smallest payment per enrolled member: a smaller top-up is raised to it.",
     )
 
@@ -494,6 +505,13 @@ class Tekun(Section):
         description="Ages [from, to) at which a person without severe disability counts as able to work.",
     )
 
+    @field_validator("working_age")
+    @classmethod
+    def _working_age(cls, value: list[int]) -> list[int]:
+        if len(value) != 2 or not 0 <= value[0] < value[1] <= 130:
+            raise ValueError(f"must be two ages [from, to) with 0 ≤ from < to ≤ 130; got {value}")
+        return value
+
 
 # ---------------------------------------------------------------------------------------------
 # Administration: how households reach the roll and leave it (offices are Mesa agents)
@@ -501,7 +519,7 @@ class Tekun(Section):
 
 
 def _optional_month(value: str | None) -> str | None:
-    return None if value is None else format_month(parse_month(value))
+    return None if value is None else checked_month_text(value)
 
 
 class Campaign(Section):
@@ -534,7 +552,7 @@ class Applying(Section):
         0.04, unit="per month", ge=0, le=1,
         description="Monthly probability of applying at the reference benefit, before stigma and distance.")
     reference_benefit: float = param(
-        300, unit="yuan/household/month", gt=0,
+        300, unit="yuan/household/month", gt=0, le=100_000,
         description="Expected benefit at which the application probability is `monthly_rate`.")
     benefit_elasticity: float = param(
         1.0, unit="elasticity", ge=0, le=3,
@@ -549,7 +567,7 @@ class Applying(Section):
         1.2, unit="× dibao standard", ge=1, le=5,
         description="Households declaring per-capita income below this multiple of the standard may apply.")
     hopeful_benefit: float = param(
-        20, unit="yuan/household/month", ge=0,
+        20, unit="yuan/household/month", ge=0, le=100_000,
         description="Benefit a household declaring above the standard hopes for (it is mostly refused).")
     reapply_wait_months: int = param(
         6, unit="months", ge=0, le=120,
@@ -652,7 +670,7 @@ class Approval(Section):
     """Who approves (审批) and how long it takes: survey, democratic review, public notice (公示), approval."""
 
     township_limit: float | None = param(
-        1000, unit="yuan/household/month", ge=0,
+        1000, unit="yuan/household/month", ge=0, le=10_000_000,
         description="The township approves cases up to this monthly benefit, the county above it "
                     "(omit or null: the township approves all; 0: the county approves all).")
     routes: Routes = param(
@@ -683,7 +701,7 @@ class Capacity(Section):
         default_factory=lambda: UrbanRural(urban=1.0, rural=1.5), unit="caseworkers per 10,000 residents",
         description="Caseworkers in each office, per 10,000 residents of its area.")
     cases_per_caseworker: float = param(
-        60, unit="cases/caseworker/month", ge=0,
+        60, unit="cases/caseworker/month", ge=0, le=10_000,
         description="New applications one caseworker can survey in a month.")
     review_effort: float = param(
         0.5, unit="cases", ge=0, le=10,
@@ -730,7 +748,7 @@ class Inspections(Section):
     @field_validator("months")
     @classmethod
     def _months(cls, value: list[str]) -> list[str]:
-        return [format_month(parse_month(v)) for v in value]
+        return [checked_month_text(v) for v in value]
 
 
 class Budget(Section):
@@ -808,14 +826,14 @@ class TemporaryAssistance(Section):
         description="Resources = this many months of income less the loss, per member and month.",
     )
     hospital_oop_threshold: float = param(
-        3000, unit="yuan/episode", ge=0,
+        3000, unit="yuan/episode", ge=0, le=10_000_000,
         description="An episode is an event when its out-of-pocket cost (after insurance and medical aid) reaches this.",
     )
     standard_months: float = param(1.0, unit="months of standard per member", ge=0, le=24,
                                    description="Amount: this many months of the dibao standard per member …")
     loss_share: float = param(0.1, unit="share of loss", ge=0, le=1,
                               description="… plus this share of the loss (out-of-pocket cost, lost earnings, disaster loss).")
-    cap: float = param(5_000, unit="yuan/case", ge=0, description="Most paid for one case.")
+    cap: float = param(5_000, unit="yuan/case", ge=0, le=1_000_000_000, description="Most paid for one case.")
     township_limit: DatedNonNegative = param(
         default_factory=lambda: DatedValue.constant(2000), unit="yuan/case",
         source="seed 002 (2,000 raised to 4,000 during the epidemic)",
@@ -864,14 +882,14 @@ class MedicalAssistance(Section):
         unit="share 0–1", source="seed 000 (70%), seed 001 (60%)",
         description="Share of in-policy out-of-pocket inpatient cost (after insurance) above the deductible paid.",
     )
-    deductible: float = param(0, unit="yuan/episode", ge=0,
+    deductible: float = param(0, unit="yuan/episode", ge=0, le=10_000_000,
                               description="Out-of-pocket cost of an episode below which nothing is paid.")
-    annual_cap: float = param(30_000, unit="yuan/person/year", ge=0,
+    annual_cap: float = param(30_000, unit="yuan/person/year", ge=0, le=1_000_000_000,
                               description="Most inpatient aid one person receives in a calendar year.")
-    outpatient_chronic: float = param(30, unit="yuan/person/month", ge=0,
+    outpatient_chronic: float = param(30, unit="yuan/person/month", ge=0, le=100_000,
                                       description="Outpatient aid for chronic illness (dibao, tekun, orphans).")
     catastrophic_threshold: float = param(
-        10_000, unit="yuan/person/year", ge=0,
+        10_000, unit="yuan/person/year", ge=0, le=10_000_000,
         description="Yearly out-of-pocket cost (after other aid) above which catastrophic-illness aid pays.",
     )
     catastrophic_rate: float = param(0.5, unit="share 0–1", ge=0, le=1,
@@ -890,7 +908,7 @@ class SpendingPoverty(Section):
     medical: bool = param(True, unit="switch",
                           description="Deduct out-of-pocket medical cost (average of the last 12 months).")
     education: bool = param(True, unit="switch", description="Deduct education cost of students.")
-    education_cost: float = param(400, unit="yuan/student/month", ge=0,
+    education_cost: float = param(400, unit="yuan/student/month", ge=0, le=100_000,
                                   description="Necessary education cost of a student (aged 16–22, not working).")
 
 
@@ -899,9 +917,9 @@ class Disability(Section):
 
     enabled: bool = param(True, unit="switch", description="Pay the disability subsidies.")
 
-    living_subsidy: float = param(50, unit="yuan/person/month", ge=0, source="seed 004",
+    living_subsidy: float = param(50, unit="yuan/person/month", ge=0, le=100_000, source="seed 004",
                                   description="Living subsidy for disabled members of dibao and margin households.")
-    care_subsidy: float = param(100, unit="yuan/person/month", ge=0, source="seed 004",
+    care_subsidy: float = param(100, unit="yuan/person/month", ge=0, le=100_000, source="seed 004",
                                 description="Care subsidy for people with disability grade 1 or 2.")
 
 
@@ -931,10 +949,10 @@ class Elderly(Section):
     allowance: list[float] = param(
         default_factory=lambda: [50, 100, 300], unit="yuan/person/month",
         description="Monthly old-age allowance in each band.")
-    home_care_cost: float = param(200, unit="yuan/person/month", ge=0,
+    home_care_cost: float = param(200, unit="yuan/person/month", ge=0, le=100_000,
                                   description="Cost of home-care services bought for one dependent elder.")
     home_care_capacity: int = param(
-        300, unit="persons", ge=0,
+        300, unit="persons", ge=0, le=500_000_000,
         description="Most elders served (the poorest first): dependent, 60+, in dibao, tekun or margin households.")
 
     @model_validator(mode="after")
@@ -945,6 +963,8 @@ class Elderly(Section):
             raise ValueError("allowance_ages must be increasing")
         if any(a < 0 for a in self.allowance):
             raise ValueError("allowance amounts must be ≥ 0")
+        if any(a > 100_000 for a in self.allowance) or any(not 0 <= a <= 130 for a in self.allowance_ages):
+            raise ValueError("allowance amounts must be ≤ 100000 and allowance_ages 0 … 130")
         return self
 
 
@@ -965,12 +985,12 @@ class OneOff(Section):
         source="seed 001", description="Spring Festival one-time subsidy (春节一次性补贴).")
     spring_festival_month: int = param(1, unit="calendar month 1–12", ge=1, le=12,
                                        description="Month in which the Spring Festival subsidy is paid.")
-    price_index: DatedValue = param(
+    price_index: DatedPercent = param(
         default_factory=lambda: DatedValue.constant(2.5), unit="% year on year",
         description="Consumer price inflation (a time series).")
-    price_threshold: float = param(3.5, unit="% year on year",
+    price_threshold: float = param(3.5, unit="% year on year", ge=-100, le=1000,
                                    description="Price-linked subsidy paid in months when inflation is above this.")
-    price_subsidy: float = param(50, unit="yuan/recipient/month", ge=0,
+    price_subsidy: float = param(50, unit="yuan/recipient/month", ge=0, le=100_000,
                                  description="Price-linked temporary subsidy (价格临时补贴) per recipient.")
 
 
