@@ -9,6 +9,21 @@ the command line prints it as one paragraph and exits with status 2, with no tra
 - :class:`LedgerMismatchError`: programme totals do not reconcile with the payments to households.
   This is a bug in aidsim, never the user's fault, but it is reported in the same way.
 - :class:`RunFailedError`: a run could not be completed or its outputs could not be written.
+
+  - :class:`NonFiniteOutputError`: an output table holds NaN or infinity where a number is
+    required; the message names the table, the measure and the month. Nothing is written.
+
+- :class:`ArgumentError`: a command-line option or an argument of :func:`aidsim.compare` is
+  wrong, e.g. ``--from`` after ``--to`` or outside the reported months. It names the flag and is
+  raised before any run starts.
+- :class:`OutputFolderError`: the output folder is refused (``/``, the home directory, the
+  current directory or one of its parents, a file, or a non-empty folder that is not an aidsim
+  output) or cannot be written. Raised before any run starts when the command line checks it.
+- :class:`ScenarioClashError`: scenarios run together (``compare``) share a ``name:`` or would
+  share an output folder (``a b`` and ``a-b``). It names both files and raises before any run.
+- :class:`InsufficientMemoryError`: the estimated memory of the runs exceeds the memory
+  available on this machine; the message gives the estimate. Raised before any population is
+  built.
 """
 
 from __future__ import annotations
@@ -51,3 +66,23 @@ class LedgerMismatchError(AidsimError):
 
 class RunFailedError(AidsimError):
     """A run could not be completed, or its outputs could not be written."""
+
+
+class NonFiniteOutputError(RunFailedError):
+    """An output table holds NaN or infinity where a number is required (names measure and month)."""
+
+
+class ArgumentError(AidsimError):
+    """A command-line option or an API argument is wrong (names the flag or the argument)."""
+
+
+class OutputFolderError(AidsimError):
+    """The output folder is refused or cannot be written."""
+
+
+class ScenarioClashError(AidsimError):
+    """Scenarios run together share a name or an output folder."""
+
+
+class InsufficientMemoryError(AidsimError):
+    """The runs would need more memory than this machine has available."""
