@@ -362,7 +362,10 @@ def _plain(kind: str, ctx: dict) -> str | None:
     """pydantic's wording for common errors, said the way the rest of aidsim says it."""
     if kind in _BOUNDS:
         sign, key = _BOUNDS[kind]
-        return f"must be {sign} {ctx.get(key)}"
+        bound = ctx.get(key)
+        if isinstance(bound, float) and bound.is_integer():
+            bound = int(bound)
+        return f"must be {sign} {bound}"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return "expected a whole number"
     if kind in ("float_parsing", "float_type"):

@@ -963,8 +963,10 @@ class Elderly(Section):
             raise ValueError("allowance_ages must be increasing")
         if any(a < 0 for a in self.allowance):
             raise ValueError("allowance amounts must be ≥ 0")
-        if any(a > 100_000 for a in self.allowance) or any(not 0 <= a <= 130 for a in self.allowance_ages):
-            raise ValueError("allowance amounts must be ≤ 100000 and allowance_ages 0 … 130")
+        if any(a > 100_000 for a in self.allowance):
+            raise ValueError(f"allowance amounts must be ≤ 100000; got {self.allowance}")
+        if any(not 0 <= a <= 130 for a in self.allowance_ages):
+            raise ValueError(f"allowance_ages must be ages 0 … 130; got {self.allowance_ages}")
         return self
 
 
