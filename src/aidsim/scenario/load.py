@@ -173,8 +173,9 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], Provenance]:
     """Parse one file; return its data and the line of every key path. Duplicate keys are errors."""
     name = _display(path)
     text = _read_text(path, name)
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # the reader refuses control characters at once
         node = loader.get_single_node()
         if node is None:
             raise ScenarioError([(name, None, "", "is empty: write `{}` for a scenario of all defaults")])
@@ -188,6 +189,10 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], Provenance]:
         raise ScenarioError([(name, exc.line, "", exc.message)]) from None
     except RecursionError:
         raise ScenarioError([(name, None, "", f"nests lists or mappings more than {MAX_DEPTH} deep")]) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, max(0, exc.position)) + 1
+        raise ScenarioError([(name, line, "", f"is not valid YAML: it contains the control character "
+                                              f"#x{exc.character:04x}")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -197,7 +202,8 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], Provenance]:
             problem += f" ({getattr(exc, 'context', None) or 'started'} on line {context.line + 1})"
         raise ScenarioError([(name, line, "", f"is not valid YAML: {problem}")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(data, dict):
         raise ScenarioError([(name, 1, "", "must be a mapping of keys to values at the top level")])
     return _normalise_keys(data), lines
