@@ -275,7 +275,7 @@ def compare_command(
         scenarios: list[Scenario] = [load_scenario(path, overrides) for path in paths]
         check_names(scenarios, [str(p) for p in paths])
         check_period(scenarios, first, last)
-        check_memory(scenarios, workers=workers, kept=scenarios)
+        check_memory(scenarios, workers=min(workers, replications * len(scenarios)), kept=scenarios)
         bar = LazyProgress("runs", quiet)
         try:
             comparison = compare(scenarios[0], scenarios[1:], replications=replications, workers=workers,

@@ -245,3 +245,32 @@ def test_a_dated_reform_of_a_growing_baseline_is_accepted(tmp_path: Path) -> Non
 def test_bad_inputs_before_and_after_the_hardening() -> None:
     """The corpus keeps growing: 44 cases before the hardening, more now."""
     assert len(CASES) >= 44 + 50
+
+
+# -- every number has a finite range (a new field without one fails here) ------------------------
+
+def _leaves() -> list[tuple[str, object]]:
+    from aidsim.scenario.catalog import catalogue
+    return [(row["path"], row["value"]) for row in catalogue()]
+
+
+NUMERIC_LEAVES = [(p, v) for p, v in _leaves()
+                  if (isinstance(v, int | float) and not isinstance(v, bool)) or isinstance(v, dict)
+                  or p in ("admin.approval.township_limit", "admin.quota.share_of_residents")]
+#: Fields whose largest sensible value is above 10^15 (a seed is any 63-bit number).
+UNBOUNDED_ON_PURPOSE = {"simulation.seed"}
+
+
+@pytest.mark.parametrize("path", [p for p, _ in NUMERIC_LEAVES])
+def test_every_number_refuses_nan_infinity_and_absurd_sizes(path: str) -> None:
+    from aidsim.scenario.load import merge_overrides, validate_scenario
+    from aidsim.scenario.schema import Scenario
+
+    bad = [float("nan"), float("inf"), float("-inf")]
+    if path not in UNBOUNDED_ON_PURPOSE:
+        bad.append(10**15)
+    for value in bad:
+        for form in (value, {"2020-01": value}):  # plain, and as a dated value would be written
+            with pytest.raises(ScenarioError) as info:
+                validate_scenario(merge_overrides(Scenario().resolved(), {path: form}))
+            assert path in str(info.value), str(info.value)

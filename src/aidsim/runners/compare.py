@@ -119,7 +119,8 @@ def compare(baseline: Scenario, reforms: list[Scenario], *, seed: int | None = N
     check_period(scenarios, first, last, ("first", "last"))
     if replications < 1 or workers < 1:
         raise ArgumentError(f"replications and workers must be at least 1; got {replications} and {workers}")
-    check_memory(scenarios, workers=workers, kept=scenarios if keep_results else ())
+    check_memory(scenarios, workers=min(workers, replications * len(scenarios)),
+                 kept=scenarios if keep_results else ())
     seed = baseline.simulation.seed if seed is None else seed
     outcomes = run_tasks(_tasks([baseline, *reforms], seed, replications, first, last, keep_results),
                          workers=workers, progress=progress)

@@ -75,13 +75,14 @@ def check_memory(scenarios: Sequence[Scenario], *, workers: int = 1,
                  kept: Sequence[Scenario] = ()) -> int:
     """Refuse, before anything is built, runs that will not fit in the available memory.
 
-    ``workers`` runs of the largest scenario may be in memory at once, plus the results kept of
+    ``workers`` runs of the largest scenario may be in memory at once (pass the number of
+    processes that will really run, at most the number of runs), plus the results kept of
     ``kept``. Return the estimate in bytes; raise :class:`~aidsim.errors.InsufficientMemoryError`
     when it exceeds :func:`available_memory`."""
     if not scenarios:
         return 0
     largest = max(scenarios, key=estimate_bytes)
-    at_once = max(1, min(workers, len(scenarios)))
+    at_once = max(1, workers)
     estimate = at_once * estimate_bytes(largest) + sum(
         s.population.households * KEPT_BYTES_PER_HOUSEHOLD + _table_bytes(s) for s in kept)
     available = available_memory()
