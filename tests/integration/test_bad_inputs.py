@@ -274,3 +274,17 @@ def test_every_number_refuses_nan_infinity_and_absurd_sizes(path: str) -> None:
             with pytest.raises(ScenarioError) as info:
                 validate_scenario(merge_overrides(Scenario().resolved(), {path: form}))
             assert path in str(info.value), str(info.value)
+
+
+def test_a_value_growing_from_the_last_month_reads_back_from_its_resolved_form(tmp_path: Path) -> None:
+    """`run` accepted it while `compare`, which re-validates the resolved scenario, refused the
+    grown months after 2100-12."""
+    from aidsim.scenario.load import validate_scenario
+
+    path = tmp_path / "late.yaml"
+    path.write_text("measures:\n  poverty_line:\n    rural: {base: 4000, from: 2100-12, growth: 0.01}\n",
+                    encoding="utf-8")
+    scenario = aidsim.load_scenario(path)
+    again = validate_scenario(scenario.resolved())  # refused before: months after 2100-12
+    assert again.measures.poverty_line.rural.at(2150 * 12) == scenario.measures.poverty_line.rural.at(2150 * 12)
+    assert validate_scenario(again.resolved()) == again

@@ -35,6 +35,7 @@ import aidsim
 from aidsim.cli import app
 from aidsim.errors import ScenarioError
 from aidsim.scenario.catalog import catalogue
+from aidsim.scenario.load import validate_scenario
 from aidsim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,6 +150,10 @@ def _check(path: Path) -> None:
         assert len(result.stderr) < 20_000, "message too long"
         return
     scenario = aidsim.load_scenario(path, TINY)
+    # What a run accepts, compare (which re-validates the resolved scenario) and a re-run from
+    # summary.json's scenario accept too, and read back the same.
+    again = validate_scenario(scenario.resolved())
+    assert validate_scenario(again.resolved()) == again
     results = aidsim.run(scenario)
     results.check_finite()
     for area, figures in results.summary().items():
@@ -172,7 +177,8 @@ def test_mutated_scenarios_are_refused_or_run_finite(tmp_path_factory, mutations
     _check(path)
 
 
-YAML_BITS = ["&a ", "*a", "*b", "<<: *a", "!!str ", "!!float ", "!!binary ", "!!set ", "!!omap ",
+YAML_BITS = ["&a ", "*a", "*b", "<<: *a", "!!str ", "!!float ", "!!int ", "!!bool ", "!!timestamp ",
+             "!!null ", "!!binary ", "!!set ", "!!omap ",
              "!!python/object:os.system ", "!custom ", "%YAML 1.1\n", "---\n", "...\n", "? ", ": ",
              "- ", "[", "]", "{", "}", ",", "\t", "\x00", "\ufeff", "\n", "  ", "'", '"', "|\n", ">\n",
              "#", ".nan", ".inf", "-.inf", "1e308", "1.0e+308", "~", "null", "yes", "0x1F", "0o17",

@@ -16,7 +16,8 @@ A standard may instead grow every year from a base, by a constant rate or by a p
 The first form steps for ``GROWTH_YEARS`` years; the second once for each year listed.
 
 Every value must be a finite number (``.nan`` and ``.inf`` are refused), every month written by a
-user must lie in ``FIRST_MONTH`` … ``LAST_MONTH`` (1950-01 … 2100-12), a growth rate in (−1, 10]
+user must lie in ``FIRST_MONTH`` … ``LAST_MONTH`` (1950-01 … 2100-12; the key of a dated value up
+to ``LAST_KEY_MONTH``, 2150-12, the last month a growing value reaches), a growth rate in (−1, 10]
 and an index ratio in (0, 10]. Standards in yuan (``DatedNonNegative``) are at most
 ``MAX_DATED_YUAN`` (100,000) in every month, including the grown ones; inflation in percent
 (``DatedPercent``) is −100 … 1,000.
@@ -41,6 +42,9 @@ _GROWTH_KEYS = {"base", "from", "growth", "index"}
 #: The range of months a scenario may name (a start, a dated value's key, an event).
 FIRST_MONTH: Month = 1950 * 12
 LAST_MONTH: Month = 2100 * 12 + 11
+#: The last month a dated value's key may name: the last month a growing value reaches
+#: (``LAST_MONTH`` + ``GROWTH_YEARS`` years), so that a resolved scenario always reads back.
+LAST_KEY_MONTH: Month = LAST_MONTH + 12 * GROWTH_YEARS
 #: Largest value of a dated amount in yuan (standards, lines, premiums, limits).
 MAX_DATED_YUAN = 100_000
 _MAX_INDEX_YEARS = 200
@@ -154,8 +158,10 @@ class DatedValue:
                 if not is_month_key(key):
                     raise ValueError(f"expected month keys written YYYY-MM (month 01–12), got key {_short(key)}")
                 month = parse_month(key)
-                if month != 0:  # 0 stands for "from the beginning" (a merged constant)
-                    checked_month(format_month(month))
+                if month != 0 and not FIRST_MONTH <= month <= LAST_KEY_MONTH:
+                    # (0 stands for "from the beginning": a constant merged with dated months)
+                    raise ValueError(f"month keys must be months from {format_month(FIRST_MONTH)} to "
+                                     f"{format_month(LAST_KEY_MONTH)}; got {_short(key)}")
                 number = _number(value, str(key))
                 if changes and month <= changes[-1][0]:
                     raise ValueError(

@@ -88,6 +88,18 @@ class _Loader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # PyYAML's constructors fail with plain exceptions on some tagged values (`!!float ` with
+        # nothing after it raises IndexError): report them as YAML errors at the value's line.
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, IndexError, KeyError, AttributeError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read the value tagged {_short(str(node.tag), 60)} "
+                            f"({type(exc).__name__}: {_short(str(exc), 60)})", node.start_mark) from None
+
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
