@@ -222,6 +222,17 @@ def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
     _refused_quickly(big, "big.yaml", "at most 1,048,576 bytes")
 
 
+def test_a_megabyte_of_tiny_values_is_refused_after_the_first_ten_thousand(tmp_path: Path) -> None:
+    """Parsing all of it took seconds per megabyte (a 50 MB file took 200 s): parsing stops at
+    the limit. The bound is generous, for busy machines; here it takes well under a second."""
+    many = tmp_path / "many.yaml"
+    many.write_text("x:\n" + "- 1\n" * 250_000, encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(ScenarioError, match="more than 10,000 values"):
+        aidsim.load_scenario(many)
+    assert time.monotonic() - started < 5
+
+
 def test_nul_byte_in_the_path_is_refused() -> None:
     _refused_quickly("scenarios/baseline.yaml\x00.txt", "NUL byte")
 

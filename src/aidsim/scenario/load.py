@@ -20,9 +20,11 @@ Reading is guarded, so that no file can hang aidsim or exhaust its memory:
   every other OS error become a :class:`~aidsim.errors.ScenarioError` naming the file;
 - a file may hold at most ``MAX_FILE_BYTES`` (1 MiB; the shipped scenarios take under 2 KB) and
   ``extends:`` chains at most ``MAX_EXTENDS`` (16) files;
-- YAML anchors and aliases are allowed, but a document may hold at most ``MAX_ALIASES`` (100)
-  aliases and, with them expanded, at most ``MAX_NODES`` (100,000) values; mappings and lists may
-  be nested at most ``MAX_DEPTH`` (32) deep. A 1 KB "billion laughs" file is refused at once.
+- a document may hold at most ``MAX_NODES`` (10,000) values, counted as they are parsed and
+  again with YAML aliases expanded (keys included; the whole default scenario has 605); anchors and
+  aliases are allowed, at most ``MAX_ALIASES`` (100) of them; mappings and lists may be nested at
+  most ``MAX_DEPTH`` (32) deep. A 1 KB "billion laughs" file is refused at once, and so is a file
+  of a million tiny values, after the first 10,000.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ OVERRIDE_SOURCE = "command-line override"
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_ALIASES = 100
-MAX_NODES = 100_000
+MAX_NODES = 10_000
 MAX_DEPTH = 32
 MAX_EXTENDS = 16
 
@@ -71,8 +73,13 @@ class _Loader(yaml.SafeLoader):
         super().__init__(stream)
         self._aliases = 0
         self._depth = 0
+        self._nodes = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            mark = self.peek_event().start_mark
+            raise _TooMuch(mark.line + 1, f"holds more than {MAX_NODES:,} values")
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
