@@ -35,8 +35,9 @@ from aidsim.results import (
     write_text_atomic,
 )
 from aidsim.runners.compare import Comparison, check_names, check_period, compare
-from aidsim.runners.execute import check_memory, run
+from aidsim.runners.execute import run
 from aidsim.runners.explain import explain
+from aidsim.runners.memory import check_memory
 from aidsim.scenario.catalog import catalogue
 from aidsim.scenario.load import load_scenario
 from aidsim.scenario.schema import Scenario

@@ -2,24 +2,8 @@
 
 A run folder holds Parquet tables and ``summary.json``. ``summary.json`` is written last and
 lists every table with its SHA-256, so a folder without it (or whose hashes do not match) is an
-incomplete run.
-
-Output folders are written whole (:func:`output_folder`): everything goes into a temporary
-sibling (``.NAME.XXXX.tmp`` beside ``NAME``), which then takes the place of the folder in one
-step (an atomic exchange where the system has one, otherwise two renames). A folder is therefore
-either the old complete result or the new complete result, never a mix, and no file of an
-earlier run remains beside the new ones. The folder is refused (:class:`OutputFolderError`) when
-it is ``/``, the home directory, the current directory or one of its parents, a file, or a
-non-empty folder that is not an aidsim output (one holding ``summary.json`` or
-``manifest.json``).
-
-Before anything is written the tables are checked (:meth:`Results.check_finite`): the additive
-sums, the ledger and the payments to households must be finite everywhere; in the derived tables
-(monthly, yearly, by area, targeting, the summary) a ratio may be NaN, and only when its
-denominator is 0 (an average subsidy with no recipients), and nothing may be infinite; in the
-offices' table the caseload is checked strictly, and the offices' books may hold +inf for a limit
-that does not exist (no budget, no quota, unlimited capacity). ``summary.json`` records a NaN
-ratio as ``null``.
+incomplete run. The folder is written whole, through a temporary sibling, and the tables are
+checked for NaN and infinity first (see "output folders and output checks" below).
 """
 
 from __future__ import annotations
@@ -35,7 +19,7 @@ import shutil
 import sys
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -45,17 +29,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from aidsim import errors
 from aidsim.admin.offices import OFFICE_BOOKS, Office
 from aidsim.calendar import format_month, year_of
 from aidsim.engine.model import AidModel
-from aidsim.errors import NonFiniteOutputError, OutputFolderError, RunFailedError
-from aidsim.metrics.indicators import (
-    EXCLUSION_CAUSES,
-    INCLUSION_CAUSES,
-    MEASURE_NAMES,
-    RATIOS,
-    summarise,
-)
+from aidsim.errors import RunFailedError
+from aidsim.metrics.indicators import EXCLUSION_CAUSES, INCLUSION_CAUSES, MEASURE_NAMES, summarise
 from aidsim.programmes import PROGRAMMES
 
 HEADLINE: tuple[tuple[str, str, str], ...] = (
@@ -119,12 +98,6 @@ line are totals over the period."""
 
 TABLES = ("monthly", "yearly", "by_area", "ledger", "households", "offices", "targeting")
 
-#: Files that mark a folder as an aidsim output: a run's summary, a multi-run command's manifest.
-OUTPUT_MARKERS = ("summary.json", "manifest.json")
-
-#: Columns of the derived tables that are ratios, NaN when their denominator is 0.
-RATIO_COLUMNS = frozenset(RATIOS) | {"share", "yuan", "leakage_share"}
-
 
 def _area_type(area: np.ndarray, area_urban: np.ndarray) -> np.ndarray:
     return np.where(area_urban[area], "urban", "rural")
@@ -184,11 +157,8 @@ class Results:
             "versions": {"aidsim": version("aidsim"), "mesa": version("mesa"),
                          "numpy": np.__version__, "pandas": pd.__version__},
         }
-        results = cls(sums=sums, ledger=model.ledger.to_frame(pop.area_urban), households=households,
-                      offices=offices, metadata=metadata)
-        check_table(results.sums, "the monthly sums", ratios=frozenset())
-        check_table(results.ledger, "ledger", ratios=frozenset())
-        return results
+        return cls(sums=sums, ledger=model.ledger.to_frame(pop.area_urban), households=households,
+                   offices=offices, metadata=metadata)
 
     # -- derived tables -------------------------------------------------------------------------
     def table(self, by: list[str], *, with_total: bool = True) -> pd.DataFrame:
@@ -256,13 +226,6 @@ class Results:
         by_type = summarise(sums, ["area_type"]).set_index("area_type")
         total = summarise(sums, []).iloc[0]
         for label, row in [("all", total), *by_type.iterrows()]:
-            for name, _, _ in HEADLINE:
-                value = float(row[name])
-                if math.isinf(value) or (math.isnan(value) and name not in RATIO_COLUMNS):
-                    raise NonFiniteOutputError(
-                        f"the summary's measure {name!r} ({label}) is {value} over "
-                        f"{first or 'the start'} … {last or 'the end'}: a run must give finite figures")
-        for label, row in [("all", total), *by_type.iterrows()]:
             out[str(label)] = {name: float(row[name]) for name, _, _ in HEADLINE} | {
                 "months": int(row["months"])}
         return out
@@ -271,28 +234,17 @@ class Results:
         """Total paid per programme, from the household payments (fen → yuan)."""
         return {name: int(self.households[f"{name}_fen"].sum()) / 100 for name in PROGRAMMES}
 
-    def check_finite(self) -> None:
-        """Raise :class:`NonFiniteOutputError` naming the table, measure and month of the first
-        NaN or infinity that breaks the rule (see the module's docstring)."""
-        check_table(self.sums, "the monthly sums", ratios=frozenset())
-        check_table(self.ledger, "ledger", ratios=frozenset())
-        check_table(self.households, "households", ratios=frozenset())
-        for name in ("monthly", "yearly", "by_area", "targeting"):
-            check_table(getattr(self, name), name, ratios=RATIO_COLUMNS)
-        books = frozenset(OFFICE_BOOKS)
-        check_table(self.offices, "offices", ratios=books, unlimited=books)
-
     # -- writing --------------------------------------------------------------------------------
     def write(self, out_dir: str | Path) -> Path:
-        """Write the run into ``out_dir`` as a whole (see :func:`output_folder`): every table as
-        Parquet and ``summary.json`` last; the folder is replaced only once all is written."""
+        """Write the run into ``out_dir`` as a whole (:func:`output_folder`): every
+        table as Parquet and ``summary.json`` last; the folder is replaced once all is written."""
         with output_folder(out_dir) as folder:
             self.write_into(folder)
         return Path(out_dir)
 
     def write_into(self, folder: Path) -> str:
-        """Write the tables and ``summary.json`` (last) into an existing, empty ``folder``;
-        return the SHA-256 of ``summary.json``."""
+        """Check the tables (:meth:`check_finite`), then write them and ``summary.json`` (last)
+        into an existing, empty ``folder``; return the SHA-256 of ``summary.json``."""
         self.check_finite()
         try:
             files = {}
@@ -301,7 +253,7 @@ class Results:
                 files[f"{name}.parquet"] = write_parquet_atomic(frame, folder / f"{name}.parquet")
             summary = {
                 **self.metadata,
-                "summary": _json_safe(self.summary()),
+                "summary": json_safe(self.summary()),
                 "payments_total_yuan": self.payments_total_yuan(),
                 "files": files,
             }
@@ -311,11 +263,116 @@ class Results:
             raise RunFailedError(f"cannot write the results to {folder}: {exc.strerror or exc}") from None
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
+    def check_finite(self) -> None:
+        """Raise :class:`~aidsim.errors.NonFiniteOutputError`, naming the table, the measure and
+        the month, when a table holds a NaN or an infinity it may not
+        (:func:`check_results`)."""
+        check_results(self)
 
-def _json_safe(value: Any) -> Any:
+    def checked_summary(self, first: str | None = None, last: str | None = None) -> dict[str, dict[str, float]]:
+        """:meth:`summary`, refused with :class:`~aidsim.errors.NonFiniteOutputError` when a
+        figure is infinite, or NaN without being a ratio."""
+        summary = self.summary(first, last)
+        check_summary(summary, frozenset(self.sums.columns))
+        return summary
+
+
+def _temporary(path: Path) -> tuple[int, str]:
+    """A temporary file beside ``path`` with the permissions a new file normally gets (mkstemp
+    would make it owner-only, and the rename would keep that)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    return fd, tmp
+
+
+def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> str:
+    """Write ``frame`` to ``path`` through a temporary file and a rename; return its SHA-256."""
+    fd, tmp = _temporary(path)
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False)
+        digest = hashlib.sha256(Path(tmp).read_bytes()).hexdigest()
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return digest
+
+
+def write_text_atomic(text: str, path: Path) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    fd, tmp = _temporary(path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+# -- output folders and output checks ------------------------------------------------------------
+#
+# Output folders and output checks: where results may be written, how a folder is replaced
+# whole, safe folder names, and the rule that no NaN or infinity reaches a written table.
+#
+# Output folders are written whole (:func:`output_folder`): everything goes into a temporary
+# sibling (``.NAME.XXXX.tmp`` beside ``NAME``), which then takes the place of the folder in one
+# step (an atomic exchange where the system has one, otherwise two renames). A folder is therefore
+# either the old complete result or the new complete result, never a mix, and no file of an
+# earlier run remains beside the new ones. The folder is refused (:class:`OutputFolderError`) when
+# it is ``/``, the home directory, the current directory or one of its parents, a file, or a
+# non-empty folder that is not an aidsim output (one holding ``summary.json`` or
+# ``manifest.json``).
+#
+# Before anything is written the tables are checked (:func:`check_results`): the additive monthly
+# sums, the ledger and the payments to households must be finite everywhere; in the derived tables
+# (monthly, yearly, by area, targeting, the summary) a ratio, i.e. a column that is not an additive
+# sum, may be NaN, which it is only when its denominator is 0 (an average subsidy with no
+# recipients), and nothing may be infinite; in the offices' table the caseload is checked strictly,
+# and the offices' books may hold +inf for a limit that does not exist (no budget, no quota,
+# unlimited capacity). ``summary.json`` records a NaN ratio as ``null`` (:func:`json_safe`).
+
+#: Files that mark a folder as an aidsim output: a run's summary, a multi-run command's manifest.
+OUTPUT_MARKERS = ("summary.json", "manifest.json")
+#: Columns of the derived tables that are sums although they are not among the monthly sums.
+DERIVED_SUMS = frozenset({"total_cost", "months"})
+#: The targeting table's ratios.
+TARGETING_RATIOS = frozenset({"share", "yuan", "leakage_share"})
+
+
+def check_results(results: Results) -> None:
+    """Raise :class:`NonFiniteOutputError` naming the table, measure and month of the first NaN
+    or infinity that breaks the rule (see the module's docstring)."""
+    strict: frozenset[str] = frozenset()
+    check_table(results.sums, "the monthly sums", ratios=strict)
+    check_table(results.ledger, "ledger", ratios=strict)
+    check_table(results.households, "households", ratios=strict)
+    additive = frozenset(results.sums.columns) | DERIVED_SUMS
+    for name in ("monthly", "yearly", "by_area"):
+        frame = getattr(results, name)
+        check_table(frame, name, ratios=frozenset(frame.columns) - additive)
+    check_table(results.targeting, "targeting", ratios=TARGETING_RATIOS)
+    books = frozenset(OFFICE_BOOKS)
+    check_table(results.offices, "offices", ratios=books, unlimited=books)
+
+
+def check_summary(summary: Mapping[str, Mapping[str, float]], additive: frozenset[str] | set[str]) -> None:
+    """The same rule for a run's headline figures (``Results.summary()``): no infinity, and NaN
+    only for a measure that is not in ``additive`` (a ratio)."""
+    for area, figures in summary.items():
+        for name, value in figures.items():
+            if math.isinf(value) or (math.isnan(value) and name in additive | DERIVED_SUMS):
+                raise errors.NonFiniteOutputError(f"the summary's measure {name!r} ({area}) is {value}: "
+                                           f"a run must give finite figures")
+
+
+def json_safe(value: Any) -> Any:
     """NaN (a ratio with a zero denominator) as ``None``: JSON has no NaN."""
     if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, float) and math.isnan(value):
         return None
     return value
@@ -340,7 +397,7 @@ def check_table(frame: pd.DataFrame, table: str, *, ratios: frozenset[str] | set
     where = [f"{key} {frame.iloc[row][key]}" for key in ("month", "year", "area_type", "area", "programme",
                                                          "household", "error", "cause")
              if key in frame.columns and key != measure]
-    raise NonFiniteOutputError(
+    raise errors.NonFiniteOutputError(
         f"{table}: measure {measure!r} is {values[row, col]} ({', '.join(where) or f'row {row}'}); "
         f"outputs must be finite numbers, so nothing was written. Check the scenario's amounts and rates.")
 
@@ -373,35 +430,35 @@ def check_output_folder(out: str | Path) -> Path:
     """The absolute folder results may be written to; raise :class:`OutputFolderError` otherwise."""
     text = str(out)
     if text.strip() in ("", "."):
-        raise OutputFolderError(f"{text!r} is the current folder: name a folder for the results, "
+        raise errors.OutputFolderError(f"{text!r} is the current folder: name a folder for the results, "
                                 f"e.g. out/run")
     if "\x00" in text:
-        raise OutputFolderError("the folder name contains a NUL byte")
+        raise errors.OutputFolderError("the folder name contains a NUL byte")
     try:
         target = Path(out).expanduser().resolve()
         cwd = Path.cwd().resolve()
         home = Path.home().resolve()
     except (OSError, RuntimeError) as exc:
-        raise OutputFolderError(f"{text!r} cannot be used: {getattr(exc, 'strerror', None) or exc}") from None
+        raise errors.OutputFolderError(f"{text!r} cannot be used: {getattr(exc, 'strerror', None) or exc}") from None
     if target == target.parent:
-        raise OutputFolderError(f"{text!r} is the root directory: name a folder for the results")
+        raise errors.OutputFolderError(f"{text!r} is the root directory: name a folder for the results")
     if target == home:
-        raise OutputFolderError(f"{text!r} is the home directory: name a folder for the results")
+        raise errors.OutputFolderError(f"{text!r} is the home directory: name a folder for the results")
     if target == cwd or target in cwd.parents:
-        raise OutputFolderError(f"{text!r} is the current folder or one of its parents: name a "
+        raise errors.OutputFolderError(f"{text!r} is the current folder or one of its parents: name a "
                                 f"folder for the results")
     try:
         if target.exists():
             if not target.is_dir():
-                raise OutputFolderError(f"{text!r} is a file, not a folder")
+                raise errors.OutputFolderError(f"{text!r} is a file, not a folder")
             entries = {p.name for p in target.iterdir()}
             if entries and not entries & set(OUTPUT_MARKERS):
-                raise OutputFolderError(
+                raise errors.OutputFolderError(
                     f"{text!r} is a folder that holds other files ({len(entries)} entries) and no "
                     f"aidsim output (summary.json or manifest.json); aidsim replaces its output "
                     f"folder whole, so it only writes into an empty folder or an earlier output")
     except OSError as exc:
-        raise OutputFolderError(f"{text!r} cannot be used: {exc.strerror or exc}") from None
+        raise errors.OutputFolderError(f"{text!r} cannot be used: {exc.strerror or exc}") from None
     return target
 
 
@@ -414,20 +471,20 @@ def output_folder(out: str | Path) -> Iterator[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     except OSError as exc:
-        raise OutputFolderError(f"cannot write to {out}: {exc.strerror or exc}") from None
+        raise errors.OutputFolderError(f"cannot write to {out}: {exc.strerror or exc}") from None
     try:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o777 & ~umask)
         try:
             yield tmp
-        except RunFailedError as exc:  # name the folder the user gave, not the temporary one
+        except errors.RunFailedError as exc:  # name the folder the user gave, not the temporary one
             raise type(exc)(str(exc).replace(str(tmp), str(out))) from None
         check_output_folder(out)  # still safe to replace (nothing else filled it meanwhile)
         try:
             _swap_in(tmp, target)
         except OSError as exc:
-            raise RunFailedError(f"cannot write the results to {out}: {exc.strerror or exc}") from None
+            raise errors.RunFailedError(f"cannot write the results to {out}: {exc.strerror or exc}") from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -470,39 +527,3 @@ def _exchange(a: Path, b: Path) -> bool:
     if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EXDEV):
         return False
     raise OSError(code, os.strerror(code), str(b))
-
-
-def _temporary(path: Path) -> tuple[int, str]:
-    """A temporary file beside ``path`` with the permissions a new file normally gets (mkstemp
-    would make it owner-only, and the rename would keep that)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
-    return fd, tmp
-
-
-def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> str:
-    """Write ``frame`` to ``path`` through a temporary file and a rename; return its SHA-256."""
-    fd, tmp = _temporary(path)
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        digest = hashlib.sha256(Path(tmp).read_bytes()).hexdigest()
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return digest
-
-
-def write_text_atomic(text: str, path: Path) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    fd, tmp = _temporary(path)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)

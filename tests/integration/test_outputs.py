@@ -19,6 +19,7 @@ from typer.testing import CliRunner, Result
 import aidsim
 import aidsim.runners.compare
 import aidsim.runners.execute
+import aidsim.runners.memory
 from aidsim.cli import app
 from aidsim.errors import (
     ArgumentError,
@@ -29,7 +30,7 @@ from aidsim.errors import (
 )
 from aidsim.results import check_output_folder, slug, slug_key
 from aidsim.runners.compare import compare
-from aidsim.runners.execute import estimate_bytes
+from aidsim.runners.memory import estimate_bytes
 from aidsim.scenario.load import merge_overrides, validate_scenario
 from aidsim.scenario.schema import Scenario
 from tests.integration.helpers import SCENARIOS, folder_hashes, sha256
@@ -206,7 +207,7 @@ def test_estimate_grows_with_households() -> None:
 
 def test_population_too_big_for_the_machine_is_refused_before_building(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, no_runs: None) -> None:
-    monkeypatch.setattr(aidsim.runners.execute, "available_memory", lambda: 500_000_000)
+    monkeypatch.setattr(aidsim.runners.memory, "available_memory", lambda: 500_000_000)
     result = invoke("run", BASELINE, "--households", "2000000", "--out", tmp_path / "out")
     refused(result, "population.households = 2,000,000", "2.0 GB", "0.5 GB available", "fewer households")
     assert not (tmp_path / "out").exists()
@@ -219,7 +220,7 @@ def test_population_too_big_for_the_machine_is_refused_before_building(
 
 
 def test_run_within_the_memory_available_is_not_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(aidsim.runners.execute, "available_memory", lambda: 500_000_000)
+    monkeypatch.setattr(aidsim.runners.memory, "available_memory", lambda: 500_000_000)
     assert aidsim.run(small()).summary()["all"]["months"] == 2
 
 

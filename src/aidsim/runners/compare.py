@@ -22,7 +22,8 @@ import pandas as pd
 from aidsim.calendar import format_month, is_month_key, parse_month
 from aidsim.errors import ArgumentError, ScenarioClashError
 from aidsim.results import HEADLINE, Results, slug, slug_key
-from aidsim.runners.execute import Progress, Task, TaskOutcome, check_memory, run_tasks
+from aidsim.runners.execute import Progress, Task, TaskOutcome, run_tasks
+from aidsim.runners.memory import check_memory
 from aidsim.scenario.schema import Scenario
 
 

@@ -17,6 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from aidsim.calendar import Month, parse_month
 from aidsim.scenario.dated import DatedNonNegative, DatedPercent, DatedValue, checked_month_text
 
+#: The largest value of a number whose field sets no upper bound (every number is finite anyway).
+DEFAULT_MAX = 1_000_000
+
 
 def param(
     default: Any = ...,
@@ -29,7 +32,11 @@ def param(
     gt: float | None = None,
     default_factory: Any = None,
 ) -> Any:
-    """A scenario field with its unit, description and source recorded in the JSON schema."""
+    """A scenario field with its unit, description and source recorded in the JSON schema.
+
+    A number with a lower bound and no upper bound of its own is at most ``DEFAULT_MAX``."""
+    if le is None and (ge is not None or gt is not None):
+        le = DEFAULT_MAX
     extra = {"unit": unit, "source": source}
     if default_factory is not None:
         return Field(
@@ -69,8 +76,8 @@ class UrbanRuralDated(Section):
 class UrbanRural(Section):
     """A constant value for urban and for rural hukou residents."""
 
-    urban: float = param(unit="see parent", description="Value for urban residents.", ge=0, le=1_000_000)
-    rural: float = param(unit="see parent", description="Value for rural residents.", ge=0, le=1_000_000)
+    urban: float = param(unit="see parent", description="Value for urban residents.", ge=0)
+    rural: float = param(unit="see parent", description="Value for rural residents.", ge=0)
 
 
 class UrbanRuralShare(Section):
@@ -330,7 +337,7 @@ class HealthShocks(Section):
                                       description="Onset multiplier for people with a chronic illness.")
     recovery_rate: float = param(0.25, unit="per month", ge=0, le=1,
                                  description="Monthly probability that an episode ends (mean length 1/rate).")
-    hospital_cost_median: float = param(12_000, unit="yuan/episode", ge=0, le=1_000_000,
+    hospital_cost_median: float = param(12_000, unit="yuan/episode", ge=0,
                                         description="Median in-policy inpatient cost of an episode.")
     hospital_cost_sd: float = param(0.9, unit="log points", ge=0, le=5,
                                     description="Dispersion of the episode cost (lognormal).")
@@ -908,7 +915,7 @@ class SpendingPoverty(Section):
     medical: bool = param(True, unit="switch",
                           description="Deduct out-of-pocket medical cost (average of the last 12 months).")
     education: bool = param(True, unit="switch", description="Deduct education cost of students.")
-    education_cost: float = param(400, unit="yuan/student/month", ge=0, le=100_000,
+    education_cost: float = param(400, unit="yuan/student/month", ge=0,
                                   description="Necessary education cost of a student (aged 16–22, not working).")
 
 
