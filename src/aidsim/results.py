@@ -324,8 +324,8 @@ def write_text_atomic(text: str, path: Path) -> None:
 # either the old complete result or the new complete result, never a mix, and no file of an
 # earlier run remains beside the new ones. The folder is refused (:class:`OutputFolderError`) when
 # it is ``/``, the home directory, the current directory or one of its parents, a file, or a
-# non-empty folder that is not an aidsim output (one holding ``summary.json`` or
-# ``manifest.json``).
+# non-empty folder that is not an aidsim output (one holding ``summary.json``, ``manifest.json``
+# or, written by earlier versions of ``compare``, ``comparison.parquet``).
 #
 # Before anything is written the tables are checked (:func:`check_results`): the additive monthly
 # sums, the ledger and the payments to households must be finite everywhere; in the derived tables
@@ -336,7 +336,7 @@ def write_text_atomic(text: str, path: Path) -> None:
 # unlimited capacity). ``summary.json`` records a NaN ratio as ``null`` (:func:`json_safe`).
 
 #: Files that mark a folder as an aidsim output: a run's summary, a multi-run command's manifest.
-OUTPUT_MARKERS = ("summary.json", "manifest.json")
+OUTPUT_MARKERS = ("summary.json", "manifest.json", "comparison.parquet")
 #: Columns of the derived tables that are sums although they are not among the monthly sums.
 DERIVED_SUMS = frozenset({"total_cost", "months"})
 #: The targeting table's ratios.

@@ -110,6 +110,9 @@ def test_check_output_folder_accepts_new_empty_and_earlier_outputs(tmp_path: Pat
     (tmp_path / "old").mkdir()
     (tmp_path / "old" / "manifest.json").write_text("{}", encoding="utf-8")
     check_output_folder(tmp_path / "old")
+    (tmp_path / "legacy").mkdir()  # a compare folder of an earlier version (no manifest)
+    (tmp_path / "legacy" / "comparison.parquet").write_bytes(b"PAR1")
+    check_output_folder(tmp_path / "legacy")
     with pytest.raises(OutputFolderError):
         check_output_folder(Path("/"))
 
