@@ -34,8 +34,9 @@ def param(
 ) -> Any:
     """A scenario field with its unit, description and source recorded in the JSON schema.
 
-    A number with a lower bound and no upper bound of its own is at most ``DEFAULT_MAX``."""
-    if le is None and (ge is not None or gt is not None):
+    A number with a lower bound and no upper bound of its own is at most ``DEFAULT_MAX``, except
+    an identifier (unit ``integer``, the seed), which its own validator bounds."""
+    if le is None and (ge is not None or gt is not None) and unit != "integer":
         le = DEFAULT_MAX
     extra = {"unit": unit, "source": source}
     if default_factory is not None:
@@ -138,12 +139,19 @@ class Simulation(Section):
         12, unit="months", ge=0, le=120,
         description="Months simulated before `start` and not reported, so that the caseload settles.",
     )
-    seed: int = param(20200101, unit="integer", ge=0, le=2**63 - 1, description="Root seed of the random streams.")
+    seed: int = param(20200101, unit="integer", ge=0, description="Root seed of the random streams.")
 
     @field_validator("start")
     @classmethod
     def _month(cls, value: str) -> str:
         return checked_month_text(value)
+
+    @field_validator("seed")
+    @classmethod
+    def _seed(cls, value: int) -> int:
+        if value > 2**63 - 1:
+            raise ValueError(f"must be ≤ {2**63 - 1}; got {value}")
+        return value
 
     @property
     def start_month(self) -> Month:
