@@ -30,7 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
 
 ## Long fuzzing of scenario files (not part of `make test`, which runs 60 fixed examples per kind):
-## FUZZ_EXAMPLES new hypothesis mutations per kind (values and structure; YAML text).
+## FUZZ_EXAMPLES new hypothesis examples per kind (values and structure; YAML text; values in range).
 FUZZ_EXAMPLES ?= 2000
 fuzz: $(STAMP)
 	AIDSIM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/property/test_fuzz_scenarios.py

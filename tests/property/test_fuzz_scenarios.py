@@ -7,13 +7,14 @@ Three kinds of mutation of a valid scenario, written to a file and loaded as use
   months, a growing value; in a single file or in a reform that ``extends:`` a baseline;
 - structure: sections deleted, replaced by scalars or lists, unknown keys added, nested deeper;
 - YAML text: characters and YAML syntax (anchors, aliases, tags, flow collections, directives,
-  document markers, tabs, NUL) inserted into or cut out of the shipped baseline's text.
+  document markers, tabs, NUL) inserted into or cut out of the shipped baseline's text;
+- values inside their documented ranges, their extremes often (1 to 5 parameters at a time).
 
 Every mutation must either give a :class:`~aidsim.errors.ScenarioError` within seconds (and, on
 the command line, exit status 2 with a one-paragraph message and no traceback), or load and run,
 on a tiny population, to finite outputs (:meth:`~aidsim.results.Results.check_finite`).
 
-Budget: the test profile's examples (60 per test, derandomised) in ``make test``;
+Budget: the test profile's examples (60 per kind, derandomised) in ``make test``;
 ``make fuzz`` sets ``AIDSIM_FUZZ_EXAMPLES`` (and draws new examples each time).
 """
 
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -85,6 +86,12 @@ values = st.one_of(
 )
 
 
+#: Values that are often valid, so that many mutations run (and must give finite outputs).
+plausible = st.one_of(st.floats(0, 1), st.integers(0, 60), st.floats(0, 2000),
+                      st.sampled_from([0, 0.5, 1, 2, 10, 100, 1000, 100_000, 1_000_000]))
+any_value = st.one_of(values, plausible, plausible, plausible)
+
+
 def _set(tree: dict, path: list[str], value: Any) -> None:
     node = tree
     for part in path[:-1]:
@@ -110,10 +117,10 @@ def _delete(tree: dict, path: list[str]) -> None:
 def mutation(draw: st.DrawFn) -> tuple[str, Any]:
     kind = draw(st.sampled_from(["set", "set", "set", "set_deeper", "delete", "unknown", "section"]))
     if kind in ("set", "delete"):
-        return kind, (draw(st.sampled_from(LEAF_PATHS)).split("."), draw(values))
+        return kind, (draw(st.sampled_from(LEAF_PATHS)).split("."), draw(any_value))
     if kind == "set_deeper":
         path = draw(st.sampled_from(LEAF_PATHS)).split(".") + [draw(st.sampled_from(["0", "urban", "x"]))]
-        return "set", (path, draw(values))
+        return "set", (path, draw(any_value))
     if kind == "unknown":
         path = draw(st.sampled_from(["", *SECTION_PATHS])).split(".")
         return "set", ([*(p for p in path if p), draw(st.text(min_size=1, max_size=30))], draw(values))
@@ -141,6 +148,7 @@ def _check(path: Path) -> None:
     try:
         aidsim.load_scenario(path)
     except ScenarioError as exc:
+        event("refused with ScenarioError")
         elapsed = time.monotonic() - started
         assert elapsed < LOAD_SECONDS, f"refusal took {elapsed:.1f} s"
         assert exc.problems and str(exc).startswith("Invalid scenario")
@@ -149,6 +157,7 @@ def _check(path: Path) -> None:
         assert isinstance(result.exception, SystemExit) and result.stderr.startswith("error:")
         assert len(result.stderr) < 20_000, "message too long"
         return
+    event("accepted and run")
     scenario = aidsim.load_scenario(path, TINY)
     # What a run accepts, compare (which re-validates the resolved scenario) and a re-run from
     # summary.json's scenario accept too, and read back the same.
@@ -208,4 +217,64 @@ def text_mutation(draw: st.DrawFn) -> str:
 def test_mutated_yaml_text_is_refused_or_runs_finite(tmp_path_factory, text) -> None:
     path = tmp_path_factory.mktemp("fuzz") / "scenario.yaml"
     path.write_text(text, encoding="utf-8")
+    _check(path)
+
+
+# -- values inside their documented ranges: these must run, to finite outputs --------------------
+
+def _bounds(path: str) -> tuple[float, float, bool] | None:
+    """(lowest, highest, whole numbers) of a numeric parameter, from the schema."""
+    model: Any = Scenario
+    info = None
+    for part in path.split("."):
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return None
+        info = fields[part]
+        model = info.annotation
+    if info is None or info.annotation not in (int, float, float | None):
+        return None
+    low = high = None
+    for item in info.metadata:
+        low = getattr(item, "ge", None) if getattr(item, "ge", None) is not None else low
+        low = getattr(item, "gt", None) if getattr(item, "gt", None) is not None else low
+        high = getattr(item, "le", None) if getattr(item, "le", None) is not None else high
+    if low is None or high is None:
+        return None
+    return float(low), float(high), info.annotation is int
+
+
+RANGED = {p: b for p in LEAF_PATHS if not p.startswith(("simulation.", "population.households"))
+          and (b := _bounds(p)) is not None}
+
+
+@st.composite
+def in_range(draw: st.DrawFn) -> dict[str, float]:
+    chosen = draw(st.lists(st.sampled_from(sorted(RANGED)), min_size=1, max_size=5, unique=True))
+    out = {}
+    for path in chosen:
+        low, high, whole = RANGED[path]
+        if whole:
+            value = draw(st.one_of(st.sampled_from([int(low), int(high)]),
+                                   st.integers(int(low), int(min(high, low + 1000)))))
+        else:
+            value = draw(st.one_of(st.sampled_from([low, high]), st.floats(low, high)))
+        out[path] = value
+    return out
+
+
+def test_every_bounded_parameter_is_fuzzed() -> None:
+    assert len(RANGED) > 100  # the strategy below reaches most of the schema
+
+
+@FUZZ
+@given(in_range())
+def test_values_in_their_ranges_run_to_finite_outputs(tmp_path_factory, values) -> None:
+    """Extremes of the documented ranges (a minimum payment of 100,000 yuan, a hospital cost of
+    a million, every rate at 0 or 1) must not produce NaN, infinity or a crash."""
+    tree = copy.deepcopy(DEFAULT_TREE)
+    for path, value in values.items():
+        _set(tree, path.split("."), value)
+    path = tmp_path_factory.mktemp("fuzz") / "scenario.yaml"
+    path.write_text(_dump(tree), encoding="utf-8")
     _check(path)
