@@ -431,7 +431,7 @@ def check_output_folder(out: str | Path) -> Path:
     text = str(out)
     if text.strip() in ("", "."):
         raise errors.OutputFolderError(f"{text!r} is the current folder: name a folder for the results, "
-                                f"e.g. out/run")
+                                       f"e.g. out/run")
     if "\x00" in text:
         raise errors.OutputFolderError("the folder name contains a NUL byte")
     try:
@@ -446,7 +446,7 @@ def check_output_folder(out: str | Path) -> Path:
         raise errors.OutputFolderError(f"{text!r} is the home directory: name a folder for the results")
     if target == cwd or target in cwd.parents:
         raise errors.OutputFolderError(f"{text!r} is the current folder or one of its parents: name a "
-                                f"folder for the results")
+                                       f"folder for the results")
     try:
         if target.exists():
             if not target.is_dir():
@@ -457,6 +457,13 @@ def check_output_folder(out: str | Path) -> Path:
                     f"{text!r} is a folder that holds other files ({len(entries)} entries) and no "
                     f"aidsim output (summary.json or manifest.json); aidsim replaces its output "
                     f"folder whole, so it only writes into an empty folder or an earlier output")
+        ancestor = target.parent  # the folder's temporary sibling is made beside it
+        while not ancestor.exists():
+            ancestor = ancestor.parent
+        if not ancestor.is_dir():
+            raise errors.OutputFolderError(f"{text!r} cannot be made: {str(ancestor)!r} is a file")
+        if not os.access(ancestor, os.W_OK | os.X_OK):
+            raise errors.OutputFolderError(f"{text!r} cannot be made: {str(ancestor)!r} is not writable")
     except OSError as exc:
         raise errors.OutputFolderError(f"{text!r} cannot be used: {exc.strerror or exc}") from None
     return target

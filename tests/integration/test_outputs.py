@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 import aidsim
+import aidsim.results
 import aidsim.runners.compare
 import aidsim.runners.execute
 import aidsim.runners.memory
@@ -101,6 +102,25 @@ def test_foreign_folder_and_file_are_refused_and_left_alone(tmp_path: Path, no_r
     refused(invoke("targeting", BASELINE, "--out", file, *TINY), "--out", "is a file")
     assert file.read_text(encoding="utf-8") == "x"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "thesis"]
+
+
+def test_out_under_a_file_is_refused_before_any_run(tmp_path: Path, no_runs: None) -> None:
+    file = tmp_path / "notes.txt"
+    file.write_text("x", encoding="utf-8")
+    refused(invoke("run", BASELINE, "--out", file / "run", *TINY), "--out", "cannot be made", "is a file")
+
+
+def test_swap_without_an_atomic_exchange_still_replaces_whole(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the system has no atomic exchange, two renames replace the folder."""
+    monkeypatch.setattr(aidsim.results, "_exchange", lambda a, b: False)
+    out = tmp_path / "out"
+    assert invoke("targeting", BASELINE, "--out", out, *TINY).exit_code == 0
+    result = invoke("run", BASELINE, "--out", out, *TINY, "--seed", "3")
+    assert result.exit_code == 0, result.output
+    assert not (out / "targeting.csv").exists()
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["seed"] == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
 def test_check_output_folder_accepts_new_empty_and_earlier_outputs(tmp_path: Path) -> None:
