@@ -242,7 +242,7 @@ def _walk(node: yaml.Node, path: KeyPath, name: str, lines: Provenance, problems
             key = _key_text(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "<complex key>"
             line = key_node.start_mark.line + 1
             if key in seen:
-                dotted = ".".join((*path, key))
+                dotted = _short(".".join((*path, key)), 200)
                 problems.append((name, line, dotted, f"is given twice (first on line {seen[key]})"))
                 continue
             seen[key] = line
@@ -275,7 +275,7 @@ def _check_date_order(data: Any, path: KeyPath, lines: Provenance) -> None:
             if parse_month(key) <= parse_month(prev_key):
                 file, line = lines.get((*path, key), ("?", None))
                 raise ScenarioError([(
-                    file, line, ".".join((*path, key)),
+                    file, line, _short(".".join((*path, key)), 200),
                     f"is out of order: the months of a dated value must increase "
                     f"({key} comes after {prev_key})",
                 )])
