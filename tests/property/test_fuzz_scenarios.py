@@ -12,7 +12,8 @@ Three kinds of mutation of a valid scenario, written to a file and loaded as use
 
 Every mutation must either give a :class:`~aidsim.errors.ScenarioError` within seconds (and, on
 the command line, exit status 2 with a one-paragraph message and no traceback), or load and run,
-on a tiny population, to finite outputs (:meth:`~aidsim.results.Results.check_finite`).
+on a tiny population, to finite outputs (:meth:`~aidsim.results.Results.check_finite`) without
+a numeric warning (overflow, invalid value) on the way.
 
 Budget: the test profile's examples (60 per kind, derandomised) in ``make test``;
 ``make fuzz`` sets ``AIDSIM_FUZZ_EXAMPLES`` (and draws new examples each time).
@@ -27,6 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -38,6 +40,9 @@ from aidsim.errors import ScenarioError
 from aidsim.scenario.catalog import catalogue
 from aidsim.scenario.load import validate_scenario
 from aidsim.scenario.schema import Scenario
+
+#: A numeric overflow or an invalid operation inside a run is a failure too, not a warning.
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE_TEXT = (ROOT / "scenarios" / "baseline.yaml").read_text(encoding="utf-8")

@@ -567,7 +567,7 @@ class Applying(Section):
         0.04, unit="per month", ge=0, le=1,
         description="Monthly probability of applying at the reference benefit, before stigma and distance.")
     reference_benefit: float = param(
-        300, unit="yuan/household/month", gt=0, le=100_000,
+        300, unit="yuan/household/month", ge=1, le=100_000,
         description="Expected benefit at which the application probability is `monthly_rate`.")
     benefit_elasticity: float = param(
         1.0, unit="elasticity", ge=0, le=3,
