@@ -14,13 +14,6 @@ A standard may instead grow every year from a base, by a constant rate or by a p
     rural: {base: 433, from: 2020-01, index: {2021: 1.031, 2022: 1.02}}  # by a price index
 
 The first form steps for ``GROWTH_YEARS`` years; the second once for each year listed.
-
-Every value must be a finite number (``.nan`` and ``.inf`` are refused), every month written by a
-user must lie in ``FIRST_MONTH`` … ``LAST_MONTH`` (1950-01 … 2100-12; the key of a dated value up
-to ``LAST_KEY_MONTH``, 2150-12, the last month a growing value reaches), a growth rate in (−1, 10]
-and an index ratio in (0, 10]. Standards in yuan (``DatedNonNegative``) are at most
-``MAX_DATED_YUAN`` (100,000) in every month, including the grown ones; inflation in percent
-(``DatedPercent``) is −100 … 1,000.
 """
 
 from __future__ import annotations
@@ -38,6 +31,13 @@ from aidsim.calendar import Month, format_month, is_month_key, parse_month
 
 GROWTH_YEARS = 50
 _GROWTH_KEYS = {"base", "from", "growth", "index"}
+
+# Ranges. Every value must be a finite number (``.nan`` and ``.inf`` are refused); every month a
+# user writes lies in FIRST_MONTH … LAST_MONTH (1950-01 … 2100-12), the key of a dated value up to
+# LAST_KEY_MONTH (2150-12, the last month a value growing from 2100-12 reaches); a growth rate is in
+# (−1, 10] and an index ratio in (0, 11] (inflation up to 1,000%). Amounts in yuan
+# (DatedNonNegative) are at most MAX_DATED_YUAN (100,000) in every month, the grown ones included;
+# inflation in percent (DatedPercent) is −100 … 1,000.
 
 #: The range of months a scenario may name (a start, a dated value's key, an event).
 FIRST_MONTH: Month = 1950 * 12
@@ -112,11 +112,11 @@ def _grown(raw: Mapping[str, Any]) -> list[tuple[Month, float]]:
     years = []
     for year, ratio in index.items():
         if isinstance(year, bool) or not isinstance(year, int | str) or not str(year).isdigit() \
-                or not FIRST_MONTH // 12 <= int(year) <= LAST_MONTH // 12:
-            raise ValueError(f"index years must be years {FIRST_MONTH // 12} … {LAST_MONTH // 12}; "
+                or not FIRST_MONTH // 12 <= int(year) <= LAST_KEY_MONTH // 12:
+            raise ValueError(f"index years must be years {FIRST_MONTH // 12} … {LAST_KEY_MONTH // 12}; "
                              f"got {_short(year)}")
-        if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0 < ratio <= 10:
-            raise ValueError(f"index ratios must be numbers above 0 and at most 10, got {_short(ratio)} "
+        if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0 < ratio <= 11:
+            raise ValueError(f"index ratios must be numbers above 0 and at most 11, got {_short(ratio)} "
                              f"for {year}")
         years.append((int(year), float(ratio)))
     value = base
@@ -233,6 +233,6 @@ def _bounded(ge: float | None, le: float | None):
     return AfterValidator(check)
 
 
+DatedPercent = Annotated[DatedValue, _bounded(-100, 1000)]
 DatedNonNegative = Annotated[DatedValue, _bounded(0, MAX_DATED_YUAN)]
 DatedShare = Annotated[DatedValue, _bounded(0, 1)]
-DatedPercent = Annotated[DatedValue, _bounded(-100, 1000)]
