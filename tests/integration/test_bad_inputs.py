@@ -268,8 +268,9 @@ def _leaves() -> list[tuple[str, object]]:
 NUMERIC_LEAVES = [(p, v) for p, v in _leaves()
                   if (isinstance(v, int | float) and not isinstance(v, bool)) or isinstance(v, dict)
                   or p in ("admin.approval.township_limit", "admin.quota.share_of_residents")]
-#: Fields whose largest sensible value is above 10^15 (a seed is any 63-bit number).
-UNBOUNDED_ON_PURPOSE = {"simulation.seed"}
+#: Fields with no range of their own, only finite: a seed is any 63-bit number; inflation and the
+#: price-subsidy threshold may be any percentage.
+UNBOUNDED_ON_PURPOSE = {"simulation.seed", "one_off.price_index", "one_off.price_threshold"}
 
 
 @pytest.mark.parametrize("path", [p for p, _ in NUMERIC_LEAVES])

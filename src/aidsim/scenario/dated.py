@@ -36,8 +36,7 @@ _GROWTH_KEYS = {"base", "from", "growth", "index"}
 # user writes lies in FIRST_MONTH … LAST_MONTH (1950-01 … 2100-12), the key of a dated value up to
 # LAST_KEY_MONTH (2150-12, the last month a value growing from 2100-12 reaches); a growth rate is in
 # (−1, 10] and an index ratio in (0, 11] (inflation up to 1,000%). Amounts in yuan
-# (DatedNonNegative) are at most MAX_DATED_YUAN (100,000) in every month, the grown ones included;
-# inflation in percent (DatedPercent) is −100 … 1,000.
+# (DatedNonNegative) are at most MAX_DATED_YUAN (100,000) in every month, the grown ones included.
 
 #: The range of months a scenario may name (a start, a dated value's key, an event).
 FIRST_MONTH: Month = 1950 * 12
@@ -60,11 +59,6 @@ def checked_month(value: Any) -> Month:
         raise ValueError(f"must be a month from {format_month(FIRST_MONTH)} to "
                          f"{format_month(LAST_MONTH)}; got {value.strip()!r}")
     return month
-
-
-def checked_month_text(value: Any) -> str:
-    """:func:`checked_month`, written back as ``YYYY-MM``."""
-    return format_month(checked_month(value))
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -233,6 +227,5 @@ def _bounded(ge: float | None, le: float | None):
     return AfterValidator(check)
 
 
-DatedPercent = Annotated[DatedValue, _bounded(-100, 1000)]
 DatedNonNegative = Annotated[DatedValue, _bounded(0, MAX_DATED_YUAN)]
 DatedShare = Annotated[DatedValue, _bounded(0, 1)]
