@@ -260,17 +260,17 @@ def test_bad_inputs_before_and_after_the_hardening() -> None:
 
 # -- every number has a finite range (a new field without one fails here) ------------------------
 
-def _leaves() -> list[tuple[str, object]]:
+def _leaves() -> list[tuple[str, object, str]]:
     from aidsim.scenario.catalog import catalogue
-    return [(row["path"], row["value"]) for row in catalogue()]
+    return [(row["path"], row["value"], row["unit"]) for row in catalogue()]
 
 
-NUMERIC_LEAVES = [(p, v) for p, v in _leaves()
+NUMERIC_LEAVES = [(p, v) for p, v, _ in _leaves()
                   if (isinstance(v, int | float) and not isinstance(v, bool)) or isinstance(v, dict)
                   or p in ("admin.approval.township_limit", "admin.quota.share_of_residents")]
 #: Fields with no range of their own, only finite: a seed is any 63-bit number; inflation and the
-#: price-subsidy threshold may be any percentage.
-UNBOUNDED_ON_PURPOSE = {"simulation.seed", "one_off.price_index", "one_off.price_threshold"}
+#: price-subsidy threshold (unit "% year on year") may be any percentage.
+UNBOUNDED_ON_PURPOSE = {"simulation.seed"} | {p for p, _, unit in _leaves() if unit.startswith("%")}
 
 
 @pytest.mark.parametrize("path", [p for p, _ in NUMERIC_LEAVES])
