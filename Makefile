@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench fuzz clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/mesa_reference.py
 	$(BIN)/python benchmarks/throughput.py
+
+## Long fuzzing of scenario files (not part of `make test`, which runs 60 fixed examples per kind):
+## FUZZ_EXAMPLES new hypothesis examples per kind (values and structure; YAML text; values in range).
+FUZZ_EXAMPLES ?= 2000
+fuzz: $(STAMP)
+	AIDSIM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/property/test_fuzz_scenarios.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache .hypothesis

@@ -1,14 +1,17 @@
 """The ``aidsim`` command line: validate, params, run, compare, targeting, explain.
 
 Every error a user can cause (a wrong scenario, a bad option value, an unwritable folder) is
-printed as one paragraph on standard error with exit status 2 and no traceback.
+printed as one paragraph on standard error with exit status 2 and no traceback. Arguments, the
+output folder, scenario name clashes and the memory needed are all checked before any run starts.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,12 +24,20 @@ from rich.table import Table
 from rich.text import Text
 
 from aidsim import __version__
-from aidsim.calendar import is_month_key
-from aidsim.errors import AidsimError
-from aidsim.results import HEADLINE, Results, write_parquet_atomic, write_text_atomic
-from aidsim.runners.compare import Comparison, compare
+from aidsim.errors import AidsimError, OutputFolderError
+from aidsim.results import (
+    HEADLINE,
+    Results,
+    check_output_folder,
+    output_folder,
+    slug,
+    write_parquet_atomic,
+    write_text_atomic,
+)
+from aidsim.runners.compare import Comparison, check_names, check_period, compare
 from aidsim.runners.execute import run
 from aidsim.runners.explain import explain
+from aidsim.runners.memory import check_memory
 from aidsim.scenario.catalog import catalogue
 from aidsim.scenario.load import load_scenario
 from aidsim.scenario.schema import Scenario
@@ -111,8 +122,21 @@ def _compact(value: float, unit: str) -> str:
     return f"{value * 100:.0f}%" if unit == "share" else f"{value:,.0f}"
 
 
-def _safe_name(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "scenario"
+def _check_out(out: Path) -> None:
+    """Refuse a dangerous or foreign --out folder before any work is done."""
+    try:
+        check_output_folder(out)
+    except OutputFolderError as exc:
+        raise OutputFolderError(f"--out {exc}") from None
+
+
+@contextmanager
+def _output(out: Path) -> Iterator[Path]:
+    try:
+        with output_folder(out) as folder:
+            yield folder
+    except OutputFolderError as exc:
+        raise OutputFolderError(f"--out {exc}") from None
 
 
 @app.command()
@@ -168,15 +192,23 @@ def _summary_table(results: Results, title: str) -> Table:
     return table
 
 
-def _run_and_write(path: Path, overrides: dict[str, Any], out: Path, quiet: bool) -> tuple[Scenario, Results]:
-    """Load, run (with a progress bar unless ``quiet``) and write one scenario's results to ``out``."""
+def _run_and_write(path: Path, overrides: dict[str, Any], out: Path, quiet: bool,
+                   targeting: bool = False) -> tuple[Scenario, Results]:
+    """Check ``out``, load, run (with a progress bar unless ``quiet``) and write one scenario's
+    results to ``out`` as a whole (with ``targeting.csv`` when ``targeting``)."""
+    _check_out(out)
     s = load_scenario(path, overrides)
+    check_memory([s])
     bar = LazyProgress(f"running {s.name}", quiet)
     try:
         results = run(s, progress=bar)
     finally:
         bar.close()
-    results.write(out)
+    results.check_finite()
+    with _output(out) as folder:
+        if targeting:
+            write_text_atomic(results.targeting.to_csv(index=False), folder / "targeting.csv")
+        results.write_into(folder)
     return s, results
 
 
@@ -237,26 +269,21 @@ def compare_command(
         err_console.print("error: --area must be all, urban or rural")
         raise typer.Exit(code=2)
     try:
+        _check_out(out)
+        check_period([], first, last)  # the form of --from/--to, before reading any file
         overrides = _overrides(months, seed, households)
-        base = load_scenario(baseline, overrides)
-        others: list[Scenario] = [load_scenario(path, overrides) for path in reforms]
-        for option, value in (("--from", first), ("--to", last)):
-            if value is not None and not (re.fullmatch(r"\d{4}-\d{2}", value) and is_month_key(value)):
-                raise AidsimError(f"{option} must be a month written YYYY-MM; got {value!r}")
+        paths = [baseline, *reforms]
+        scenarios: list[Scenario] = [load_scenario(path, overrides) for path in paths]
+        check_names(scenarios, [str(p) for p in paths])
+        check_period(scenarios, first, last)
+        check_memory(scenarios, workers=min(workers, replications * len(scenarios)), kept=scenarios)
         bar = LazyProgress("runs", quiet)
         try:
-            comparison = compare(base, others, replications=replications, workers=workers,
+            comparison = compare(scenarios[0], scenarios[1:], replications=replications, workers=workers,
                                  first=first, last=last, keep_results=True, progress=bar)
-        except ValueError as exc:
-            raise AidsimError(str(exc)) from None
         finally:
             bar.close()
-        out.mkdir(parents=True, exist_ok=True)
-        for name, results in comparison.results.items():
-            results.write(out / "runs" / _safe_name(name))
-        write_parquet_atomic(comparison.table, out / "comparison.parquet")
-        write_parquet_atomic(comparison.runs, out / "replications.parquet")
-        write_text_atomic(comparison.table.to_csv(index=False), out / "comparison.csv")
+        _write_comparison(comparison, scenarios, out, first, last)
     except AidsimError as exc:
         _fail(exc)
     except OSError as exc:
@@ -264,6 +291,32 @@ def compare_command(
     for table in _comparison_tables(comparison, area):
         out_console.print(table)
     out_console.print(Text(f"wrote {out}/comparison.csv, comparison.parquet, replications.parquet and runs/"))
+
+
+def _write_comparison(comparison: Comparison, scenarios: list[Scenario], out: Path,
+                      first: str | None, last: str | None) -> None:
+    """Write a comparison as a whole: each run in runs/<slug>/, the tables, and manifest.json
+    last, with every file's and every run's SHA-256."""
+    for results in comparison.results.values():
+        results.check_finite()
+    with _output(out) as folder:
+        runs = {}
+        for s in scenarios:
+            run_folder = folder / "runs" / slug(s.name)
+            run_folder.mkdir(parents=True)
+            summary_sha = comparison.results[s.name].write_into(run_folder)
+            runs[s.name] = {"folder": f"runs/{slug(s.name)}", "summary_sha256": summary_sha,
+                            "scenario_sha256": comparison.results[s.name].metadata["scenario_sha256"]}
+        files = {"comparison.parquet": write_parquet_atomic(comparison.table, folder / "comparison.parquet"),
+                 "replications.parquet": write_parquet_atomic(comparison.runs, folder / "replications.parquet")}
+        text = comparison.table.to_csv(index=False)
+        write_text_atomic(text, folder / "comparison.csv")
+        files["comparison.csv"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        manifest = {"command": "compare", "aidsim": __version__, "baseline": scenarios[0].name,
+                    "reforms": [s.name for s in scenarios[1:]], "replications": comparison.replications,
+                    "first": first, "last": last, "runs": runs, "files": files}
+        write_text_atomic(json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+                          folder / "manifest.json")
 
 
 def _targeting_tables(results: Results, title: str) -> list[Table]:
@@ -316,8 +369,8 @@ def targeting_command(
     each split by cause (not applied, refused, backlog, delay, quota, budget; gradual exit, favour,
     verification, review lag), and each office's applications, backlog and days to payment."""
     try:
-        s, results = _run_and_write(scenario, _overrides(months, seed, households), out, quiet)
-        write_text_atomic(results.targeting.to_csv(index=False), out / "targeting.csv")
+        s, results = _run_and_write(scenario, _overrides(months, seed, households), out, quiet,
+                                    targeting=True)
     except AidsimError as exc:
         _fail(exc)
     sim = s.simulation
@@ -336,6 +389,7 @@ def explain_command(
     """Show, for one household and month, each programme's test with the values it used."""
     try:
         s = load_scenario(scenario, _overrides(None, seed, households))
+        check_memory([s])
         explanation = explain(s, household, month)
     except AidsimError as exc:
         _fail(exc)

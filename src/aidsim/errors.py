@@ -5,6 +5,19 @@ the command line prints it as one paragraph and exits with status 2, with no tra
 
 - :class:`ScenarioError`: a scenario file is malformed or breaks the schema. It names the file,
   the line (when known), the key path and what was expected.
+- :class:`ArgumentError`: a command-line option or an argument of :func:`aidsim.compare` is
+  wrong, e.g. ``--from`` after ``--to`` or outside the reported months. It names the flag and is
+  raised before any run starts.
+- :class:`ScenarioClashError`: scenarios run together (``compare``) share a ``name:`` or would
+  share an output folder (``a b`` and ``a-b``). It names both files and raises before any run.
+- :class:`OutputFolderError`: the output folder is refused (``/``, ``""``, the home directory,
+  the current folder or one of its parents, a file, or a non-empty folder that is not an aidsim
+  output) or cannot be created. The command line checks it before any run starts.
+- :class:`InsufficientMemoryError`: the estimated memory of the runs exceeds the memory
+  available on this machine; the message gives the estimate. Raised before any population is
+  built.
+- :class:`NonFiniteOutputError`: an output table holds NaN or infinity where a number is
+  required; the message names the table, the measure and the month. Nothing is written.
 - :class:`PopulationDataError`: a population cannot be built from the profile or the data given.
 - :class:`LedgerMismatchError`: programme totals do not reconcile with the payments to households.
   This is a bug in aidsim, never the user's fault, but it is reported in the same way.
@@ -41,6 +54,26 @@ class ScenarioError(AidsimError):
             lines.append(f"{where}: {key} {message}")
         head = "Invalid scenario" if len(lines) == 1 else f"Invalid scenario ({len(lines)} problems)"
         return head + ":\n  " + "\n  ".join(lines)
+
+
+class ArgumentError(AidsimError):
+    """A command-line option or an API argument is wrong (names the flag or the argument)."""
+
+
+class ScenarioClashError(AidsimError):
+    """Scenarios run together share a name or an output folder."""
+
+
+class OutputFolderError(AidsimError):
+    """The output folder is refused or cannot be created."""
+
+
+class InsufficientMemoryError(AidsimError):
+    """The runs would need more memory than this machine has available."""
+
+
+class NonFiniteOutputError(AidsimError):
+    """An output table holds NaN or infinity where a number is required (names measure and month)."""
 
 
 class PopulationDataError(AidsimError):

@@ -2,16 +2,25 @@
 
 A run folder holds Parquet tables and ``summary.json``. ``summary.json`` is written last and
 lists every table with its SHA-256, so a folder without it (or whose hashes do not match) is an
-incomplete run; each table is written to a temporary name and renamed into place, so no table is
-ever half-written under its real name.
+incomplete run. The folder is written whole, through a temporary sibling, and the tables are
+checked for NaN and infinity first (see "output folders and output checks" below).
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import json
+import math
 import os
+import re
+import shutil
+import sys
 import tempfile
+import unicodedata
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -20,7 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from aidsim.admin.offices import Office
+from aidsim import errors
+from aidsim.admin.offices import OFFICE_BOOKS, Office
 from aidsim.calendar import format_month, year_of
 from aidsim.engine.model import AidModel
 from aidsim.errors import RunFailedError
@@ -232,27 +242,45 @@ class Results:
 
     # -- writing --------------------------------------------------------------------------------
     def write(self, out_dir: str | Path) -> Path:
-        """Write every table as Parquet and ``summary.json`` last (atomically, file by file)."""
-        out = Path(out_dir)
+        """Write the run into ``out_dir`` as a whole (:func:`output_folder`): every
+        table as Parquet and ``summary.json`` last; the folder is replaced once all is written."""
+        with output_folder(out_dir) as folder:
+            self.write_into(folder)
+        return Path(out_dir)
+
+    def write_into(self, folder: Path) -> str:
+        """Check the tables (:meth:`check_finite`), then write them and ``summary.json`` (last)
+        into an existing, empty ``folder``; return the SHA-256 of ``summary.json``."""
+        self.check_finite()
         try:
-            out.mkdir(parents=True, exist_ok=True)
-            marker = out / "summary.json"
-            if marker.exists():
-                marker.unlink()  # the folder is incomplete until the new summary is in place
             files = {}
             for name in TABLES:
                 frame = getattr(self, name)
-                files[f"{name}.parquet"] = write_parquet_atomic(frame, out / f"{name}.parquet")
+                files[f"{name}.parquet"] = write_parquet_atomic(frame, folder / f"{name}.parquet")
             summary = {
                 **self.metadata,
-                "summary": self.summary(),
+                "summary": json_safe(self.summary()),
                 "payments_total_yuan": self.payments_total_yuan(),
                 "files": files,
             }
-            write_text_atomic(json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=True) + "\n", marker)
+            text = json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n"
+            write_text_atomic(text, folder / "summary.json")
         except OSError as exc:
-            raise RunFailedError(f"cannot write the results to {out}: {exc.strerror or exc}") from None
-        return out
+            raise RunFailedError(f"cannot write the results to {folder}: {exc.strerror or exc}") from None
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def check_finite(self) -> None:
+        """Raise :class:`~aidsim.errors.NonFiniteOutputError`, naming the table, the measure and
+        the month, when a table holds a NaN or an infinity it may not
+        (:func:`check_results`)."""
+        check_results(self)
+
+    def checked_summary(self, first: str | None = None, last: str | None = None) -> dict[str, dict[str, float]]:
+        """:meth:`summary`, refused with :class:`~aidsim.errors.NonFiniteOutputError` when a
+        figure is infinite, or NaN without being a ratio."""
+        summary = self.summary(first, last)
+        check_summary(summary, frozenset(self.sums.columns))
+        return summary
 
 
 def _temporary(path: Path) -> tuple[int, str]:
@@ -289,3 +317,226 @@ def write_text_atomic(text: str, path: Path) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+# -- output folders and output checks ------------------------------------------------------------
+#
+# Output folders and output checks: where results may be written, how a folder is replaced
+# whole, safe folder names, and the rule that no NaN or infinity reaches a written table.
+#
+# Output folders are written whole (:func:`output_folder`): everything goes into a temporary
+# sibling (``.NAME.XXXX.tmp`` beside ``NAME``), which then takes the place of the folder in one
+# step (an atomic exchange where the system has one, otherwise two renames). A folder is therefore
+# either the old complete result or the new complete result, never a mix, and no file of an
+# earlier run remains beside the new ones. The folder is refused (:class:`OutputFolderError`) when
+# it is ``/``, the home directory, the current directory or one of its parents, a file, or a
+# non-empty folder that is not an aidsim output (one holding ``summary.json``, ``manifest.json``
+# or, written by earlier versions of ``compare``, ``comparison.parquet``).
+#
+# Before anything is written the tables are checked (:func:`check_results`): the additive monthly
+# sums, the ledger and the payments to households must be finite everywhere; in the derived tables
+# (monthly, yearly, by area, targeting, the summary) a ratio, i.e. a column that is not an additive
+# sum, may be NaN, which it is only when its denominator is 0 (an average subsidy with no
+# recipients), and nothing may be infinite; in the offices' table the caseload is checked strictly,
+# and the offices' books may hold +inf for a limit that does not exist (no budget, no quota,
+# unlimited capacity). ``summary.json`` records a NaN ratio as ``null`` (:func:`json_safe`).
+
+#: Files that mark a folder as an aidsim output: a run's summary, a multi-run command's manifest.
+OUTPUT_MARKERS = ("summary.json", "manifest.json", "comparison.parquet")
+#: Columns of the derived tables that are sums although they are not among the monthly sums.
+DERIVED_SUMS = frozenset({"total_cost", "months"})
+#: The targeting table's ratios.
+TARGETING_RATIOS = frozenset({"share", "yuan", "leakage_share"})
+
+
+def check_results(results: Results) -> None:
+    """Raise :class:`NonFiniteOutputError` naming the table, measure and month of the first NaN
+    or infinity that breaks the rule (see the module's docstring)."""
+    strict: frozenset[str] = frozenset()
+    check_table(results.sums, "the monthly sums", ratios=strict)
+    check_table(results.ledger, "ledger", ratios=strict)
+    check_table(results.households, "households", ratios=strict)
+    additive = frozenset(results.sums.columns) | DERIVED_SUMS
+    for name in ("monthly", "yearly", "by_area"):
+        frame = getattr(results, name)
+        check_table(frame, name, ratios=frozenset(frame.columns) - additive)
+    check_table(results.targeting, "targeting", ratios=TARGETING_RATIOS)
+    books = frozenset(OFFICE_BOOKS)
+    check_table(results.offices, "offices", ratios=books, unlimited=books)
+
+
+def check_summary(summary: Mapping[str, Mapping[str, float]], additive: frozenset[str] | set[str]) -> None:
+    """The same rule for a run's headline figures (``Results.summary()``): no infinity, and NaN
+    only for a measure that is not in ``additive`` (a ratio)."""
+    for area, figures in summary.items():
+        for name, value in figures.items():
+            if math.isinf(value) or (math.isnan(value) and name in additive | DERIVED_SUMS):
+                raise errors.NonFiniteOutputError(f"the summary's measure {name!r} ({area}) is {value}: "
+                                           f"a run must give finite figures")
+
+
+def json_safe(value: Any) -> Any:
+    """NaN (a ratio with a zero denominator) as ``None``: JSON has no NaN."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def check_table(frame: pd.DataFrame, table: str, *, ratios: frozenset[str] | set[str],
+                unlimited: frozenset[str] | set[str] = frozenset()) -> None:
+    """No infinity in ``frame`` (but +inf, "no limit", in the ``unlimited`` columns) and no NaN
+    outside the ``ratios`` columns; otherwise raise :class:`NonFiniteOutputError` naming the
+    table, the measure, the month and the row."""
+    numeric = frame.select_dtypes(include="number")
+    if numeric.empty:
+        return
+    values = numeric.to_numpy(dtype=float, na_value=np.nan)
+    strict = np.array([c not in ratios for c in numeric.columns])
+    limits = np.array([c in unlimited for c in numeric.columns])
+    bad = (np.isinf(values) & ~(limits[None, :] & (values > 0))) | (np.isnan(values) & strict[None, :])
+    if not bad.any():
+        return
+    row, col = (int(i[0]) for i in np.nonzero(bad))
+    measure = numeric.columns[col]
+    where = [f"{key} {frame.iloc[row][key]}" for key in ("month", "year", "area_type", "area", "programme",
+                                                         "household", "error", "cause")
+             if key in frame.columns and key != measure]
+    raise errors.NonFiniteOutputError(
+        f"{table}: measure {measure!r} is {values[row, col]} ({', '.join(where) or f'row {row}'}); "
+        f"outputs must be finite numbers, so nothing was written. Check the scenario's amounts and rates.")
+
+
+# -- output folders ------------------------------------------------------------------------------
+
+_SLUG_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
+SLUG_MAX = 80
+
+
+def slug(name: str) -> str:
+    """A safe folder name for a scenario name: ASCII letters, digits, ``_ . -``; runs of anything
+    else become one ``-``; no leading dot or dash (so never ``.`` or ``..``); at most 80
+    characters; ``scenario`` when nothing is left. Two names can share a slug (``a b`` and
+    ``a-b``): multi-run commands refuse such clashes before running (compare with
+    :func:`slug_key`)."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    text = _SLUG_BAD.sub("-", text).strip("-.")
+    text = re.sub(r"-{2,}", "-", text)[:SLUG_MAX].rstrip("-.")
+    return text or "scenario"
+
+
+def slug_key(name: str) -> str:
+    """What two slugs must differ in to be distinct folders on every file system (letter case
+    is ignored on some)."""
+    return slug(name).casefold()
+
+
+def check_output_folder(out: str | Path) -> Path:
+    """The absolute folder results may be written to; raise :class:`OutputFolderError` otherwise."""
+    text = str(out)
+    if text.strip() in ("", "."):
+        raise errors.OutputFolderError(f"{text!r} is the current folder: name a folder for the results, "
+                                       f"e.g. out/run")
+    if "\x00" in text:
+        raise errors.OutputFolderError("the folder name contains a NUL byte")
+    try:
+        target = Path(out).expanduser().resolve()
+        cwd = Path.cwd().resolve()
+        home = Path.home().resolve()
+    except (OSError, RuntimeError) as exc:
+        raise errors.OutputFolderError(f"{text!r} cannot be used: {getattr(exc, 'strerror', None) or exc}") from None
+    if target == target.parent:
+        raise errors.OutputFolderError(f"{text!r} is the root directory: name a folder for the results")
+    if target == home:
+        raise errors.OutputFolderError(f"{text!r} is the home directory: name a folder for the results")
+    if target == cwd or target in cwd.parents:
+        raise errors.OutputFolderError(f"{text!r} is the current folder or one of its parents: name a "
+                                       f"folder for the results")
+    try:
+        if target.exists():
+            if not target.is_dir():
+                raise errors.OutputFolderError(f"{text!r} is a file, not a folder")
+            entries = {p.name for p in target.iterdir()}
+            if entries and not entries & set(OUTPUT_MARKERS):
+                raise errors.OutputFolderError(
+                    f"{text!r} is a folder that holds other files ({len(entries)} entries) and no "
+                    f"aidsim output (summary.json or manifest.json); aidsim replaces its output "
+                    f"folder whole, so it only writes into an empty folder or an earlier output")
+        ancestor = target.parent  # the folder's temporary sibling is made beside it
+        while not ancestor.exists():
+            ancestor = ancestor.parent
+        if not ancestor.is_dir():
+            raise errors.OutputFolderError(f"{text!r} cannot be made: {str(ancestor)!r} is a file")
+        if not os.access(ancestor, os.W_OK | os.X_OK):
+            raise errors.OutputFolderError(f"{text!r} cannot be made: {str(ancestor)!r} is not writable")
+    except OSError as exc:
+        raise errors.OutputFolderError(f"{text!r} cannot be used: {exc.strerror or exc}") from None
+    return target
+
+
+@contextmanager
+def output_folder(out: str | Path) -> Iterator[Path]:
+    """Yield an empty temporary folder beside ``out``; when the block ends without error, it
+    takes the place of ``out`` whole; on error it is removed and ``out`` is left as it was."""
+    target = check_output_folder(out)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    except OSError as exc:
+        raise errors.OutputFolderError(f"cannot write to {out}: {exc.strerror or exc}") from None
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
+        try:
+            yield tmp
+        except errors.RunFailedError as exc:  # name the folder the user gave, not the temporary one
+            raise type(exc)(str(exc).replace(str(tmp), str(out))) from None
+        check_output_folder(out)  # still safe to replace (nothing else filled it meanwhile)
+        try:
+            _swap_in(tmp, target)
+        except OSError as exc:
+            raise errors.RunFailedError(f"cannot write the results to {out}: {exc.strerror or exc}") from None
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    """Put the folder ``new`` in the place of ``target``; the old ``target`` ends up at ``new``
+    (to be removed) or is removed here."""
+    if not target.exists():
+        os.rename(new, target)
+        return
+    if _exchange(new, target):
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+    os.rename(target, old / "x")
+    try:
+        os.rename(new, target)
+    except OSError:
+        os.rename(old / "x", target)  # put the old result back
+        raise
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically exchange two paths (Linux ``renameat2(RENAME_EXCHANGE)``); False when the
+    system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EXDEV):
+        return False
+    raise OSError(code, os.strerror(code), str(b))

@@ -4,6 +4,12 @@ Each replication runs the baseline and every reform with the same seed and repli
 so each household meets the same shocks and take-up draws in all of them; the difference between
 two runs of one replication is the policy's effect. Over replications, the table reports the mean
 of each figure and, for the difference, a 90% interval (5th–95th percentile across replications).
+
+Everything is checked before the first run starts, and each problem raises a documented
+:class:`~aidsim.errors.AidsimError` subclass: scenarios that share a name or an output folder
+(:class:`~aidsim.errors.ScenarioClashError`), a compared period outside the reported months
+(:class:`~aidsim.errors.ArgumentError`, naming ``first``/``last``, i.e. ``--from``/``--to``), runs
+that will not fit in memory (:class:`~aidsim.errors.InsufficientMemoryError`).
 """
 
 from __future__ import annotations
@@ -13,8 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from aidsim.results import HEADLINE, Results
+from aidsim.calendar import format_month, is_month_key, parse_month
+from aidsim.errors import ArgumentError, ScenarioClashError
+from aidsim.results import HEADLINE, Results, slug, slug_key
 from aidsim.runners.execute import Progress, Task, TaskOutcome, run_tasks
+from aidsim.runners.memory import check_memory
 from aidsim.scenario.schema import Scenario
 
 
@@ -46,6 +55,46 @@ def _long(outcomes: list[TaskOutcome]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["scenario", "replication", "area_type", "measure", "value"])
 
 
+def check_names(scenarios: list[Scenario], sources: list[str] | None = None) -> None:
+    """Refuse scenarios that share a ``name:`` or an output folder (:func:`~aidsim.results.slug`).
+
+    ``sources`` (the files, in the same order) are named in the message when given."""
+    sources = sources or [f"scenario {i + 1}" for i in range(len(scenarios))]
+    seen: dict[str, int] = {}
+    for i, s in enumerate(scenarios):
+        key = slug_key(s.name)
+        if key in seen:
+            j = seen[key]
+            other = scenarios[j]
+            same = "the same name" if other.name == s.name else (
+                f"names that map to the same output folder runs/{slug(s.name)}")
+            raise ScenarioClashError(
+                f"{sources[j]} (name: {other.name!r}) and {sources[i]} (name: {s.name!r}) have "
+                f"{same}; give each scenario a `name:` that differs in letters or digits")
+        seen[key] = i
+
+
+def check_period(scenarios: list[Scenario], first: str | None, last: str | None,
+                 flags: tuple[str, str] = ("--from", "--to")) -> None:
+    """Refuse a compared period that is not written YYYY-MM, runs backwards, or lies outside the
+    reported months of any scenario; the message names the flag (``flags``)."""
+    months: dict[str, int] = {}
+    for flag, value in zip(flags, (first, last), strict=True):
+        if value is None:
+            continue
+        if not isinstance(value, str) or len(value) != 7 or not is_month_key(value):
+            raise ArgumentError(f"{flag} must be a month written YYYY-MM; got {value!r}")
+        months[flag] = parse_month(value)
+        for s in scenarios:
+            start, end = s.simulation.start_month, s.simulation.start_month + s.simulation.months - 1
+            if not start <= months[flag] <= end:
+                raise ArgumentError(
+                    f"{flag} {value} is outside the reported months of {s.name!r} "
+                    f"({format_month(start)} … {format_month(end)})")
+    if len(months) == 2 and months[flags[0]] > months[flags[1]]:
+        raise ArgumentError(f"{flags[0]} {first} comes after {flags[1]} {last}: no month to compare")
+
+
 def compare(baseline: Scenario, reforms: list[Scenario], *, seed: int | None = None,
             replications: int = 1, workers: int = 1, first: str | None = None,
             last: str | None = None, keep_results: bool = False,
@@ -60,10 +109,19 @@ def compare(baseline: Scenario, reforms: list[Scenario], *, seed: int | None = N
         Restrict the compared period to these months (YYYY-MM), e.g. from a reform's start.
     keep_results
         Keep the full :class:`~aidsim.results.Results` of replication 0 of each scenario.
+
+    Raises
+    ------
+    ScenarioClashError, ArgumentError, InsufficientMemoryError
+        Before any run starts (see the module's docstring).
     """
-    names = [baseline.name, *[r.name for r in reforms]]
-    if len(set(names)) != len(names):
-        raise ValueError(f"scenario names must differ to be compared; got {names}")
+    scenarios = [baseline, *reforms]
+    check_names(scenarios)
+    check_period(scenarios, first, last, ("first", "last"))
+    if replications < 1 or workers < 1:
+        raise ArgumentError(f"replications and workers must be at least 1; got {replications} and {workers}")
+    check_memory(scenarios, workers=min(workers, replications * len(scenarios)),
+                 kept=scenarios if keep_results else ())
     seed = baseline.simulation.seed if seed is None else seed
     outcomes = run_tasks(_tasks([baseline, *reforms], seed, replications, first, last, keep_results),
                          workers=workers, progress=progress)

@@ -4,6 +4,9 @@ A task is ``(scenario, seed, replication)``. Its random streams depend only on t
 replication, never on the scenario or on which worker runs it, so a batch gives the same numbers
 serially and on any number of processes, and a baseline and a reform with the same seed and
 replication share their draws (common random numbers).
+
+Before any population is built, the memory the runs will need is checked against the memory the
+machine has available (:mod:`aidsim.runners.memory`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from aidsim.engine.model import AidModel
 from aidsim.programmes import REGISTRY
 from aidsim.programmes.registry import Registry
 from aidsim.results import Results
+from aidsim.runners.memory import check_memory
 from aidsim.scenario.load import validate_scenario
 from aidsim.scenario.schema import Scenario
 
@@ -27,6 +31,7 @@ def run(scenario: Scenario, *, seed: int | None = None, replication: int = 0,
         progress: Progress | None = None, registry: Registry = REGISTRY) -> Results:
     """Run one scenario to its end and return its :class:`~aidsim.results.Results` (``registry``:
     the programmes to run, by default every shipped programme)."""
+    check_memory([scenario])  # refuses, with the estimate, a run that will not fit
     model = AidModel(scenario, seed=seed, replication=replication, registry=registry)
     model.run_to_end(progress)
     return Results.from_model(model)
@@ -58,7 +63,7 @@ def run_task(task: Task) -> TaskOutcome:
     with the full results when the task asks to keep them."""
     scenario = validate_scenario(task.scenario, source=task.key)
     results = run(scenario, seed=task.seed, replication=task.replication)
-    return TaskOutcome(task.key, task.replication, results.summary(task.first, task.last),
+    return TaskOutcome(task.key, task.replication, results.checked_summary(task.first, task.last),
                        results if task.keep_results else None)
 
 

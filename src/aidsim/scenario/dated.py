@@ -22,6 +22,7 @@ subsidy; the scenario resolves it into dated steps before validation (:func:`ind
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -35,36 +36,95 @@ from aidsim.calendar import Month, format_month, is_month_key, parse_month
 GROWTH_YEARS = 50
 _GROWTH_KEYS = {"base", "from", "growth", "index"}
 
+# Ranges. Every value must be a finite number (``.nan`` and ``.inf`` are refused); every month a
+# user writes lies in FIRST_MONTH … LAST_MONTH (1950-01 … 2100-12), the key of a dated value up to
+# LAST_KEY_MONTH (2150-12, the last month a value growing from 2100-12 reaches); a growth rate is in
+# (−1, 10] and an index ratio in (0, 11] (inflation up to 1,000%). Amounts in yuan
+# (DatedNonNegative) are at most MAX_DATED_YUAN (100,000) in every month, the grown ones included.
+
+#: The range of months a scenario may name (a start, a dated value's key, an event).
+FIRST_MONTH: Month = 1950 * 12
+LAST_MONTH: Month = 2100 * 12 + 11
+#: The last month a dated value's key may name: the last month a growing value reaches
+#: (``LAST_MONTH`` + ``GROWTH_YEARS`` years), so that a resolved scenario always reads back.
+LAST_KEY_MONTH: Month = LAST_MONTH + 12 * GROWTH_YEARS
+#: Largest value of a dated amount in yuan (standards, lines, premiums, limits).
+MAX_DATED_YUAN = 100_000
+_MAX_INDEX_YEARS = 200
+
+
+def checked_month(value: Any) -> Month:
+    """A month written YYYY-MM (or YYYY-MM-DD) within ``FIRST_MONTH`` … ``LAST_MONTH``;
+    raise ``ValueError`` otherwise. Whole numbers are refused (``202001`` is not a month)."""
+    if not isinstance(value, str):
+        raise ValueError(f"expected a month written YYYY-MM, got {_short(value)}")
+    month = parse_month(value)
+    if not FIRST_MONTH <= month <= LAST_MONTH:
+        raise ValueError(f"must be a month from {format_month(FIRST_MONTH)} to "
+                         f"{format_month(LAST_MONTH)}; got {value.strip()!r}")
+    return month
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _number(value: Any, what: str) -> float:
+    """A finite int or float (not a boolean) as float; raise ``ValueError`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"expected a number for {what}, got {_short(value)}")
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError(f"expected a finite number for {what}, got a number too large") from None
+    if not math.isfinite(number):
+        raise ValueError(f"expected a finite number for {what}, got {number}")
+    return number
+
 
 def _grown(raw: Mapping[str, Any]) -> list[tuple[Month, float]]:
     """The yearly steps of ``{base, from, growth | index}``; raise ``ValueError`` when malformed."""
     unknown = set(raw) - _GROWTH_KEYS
     if unknown or "base" not in raw or "from" not in raw or ("growth" in raw) == ("index" in raw):
         raise ValueError("a growing value needs base, from and one of growth or index; "
-                         f"got keys {sorted(raw)}")
-    base = raw["base"]
-    if isinstance(base, bool) or not isinstance(base, int | float):
-        raise ValueError(f"base must be a number, got {base!r}")
-    start = parse_month(raw["from"])
-    steps = [(start, float(base))]
+                         f"got keys {_short(sorted(map(str, raw)), 120)}")
+    base = _number(raw["base"], "base")
+    start = checked_month(raw["from"])
+    steps = [(start, base)]
     if "growth" in raw:
         rate = raw["growth"]
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= -1:
-            raise ValueError(f"growth must be a yearly rate above -1 (0.05 for 5%), got {rate!r}")
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not -1 < rate <= 10:
+            raise ValueError(f"growth must be a yearly rate above -1 and at most 10 (0.05 for 5%), "
+                             f"got {_short(rate)}")
         for year in range(1, GROWTH_YEARS + 1):
-            steps.append((start + 12 * year, float(base) * (1.0 + rate) ** year))
+            value = base * (1.0 + rate) ** year
+            if not math.isfinite(value):
+                raise ValueError(f"grows beyond any finite number by {format_month(start + 12 * year)}")
+            steps.append((start + 12 * year, value))
         return steps
     index = raw["index"]
-    if not isinstance(index, Mapping) or not index:
-        raise ValueError("index must map years to price-index ratios, e.g. {2021: 1.03}")
-    value = float(base)
-    for year, ratio in sorted(index.items(), key=lambda kv: int(kv[0])):
-        if isinstance(ratio, bool) or not isinstance(ratio, int | float) or ratio <= 0:
-            raise ValueError(f"index ratios must be positive numbers, got {ratio!r} for {year}")
-        month = int(year) * 12 + start % 12
+    if not isinstance(index, Mapping) or not index or len(index) > _MAX_INDEX_YEARS:
+        raise ValueError(f"index must map years to price-index ratios, e.g. {{2021: 1.03}} "
+                         f"(at most {_MAX_INDEX_YEARS} years)")
+    years = []
+    for year, ratio in index.items():
+        if isinstance(year, bool) or not isinstance(year, int | str) or not str(year).isdigit() \
+                or not FIRST_MONTH // 12 <= int(year) <= LAST_KEY_MONTH // 12:
+            raise ValueError(f"index years must be years {FIRST_MONTH // 12} … {LAST_KEY_MONTH // 12}; "
+                             f"got {_short(year)}")
+        if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0 < ratio <= 11:
+            raise ValueError(f"index ratios must be numbers above 0 and at most 11, got {_short(ratio)} "
+                             f"for {year}")
+        years.append((int(year), float(ratio)))
+    value = base
+    for year, ratio in sorted(years):
+        month = year * 12 + start % 12
         if month <= steps[-1][0]:
-            raise ValueError(f"index years must come after the year of `from`; got {year}")
-        value *= float(ratio)
+            raise ValueError(f"index years must come after the year of `from` and differ; got {year}")
+        value *= ratio
+        if not math.isfinite(value):
+            raise ValueError(f"grows beyond any finite number by {year}")
         steps.append((month, value))
     return steps
 
@@ -87,25 +147,28 @@ class DatedValue:
         if isinstance(raw, bool):
             raise ValueError(f"expected a number or a mapping of YYYY-MM: number, got {raw!r}")
         if isinstance(raw, int | float):
-            return cls.constant(raw)
+            return cls.constant(_number(raw, "the value"))
         if isinstance(raw, Mapping) and raw and "base" in raw:
             return cls(tuple(_grown(raw)))
         if isinstance(raw, Mapping) and raw:
             changes: list[tuple[Month, float]] = []
             for key, value in raw.items():
                 if not is_month_key(key):
-                    raise ValueError(f"expected month keys written YYYY-MM (month 01–12), got key {key!r}")
-                if isinstance(value, bool) or not isinstance(value, int | float):
-                    raise ValueError(f"expected a number for {key}, got {value!r}")
+                    raise ValueError(f"expected month keys written YYYY-MM (month 01–12), got key {_short(key)}")
                 month = parse_month(key)
+                if month != 0 and not FIRST_MONTH <= month <= LAST_KEY_MONTH:
+                    # (0 stands for "from the beginning": a constant merged with dated months)
+                    raise ValueError(f"month keys must be months from {format_month(FIRST_MONTH)} to "
+                                     f"{format_month(LAST_KEY_MONTH)}; got {_short(key)}")
+                number = _number(value, str(key))
                 if changes and month <= changes[-1][0]:
                     raise ValueError(
                         f"dates must be in increasing order; {format_month(month)} comes after "
                         f"{format_month(changes[-1][0])}"
                     )
-                changes.append((month, float(value)))
+                changes.append((month, number))
             return cls(tuple(changes))
-        raise ValueError(f"expected a number or a mapping of YYYY-MM: number, got {raw!r}")
+        raise ValueError(f"expected a number or a mapping of YYYY-MM: number, got {_short(raw)}")
 
     def at(self, month: Month) -> float:
         """The value in force at ``month``."""
@@ -168,7 +231,7 @@ def _bounded(ge: float | None, le: float | None):
     return AfterValidator(check)
 
 
-DatedNonNegative = Annotated[DatedValue, _bounded(0, None)]
+DatedNonNegative = Annotated[DatedValue, _bounded(0, MAX_DATED_YUAN)]
 DatedShare = Annotated[DatedValue, _bounded(0, 1)]
 
 

@@ -37,7 +37,12 @@ def param(
     gt: float | None = None,
     default_factory: Any = None,
 ) -> Any:
-    """A scenario field with its unit, description and source recorded in the JSON schema."""
+    """A scenario field with its unit, description and source recorded in the JSON schema.
+
+    A number with a lower bound and no upper bound of its own is at most ``DEFAULT_MAX``, except
+    an identifier (unit ``integer``, the seed), which its own validator bounds."""
+    if le is None and (ge is not None or gt is not None) and unit != "integer":
+        le = DEFAULT_MAX
     extra = {"unit": unit, "source": source}
     if default_factory is not None:
         return Field(
@@ -47,10 +52,14 @@ def param(
     return Field(default, ge=ge, le=le, gt=gt, description=description, json_schema_extra=extra)
 
 
+#: The largest value of a number whose field sets no upper bound (every number is finite anyway).
+DEFAULT_MAX = 1_000_000
+
+
 class Section(BaseModel):
     """Base of every scenario section: unknown keys are errors and values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # no .nan, .inf
 
     @field_validator("*", mode="before")
     @classmethod
@@ -59,6 +68,12 @@ class Section(BaseModel):
         field = cls.model_fields.get(info.field_name or "")
         if isinstance(value, bool) and field is not None and field.annotation in (int, float):
             raise ValueError(f"expected a number, got {value!r}")
+        extra = field.json_schema_extra if field is not None else None
+        if isinstance(extra, dict) and str(extra.get("unit", "")).endswith("YYYY-MM") and value is not None:
+            from aidsim.scenario.dated import checked_month  # every month in 1950-01 … 2100-12
+
+            for month in value if isinstance(value, list) else [value]:
+                checked_month(month)
         return value
 
 
@@ -117,6 +132,8 @@ class AgeBands(Section):
             raise ValueError("starts and shares must have the same length")
         if any(b <= a for a, b in zip(self.starts, self.starts[1:], strict=False)):
             raise ValueError(f"starts must be increasing; got {self.starts}")
+        if self.starts and self.starts[0] < 0:
+            raise ValueError(f"starts must be ages ≥ 0; got {self.starts}")
         if self.starts and self.starts[-1] >= self.top:
             raise ValueError("the last band must start below top")
         _check_distribution(self.shares, "shares")
@@ -150,6 +167,13 @@ class Simulation(Section):
     @classmethod
     def _month(cls, value: str) -> str:
         return format_month(parse_month(value))
+
+    @field_validator("seed")
+    @classmethod
+    def _seed(cls, value: int) -> int:
+        if value > 2**63 - 1:
+            raise ValueError(f"must be ≤ {2**63 - 1}; got {value}")
+        return value
 
     @property
     def start_month(self) -> Month:
@@ -220,7 +244,7 @@ class Profile(Section):
         0.85, unit="share 0–1", ge=0, le=1,
         description="Share of urban people 60+ with an employees' pension (the rest: resident pension).",
     )
-    employee_pension_median: float = param(2600, unit="yuan/person/month", ge=0,
+    employee_pension_median: float = param(2600, unit="yuan/person/month", ge=0, le=100_000,
                                            description="Median employees' pension.")
     resident_pension: UrbanRural = param(
         default_factory=lambda: UrbanRural(urban=450, rural=130), unit="yuan/person/month",
@@ -344,6 +368,13 @@ class IncomeShocks(Section):
                     "with growth.",
     )
 
+    @model_validator(mode="after")
+    def _log_earnings(self) -> IncomeShocks:
+        if max(self.mean_log_earnings.urban, self.mean_log_earnings.rural) > 12:
+            raise ValueError("mean_log_earnings must be ≤ 12 (exp(12) ≈ 163,000 yuan a month); "
+                             f"got {self.mean_log_earnings.urban:g} urban, {self.mean_log_earnings.rural:g} rural")
+        return self
+
 
 class LabourShocks(Section):
     """Job loss and job finding (monthly hazards)."""
@@ -369,11 +400,11 @@ class HealthShocks(Section):
                                         description="Median in-policy inpatient cost of an episode.")
     hospital_cost_sd: float = param(0.9, unit="log points", ge=0, le=5,
                                     description="Dispersion of the episode cost (lognormal).")
-    insurance_deductible: float = param(800, unit="yuan/episode", ge=0,
+    insurance_deductible: float = param(800, unit="yuan/episode", ge=0, le=10_000_000,
                                         description="Basic medical insurance deductible (起付线).")
     insurance_rate: float = param(0.60, unit="share 0–1", ge=0, le=1,
                                   description="Share of in-policy cost above the deductible paid by insurance.")
-    insurance_cap: float = param(150_000, unit="yuan/episode", ge=0,
+    insurance_cap: float = param(150_000, unit="yuan/episode", ge=0, le=1_000_000_000,
                                  description="Most that insurance pays for one episode.")
 
 
@@ -404,6 +435,8 @@ class Mortality(Section):
             raise ValueError("band_starts must begin at 0")
         if any(b <= a for a, b in zip(self.band_starts, self.band_starts[1:], strict=False)):
             raise ValueError(f"band_starts must be increasing; got {self.band_starts}")
+        if self.band_starts[-1] > 130:
+            raise ValueError(f"band_starts must be ages 0 … 130; got {self.band_starts}")
         if len(self.annual_probability) != len(self.band_starts):
             raise ValueError("annual_probability needs one value per band in band_starts")
         if any(not 0 <= q <= 1 for q in self.annual_probability):
@@ -420,7 +453,7 @@ class Disaster(Section):
     share_hit: float = param(unit="share 0–1", ge=0, le=1, description="Share of households hit in those areas.")
     income_loss: float = param(0.5, unit="share 0–1", ge=0, le=1,
                                description="Share of earnings and other income lost while it lasts.")
-    asset_loss: float = param(5000, unit="yuan/household", ge=0,
+    asset_loss: float = param(5000, unit="yuan/household", ge=0, le=10_000_000,
                               description="One-off loss of assets and crops of a household hit.")
     duration_months: int = param(3, unit="months", ge=1, le=60, description="How long the income loss lasts.")
 
@@ -518,7 +551,7 @@ class Dibao(Section):
         description="Months a household keeps its benefit after a review finds income above the line.",
     )
     minimum_payment: float = param(
-        10, unit="yuan/person/month", ge=0,
+        10, unit="yuan/person/month", ge=0, le=100_000,
         description="Smallest payment per enrolled member: a smaller top-up is raised to it.",
     )
     single_member: SingleMember = Field(default_factory=SingleMember)
@@ -556,6 +589,13 @@ class Tekun(Section):
         default_factory=lambda: [16, 60], unit="years",
         description="Ages [from, to) at which a person without severe disability counts as able to work.",
     )
+
+    @field_validator("working_age")
+    @classmethod
+    def _working_age(cls, value: list[int]) -> list[int]:
+        if len(value) != 2 or not 0 <= value[0] < value[1] <= 130:
+            raise ValueError(f"must be two ages [from, to) with 0 ≤ from < to ≤ 130; got {value}")
+        return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -597,7 +637,7 @@ class Applying(Section):
         0.04, unit="per month", ge=0, le=1,
         description="Monthly probability of applying at the reference benefit, before stigma and distance.")
     reference_benefit: float = param(
-        300, unit="yuan/household/month", gt=0,
+        300, unit="yuan/household/month", ge=1, le=100_000,
         description="Expected benefit at which the application probability is `monthly_rate`.")
     benefit_elasticity: float = param(
         1.0, unit="elasticity", ge=0, le=3,
@@ -612,7 +652,7 @@ class Applying(Section):
         1.2, unit="× dibao standard", ge=1, le=5,
         description="Households declaring per-capita income below this multiple of the standard may apply.")
     hopeful_benefit: float = param(
-        20, unit="yuan/household/month", ge=0,
+        20, unit="yuan/household/month", ge=0, le=100_000,
         description="Benefit a household declaring above the standard hopes for (it is mostly refused).")
     reapply_wait_months: int = param(
         6, unit="months", ge=0, le=120,
@@ -715,7 +755,7 @@ class Approval(Section):
     """Who approves (审批) and how long it takes: survey, democratic review, public notice (公示), approval."""
 
     township_limit: float | None = param(
-        1000, unit="yuan/household/month", ge=0,
+        1000, unit="yuan/household/month", ge=0, le=10_000_000,
         description="The township approves cases up to this monthly benefit, the county above it "
                     "(omit or null: the township approves all; 0: the county approves all).")
     routes: Routes = param(
@@ -746,7 +786,7 @@ class Capacity(Section):
         default_factory=lambda: UrbanRural(urban=1.0, rural=1.5), unit="caseworkers per 10,000 residents",
         description="Caseworkers in each office, per 10,000 residents of its area.")
     cases_per_caseworker: float = param(
-        60, unit="cases/caseworker/month", ge=0,
+        60, unit="cases/caseworker/month", ge=0, le=10_000,
         description="New applications one caseworker can survey in a month.")
     review_effort: float = param(
         0.5, unit="cases", ge=0, le=10,
@@ -871,14 +911,14 @@ class TemporaryAssistance(Section):
         description="Resources = this many months of income less the loss, per member and month.",
     )
     hospital_oop_threshold: float = param(
-        3000, unit="yuan/episode", ge=0,
+        3000, unit="yuan/episode", ge=0, le=10_000_000,
         description="An episode is an event when its out-of-pocket cost (after insurance and medical aid) reaches this.",
     )
     standard_months: float = param(1.0, unit="months of standard per member", ge=0, le=24,
                                    description="Amount: this many months of the dibao standard per member …")
     loss_share: float = param(0.1, unit="share of loss", ge=0, le=1,
                               description="… plus this share of the loss (out-of-pocket cost, lost earnings, disaster loss).")
-    cap: float = param(5_000, unit="yuan/case", ge=0, description="Most paid for one case.")
+    cap: float = param(5_000, unit="yuan/case", ge=0, le=1_000_000_000, description="Most paid for one case.")
     township_limit: DatedNonNegative = param(
         default_factory=lambda: DatedValue.constant(2000), unit="yuan/case",
         source="seed 002 (2,000 raised to 4,000 during the epidemic)",
@@ -927,14 +967,14 @@ class MedicalAssistance(Section):
         unit="share 0–1", source="seed 000 (70%), seed 001 (60%)",
         description="Share of in-policy out-of-pocket inpatient cost (after insurance) above the deductible paid.",
     )
-    deductible: float = param(0, unit="yuan/episode", ge=0,
+    deductible: float = param(0, unit="yuan/episode", ge=0, le=10_000_000,
                               description="Out-of-pocket cost of an episode below which nothing is paid.")
-    annual_cap: float = param(30_000, unit="yuan/person/year", ge=0,
+    annual_cap: float = param(30_000, unit="yuan/person/year", ge=0, le=1_000_000_000,
                               description="Most inpatient aid one person receives in a calendar year.")
-    outpatient_chronic: float = param(30, unit="yuan/person/month", ge=0,
+    outpatient_chronic: float = param(30, unit="yuan/person/month", ge=0, le=100_000,
                                       description="Outpatient aid for chronic illness (dibao, tekun, orphans).")
     catastrophic_threshold: float = param(
-        10_000, unit="yuan/person/year", ge=0,
+        10_000, unit="yuan/person/year", ge=0, le=10_000_000,
         description="Yearly out-of-pocket cost (after other aid) above which catastrophic-illness aid pays.",
     )
     catastrophic_rate: float = param(0.5, unit="share 0–1", ge=0, le=1,
@@ -966,9 +1006,9 @@ class Disability(Section):
 
     enabled: bool = param(True, unit="switch", description="Pay the disability subsidies.")
 
-    living_subsidy: float = param(50, unit="yuan/person/month", ge=0, source="seed 004",
+    living_subsidy: float = param(50, unit="yuan/person/month", ge=0, le=100_000, source="seed 004",
                                   description="Living subsidy for disabled members of dibao and margin households.")
-    care_subsidy: float = param(100, unit="yuan/person/month", ge=0, source="seed 004",
+    care_subsidy: float = param(100, unit="yuan/person/month", ge=0, le=100_000, source="seed 004",
                                 description="Care subsidy for people with disability grade 1 or 2.")
 
 
@@ -998,7 +1038,7 @@ class Elderly(Section):
     allowance: list[float] = param(
         default_factory=lambda: [50, 100, 300], unit="yuan/person/month",
         description="Monthly old-age allowance in each band.")
-    home_care_cost: float = param(200, unit="yuan/person/month", ge=0,
+    home_care_cost: float = param(200, unit="yuan/person/month", ge=0, le=100_000,
                                   description="Cost of home-care services bought for one dependent elder.")
     home_care_places_per_10k: float = param(
         10.34, unit="places per 10,000 residents", ge=0, le=10_000,
@@ -1014,6 +1054,10 @@ class Elderly(Section):
             raise ValueError("allowance_ages must be increasing")
         if any(a < 0 for a in self.allowance):
             raise ValueError("allowance amounts must be ≥ 0")
+        if any(a > 100_000 for a in self.allowance):
+            raise ValueError(f"allowance amounts must be ≤ 100000; got {self.allowance}")
+        if any(not 0 <= a <= 130 for a in self.allowance_ages):
+            raise ValueError(f"allowance_ages must be ages 0 … 130; got {self.allowance_ages}")
         return self
 
 
