@@ -41,6 +41,7 @@ from aidsim.runners.memory import check_memory
 from aidsim.scenario.catalog import catalogue
 from aidsim.scenario.load import load_scenario
 from aidsim.scenario.schema import Scenario
+from aidsim.scenario.window import check_reform
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="aidsim: simulate households under China's social-assistance rules.")
@@ -276,6 +277,9 @@ def compare_command(
         scenarios: list[Scenario] = [load_scenario(path, overrides) for path in paths]
         check_names(scenarios, [str(p) for p in paths])
         check_period(scenarios, first, last)
+        for path, reform in zip(reforms, scenarios[1:], strict=True):
+            for warning in check_reform(scenarios[0], reform, str(path)):
+                err_console.print(Text(f"warning: {warning}"))
         check_memory(scenarios, workers=min(workers, replications * len(scenarios)), kept=scenarios)
         bar = LazyProgress("runs", quiet)
         try:

@@ -388,3 +388,26 @@ def test_targeting_reports_a_bad_scenario_without_a_traceback(tmp_path: Path) ->
     assert result.exit_code == 2
     assert "`admin.quota.share_of_residents`" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+# -- the reform window ---------------------------------------------------------------------------
+
+def test_compare_refuses_a_reform_outside_the_reported_period_before_any_run(tmp_path: Path) -> None:
+    reform = tmp_path / "late.yaml"
+    reform.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: late\n"
+                      "dibao:\n  standard:\n    rural: {2030-01: 600}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = invoke("compare", SCENARIOS / "baseline.yaml", reform, "--out", out, "--households", 200)
+    assert result.exit_code == 2
+    assert "late.yaml" in result.stderr and "dibao.standard.rural" in result.stderr
+    assert "2020-01 … 2021-12" in result.stderr and "Traceback" not in result.output
+    assert not out.exists()  # refused before anything ran or was written
+
+
+def test_compare_warns_of_a_change_dated_inside_the_warm_up(tmp_path: Path) -> None:
+    reform = tmp_path / "early.yaml"
+    reform.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: early\n"
+                      "dibao:\n  standard:\n    rural: {2019-06: 450, 2020-01: 460}\n", encoding="utf-8")
+    result = succeeded(invoke("compare", SCENARIOS / "baseline.yaml", reform, "--out", tmp_path / "out",
+                              "--households", 200, "--months", 2, "--quiet"))
+    assert "warning:" in result.stderr and "early.yaml" in result.stderr and "warm-up" in result.stderr

@@ -38,7 +38,7 @@ from tests.integration.helpers import SCENARIOS, folder_hashes, sha256
 
 BASELINE = SCENARIOS / "baseline.yaml"
 RURAL_500 = SCENARIOS / "reforms" / "rural_500_july.yaml"
-TINY = ["--households", "300", "--months", "2", "--quiet"]
+TINY = ["--households", "300", "--months", "7", "--quiet"]  # July: rural_500_july changes in the period
 
 
 def invoke(*args: object) -> Result:
@@ -204,7 +204,7 @@ def test_same_names_are_refused_by_the_api_with_a_documented_error() -> None:
 # -- arguments checked before any run ------------------------------------------------------------
 
 @pytest.mark.parametrize("args, words", [
-    (["--from", "2019-01"], ["--from 2019-01", "outside the reported months", "2020-01 … 2020-02"]),
+    (["--from", "2019-01"], ["--from 2019-01", "outside the reported months", "2020-01 … 2020-07"]),
     (["--to", "2031-01"], ["--to 2031-01", "outside the reported months"]),
     (["--from", "2020-02", "--to", "2020-01"], ["--from 2020-02 comes after --to 2020-01"]),
     (["--from", "2020-7"], ["--from must be a month written YYYY-MM", "2020-7"]),

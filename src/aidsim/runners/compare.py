@@ -25,6 +25,7 @@ from aidsim.results import HEADLINE, Results, slug, slug_key
 from aidsim.runners.execute import Progress, Task, TaskOutcome, run_tasks
 from aidsim.runners.memory import check_memory
 from aidsim.scenario.schema import Scenario
+from aidsim.scenario.window import check_reform
 
 
 @dataclass
@@ -114,10 +115,16 @@ def compare(baseline: Scenario, reforms: list[Scenario], *, seed: int | None = N
     ------
     ScenarioClashError, ArgumentError, InsufficientMemoryError
         Before any run starts (see the module's docstring).
+    ScenarioError
+        Before any run starts, when a reform changes nothing in its reported period
+        (:func:`aidsim.scenario.window.check_reform`; call it to see the warnings of changes
+        dated inside the warm-up).
     """
     scenarios = [baseline, *reforms]
     check_names(scenarios)
     check_period(scenarios, first, last, ("first", "last"))
+    for reform in reforms:  # a reform that changes nothing in its reported period compares as zeros
+        check_reform(baseline, reform, f"reform {reform.name!r}")
     if replications < 1 or workers < 1:
         raise ArgumentError(f"replications and workers must be at least 1; got {replications} and {workers}")
     check_memory(scenarios, workers=min(workers, replications * len(scenarios)),
