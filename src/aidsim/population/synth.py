@@ -18,9 +18,12 @@ from aidsim.population.arrays import (
     Population,
     by_hukou,
 )
-from aidsim.population.categories import severely_disabled
+from aidsim.population.categories import able_to_work, severely_disabled
+from aidsim.population.renewal import add_capacity, reserve_household_count
 from aidsim.rng import Streams
 from aidsim.scenario.schema import AgeBands, Scenario
+
+__all__ = ["able_to_work", "build_population"]  # able_to_work lives in categories now
 
 
 def _draw_ages(rng: np.random.Generator, bands: AgeBands, n: int) -> np.ndarray:
@@ -30,15 +33,35 @@ def _draw_ages(rng: np.random.Generator, bands: AgeBands, n: int) -> np.ndarray:
     return edges[band] + rng.random(n) * (edges[band + 1] - edges[band])
 
 
-def able_to_work(age_years: np.ndarray, severely_disabled: np.ndarray, selfcare: np.ndarray,
-                 working_age: tuple[int, int]) -> np.ndarray:
-    """Working age, no severe disability and full self-care (the tekun notion of 劳动能力)."""
-    return ((age_years >= working_age[0]) & (age_years < working_age[1])
-            & ~severely_disabled & (selfcare == SELFCARE_FULL))
+def build_population(scenario: Scenario, streams: Streams, *, capacity: bool = True) -> Population:
+    """Draw the population described by ``scenario.population`` from the ``population`` stream.
+
+    With ``capacity`` (and ``population.renewal.enabled``), room for renewal is reserved as well:
+    empty rows for births and reserve households, drawn the same way from the ``renewal_reserve/``
+    streams (:func:`aidsim.population.renewal.add_capacity`); the households and persons drawn
+    are the same either way."""
+    population = _draw(scenario, streams)
+    n_reserve = reserve_household_count(scenario, population.n_households) if capacity else 0
+    if capacity and scenario.population.renewal.enabled:
+        sub = scenario.model_copy(update={"population": scenario.population.model_copy(
+            update={"households": n_reserve})})
+        reserve = _draw(sub, _Prefixed(streams, "renewal_reserve/")).households if n_reserve else None
+        population = add_capacity(population, scenario, reserve)
+    return population
 
 
-def build_population(scenario: Scenario, streams: Streams) -> Population:
-    """Draw the population described by ``scenario.population`` from the ``population`` stream."""
+class _Prefixed:
+    """The run's streams under a prefix (the reserve households draw from streams of their own)."""
+
+    def __init__(self, streams: Streams, prefix: str):
+        self._streams, self._prefix = streams, prefix
+
+    def __getitem__(self, name: str):
+        return self._streams[self._prefix + name]
+
+
+def _draw(scenario: Scenario, streams: Streams) -> Population:
+    """The synthetic households and persons, without room for renewal."""
     prof = scenario.population
     inc = scenario.shocks.income
     rng = streams["population"]

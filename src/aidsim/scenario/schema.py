@@ -161,6 +161,91 @@ class Simulation(Section):
 # ---------------------------------------------------------------------------------------------
 
 
+class AgeRates(Section):
+    """Annual rates by age band: ``band_starts[i]`` up to the next band's start (the last band
+    has no end); applied monthly."""
+
+    band_starts: list[int] = param(unit="years", description="First age of each band, increasing from 0.")
+    annual: list[float] = param(unit="per year", description="Annual rate (or probability) in each band.")
+
+    @model_validator(mode="after")
+    def _lengths(self) -> AgeRates:
+        if not self.band_starts or self.band_starts[0] != 0:
+            raise ValueError("band_starts must begin at 0")
+        if any(b <= a for a, b in zip(self.band_starts, self.band_starts[1:], strict=False)):
+            raise ValueError(f"band_starts must be increasing; got {self.band_starts}")
+        if len(self.annual) != len(self.band_starts):
+            raise ValueError("annual needs one value per band in band_starts")
+        if any(not 0 <= q <= 1 for q in self.annual):
+            raise ValueError("annual values must be between 0 and 1")
+        return self
+
+
+class Renewal(Section):
+    """Population renewal: births, young adults leaving home to form a household, rural
+    out-migration, and the growth path the residents follow (see :mod:`aidsim.population.renewal`).
+
+    Births, households formed and arrivals need room in the population's arrays, reserved when the
+    population is drawn: ``birth_slots`` empty person rows in each household with a girl or woman
+    aged 3–44, and ``reserve_households_per_year`` empty households (each with ``1 + birth_slots``
+    rows) per year of the run, warm-up included.
+    """
+
+    enabled: bool = param(True, unit="switch",
+                          description="Renew the population (off: nobody is born, leaves home or migrates; "
+                                      "the population only dies and ages).")
+    growth: float | None = param(
+        0.0, unit="per year", ge=-0.05, le=0.05,
+        description="Growth rate the number of living residents follows (0: stable). Births close the "
+                    "balance: each month the fertility schedule is scaled so that births make up the gap "
+                    "to the path (a path above about +0.5% a year needs `birth_slots` 3). null: births "
+                    "follow the schedule as given and nothing is balanced.")
+    fertility: AgeRates = param(
+        default_factory=lambda: AgeRates(band_starts=[0, 15, 20, 25, 30, 35, 40, 45, 50],
+                                         annual=[0.0, 0.006, 0.055, 0.098, 0.068, 0.027, 0.007, 0.002, 0.0]),
+        unit="births per woman per year",
+        source="assumption: age pattern like the 2020 census's (peak at 25–29), level a total fertility "
+               "rate of 1.3 (NBS, 7th census 2020); rounded values, not the census table",
+        description="Births per woman per year by the mother's age. With a growth path it gives the age "
+                    "pattern only (the level is set by the balance).")
+    female_share_at_birth: float = param(
+        0.473, unit="share 0–1", ge=0, le=1, source="NBS, 7th census 2020: sex ratio at birth 111.3",
+        description="Share of newborns who are girls.")
+    leaving_ages: list[int] = param(
+        default_factory=lambda: [20, 35], unit="years",
+        description="Ages [from, to) at which young adults leave their parents' household to form their own.")
+    leaving_rate: float = param(
+        0.02, unit="per year", ge=0, le=1,
+        source="assumption: tuned so that persons per household stay about 2.9 over ten years "
+               "(the example county's size at start)",
+        description="Annual probability that a young adult able to work, in a household of at least "
+                    "`leaving_min_size` living members, leaves to form a household in the same area.")
+    leaving_min_size: int = param(3, unit="persons", ge=2, le=20,
+                                  description="Smallest household a young adult leaves.")
+    migration: AgeRates = param(
+        default_factory=lambda: AgeRates(band_starts=[0, 16, 30, 45], annual=[0.0, 0.008, 0.004, 0.0]),
+        unit="per year",
+        source="assumption: a modest permanent departure of rural working-age people from the county "
+               "(China's rural population fell by about 1.6% a year 2010–2020, 7th census, mostly by "
+               "urbanisation in place); 0 switches it off",
+        description="Annual probability that a rural-hukou person able to work leaves the county for good, "
+                    "by age.")
+    birth_slots: int = param(2, unit="persons", ge=0, le=10,
+                             description="Empty person rows reserved for births in each household with a "
+                                         "girl or woman aged 3–44 at the start (and in each reserve household).")
+    reserve_households_per_year: float = param(
+        0.012, unit="share 0–1 per year", ge=0, le=1,
+        description="Empty households reserved for households that form, as a share of the households "
+                    "per year of the run (warm-up included).")
+
+    @field_validator("leaving_ages")
+    @classmethod
+    def _ages(cls, value: list[int]) -> list[int]:
+        if len(value) != 2 or not 0 <= value[0] < value[1] <= 120:
+            raise ValueError(f"must be two ages [from, to) with 0 ≤ from < to ≤ 120; got {value}")
+        return value
+
+
 class Profile(Section):
     """The synthetic population: an "example county" of urban and rural households.
 
@@ -284,6 +369,7 @@ class Profile(Section):
         description="How much younger than the head a child is: uniform in [from, to) (at least 0).")
     pension_spread: float = param(0.35, unit="log points", ge=0, le=3,
                                   description="Spread (sd of the log) of employee pensions around their median.")
+    renewal: Renewal = Field(default_factory=Renewal)
 
     @field_validator("child_age_gap")
     @classmethod

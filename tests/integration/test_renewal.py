@@ -1,0 +1,166 @@
+"""Population renewal: births, households that form, out-migration and the growth path
+(``population.renewal``, :mod:`aidsim.population.renewal`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from aidsim.engine.model import AidModel
+from aidsim.errors import PopulationDataError
+from aidsim.population.renewal import reserve_household_count
+from aidsim.population.synth import build_population
+from aidsim.rng import Streams
+from tests.helpers import small_scenario
+
+
+def yearly_structure(model: AidModel) -> list[dict[str, float]]:
+    """Run the model to its end; the population's structure at the start and after every 12 months."""
+    pop = model.state.population
+    p = pop.persons
+
+    def structure() -> dict[str, float]:
+        alive = p.alive
+        age = p.age_months[alive] / 12
+        households = np.count_nonzero(pop.household_count(alive))
+        return {"residents": float(alive.sum()), "size": alive.sum() / households,
+                "under_18": float((age < 18).mean()), "over_60": float((age >= 60).mean()),
+                "over_80": float((age >= 80).mean())}
+
+    out = [structure()]
+    done = 0
+    while model.running:
+        model.step()
+        done += 1
+        if done % 12 == 0:
+            out.append(structure())
+    return out
+
+
+@pytest.fixture(scope="module")
+def stable_ten_years() -> list[dict[str, float]]:
+    return yearly_structure(AidModel(small_scenario(households=6000, months=117)))
+
+
+def test_residents_stay_stable_over_ten_years(stable_ten_years):
+    start = stable_ten_years[0]["residents"]
+    for year, row in enumerate(stable_ten_years):
+        assert abs(row["residents"] / start - 1) < 0.02, (year, row)
+
+
+def test_household_size_and_ages_stay_plausible_over_ten_years(stable_ten_years):
+    for year, row in enumerate(stable_ten_years):
+        assert 2.5 <= row["size"] <= 3.3, (year, row)
+        assert 0.10 <= row["under_18"] <= 0.30, (year, row)
+        assert 0.20 <= row["over_60"] <= 0.35, (year, row)
+        assert 0.03 <= row["over_80"] <= 0.09, (year, row)
+    # the county does not keep getting older, as it did without births
+    assert stable_ten_years[-1]["over_60"] - stable_ten_years[0]["over_60"] < 0.04
+
+
+def test_residents_follow_one_percent_growth():
+    scenario = small_scenario(households=6000, months=117, population__renewal__growth=0.01,
+                              population__renewal__birth_slots=3)
+    years = yearly_structure(AidModel(scenario))
+    start = years[0]["residents"]
+    for year, row in enumerate(years[1:], start=1):
+        assert abs(row["residents"] / (start * 1.01 ** year) - 1) < 0.01, (year, row)
+        assert 2.5 <= row["size"] <= 3.4, (year, row)
+
+
+def test_without_renewal_the_county_shrinks_and_ages():
+    """The drift renewal removes: nobody born, residents fall about 1.3% a year."""
+    years = yearly_structure(AidModel(small_scenario(households=3000, months=45,
+                                                     population__renewal__enabled=False)))
+    assert years[-1]["residents"] / years[0]["residents"] < 0.97
+    assert years[-1]["under_18"] < years[0]["under_18"]
+
+
+def test_capacity_keeps_the_drawn_population_and_reserves_empty_rows():
+    scenario = small_scenario(households=2000, months=120)
+    plain = build_population(scenario, Streams(7), capacity=False)
+    pop = build_population(scenario, Streams(7))
+    p = pop.persons
+    assert pop.n_households == 2000 + reserve_household_count(scenario, 2000)
+    used = np.arange(p.n) < np.repeat(pop.member_offsets[1:] - pop.vacant, pop.block_sizes())
+    assert used.sum() == plain.n_persons
+    for name in ("household", "age_months", "female", "alive", "disability", "employed", "earnings_level"):
+        np.testing.assert_array_equal(getattr(p, name)[used], getattr(plain.persons, name))
+    assert not p.alive[~used].any()
+    assert np.all(np.diff(p.household) >= 0)
+    reserve = ~pop.formed()
+    assert reserve.sum() == pop.n_households - 2000 and not reserve[:2000].any()
+    assert np.all(np.diff(pop.households.area[2000:]) >= 0)  # the reserve is sorted by area
+    pop.check()
+    p.alive[np.flatnonzero(~used)[0]] = True
+    with pytest.raises(PopulationDataError, match="vacant"):
+        pop.check()
+
+
+def test_newborns_leavers_and_migrants_are_placed_as_described():
+    scenario = small_scenario(households=3000, months=36, population__renewal__leaving_rate=0.3)
+    model = AidModel(scenario)
+    state = model.state
+    pop = state.population
+    p = pop.persons
+    born, formed, migrated = [], [], []
+    for _ in range(24):
+        alive_before, vacant_before = p.alive.copy(), pop.vacant.copy()
+        model.step()
+        renewed = state.last_renewal
+        # a newborn: age 0, alive, in a row that was empty at the end of its household's block
+        assert not alive_before[renewed.born].any() and p.alive[renewed.born].all()
+        hh = p.household[renewed.born]
+        np.testing.assert_array_equal(renewed.born, pop.member_offsets[hh + 1] - vacant_before[hh])
+        assert np.all(p.age_months[renewed.born] == 0)
+        assert not p.employed[renewed.born].any() and not p.disability[renewed.born].any()
+        assert np.all(p.selfcare[renewed.born] == 0) and not p.pension[renewed.born].any()
+        # the mother lives in that household
+        mothers = np.bincount(p.household[p.alive & p.female & (p.age_months >= 15 * 12)],
+                              minlength=pop.n_households)
+        assert np.all(mothers[hh] > 0)
+        # a young adult's old row stops living; the new row, in a reserve household of the same
+        # area formed this month, lives and has the same age
+        assert not p.alive[renewed.left_home].any() and p.alive[renewed.moved_to].all()
+        np.testing.assert_array_equal(p.household[renewed.moved_to], renewed.formed)
+        assert np.all(vacant_before[renewed.formed] == pop.block_sizes()[renewed.formed])
+        np.testing.assert_array_equal(state.household_area[p.household[renewed.left_home]],
+                                      state.household_area[renewed.formed])
+        np.testing.assert_array_equal(p.age_months[renewed.left_home], p.age_months[renewed.moved_to])
+        # migrants: rural, gone
+        assert not state.person_urban[renewed.migrated].any() and not p.alive[renewed.migrated].any()
+        born.append(renewed.born)
+        formed.append(renewed.formed)
+        migrated.append(renewed.migrated)
+    all_born, all_formed = np.concatenate(born), np.concatenate(formed)
+    assert all_born.shape[0] > 50 and all_formed.shape[0] > 50 and np.concatenate(migrated).shape[0] > 0
+    assert 0.35 < p.female[all_born].mean() < 0.6
+    assert np.all(all_formed >= 3000)  # only reserve households form, each once
+    assert np.unique(all_formed).shape[0] == all_formed.shape[0]
+
+
+def test_empty_rows_are_never_residents_or_paid():
+    scenario = small_scenario(households=3000, months=24)
+    model = AidModel(scenario)
+    model.run_to_end()
+    state, pop = model.state, model.state.population
+    p = pop.persons
+    assert model.last.total("persons") == np.count_nonzero(p.alive)
+    reserve = np.flatnonzero(~pop.formed())
+    assert reserve.shape[0] > 0
+    assert not state.paid_fen[:, reserve].any()
+    vacant_rows = np.arange(p.n) >= np.repeat(pop.member_offsets[1:] - pop.vacant, pop.block_sizes())
+    assert not p.alive[vacant_rows].any()
+
+
+def test_renewal_is_the_same_under_any_policy():
+    """Births, moves and departures do not depend on the policy: common random numbers."""
+    base = small_scenario(households=2000, months=18)
+    reform = small_scenario(households=2000, months=18, dibao__standard__rural=600)
+    runs = [AidModel(s) for s in (base, reform)]
+    for model in runs:
+        model.run_to_end()
+    a, b = (m.state.population.persons for m in runs)
+    np.testing.assert_array_equal(a.alive, b.alive)
+    np.testing.assert_array_equal(a.age_months, b.age_months)
+    assert runs[0].last.total("dibao_cost") != runs[1].last.total("dibao_cost")
