@@ -164,3 +164,17 @@ def test_renewal_is_the_same_under_any_policy():
     np.testing.assert_array_equal(a.alive, b.alive)
     np.testing.assert_array_equal(a.age_months, b.age_months)
     assert runs[0].last.total("dibao_cost") != runs[1].last.total("dibao_cost")
+
+
+def test_tables_report_births_households_formed_and_the_age_structure():
+    from aidsim import run
+
+    results = run(small_scenario(households=3000, months=24))
+    sums = results.sums
+    assert sums["births"].sum() > 0 and sums["households_formed"].sum() > 0 and sums["out_migrants"].sum() > 0
+    assert (sums["out_migrants"][sums["area_type"] == "urban"] == 0).all()  # only rural people leave
+    yearly = results.table(["year"], with_total=False)
+    assert ((yearly["persons_per_household"] > 2.5) & (yearly["persons_per_household"] < 3.3)).all()
+    assert ((yearly["share_elderly"] > 0.2) & (yearly["share_elderly"] < 0.35)).all()
+    assert (yearly["share_80_plus"] < yearly["share_elderly"]).all()
+    assert (yearly["share_minor"] > 0.1).all()
