@@ -60,7 +60,7 @@ def test_household_size_and_ages_stay_plausible_over_ten_years(stable_ten_years)
 
 def test_residents_follow_one_percent_growth():
     scenario = small_scenario(households=6000, months=117, population__renewal__growth=0.01,
-                              population__renewal__birth_slots=3)
+                              population__renewal__birth_slots_per_ten_years=3)
     years = yearly_structure(AidModel(scenario))
     start = years[0]["residents"]
     for year, row in enumerate(years[1:], start=1):
@@ -111,7 +111,8 @@ def test_newborns_leavers_and_migrants_are_placed_as_described():
         # a newborn: age 0, alive, in a row that was empty at the end of its household's block
         assert not alive_before[renewed.born].any() and p.alive[renewed.born].all()
         hh = p.household[renewed.born]
-        np.testing.assert_array_equal(renewed.born, pop.member_offsets[hh + 1] - vacant_before[hh])
+        np.testing.assert_array_equal(renewed.born, pop.member_offsets[hh + 1] - pop.vacant[hh] - 1)
+        assert np.all(renewed.born >= pop.member_offsets[hh + 1] - vacant_before[hh])  # a row left empty
         assert np.all(p.age_months[renewed.born] == 0)
         assert not p.employed[renewed.born].any() and not p.disability[renewed.born].any()
         assert np.all(p.selfcare[renewed.born] == 0) and not p.pension[renewed.born].any()

@@ -7,7 +7,8 @@ and each programme's state, indexed by person row or household row) keeps the sh
 the population was drawn, so no index ever changes and no state has to be copied or re-indexed.
 Room for renewal is reserved once, by :func:`add_capacity`:
 
-- each household with a girl or woman aged 3–44 (she can give birth within ten years) gets ``birth_slots`` empty person rows at the end of its
+- each household with a girl or woman who can give birth during the run (aged 15 − the run's years
+  up to 44 at its start) gets :func:`birth_slots` empty person rows at the end of its
   block (persons stay stored household by household, so ``Population.member_offsets`` and
   ``members_with_owner`` keep working);
 - ``reserve_households_per_year`` × years of the run × households empty *reserve households* are
@@ -47,7 +48,7 @@ residents stay on the path within a few persons' Monte Carlo noise and the error
 The schedule then gives the age pattern of fertility; its level is what the balance needs (about
 twice China's 2020s total fertility rate for a stable county, since this model's mortality has no
 offsetting in-migration). With ``growth: null`` births follow the schedule as given and nothing is
-balanced. When the women with room left are too few (every ``birth_slots`` row used), births fall
+balanced. When the women with room left are too few (every reserved row used), births fall
 short of the path; more slots fix it.
 
 Random numbers: one 64-bit word per person row (``renewal_persons``: four 16-bit uniforms for the
@@ -71,36 +72,48 @@ from aidsim.scenario.schema import AgeRates, Scenario
 F32 = np.float32
 _U16 = F32(1.0 / 65536.0)
 #: Youngest and oldest (exclusive) ages of a woman given room for births, in years.
-FERTILE_AT_START = (3, 45)
+LAST_FERTILE_AGE = 45  # exclusive, years
+
+
+def run_years(scenario: Scenario) -> float:
+    """Years the run simulates, warm-up included."""
+    sim = scenario.simulation
+    return (sim.months + sim.warmup_months) / 12.0
+
+
+def birth_slots(scenario: Scenario) -> int:
+    """Rows reserved for births per household: ``birth_slots_per_ten_years`` per ten years of the
+    run, rounded to the nearest, at least one (none when it is 0)."""
+    per_ten = scenario.population.renewal.birth_slots_per_ten_years
+    return 0 if per_ten == 0 else max(1, math.floor(per_ten * run_years(scenario) / 10.0 + 0.5))
 
 
 def reserve_household_count(scenario: Scenario, households: int) -> int:
     """Reserve households for a run of this scenario: a share per year of the run, warm-up included."""
-    ren, sim = scenario.population.renewal, scenario.simulation
+    ren = scenario.population.renewal
     if not ren.enabled or ren.leaving_rate == 0:
         return 0
-    years = (sim.months + sim.warmup_months) / 12.0
-    return math.ceil(households * ren.reserve_households_per_year * years)
+    return math.ceil(households * ren.reserve_households_per_year * run_years(scenario))
 
 
 def add_capacity(population: Population, scenario: Scenario, reserve: Households | None) -> Population:
-    """The population with room for renewal: ``birth_slots`` empty rows in each household with a
-    girl or woman aged 3–44, and the ``reserve`` households (drawn by the synthetic generator),
-    sorted by area, each with ``1 + birth_slots`` empty rows. Existing persons and households keep
+    """The population with room for renewal: :func:`birth_slots` empty rows in each household with
+    a girl or woman who can give birth during the run, and the ``reserve`` households (drawn by the
+    synthetic generator), sorted by area, each with one row more. Existing persons and households keep
     their order and attributes."""
-    ren = scenario.population.renewal
     p, h = population.persons, population.households
     n_h = h.n
-    lo, hi = FERTILE_AT_START
-    woman = p.alive & p.female & (p.age_months >= lo * 12) & (p.age_months < hi * 12)
-    extra = np.where(np.bincount(p.household[woman], minlength=n_h) > 0, ren.birth_slots, 0)
+    slots = birth_slots(scenario)
+    youngest = max(0.0, 15.0 - run_years(scenario))  # she reaches 15 before the run ends
+    woman = p.alive & p.female & (p.age_months >= youngest * 12) & (p.age_months < LAST_FERTILE_AGE * 12)
+    extra = np.where(np.bincount(p.household[woman], minlength=n_h) > 0, slots, 0)
     n_res = 0 if reserve is None else reserve.n
     reserve_fields: dict[str, np.ndarray] = {f.name: getattr(h, f.name)[:0] for f in fields(h)}
     if reserve is not None:
         order = np.argsort(reserve.area, kind="stable")
         reserve_fields = {f.name: getattr(reserve, f.name)[order] for f in fields(reserve)}
     old_sizes = np.diff(population.member_offsets)
-    sizes = np.concatenate([old_sizes + extra, np.full(n_res, 1 + ren.birth_slots)]).astype(np.intp)
+    sizes = np.concatenate([old_sizes + extra, np.full(n_res, 1 + slots)]).astype(np.intp)
     first = np.concatenate(([0], np.cumsum(sizes)))
     rows = np.arange(p.n) + (first[:n_h] - population.member_offsets[:n_h])[p.household]
     n_rows = int(first[-1])
@@ -113,7 +126,7 @@ def add_capacity(population: Population, scenario: Scenario, reserve: Households
     person_arrays["household"] = np.repeat(np.arange(n_h + n_res, dtype=np.intp), sizes)
     households = Households(**{f.name: np.concatenate([getattr(h, f.name), reserve_fields[f.name]])
                                for f in fields(h)})
-    vacant = np.concatenate([extra, np.full(n_res, 1 + ren.birth_slots)]).astype(np.int16)
+    vacant = np.concatenate([extra, np.full(n_res, 1 + slots)]).astype(np.int16)
     out = Population(persons=Persons(**person_arrays), households=households, n_areas=population.n_areas,
                      area_urban=population.area_urban, vacant=vacant, reserve_from=n_h)
     out.check()

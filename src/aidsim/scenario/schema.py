@@ -186,9 +186,10 @@ class Renewal(Section):
     out-migration, and the growth path the residents follow (see :mod:`aidsim.population.renewal`).
 
     Births, households formed and arrivals need room in the population's arrays, reserved when the
-    population is drawn: ``birth_slots`` empty person rows in each household with a girl or woman
-    aged 3–44, and ``reserve_households_per_year`` empty households (each with ``1 + birth_slots``
-    rows) per year of the run, warm-up included.
+    population is drawn: empty person rows for births (``birth_slots_per_ten_years``, at least one)
+    in each household with a girl or woman who can give birth during the run, and
+    ``reserve_households_per_year`` empty households (each with one row more) per year of the run,
+    warm-up included.
     """
 
     enabled: bool = param(True, unit="switch",
@@ -198,7 +199,7 @@ class Renewal(Section):
         0.0, unit="per year", ge=-0.05, le=0.05,
         description="Growth rate the number of living residents follows (0: stable). Births close the "
                     "balance: each month the fertility schedule is scaled so that births make up the gap "
-                    "to the path (a path above about +0.5% a year needs `birth_slots` 3). null: births "
+                    "to the path (a path above about +0.5% a year needs `birth_slots_per_ten_years` 3). null: births "
                     "follow the schedule as given and nothing is balanced.")
     fertility: AgeRates = param(
         default_factory=lambda: AgeRates(band_starts=[0, 15, 20, 25, 30, 35, 40, 45, 50],
@@ -230,9 +231,12 @@ class Renewal(Section):
                "urbanisation in place); 0 switches it off",
         description="Annual probability that a rural-hukou person able to work leaves the county for good, "
                     "by age.")
-    birth_slots: int = param(2, unit="persons", ge=0, le=10,
-                             description="Empty person rows reserved for births in each household with a "
-                                         "girl or woman aged 3–44 at the start (and in each reserve household).")
+    birth_slots_per_ten_years: int = param(
+        2, unit="persons per ten years", ge=0, le=10,
+        description="Empty person rows reserved for births in each household with a girl or woman who can "
+                    "give birth during the run (aged 15 − the run's years … 44 at its start), per ten years "
+                    "of the run (warm-up included), rounded to the nearest, at least one; reserve households get as "
+                    "many, and one more row for the young adult who forms it.")
     reserve_households_per_year: float = param(
         0.012, unit="share 0–1 per year", ge=0, le=1,
         description="Empty households reserved for households that form, as a share of the households "
