@@ -31,7 +31,9 @@ Each month, after deaths and ageing (:func:`renew`):
    ``leaving_min_size`` living members, leaves with ``leaving_rate`` (one per household and month)
    to form a household in the same area: the person's attributes are copied into the first row of
    a reserve household of that area (so hukou and area follow), and the old row stops being
-   alive. When an area has no reserve household left, the young adult stays;
+   alive. When an area has no reserve household left, the young adult stays. The programmes'
+   per-person state (a yearly medical counter, say) does not follow: it starts afresh in the new
+   row (young adults able to work are on no per-person roll);
 3. **births**: living women with an empty row in their household give birth with the fertility
    schedule's monthly hazard (at most one birth per household and month); the newborn takes that
    row: age 0, alive, no disability, full self-care, not employed, no pension, and the traits the
@@ -45,11 +47,21 @@ since) and the residents left after this month's deaths and departures. Births a
 that can add residents without bringing people from nowhere, and the gap is recomputed every
 month, so a month's shortfall or excess of random births is made up the month after: the
 residents stay on the path within a few persons' Monte Carlo noise and the error never adds up.
-The schedule then gives the age pattern of fertility; its level is what the balance needs (about
-twice China's 2020s total fertility rate for a stable county, since this model's mortality has no
-offsetting in-migration). With ``growth: null`` births follow the schedule as given and nothing is
-balanced. When the women with room left are too few (every reserved row used), births fall
-short of the path; more slots fix it.
+The schedule then gives the age pattern of fertility; its level is what the balance needs. In
+the example county (older than China, and nobody moves in) a stable population asks about 15
+births per 1,000 residents a year, about twice China's crude birth rate of 2020; the factor on the
+schedule, which applies only to the women who still have room, rises from about 2 to about 3.7
+over ten years as women use their rows (it is capped at 20). With ``growth: null`` births follow
+the schedule as given and nothing is balanced. When the women with room left are too few (every
+reserved row used), births fall short of the path; more rows (``birth_slots_per_ten_years``) fix
+it.
+
+Why not in-migration, or re-allocating the arrays? Arrivals would need whole synthetic persons
+and households drawn during the run and a choice of where they come from; a periodic
+re-allocation would have to grow every programme's state consistently and re-index persons,
+which the sparse payments and the caches hold. Reserved rows keep every index valid for the run
+at the cost of carrying empty rows (about 20% more person rows for a three-year run, 50% for ten
+years).
 
 Random numbers: one 64-bit word per person row (``renewal_persons``: four 16-bit uniforms for the
 birth, leaving home, migration and the newborn's earnings) and one per household row
