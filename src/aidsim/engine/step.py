@@ -123,7 +123,7 @@ def apply_rules(state: SimState, scenario: Scenario, month: int, keys: dict, *, 
 
 def population_sums(state: SimState, scenario: Scenario, month: int) -> dict[str, np.ndarray]:
     """The population's structure by area (minors, elderly, 80+) and this month's renewal
-    (births, households formed, departures from the county)."""
+    (births, households formed, departures from and arrivals in the county)."""
     p, n_areas = state.population.persons, state.population.n_areas
     area_p = state.person_area
     age = p.age_months
@@ -134,7 +134,8 @@ def population_sums(state: SimState, scenario: Scenario, month: int) -> dict[str
     renewed = state.last_renewal
     none = np.zeros(0, np.intp)
     for name, rows in (("births", none if renewed is None else renewed.born),
-                       ("out_migrants", none if renewed is None else renewed.migrated)):
+                       ("out_migrants", none if renewed is None else renewed.migrated),
+                       ("in_migrants", none if renewed is None else renewed.arrivals)):
         out[name] = np.bincount(area_p[rows], minlength=n_areas).astype(float)
     formed = none if renewed is None else renewed.formed
     out["households_formed"] = np.bincount(state.household_area[formed], minlength=n_areas).astype(float)

@@ -41,6 +41,7 @@ BASE_MEASURES: dict[str, Measure] = {
     "births": flow("persons", "Births (population.renewal)."),
     "households_formed": flow("households", "Households formed by young adults leaving home."),
     "out_migrants": flow("persons", "Persons who left the county for good."),
+    "in_migrants": flow("persons", "Persons who moved into the county (in-migrant households, population.renewal)."),
 }
 #: The engine's own ratios (the population's structure).
 BASE_RATIOS: dict[str, Ratio] = {

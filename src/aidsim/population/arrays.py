@@ -4,10 +4,11 @@ Households are rows ``0 … n_households-1``; persons are rows ``0 … n_persons
 ``persons.household`` giving each person's household row. Nobody is ever removed: a death clears
 ``alive``, so indices stay valid for the whole run and every array keeps its shape (no copies).
 
-Room for renewal (births, households that form) is reserved when the population is drawn: the last
-``vacant[h]`` rows of household ``h``'s block are empty person rows (never alive), filled from the
-front as people are born or move in; a household whose rows are all vacant is a reserve household
-(not yet formed). See :mod:`aidsim.population.renewal`.
+Room for renewal (births, households that form, households that move in) is reserved when the
+population is drawn: the last ``vacant[h]`` rows of household ``h``'s block are empty person rows
+(never alive), filled from the front as people are born or move in; a household whose rows are all
+vacant is a reserve household (not yet formed, or an in-migrant household not yet arrived, whose
+members wait in those rows). See :mod:`aidsim.population.renewal`.
 """
 
 from __future__ import annotations
@@ -90,12 +91,26 @@ class Population:
     vacant: np.ndarray | None = None
     # first reserve household (households from here were empty when drawn); default: none reserved
     reserve_from: int | None = None
+    # first in-migrant household (drawn with its members, who live from the month it arrives);
+    # households from ``reserve_from`` to here are empty, for young adults leaving home
+    migrants_from: int | None = None
+    # bool: whether each person row of the in-migrant households (from the first one's first row)
+    # has work when the household arrives (kept aside: a row not yet alive cannot hold a job)
+    arrival_employed: np.ndarray | None = None
+    # int16: members each in-migrant household arrives with (the first rows of its block)
+    arrival_size: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.vacant is None:
             self.vacant = np.zeros(self.households.n, dtype=np.int16)
         if self.reserve_from is None:
             self.reserve_from = self.households.n
+        if self.migrants_from is None:
+            self.migrants_from = self.households.n
+        if self.arrival_employed is None:
+            self.arrival_employed = np.zeros(0, dtype=bool)
+        if self.arrival_size is None:
+            self.arrival_size = np.zeros(self.households.n - self.migrants_from, dtype=np.int16)
 
     @property
     def n_households(self) -> int:
@@ -137,7 +152,8 @@ class Population:
         """Memory held by the population's arrays."""
         total = sum(getattr(self.persons, f.name).nbytes for f in fields(self.persons))
         total += sum(getattr(self.households, f.name).nbytes for f in fields(self.households))
-        return total + self.area_urban.nbytes + self.vacant.nbytes
+        return (total + self.area_urban.nbytes + self.vacant.nbytes + self.arrival_employed.nbytes
+                + self.arrival_size.nbytes)
 
     def block_sizes(self) -> np.ndarray:
         """Person rows of each household's block, vacant rows included → ``(n_households,)``."""

@@ -19,7 +19,7 @@ from aidsim.population.arrays import (
     by_hukou,
 )
 from aidsim.population.categories import able_to_work, severely_disabled
-from aidsim.population.renewal import add_capacity, reserve_household_count
+from aidsim.population.renewal import add_capacity, migrant_household_count, reserve_household_count
 from aidsim.rng import Streams
 from aidsim.scenario.schema import AgeBands, Scenario
 
@@ -37,17 +37,28 @@ def build_population(scenario: Scenario, streams: Streams, *, capacity: bool = T
     """Draw the population described by ``scenario.population`` from the ``population`` stream.
 
     With ``capacity`` (and ``population.renewal.enabled``), room for renewal is reserved as well:
-    empty rows for births and reserve households, drawn the same way from the ``renewal_reserve/``
-    streams (:func:`aidsim.population.renewal.add_capacity`); the households and persons drawn
-    are the same either way."""
+    empty rows for births, empty households for young adults drawn the same way from the
+    ``renewal_reserve/`` streams, and in-migrant households with their members drawn the same way
+    from the ``renewal_migrants/`` streams (:func:`aidsim.population.renewal.add_capacity`); the
+    households and persons drawn are the same either way."""
     population = _draw(scenario, streams)
-    n_reserve = reserve_household_count(scenario, population.n_households) if capacity else 0
     if capacity and scenario.population.renewal.enabled:
-        sub = scenario.model_copy(update={"population": scenario.population.model_copy(
-            update={"households": n_reserve})})
-        reserve = _draw(sub, _Prefixed(streams, "renewal_reserve/")).households if n_reserve else None
-        population = add_capacity(population, scenario, reserve)
+        n = population.n_households
+        reserve = _draw_more(scenario, streams, "renewal_reserve/", reserve_household_count(scenario, n))
+        migrants = _draw_more(scenario, streams, "renewal_migrants/", migrant_household_count(scenario, n))
+        population = add_capacity(population, scenario, None if reserve is None else reserve.households,
+                                  migrants)
     return population
+
+
+def _draw_more(scenario: Scenario, streams: Streams, prefix: str, households: int) -> Population | None:
+    """``households`` more households (and their members) drawn the same way from the streams under
+    ``prefix`` (``None`` if none)."""
+    if not households:
+        return None
+    sub = scenario.model_copy(update={"population": scenario.population.model_copy(
+        update={"households": households})})
+    return _draw(sub, _Prefixed(streams, prefix))
 
 
 class _Prefixed:

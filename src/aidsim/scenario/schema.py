@@ -183,13 +183,14 @@ class AgeRates(Section):
 
 class Renewal(Section):
     """Population renewal: births, young adults leaving home to form a household, rural
-    out-migration, and the growth path the residents follow (see :mod:`aidsim.population.renewal`).
+    out-migration, and in-migrant households that keep the residents on their growth path (see
+    :mod:`aidsim.population.renewal`).
 
     Births, households formed and arrivals need room in the population's arrays, reserved when the
-    population is drawn: empty person rows for births (``birth_slots_per_ten_years``, at least one)
-    in each household with a girl or woman who can give birth during the run, and
-    ``reserve_households_per_year`` empty households (each with one row more) per year of the run,
-    warm-up included.
+    population is drawn: empty person rows for births in each household (as many as its women's
+    births over the run need but with probability ``birth_rows_shortfall``), empty households
+    for young adults (``reserve_households_per_year``) and in-migrant households drawn with their
+    members (``migrant_households_per_year``), per year of the run, warm-up included.
     """
 
     enabled: bool = param(True, unit="switch",
@@ -197,18 +198,18 @@ class Renewal(Section):
                                       "the population only dies and ages).")
     growth: float | None = param(
         0.0, unit="per year", ge=-0.05, le=0.05,
-        description="Growth rate the number of living residents follows (0: stable). Births close the "
-                    "balance: each month the fertility schedule is scaled so that births make up the gap "
-                    "to the path (a path above about +0.5% a year needs `birth_slots_per_ten_years` 3). null: births "
-                    "follow the schedule as given and nothing is balanced.")
+        description="Growth rate the number of living residents follows (0: stable). In-migration closes the "
+                    "balance: each month as many in-migrant households arrive as bring the residents back to "
+                    "the path (none when births already exceed it). null: nobody moves in and nothing is "
+                    "balanced.")
     fertility: AgeRates = param(
         default_factory=lambda: AgeRates(band_starts=[0, 15, 20, 25, 30, 35, 40, 45, 50],
                                          annual=[0.0, 0.006, 0.055, 0.098, 0.068, 0.027, 0.007, 0.002, 0.0]),
         unit="births per woman per year",
         source="assumption: age pattern like the 2020 census's (peak at 25–29), level a total fertility "
                "rate of 1.3 (NBS, 7th census 2020); rounded values, not the census table",
-        description="Births per woman per year by the mother's age. With a growth path it gives the age "
-                    "pattern only (the level is set by the balance).")
+        description="Births per woman per year by the mother's age, followed as given (never scaled to "
+                    "balance the population).")
     female_share_at_birth: float = param(
         0.473, unit="share 0–1", ge=0, le=1, source="NBS, 7th census 2020: sex ratio at birth 111.3",
         description="Share of newborns who are girls.")
@@ -216,9 +217,10 @@ class Renewal(Section):
         default_factory=lambda: [20, 35], unit="years",
         description="Ages [from, to) at which young adults leave their parents' household to form their own.")
     leaving_rate: float = param(
-        0.02, unit="per year", ge=0, le=1,
-        source="assumption: tuned so that persons per household stay about 2.9 over ten years "
-               "(the example county's size at start)",
+        0.005, unit="per year", ge=0, le=1,
+        source="assumption: tuned so that persons per household fall about 0.1 over ten years from the "
+               "example county's 2.9 (China's fell from 3.10 to 2.62 from 2010 to 2020, 6th and 7th "
+               "censuses; a county already this old, more slowly)",
         description="Annual probability that a young adult able to work, in a household of at least "
                     "`leaving_min_size` living members, leaves to form a household in the same area.")
     leaving_min_size: int = param(3, unit="persons", ge=2, le=20,
@@ -231,16 +233,24 @@ class Renewal(Section):
                "urbanisation in place); 0 switches it off",
         description="Annual probability that a rural-hukou person able to work leaves the county for good, "
                     "by age.")
-    birth_slots_per_ten_years: int = param(
-        2, unit="persons per ten years", ge=0, le=10,
-        description="Empty person rows reserved for births in each household with a girl or woman who can "
-                    "give birth during the run (aged 15 − the run's years … 44 at its start), per ten years "
-                    "of the run (warm-up included), rounded to the nearest, at least one; reserve households get as "
-                    "many, and one more row for the young adult who forms it.")
+    birth_rows_shortfall: float = param(
+        0.02, unit="probability", gt=0, le=1,
+        description="Empty person rows reserved for births in a household: the fewest such that its women "
+                    "have more births over the run (warm-up included; Poisson with the fertility schedule's "
+                    "expectation) with at most this probability. A birth with no row left does not happen: "
+                    "women with less than this chance of a birth (15–19 or 40–44 in a short run) get no row.")
     reserve_households_per_year: float = param(
-        0.012, unit="share 0–1 per year", ge=0, le=1,
+        0.004, unit="share 0–1 per year", ge=0, le=1,
         description="Empty households reserved for households that form, as a share of the households "
-                    "per year of the run (warm-up included).")
+                    "per year of the run (warm-up included). The example county forms about 0.002 a year "
+                    "at the default `leaving_rate`; when an area has none left, its young adults stay.")
+    migrant_households_per_year: float = param(
+        0.015, unit="share 0–1 per year", ge=0, le=1,
+        description="In-migrant households reserved (drawn from the profile with their members), as a share "
+                    "of the households per year of the run (warm-up included). The example county at growth 0 "
+                    "uses about 0.0075 a year, so 0.015 lasts ten years with a margin; growth +1% a year needs "
+                    "about 0.02, so 0.03. When they run "
+                    "out, nobody else moves in and the residents fall below the path.")
 
     @field_validator("leaving_ages")
     @classmethod
