@@ -276,30 +276,33 @@ def _first_per_household(population: Population, rows: np.ndarray) -> np.ndarray
     return rows[keep]
 
 
-def migrate(population: Population, scenario: Scenario, u: np.ndarray, person_urban: np.ndarray) -> np.ndarray:
-    """Rural persons able to work who leave the county this month (their rows stop being alive)."""
+def migrate(population: Population, scenario: Scenario, words: np.ndarray, person_urban: np.ndarray) -> np.ndarray:
+    """Rural persons able to work who leave the county this month (their rows stop being alive;
+    ``words``: the persons' renewal words, whose third uniform decides)."""
     p = population.persons
     table = monthly_table(scenario.population.renewal.migration, int(p.age_months.max(initial=0)), rate=False)
     if not table.any():
         return np.zeros(0, np.intp)
-    rows = np.flatnonzero(p.alive & (u < table[p.age_months]) & ~person_urban)
+    ages = np.flatnonzero(table > 0)
+    rows = np.flatnonzero(p.alive & (p.age_months >= ages[0]) & (p.age_months <= ages[-1]) & ~person_urban)
+    rows = rows[uniform16(words[rows], 2) < table[p.age_months[rows]]]
     rows = rows[_able(population, scenario, rows)]
     p.alive[rows] = False
     return rows
 
 
-def leave_home(population: Population, scenario: Scenario, u: np.ndarray,
+def leave_home(population: Population, scenario: Scenario, words: np.ndarray,
                household_area: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Young adults who leave to form a household in a reserve household of their area → (old rows,
-    new rows, households formed)."""
+    new rows, households formed; ``words``: the persons' renewal words, whose second uniform decides)."""
     ren, p = scenario.population.renewal, population.persons
     none = np.zeros(0, np.intp)
     q = 1.0 - (1.0 - ren.leaving_rate) ** (1.0 / 12.0)
     if q == 0:
         return none, none, none
     lo, hi = ren.leaving_ages
-    rows = np.flatnonzero(p.alive & (u < F32(q)))
-    rows = rows[(p.age_months[rows] >= lo * 12) & (p.age_months[rows] < hi * 12) & ~p.orphan[rows]]
+    rows = np.flatnonzero(p.alive & (p.age_months >= lo * 12) & (p.age_months < hi * 12))
+    rows = rows[(uniform16(words[rows], 1) < F32(q)) & ~p.orphan[rows]]
     offsets, vacant = population.member_offsets, population.vacant
     hh = p.household[rows]
     # Living members of the candidates' households (each block's rows, summed).
@@ -334,9 +337,10 @@ def leave_home(population: Population, scenario: Scenario, u: np.ndarray,
     return rows[order], dest[order], formed[order]
 
 
-def births(population: Population, scenario: Scenario, u: np.ndarray, z_earnings: np.ndarray,
-           words_h: np.ndarray, person_urban: np.ndarray) -> np.ndarray:
-    """Births this month by the fertility schedule as given → newborns' rows."""
+def births(population: Population, scenario: Scenario, words_p: np.ndarray, words_h: np.ndarray,
+           person_urban: np.ndarray) -> np.ndarray:
+    """Births this month by the fertility schedule as given → newborns' rows (the persons' renewal
+    words: the first uniform decides, the fourth gives the newborn's earnings)."""
     prof, p = scenario.population, population.persons
     ren = prof.renewal
     table = monthly_table(ren.fertility, int(p.age_months.max(initial=0)), rate=True)
@@ -346,7 +350,7 @@ def births(population: Population, scenario: Scenario, u: np.ndarray, z_earnings
     rows = np.flatnonzero(p.alive & p.female & (p.age_months >= ages[0]) & (p.age_months <= ages[-1]))
     vacant = population.vacant
     rows = rows[vacant[p.household[rows]] > 0]
-    mothers = _first_per_household(population, rows[u[rows] < table[p.age_months[rows]]])
+    mothers = _first_per_household(population, rows[uniform16(words_p[rows], 0) < table[p.age_months[rows]]])
     hh = p.household[mothers]
     born = population.member_offsets[hh + 1] - vacant[hh]
     vacant[hh] -= 1
@@ -360,7 +364,7 @@ def births(population: Population, scenario: Scenario, u: np.ndarray, z_earnings
     p.ill[born] = False
     p.selfcare[born] = SELFCARE_FULL
     p.employed[born] = False
-    p.earnings_level[born] = (ndtri((z_earnings[mothers] + _U16 / 2).astype(np.float64))
+    p.earnings_level[born] = (ndtri((uniform16(words_p[mothers], 3) + _U16 / 2).astype(np.float64))
                               * scenario.shocks.income.persistent_sd).astype(F32)
     p.pension[born] = 0
     p.public_sector[born] = False
@@ -401,9 +405,9 @@ def renew(population: Population, scenario: Scenario, words_p: np.ndarray, words
     households. ``target``: the residents the growth path asks for at the end of the month
     (``None``: nobody moves in)."""
     p = population.persons
-    migrated = migrate(population, scenario, uniform16(words_p, 2), person_urban)
-    left, moved_to, formed = leave_home(population, scenario, uniform16(words_p, 1), household_area)
-    born = births(population, scenario, uniform16(words_p, 0), uniform16(words_p, 3), words_h, person_urban)
+    migrated = migrate(population, scenario, words_p, person_urban)
+    left, moved_to, formed = leave_home(population, scenario, words_p, household_area)
+    born = births(population, scenario, words_p, words_h, person_urban)
     none = np.zeros(0, np.intp)
     arrived, arrivals = (none, none) if target is None else arrive(
         population, target - float(np.count_nonzero(p.alive)))
