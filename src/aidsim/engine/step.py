@@ -126,11 +126,12 @@ def population_sums(state: SimState, scenario: Scenario, month: int) -> dict[str
     (births, households formed, departures from and arrivals in the county)."""
     p, n_areas = state.population.persons, state.population.n_areas
     area_p = state.person_area
-    age = p.age_months
-    out = area_sums(area_p, n_areas,
-                    persons_minor=p.alive & (age < minor_months(scenario.definitions, month)),
-                    persons_elderly=p.alive & (age >= elderly_months(scenario.definitions, month)),
-                    persons_80_plus=p.alive & (age >= 80 * 12))
+    living = np.flatnonzero(p.alive)  # counted over the living rows only (reserved rows are many)
+    age = p.age_months[living]
+    out = area_sums(area_p[living], n_areas,
+                    persons_minor=age < minor_months(scenario.definitions, month),
+                    persons_elderly=age >= elderly_months(scenario.definitions, month),
+                    persons_80_plus=age >= 80 * 12)
     renewed = state.last_renewal
     none = np.zeros(0, np.intp)
     for name, rows in (("births", none if renewed is None else renewed.born),
