@@ -126,7 +126,7 @@ def population_sums(state: SimState, scenario: Scenario, month: int) -> dict[str
     (births, households formed, departures from and arrivals in the county)."""
     p, n_areas = state.population.persons, state.population.n_areas
     area_p = state.person_area
-    living = np.flatnonzero(p.alive)  # counted over the living rows only (reserved rows are many)
+    living = p.alive  # counted over the living rows only (reserved rows are many)
     age = p.age_months[living]
     out = area_sums(area_p[living], n_areas,
                     persons_minor=age < minor_months(scenario.definitions, month),
