@@ -555,6 +555,8 @@ SIMPLE_ADMIN: dict[str, object] = {
     "admin.approval.routes": {"township": {"minimum_days": 30, "mean_days": 30},
                               "county": {"minimum_days": 30, "mean_days": 30}},
     "admin.reviews": {"unstable": 6, "regular": 6, "stable": 6},
+    # the reference's households neither grow nor form: no population renewal
+    "population.renewal.enabled": False,
 }
 
 

@@ -138,10 +138,12 @@ class Results:
         households = pd.DataFrame({
             "household": np.arange(h.n), "area": h.area.astype(np.int64),
             "area_type": _area_type(h.area.astype(np.intp), pop.area_urban),
-            "members": pop.household_count(np.ones(pop.n_persons, dtype=bool)),
+            # persons who have lived in it (vacant rows, reserved for renewal, are not persons)
+            "members": pop.block_sizes() - pop.vacant,
         })
         for i, name in enumerate(model.state.registry.line_names):
             households[f"{name}_fen"] = model.state.paid_fen[i]
+        households = households[pop.formed()].reset_index(drop=True)  # reserve households never formed
         offices = model.datacollector.get_agenttype_vars_dataframe(Office).reset_index()
         offices = offices.rename(columns={"Step": "step", "AgentID": "office"})
         start = model.start_month
@@ -156,8 +158,8 @@ class Results:
                 json.dumps(resolved, sort_keys=True).encode()).hexdigest(),
             "seed": model.seed_value,
             "replication": model.replication,
-            "households_simulated": h.n,
-            "persons_simulated": pop.n_persons,
+            "households_simulated": pop.reserve_from,
+            "persons_simulated": model.state.residents_start,  # drawn (rows reserved for renewal aside)
             "first_month": format_month(start),
             "last_month": format_month(model.end_month - 1),
             "versions": {"aidsim": version("aidsim"), "mesa": version("mesa"),

@@ -31,3 +31,18 @@ def test_default_county_reproduces_the_seed_002_city():
     assert summary["rural"]["dibao_coverage"] == pytest.approx(0.0661, abs=0.01)
     assert summary["rural"]["dibao_avg_subsidy"] == pytest.approx(242, rel=0.10)
     assert summary["urban"]["dibao_avg_subsidy"] == pytest.approx(395, rel=0.10)
+
+
+#: The baseline's payments at 10,000 households before population renewal existed (its golden
+#: summary then). Renewal switched off must give them to the fen: no other draw moved.
+BEFORE_RENEWAL_YUAN = {
+    "dibao": 7782982.6, "disability_care": 1660400.0, "disability_living": 373200.0, "home_care": 139800.0,
+    "medical": 3466642.79, "old_age_allowance": 3876400.0, "orphans": 300300.0, "price_subsidy": 0.0,
+    "spring_festival": 577400.0, "tekun": 900394.5, "temporary": 1100793.69,
+}
+
+
+def test_renewal_switched_off_gives_the_model_before_renewal():
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml",
+                             {"population.households": 10_000, "population.renewal.enabled": False})
+    assert run(scenario).payments_total_yuan() == BEFORE_RENEWAL_YUAN

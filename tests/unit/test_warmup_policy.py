@@ -40,10 +40,11 @@ def test_a_run_starting_with_a_new_standard_does_not_climb():
     """Caseload of the first quarter against the fourth. Under a dated warm-up the new standard
     starts with the reported period and the caseload climbs as the newly eligible apply; under
     the first reported month's policy it has settled (what is left is the slow drift of an ageing
-    population)."""
+    population, 5.7% a year without renewal, and the in-migrant households that keep the residents
+    stable applying under the same policy: 6.9% with them)."""
     climb = {}
     for policy in ("first_reported", "dated"):
         households = run(_scenario(policy)).monthly.query("area_type == 'all'")["dibao_households"].to_numpy()
         climb[policy] = households[9:12].mean() / households[:3].mean() - 1
     assert climb["dated"] > 0.15
-    assert climb["first_reported"] == pytest.approx(0, abs=0.06)
+    assert climb["first_reported"] == pytest.approx(0, abs=0.08)

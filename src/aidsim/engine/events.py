@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from aidsim.engine.state import SimState
+from aidsim.population import renewal
 from aidsim.population.categories import elderly_months, severely_disabled
 from aidsim.population.synth import able_to_work
 from aidsim.programmes import means_test
@@ -37,6 +38,7 @@ class ShockOutcome:
     died: np.ndarray        # bool (n_persons,)
     lost_work: np.ndarray   # intp: persons who lost work this month (the dead among them)
     able: np.ndarray        # bool (n_persons,): alive and able to work after this month's shocks
+    renewal: renewal.RenewalOutcome | None = None  # births, households formed, departures
 
 
 def able_persons(state: SimState, scenario: Scenario) -> np.ndarray:
@@ -47,7 +49,8 @@ def able_persons(state: SimState, scenario: Scenario) -> np.ndarray:
 
 
 def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: int) -> ShockOutcome:
-    """Demography, disability, illness, jobs and income levels for one month (in place)."""
+    """Demography (deaths, ageing, then renewal: out-migration, leaving home, births), disability,
+    illness, jobs and income levels for one month (in place)."""
     pop, sh = state.population, scenario.shocks
     p, h = pop.persons, pop.households
     n_p, n_h = p.n, h.n
@@ -64,6 +67,17 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: i
                              sh.mortality.annual_probability)
     p.alive &= ~died
     demography.age_one_month(p.age_months, p.alive)
+    renewed = None
+    ren = scenario.population.renewal
+    if ren.enabled:
+        words_p = streams["renewal_persons"].bit_generator.random_raw(n_p)
+        words_h = streams["renewal_households"].bit_generator.random_raw(n_h)
+        renewed = renewal.renew(pop, scenario, words_p, words_h, state.person_urban, state.household_area,
+                                state.resident_target(month, ren.growth))
+        del words_p, words_h
+        state.last_renewal = renewed
+        if renewed.changed:
+            state.persons_changed()
     labour.disability_onset(p.disability, p.selfcare, p.alive, p.age_months, u_disability,
                             sh.disability.onset_rate, sh.disability.onset_rate_60_plus,
                             scenario.population.disability_grades, old)
@@ -74,7 +88,7 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: i
     income.update_persistent(p.earnings_level, z_earn, sh.income.persistent_rho, sh.income.persistent_sd)
     income.update_persistent(h.other_income_level, z_other, sh.income.other_income_rho,
                              sh.income.other_income_sd)
-    return ShockOutcome(illness, died, np.flatnonzero(lost), able)
+    return ShockOutcome(illness, died, np.flatnonzero(lost), able, renewed)
 
 
 def mean_log_earnings(state: SimState, scenario: Scenario, persons: np.ndarray | None = None) -> np.ndarray:

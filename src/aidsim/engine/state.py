@@ -26,6 +26,9 @@ class SimState:
     household_area: np.ndarray    # intp (n_households,)
     disaster_until: np.ndarray    # int32 (n_households,): month the current disaster's loss ends
     disaster_loss: np.ndarray     # float32 (n_households,): share of income lost meanwhile
+    residents_start: int = 0      # living residents when the run starts (the growth path's origin)
+    first_month: int | None = None  # the run's first simulated month (set by its first month)
+    last_renewal: Any = None      # RenewalOutcome of the last month (births, households formed, departures)
     _per_person: dict = field(default_factory=dict, repr=False)  # cache of by_hukou_per_person
     _fixed: dict = field(default_factory=dict, repr=False)  # cache of cached()
 
@@ -43,9 +46,23 @@ class SimState:
             household_area=area,
             disaster_until=np.zeros(h.n, dtype=np.int32),
             disaster_loss=np.zeros(h.n, dtype=np.float32),
+            residents_start=int(np.count_nonzero(p.alive)),
         )
         state.programmes = {prog.name: prog.init_state(state) for prog in registry}
         return state
+
+    def resident_target(self, month: int, growth: float | None) -> float | None:
+        """Residents the growth path asks for at the end of ``month``:
+        ``residents_start × (1 + growth)^(months since the start / 12)`` (``None``: no path)."""
+        if self.first_month is None:
+            self.first_month = month
+        if growth is None:
+            return None
+        return self.residents_start * (1.0 + growth) ** ((month - self.first_month + 1) / 12.0)
+
+    def persons_changed(self) -> None:
+        """Person traits were written (births, moves): drop the arrays cached from them."""
+        self._fixed.clear()
 
     def by_hukou_per_person(self, urban_value: float, rural_value: float) -> np.ndarray:
         """A float32 value per person by hukou; reused while the values stay the same (standards

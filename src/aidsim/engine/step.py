@@ -20,7 +20,8 @@ from aidsim.metrics.burden import medical_burden
 from aidsim.metrics.indicators import catalogue, line_sums
 from aidsim.metrics.poverty import poverty_sums
 from aidsim.metrics.targeting import dibao_targeting, tekun_targeting
-from aidsim.programmes.base import Frame, Payment, by_hukou
+from aidsim.population.categories import elderly_months, minor_months
+from aidsim.programmes.base import Frame, Payment, area_sums, by_hukou
 from aidsim.rng import Streams
 from aidsim.scenario.schema import Scenario
 
@@ -120,6 +121,28 @@ def apply_rules(state: SimState, scenario: Scenario, month: int, keys: dict, *, 
     return result, frame
 
 
+def population_sums(state: SimState, scenario: Scenario, month: int) -> dict[str, np.ndarray]:
+    """The population's structure by area (minors, elderly, 80+) and this month's renewal
+    (births, households formed, departures from and arrivals in the county)."""
+    p, n_areas = state.population.persons, state.population.n_areas
+    area_p = state.person_area
+    living = p.alive  # counted over the living rows only (reserved rows are many)
+    age = p.age_months[living]
+    out = area_sums(area_p[living], n_areas,
+                    persons_minor=age < minor_months(scenario.definitions, month),
+                    persons_elderly=age >= elderly_months(scenario.definitions, month),
+                    persons_80_plus=age >= 80 * 12)
+    renewed = state.last_renewal
+    none = np.zeros(0, np.intp)
+    for name, rows in (("births", none if renewed is None else renewed.born),
+                       ("out_migrants", none if renewed is None else renewed.migrated),
+                       ("in_migrants", none if renewed is None else renewed.arrivals)):
+        out[name] = np.bincount(area_p[rows], minlength=n_areas).astype(float)
+    formed = none if renewed is None else renewed.formed
+    out["households_formed"] = np.bincount(state.household_area[formed], minlength=n_areas).astype(float)
+    return out
+
+
 def book(state: SimState, frame: Frame, paid: dict[str, Payment]) -> MonthResult:
     """The month's ledger rows and its measures by area: the engine's, each programme's and the
     metrics' (targeting, medical burden, poverty before and after transfers)."""
@@ -128,6 +151,7 @@ def book(state: SimState, frame: Frame, paid: dict[str, Payment]) -> MonthResult
     alive_count = frame["household.alive_count"]
     sums = {"households": np.bincount(area_h[alive_count > 0], minlength=n_areas).astype(float),
             "persons": np.bincount(area_h, weights=alive_count, minlength=n_areas)}
+    sums |= population_sums(state, scenario, month)
     for prog in registry:
         view = frame.view(prog.name, frame.keys(), ())
         own = prog.measure(view, state.programmes[prog.name])

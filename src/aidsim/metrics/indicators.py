@@ -35,6 +35,21 @@ __all__ = ["EXCLUSION_CAUSES", "INCLUSION_CAUSES", "MEASURES", "MEASURE_NAMES", 
 BASE_MEASURES: dict[str, Measure] = {
     "households": stock("households", "Households with a living member."),
     "persons": stock("persons", "Living persons."),
+    "persons_minor": stock("persons", "Living persons under the age of majority (definitions.age_of_majority)."),
+    "persons_elderly": stock("persons", "Living persons of the elderly age and over (definitions.elderly_age)."),
+    "persons_80_plus": stock("persons", "Living persons aged 80 and over."),
+    "births": flow("persons", "Births (population.renewal)."),
+    "households_formed": flow("households", "Households formed by young adults leaving home."),
+    "out_migrants": flow("persons", "Persons who left the county for good."),
+    "in_migrants": flow("persons", "Persons who moved into the county (in-migrant households, population.renewal)."),
+}
+#: The engine's own ratios (the population's structure).
+BASE_RATIOS: dict[str, Ratio] = {
+    "persons_per_household": Ratio("persons", "households", "persons", "Living persons per household."),
+    "share_minor": Ratio("persons_minor", "persons", "share", "Share of residents who are minors."),
+    "share_elderly": Ratio("persons_elderly", "persons", "share", "Share of residents who are elderly (60+ by default)."),
+    "share_80_plus": Ratio("persons_80_plus", "persons", "share", "Share of residents aged 80 and over."),
+    "birth_rate": Ratio("births", "persons", "per person and month", "Births per resident (crude birth rate, monthly)."),
 }
 
 
@@ -77,7 +92,7 @@ class Catalogue:
 def catalogue(registry: Registry = REGISTRY) -> Catalogue:
     """The measures and ratios of a run under ``registry``; raise ``ValueError`` when two places
     declare the same name or a ratio refers to an unknown measure."""
-    measures, ratios = dict(BASE_MEASURES), {}
+    measures, ratios = dict(BASE_MEASURES), dict(BASE_RATIOS)
     parts: list[tuple[str, dict[str, Measure], dict[str, Ratio]]] = []
     for prog in registry:
         parts.append((prog.name, dict(prog.measures), dict(prog.ratios)))

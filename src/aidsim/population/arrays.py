@@ -3,6 +3,12 @@
 Households are rows ``0 … n_households-1``; persons are rows ``0 … n_persons-1`` with
 ``persons.household`` giving each person's household row. Nobody is ever removed: a death clears
 ``alive``, so indices stay valid for the whole run and every array keeps its shape (no copies).
+
+Room for renewal (births, households that form, households that move in) is reserved when the
+population is drawn: the last ``vacant[h]`` rows of household ``h``'s block are empty person rows
+(never alive), filled from the front as people are born or move in; a household whose rows are all
+vacant is a reserve household (not yet formed, or an in-migrant household not yet arrived, whose
+members wait in those rows). See :mod:`aidsim.population.renewal`.
 """
 
 from __future__ import annotations
@@ -81,6 +87,30 @@ class Population:
     households: Households
     n_areas: int
     area_urban: np.ndarray        # bool (n_areas,): the area is urban (street office)
+    # int16 (n_households,): empty person rows at the end of each household's block (never alive)
+    vacant: np.ndarray | None = None
+    # first reserve household (households from here were empty when drawn); default: none reserved
+    reserve_from: int | None = None
+    # first in-migrant household (drawn with its members, who live from the month it arrives);
+    # households from ``reserve_from`` to here are empty, for young adults leaving home
+    migrants_from: int | None = None
+    # bool: whether each person row of the in-migrant households (from the first one's first row)
+    # has work when the household arrives (kept aside: a row not yet alive cannot hold a job)
+    arrival_employed: np.ndarray | None = None
+    # int16: members each in-migrant household arrives with (the first rows of its block)
+    arrival_size: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.vacant is None:
+            self.vacant = np.zeros(self.households.n, dtype=np.int16)
+        if self.reserve_from is None:
+            self.reserve_from = self.households.n
+        if self.migrants_from is None:
+            self.migrants_from = self.households.n
+        if self.arrival_employed is None:
+            self.arrival_employed = np.zeros(0, dtype=bool)
+        if self.arrival_size is None:
+            self.arrival_size = np.zeros(self.households.n - self.migrants_from, dtype=np.int16)
 
     @property
     def n_households(self) -> int:
@@ -122,7 +152,16 @@ class Population:
         """Memory held by the population's arrays."""
         total = sum(getattr(self.persons, f.name).nbytes for f in fields(self.persons))
         total += sum(getattr(self.households, f.name).nbytes for f in fields(self.households))
-        return total + self.area_urban.nbytes
+        return (total + self.area_urban.nbytes + self.vacant.nbytes + self.arrival_employed.nbytes
+                + self.arrival_size.nbytes)
+
+    def block_sizes(self) -> np.ndarray:
+        """Person rows of each household's block, vacant rows included → ``(n_households,)``."""
+        return np.diff(self.member_offsets)
+
+    def formed(self) -> np.ndarray:
+        """Households that exist (have had a member): every household but the unused reserve."""
+        return self.vacant < self.block_sizes()
 
     def check(self) -> None:
         """Check the invariants; raise :class:`PopulationDataError` naming the first broken one."""
@@ -139,8 +178,14 @@ class Population:
             raise PopulationDataError("persons must be stored household by household (sorted by household)")
         if h.n and (h.area.min() < 0 or h.area.max() >= self.n_areas):
             raise PopulationDataError("a household's area is outside 0 … n_areas-1")
-        if np.any(self.household_count(p.alive) == 0):
-            raise PopulationDataError("every household must have at least one living member")
+        if self.vacant.shape != (h.n,) or np.any(self.vacant < 0) or np.any(self.vacant > self.block_sizes()):
+            raise PopulationDataError("vacant rows must be between 0 and the household's rows")
+        vacant_row = np.arange(p.n) >= np.repeat(self.member_offsets[1:] - self.vacant, self.block_sizes())
+        if np.any(p.alive & vacant_row):
+            raise PopulationDataError("a vacant person row (not yet born or moved in) is alive")
+        if np.any((self.household_count(p.alive) == 0) & self.formed()):
+            raise PopulationDataError("every household must have at least one living member "
+                                      "(unless it is a reserve household, all of its rows vacant)")
         if np.any((p.disability < 0) | (p.disability > 4)):
             raise PopulationDataError("disability grades must be 0 (none) or 1 … 4")
         if np.any(p.age_months < 0):

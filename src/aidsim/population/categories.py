@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from aidsim.population.arrays import SELFCARE_FULL
 from aidsim.scenario.schema import Definitions
 
 
@@ -27,3 +28,10 @@ def student_age(age_months: np.ndarray, defs: Definitions) -> np.ndarray:
     """Persons of student age (``definitions.student_ages``, [from, to))."""
     start, end = defs.student_ages
     return (age_months >= start * 12) & (age_months < end * 12)
+
+
+def able_to_work(age_years: np.ndarray, severely_disabled: np.ndarray, selfcare: np.ndarray,
+                 working_age: tuple[int, int]) -> np.ndarray:
+    """Working age, no severe disability and full self-care (the tekun notion of 劳动能力)."""
+    return ((age_years >= working_age[0]) & (age_years < working_age[1])
+            & ~severely_disabled & (selfcare == SELFCARE_FULL))

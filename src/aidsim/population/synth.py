@@ -18,9 +18,12 @@ from aidsim.population.arrays import (
     Population,
     by_hukou,
 )
-from aidsim.population.categories import severely_disabled
+from aidsim.population.categories import able_to_work, severely_disabled
+from aidsim.population.renewal import add_capacity, migrant_household_count, reserve_household_count
 from aidsim.rng import Streams
 from aidsim.scenario.schema import AgeBands, Scenario
+
+__all__ = ["able_to_work", "build_population"]  # able_to_work lives in categories now
 
 
 def _draw_ages(rng: np.random.Generator, bands: AgeBands, n: int) -> np.ndarray:
@@ -30,15 +33,46 @@ def _draw_ages(rng: np.random.Generator, bands: AgeBands, n: int) -> np.ndarray:
     return edges[band] + rng.random(n) * (edges[band + 1] - edges[band])
 
 
-def able_to_work(age_years: np.ndarray, severely_disabled: np.ndarray, selfcare: np.ndarray,
-                 working_age: tuple[int, int]) -> np.ndarray:
-    """Working age, no severe disability and full self-care (the tekun notion of 劳动能力)."""
-    return ((age_years >= working_age[0]) & (age_years < working_age[1])
-            & ~severely_disabled & (selfcare == SELFCARE_FULL))
+def build_population(scenario: Scenario, streams: Streams, *, capacity: bool = True) -> Population:
+    """Draw the population described by ``scenario.population`` from the ``population`` stream.
+
+    With ``capacity`` (and ``population.renewal.enabled``), room for renewal is reserved as well:
+    empty rows for births, empty households for young adults drawn the same way from the
+    ``renewal_reserve/`` streams, and in-migrant households with their members drawn the same way
+    from the ``renewal_migrants/`` streams (:func:`aidsim.population.renewal.add_capacity`); the
+    households and persons drawn are the same either way."""
+    population = _draw(scenario, streams)
+    if capacity and scenario.population.renewal.enabled:
+        n = population.n_households
+        reserve = _draw_more(scenario, streams, "renewal_reserve/", reserve_household_count(scenario, n))
+        migrants = _draw_more(scenario, streams, "renewal_migrants/", migrant_household_count(scenario, n))
+        population = add_capacity(population, scenario, None if reserve is None else reserve.households,
+                                  migrants)
+    return population
 
 
-def build_population(scenario: Scenario, streams: Streams) -> Population:
-    """Draw the population described by ``scenario.population`` from the ``population`` stream."""
+def _draw_more(scenario: Scenario, streams: Streams, prefix: str, households: int) -> Population | None:
+    """``households`` more households (and their members) drawn the same way from the streams under
+    ``prefix`` (``None`` if none)."""
+    if not households:
+        return None
+    sub = scenario.model_copy(update={"population": scenario.population.model_copy(
+        update={"households": households})})
+    return _draw(sub, _Prefixed(streams, prefix))
+
+
+class _Prefixed:
+    """The run's streams under a prefix (the reserve households draw from streams of their own)."""
+
+    def __init__(self, streams: Streams, prefix: str):
+        self._streams, self._prefix = streams, prefix
+
+    def __getitem__(self, name: str):
+        return self._streams[self._prefix + name]
+
+
+def _draw(scenario: Scenario, streams: Streams) -> Population:
+    """The synthetic households and persons, without room for renewal."""
     prof = scenario.population
     inc = scenario.shocks.income
     rng = streams["population"]

@@ -68,8 +68,11 @@ def _household_rows(model: AidModel, h: int) -> list[Row]:
                                  if getattr(hh, n)[h]) or "none"),
             ("legal supporter elsewhere", "yes" if hh.outside_supporter[h] else "no"),
             ("other household income", yuan(float(frame["incomes.other"][h])))]
+    first_vacant = pop.member_offsets[h + 1] - pop.vacant[h]  # rows from here are empty (reserved)
     for i in pop.members_of(np.array([h])):
-        text = "dead" if not p.alive[i] else (
+        if i >= first_vacant:
+            continue
+        text = "dead, moved out or left the county" if not p.alive[i] else (
             f"age {p.age_months[i] // 12}, {'F' if p.female[i] else 'M'}, "
             f"disability {int(p.disability[i]) or 'none'}, self-care {SELFCARE[p.selfcare[i]]}, "
             f"{'working' if p.employed[i] else 'not working'}, own income {yuan(float(own[i]))}"

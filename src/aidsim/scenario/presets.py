@@ -14,6 +14,8 @@ IDEAL_ADMIN: dict[str, Any] = {
     "admin.applying.stigma": 0.0,
     "admin.applying.distance_cost_per_km": 0.0,
     "admin.applying.hopeful_multiple": 1.0,
+    # a refused household whose circumstances change (a birth, a member leaving) applies at once
+    "admin.applying.reapply_wait_months": 0,
     "admin.applying.campaigns": [],
     "admin.declaring.hidden_share": {"formal": 0.0, "informal": 0.0, "other": 0.0},
     "admin.verification.detection": {"formal": 1.0, "informal": 1.0, "other": 1.0, "assets": 1.0},

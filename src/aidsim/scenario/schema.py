@@ -185,6 +185,105 @@ class Simulation(Section):
 # ---------------------------------------------------------------------------------------------
 
 
+class AgeRates(Section):
+    """Annual rates by age band: ``band_starts[i]`` up to the next band's start (the last band
+    has no end); applied monthly."""
+
+    band_starts: list[int] = param(unit="years", description="First age of each band, increasing from 0.")
+    annual: list[float] = param(unit="per year", description="Annual rate (or probability) in each band.")
+
+    @model_validator(mode="after")
+    def _lengths(self) -> AgeRates:
+        if not self.band_starts or self.band_starts[0] != 0:
+            raise ValueError("band_starts must begin at 0")
+        if any(b <= a for a, b in zip(self.band_starts, self.band_starts[1:], strict=False)):
+            raise ValueError(f"band_starts must be increasing; got {self.band_starts}")
+        if len(self.annual) != len(self.band_starts):
+            raise ValueError("annual needs one value per band in band_starts")
+        if any(not 0 <= q <= 1 for q in self.annual):
+            raise ValueError("annual values must be between 0 and 1")
+        return self
+
+
+class Renewal(Section):
+    """Population renewal: births, young adults leaving home to form a household, rural
+    out-migration, and in-migrant households that keep the residents on their growth path (see
+    :mod:`aidsim.population.renewal`).
+
+    Births, households formed and arrivals need room in the population's arrays, reserved when the
+    population is drawn: empty person rows for births in each household (as many as its women's
+    births over the run need but with probability ``birth_rows_shortfall``), empty households
+    for young adults (``reserve_households_per_year``) and in-migrant households drawn with their
+    members (``migrant_households_per_year``), per year of the run, warm-up included.
+    """
+
+    enabled: bool = param(True, unit="switch",
+                          description="Renew the population (off: nobody is born, leaves home or migrates; "
+                                      "the population only dies and ages).")
+    growth: float | None = param(
+        0.0, unit="per year", ge=-0.05, le=0.05,
+        description="Growth rate the number of living residents follows (0: stable). In-migration closes the "
+                    "balance: each month as many in-migrant households arrive as bring the residents back to "
+                    "the path (none when births already exceed it). null: nobody moves in and nothing is "
+                    "balanced.")
+    fertility: AgeRates = param(
+        default_factory=lambda: AgeRates(band_starts=[0, 15, 20, 25, 30, 35, 40, 45, 50],
+                                         annual=[0.0, 0.006, 0.055, 0.098, 0.068, 0.027, 0.007, 0.002, 0.0]),
+        unit="births per woman per year",
+        source="assumption: age pattern like the 2020 census's (peak at 25–29), level a total fertility "
+               "rate of 1.3 (NBS, 7th census 2020); rounded values, not the census table",
+        description="Births per woman per year by the mother's age, followed as given (never scaled to "
+                    "balance the population).")
+    female_share_at_birth: float = param(
+        0.473, unit="share 0–1", ge=0, le=1, source="NBS, 7th census 2020: sex ratio at birth 111.3",
+        description="Share of newborns who are girls.")
+    leaving_ages: list[int] = param(
+        default_factory=lambda: [20, 35], unit="years",
+        description="Ages [from, to) at which young adults leave their parents' household to form their own.")
+    leaving_rate: float = param(
+        0.005, unit="per year", ge=0, le=1,
+        source="assumption: tuned so that persons per household fall about 0.1 over ten years from the "
+               "example county's 2.9 (China's fell from 3.10 to 2.62 from 2010 to 2020, 6th and 7th "
+               "censuses; a county already this old, more slowly)",
+        description="Annual probability that a young adult able to work, in a household of at least "
+                    "`leaving_min_size` living members, leaves to form a household in the same area.")
+    leaving_min_size: int = param(3, unit="persons", ge=2, le=20,
+                                  description="Smallest household a young adult leaves.")
+    migration: AgeRates = param(
+        default_factory=lambda: AgeRates(band_starts=[0, 16, 30, 45], annual=[0.0, 0.008, 0.004, 0.0]),
+        unit="per year",
+        source="assumption: a modest permanent departure of rural working-age people from the county "
+               "(China's rural population fell by about 1.6% a year 2010–2020, 7th census, mostly by "
+               "urbanisation in place); 0 switches it off",
+        description="Annual probability that a rural-hukou person able to work leaves the county for good, "
+                    "by age.")
+    birth_rows_shortfall: float = param(
+        0.02, unit="probability", gt=0, le=1,
+        description="Empty person rows reserved for births in a household: the fewest such that its women "
+                    "have more births over the run (warm-up included; Poisson with the fertility schedule's "
+                    "expectation) with at most this probability. A birth with no row left does not happen: "
+                    "women with less than this chance of a birth (15–19 or 40–44 in a short run) get no row.")
+    reserve_households_per_year: float = param(
+        0.004, unit="share 0–1 per year", ge=0, le=1,
+        description="Empty households reserved for households that form, as a share of the households "
+                    "per year of the run (warm-up included). The example county forms about 0.002 a year "
+                    "at the default `leaving_rate`; when an area has none left, its young adults stay.")
+    migrant_households_per_year: float = param(
+        0.015, unit="share 0–1 per year", ge=0, le=1,
+        description="In-migrant households reserved (drawn from the profile with their members), as a share "
+                    "of the households per year of the run (warm-up included). The example county at growth 0 "
+                    "uses about 0.0075 a year, so 0.015 lasts ten years with a margin; growth +1% a year needs "
+                    "about 0.02, so 0.03. When they run "
+                    "out, nobody else moves in and the residents fall below the path.")
+
+    @field_validator("leaving_ages")
+    @classmethod
+    def _ages(cls, value: list[int]) -> list[int]:
+        if len(value) != 2 or not 0 <= value[0] < value[1] <= 120:
+            raise ValueError(f"must be two ages [from, to) with 0 ≤ from < to ≤ 120; got {value}")
+        return value
+
+
 class Profile(Section):
     """The synthetic population: an "example county" of urban and rural households.
 
@@ -308,6 +407,7 @@ class Profile(Section):
         description="How much younger than the head a child is: uniform in [from, to) (at least 0).")
     pension_spread: float = param(0.35, unit="log points", ge=0, le=3,
                                   description="Spread (sd of the log) of employee pensions around their median.")
+    renewal: Renewal = Field(default_factory=Renewal)
 
     @field_validator("child_age_gap")
     @classmethod
