@@ -14,6 +14,10 @@ from aidsim.rng import Streams
 from tests.helpers import small_scenario
 
 
+def with_renewal(**overrides):
+    """A small scenario with renewal switched on (it is off by default)."""
+    return small_scenario(**{"population__renewal__enabled": True, **overrides})
+
 def yearly_structure(model: AidModel) -> list[dict[str, float]]:
     """Run the model to its end; the population's structure at the start and after every 12 months,
     with the births and in-migrants of the year before (per 1,000 residents)."""
@@ -47,7 +51,7 @@ def yearly_structure(model: AidModel) -> list[dict[str, float]]:
 
 @pytest.fixture(scope="module")
 def stable_ten_years() -> list[dict[str, float]]:
-    return yearly_structure(AidModel(small_scenario(households=6000, months=117)))
+    return yearly_structure(AidModel(with_renewal(households=6000, months=117)))
 
 
 def test_residents_stay_stable_over_ten_years(stable_ten_years):
@@ -78,7 +82,7 @@ def test_births_follow_the_schedule_and_in_migrants_close_the_balance(stable_ten
 
 
 def test_residents_follow_one_percent_growth():
-    scenario = small_scenario(households=5000, months=117, population__renewal__growth=0.01,
+    scenario = with_renewal(households=5000, months=117, population__renewal__growth=0.01,
                               population__renewal__migrant_households_per_year=0.03)
     years = yearly_structure(AidModel(scenario))
     start = years[0]
@@ -90,7 +94,7 @@ def test_residents_follow_one_percent_growth():
 
 
 def test_when_the_in_migrants_run_out_the_residents_fall_below_the_path():
-    scenario = small_scenario(households=3000, months=45, population__renewal__migrant_households_per_year=0.002)
+    scenario = with_renewal(households=3000, months=45, population__renewal__migrant_households_per_year=0.002)
     model = AidModel(scenario)
     pop = model.state.population
     pool = pop.n_households - pop.migrants_from
@@ -109,7 +113,7 @@ def test_without_renewal_the_county_shrinks_and_ages():
 
 
 def test_capacity_keeps_the_drawn_population_and_reserves_empty_rows():
-    scenario = small_scenario(households=2000, months=120)
+    scenario = with_renewal(households=2000, months=120)
     plain = build_population(scenario, Streams(7), capacity=False)
     pop = build_population(scenario, Streams(7))
     p = pop.persons
@@ -142,7 +146,7 @@ def test_capacity_keeps_the_drawn_population_and_reserves_empty_rows():
 
 
 def test_newborns_leavers_and_migrants_are_placed_as_described():
-    scenario = small_scenario(households=3000, months=36, population__renewal__leaving_rate=0.3,
+    scenario = with_renewal(households=3000, months=36, population__renewal__leaving_rate=0.3,
                               population__renewal__reserve_households_per_year=0.012)
     model = AidModel(scenario)
     state = model.state
@@ -197,7 +201,7 @@ def test_newborns_leavers_and_migrants_are_placed_as_described():
 
 
 def test_empty_rows_are_never_residents_or_paid():
-    scenario = small_scenario(households=3000, months=24)
+    scenario = with_renewal(households=3000, months=24)
     model = AidModel(scenario)
     model.run_to_end()
     state, pop = model.state, model.state.population
@@ -213,8 +217,8 @@ def test_empty_rows_are_never_residents_or_paid():
 
 def test_renewal_is_the_same_under_any_policy():
     """Births, moves and departures do not depend on the policy: common random numbers."""
-    base = small_scenario(households=2000, months=18)
-    reform = small_scenario(households=2000, months=18, dibao__standard__rural=600)
+    base = with_renewal(households=2000, months=18)
+    reform = with_renewal(households=2000, months=18, dibao__standard__rural=600)
     runs = [AidModel(s) for s in (base, reform)]
     for model in runs:
         model.run_to_end()
@@ -227,7 +231,7 @@ def test_renewal_is_the_same_under_any_policy():
 def test_tables_report_births_households_formed_and_the_age_structure():
     from aidsim import run
 
-    results = run(small_scenario(households=3000, months=24))
+    results = run(with_renewal(households=3000, months=24))
     sums = results.sums
     assert sums["births"].sum() > 0 and sums["households_formed"].sum() > 0 and sums["out_migrants"].sum() > 0
     assert sums["in_migrants"].sum() > 0

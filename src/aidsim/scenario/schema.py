@@ -217,9 +217,11 @@ class Renewal(Section):
     members (``migrant_households_per_year``), per year of the run, warm-up included.
     """
 
-    enabled: bool = param(True, unit="switch",
+    enabled: bool = param(False, unit="switch",
                           description="Renew the population (off: nobody is born, leaves home or migrates; "
-                                      "the population only dies and ages).")
+                                      "the population only dies and ages). Off by default until its cost in "
+                                      "speed is brought within bounds and the default county is recalibrated "
+                                      "with it and with income growth.")
     growth: float | None = param(
         0.0, unit="per year", ge=-0.05, le=0.05,
         description="Growth rate the number of living residents follows (0: stable). In-migration closes the "
