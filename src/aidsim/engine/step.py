@@ -21,7 +21,7 @@ from aidsim.metrics.indicators import catalogue, line_sums
 from aidsim.metrics.poverty import poverty_sums
 from aidsim.metrics.targeting import dibao_targeting, tekun_targeting
 from aidsim.population.categories import elderly_months, minor_months
-from aidsim.programmes.base import Frame, Payment, area_sums, by_hukou
+from aidsim.programmes.base import Frame, Payment, by_hukou
 from aidsim.rng import Streams
 from aidsim.scenario.schema import Scenario
 
@@ -126,12 +126,17 @@ def population_sums(state: SimState, scenario: Scenario, month: int) -> dict[str
     (births, households formed, departures from and arrivals in the county)."""
     p, n_areas = state.population.persons, state.population.n_areas
     area_p = state.person_area
-    living = p.alive  # counted over the living rows only (reserved rows are many)
-    age = p.age_months[living]
-    out = area_sums(area_p[living], n_areas,
-                    persons_minor=age < minor_months(scenario.definitions, month),
-                    persons_elderly=age >= elderly_months(scenario.definitions, month),
-                    persons_80_plus=age >= 80 * 12)
+    # One pass: each living person's flags (1 minor, 2 elderly, 4 aged 80+) by area, the dead and
+    # reserved rows in a cell of their own.
+    age = p.age_months
+    flags = (age < minor_months(scenario.definitions, month)).astype(np.int8)
+    flags += (age >= elderly_months(scenario.definitions, month)).astype(np.int8) * 2
+    flags += (age >= 80 * 12).astype(np.int8) * 4
+    cell = np.where(p.alive, area_p * 8 + flags, n_areas * 8)
+    counts = np.bincount(cell, minlength=n_areas * 8 + 1)[:-1].reshape(n_areas, 8).astype(float)
+    has = np.arange(8)
+    out = {name: counts[:, (has & bit) > 0].sum(axis=1)
+           for name, bit in (("persons_minor", 1), ("persons_elderly", 2), ("persons_80_plus", 4))}
     renewed = state.last_renewal
     none = np.zeros(0, np.intp)
     for name, rows in (("births", none if renewed is None else renewed.born),
