@@ -9,13 +9,32 @@ The public API::
     comparison = compare(base, [reform])  # common random numbers; intervals with replications>1
 """
 
-from aidsim.engine.model import AidModel
-from aidsim.population.synth import build_population
-from aidsim.results import Results
-from aidsim.runners.compare import Comparison, compare
-from aidsim.runners.execute import run
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from aidsim.scenario.load import load_scenario
 from aidsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from aidsim.engine.model import AidModel
+    from aidsim.population.synth import build_population
+    from aidsim.results import Results
+    from aidsim.runners.compare import Comparison, compare
+    from aidsim.runners.execute import run
+
+#: The simulation side (Mesa, pandas, the engine) is imported on first use, so that reading and
+#: checking scenario files, and the command line's refusals, do not wait for it.
+_LAZY = {"AidModel": "aidsim.engine.model", "build_population": "aidsim.population.synth",
+         "Results": "aidsim.results", "Comparison": "aidsim.runners.compare",
+         "compare": "aidsim.runners.compare", "run": "aidsim.runners.execute"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'aidsim' has no attribute {name!r}")
 
 __version__ = "0.1.0"
 

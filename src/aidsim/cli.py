@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -25,23 +24,33 @@ from rich.text import Text
 
 from aidsim import __version__
 from aidsim.errors import AidsimError, OutputFolderError
-from aidsim.results import (
-    HEADLINE,
-    Results,
-    check_output_folder,
-    output_folder,
-    slug,
-    write_parquet_atomic,
-    write_text_atomic,
-)
-from aidsim.runners.compare import Comparison, check_names, check_period, compare
-from aidsim.runners.execute import run
-from aidsim.runners.explain import explain
 from aidsim.runners.memory import check_memory
 from aidsim.scenario.catalog import catalogue
 from aidsim.scenario.load import load_scenario
 from aidsim.scenario.schema import Scenario
 from aidsim.scenario.window import check_reform
+
+
+def _simulation_side() -> None:
+    """Import the simulation side (Mesa, pandas, the engine) only for the commands that need it,
+    so that `aidsim validate`, `aidsim params` and refusals of a bad file answer at once."""
+    global pd, HEADLINE, Results, check_output_folder, output_folder, slug, write_parquet_atomic
+    global write_text_atomic, Comparison, check_names, check_period, compare, run, explain
+    import pandas as pd
+
+    from aidsim.results import (
+        HEADLINE,
+        Results,
+        check_output_folder,
+        output_folder,
+        slug,
+        write_parquet_atomic,
+        write_text_atomic,
+    )
+    from aidsim.runners.compare import Comparison, check_names, check_period, compare
+    from aidsim.runners.execute import run
+    from aidsim.runners.explain import explain
+
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="aidsim: simulate households under China's social-assistance rules.")
@@ -176,6 +185,7 @@ def params(
     except AidsimError as exc:
         _fail(exc)
     if fmt == "csv":
+        _simulation_side()
         typer.echo(pd.DataFrame(rows).to_csv(index=False), nl=False)
         return
     table = Table("parameter", "value", "unit", "description", "source", show_lines=False)
@@ -221,6 +231,7 @@ def run_command(
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar or table.")] = False,
 ) -> None:
     """Run one scenario; write Parquet tables and summary.json into OUT and print the headline."""
+    _simulation_side()
     try:
         s, results = _run_and_write(scenario, _overrides(months, seed, households), out, quiet)
     except AidsimError as exc:
@@ -266,6 +277,7 @@ def compare_command(
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Compare a baseline with reforms on common random numbers; print and save the differences."""
+    _simulation_side()
     if area not in ("all", "urban", "rural"):
         err_console.print("error: --area must be all, urban or rural")
         raise typer.Exit(code=2)
@@ -372,6 +384,7 @@ def targeting_command(
     """Run one scenario and report dibao's targeting: inclusion and exclusion errors and leakage,
     each split by cause (not applied, refused, backlog, delay, quota, budget; gradual exit, favour,
     verification, review lag), and each office's applications, backlog and days to payment."""
+    _simulation_side()
     try:
         s, results = _run_and_write(scenario, _overrides(months, seed, households), out, quiet,
                                     targeting=True)
@@ -391,6 +404,7 @@ def explain_command(
     households: HouseholdsOpt = None, seed: SeedOpt = None,
 ) -> None:
     """Show, for one household and month, each programme's test with the values it used."""
+    _simulation_side()
     try:
         s = load_scenario(scenario, _overrides(None, seed, households))
         check_memory([s])
