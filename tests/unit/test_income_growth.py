@@ -39,12 +39,18 @@ def test_earnings_pensions_and_other_income_grow_by_hukou():
     np.testing.assert_allclose(january.other[other & h_urban] / december.other[other & h_urban], 1.04, rtol=1e-5)
 
 
-def test_no_growth_leaves_incomes_bit_for_bit():
-    scenario = small_scenario(500, 24)
+def test_incomes_stay_at_the_profiles_level_until_the_first_january_after_the_start():
+    """The warm-up and the first reported year are at the profile's level, to the bit; growth
+    starts in the first January after the start."""
+    scenario = small_scenario(500, 24, shocks__income__growth={"urban": 0.10, "rural": 0.10})
+    flat = small_scenario(500, 24)
     state = AidModel(scenario).state
     z = np.zeros(state.population.n_persons, dtype=np.float32)
-    a, b = (compute_incomes(state, scenario, z, parse_month(m)) for m in ("2020-12", "2021-01"))
-    assert np.array_equal(a.person_own, b.person_own) and np.array_equal(a.other, b.other)
+    for month in ("2019-11", "2020-01", "2020-12"):
+        grown, level = (compute_incomes(state, s, z, parse_month(month)) for s in (scenario, flat))
+        assert np.array_equal(grown.person_own, level.person_own) and np.array_equal(grown.other, level.other)
+    january = compute_incomes(state, scenario, z, parse_month("2021-01"))
+    assert not np.array_equal(january.person_own, level.person_own)
 
 
 def test_a_standard_indexed_to_the_cpi_reads_the_same_prices_as_the_price_subsidy():

@@ -93,9 +93,8 @@ def apply_rules(state: SimState, scenario: Scenario, month: int, keys: dict, *, 
     """The programmes' month given what happened (``keys``: the engine's frame keys and the
     draws): every programme in order, then the ledger and the measures."""
     pop, registry = state.population, state.registry
+    residents = np.bincount(state.household_area, weights=keys["household.alive_count"], minlength=pop.n_areas)
     if plan is None:
-        residents = np.bincount(state.household_area, weights=keys["household.alive_count"],
-                                minlength=pop.n_areas)
         plan = default_plan(scenario, residents, pop.area_urban)
     frame = Frame(month, scenario, state, keys | {"offices.plan": plan})
     _carry(state, frame)
@@ -109,8 +108,7 @@ def apply_rules(state: SimState, scenario: Scenario, month: int, keys: dict, *, 
         paid |= payments
     frame["ledger.payments"] = paid  # for `aidsim explain`
     n_areas = pop.n_areas
-    office = {"residents": np.bincount(state.household_area, weights=frame["household.alive_count"],
-                                       minlength=n_areas)} | frame["dibao.office_books"]
+    office = {"residents": residents} | frame["dibao.office_books"]
     if not record:
         return MonthResult(month, np.zeros((0, n_areas)), np.zeros((0, n_areas), np.int64),
                            np.zeros((0, n_areas), np.int64), office), frame
