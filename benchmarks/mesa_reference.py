@@ -14,6 +14,9 @@ roll (:func:`aidsim.engine.step.start_rolls`). Only the monthly random draws dif
 ``random`` here, aidsim's named numpy streams there), so the two agree within Monte Carlo error,
 not exactly; ``tests/integration/test_mesa_reference.py`` checks that.
 
+The means tests (tekun and dibao) count each household's usual income, an average over past
+months (``dibao.income_months``), kept per member and for other income as aidsim keeps it.
+
 Serious illness here only changes health, earnings and the dibao supplement; the hospital cost
 and insurance of an episode (aidsim's medical indicators) affect none of the compared aggregates
 and are left out.
@@ -43,6 +46,7 @@ import numpy as np
 
 from aidsim.admin.pipeline import GRACE, NEVER, OFF, ON, PENDING
 from aidsim.admin.process import DAYS_PER_MONTH
+from aidsim.engine.events import standards
 from aidsim.engine.model import AidModel
 from aidsim.engine.state import SimState
 from aidsim.engine.step import start_rolls
@@ -104,6 +108,7 @@ class Params:
     other_rho: float
     other_innovation_sd: float
     other_median: tuple[float, float]   # urban, rural
+    income_weight: float                # weight of this month in the means test's income average
     tekun_threshold: float
     tekun_multiplier: float
     care_share: tuple[float, float, float]  # by self-care: full, partial, none
@@ -146,6 +151,7 @@ class Params:
             other_rho=inc.other_income_rho,
             other_innovation_sd=inc.other_income_sd * math.sqrt(1 - inc.other_income_rho ** 2),
             other_median=(prof.other_income_median.urban, prof.other_income_median.rural),
+            income_weight=2.0 / (s.dibao.income_months + 1),
             tekun_threshold=s.tekun.income_threshold,
             tekun_multiplier=s.tekun.basic_multiplier,
             care_share=(s.tekun.care_share.full, s.tekun.care_share.partial, s.tekun.care_share.none),
@@ -179,8 +185,8 @@ class MonthValues:
 
     @classmethod
     def at(cls, s: Scenario, month: int) -> MonthValues:
-        std, wage, line = s.dibao.standard, s.tekun.minimum_wage, s.measures.poverty_line
-        return cls(standard=(std.urban.at(month), std.rural.at(month)),
+        wage, line = s.tekun.minimum_wage, s.measures.poverty_line
+        return cls(standard=standards(s, month),
                    minimum_wage=(wage.urban.at(month), wage.rural.at(month)),
                    poverty_line=(line.urban.at(month) / 12, line.rural.at(month) / 12))
 
@@ -282,6 +288,8 @@ class Member:
     tekun: RollEntry = field(default_factory=RollEntry)
     institutional: bool = False
     own_income: float = 0.0  # this month's earnings + pension
+    assessed_earned: float = 0.0  # the earnings the means test counts (an average of past months)
+    assessed_own: float = 0.0     # the own income it counts: that average + pension
 
     def able_to_work(self, working_age: tuple[int, int]) -> bool:
         """Working age, no grade 1–2 disability, full self-care (the tekun notion)."""
@@ -294,7 +302,8 @@ class HouseholdAgent(mesa.Agent):
 
     def __init__(self, model: ReferenceModel, *, urban: bool, vehicle: bool, business: bool,
                  two_dwellings: bool, outside_supporter: bool, other_income_level: float,
-                 has_other_income: bool, members: list[Member], dibao: RollEntry):
+                 has_other_income: bool, members: list[Member], dibao: RollEntry,
+                 assessed_other: float = 0.0):
         super().__init__(model)
         self.urban = urban
         self.vehicle, self.business, self.two_dwellings = vehicle, business, two_dwellings
@@ -302,6 +311,7 @@ class HouseholdAgent(mesa.Agent):
         self.other_income_level, self.has_other_income = other_income_level, has_other_income
         self.members = members
         self.dibao = dibao
+        self.assessed_other = assessed_other  # the other income the means test counts
         # This month's figures, read by the model's DataCollector.
         self.persons = 0
         self.dibao_eligible = self.dibao_paid = self.dibao_persons = 0
@@ -314,7 +324,7 @@ class HouseholdAgent(mesa.Agent):
         self.shocks()
         other = self.incomes()
         self.extreme_poverty_support()
-        self.minimum_living_guarantee(other)
+        self.minimum_living_guarantee()
         self.poverty(other)
 
     # -- shocks and incomes -------------------------------------------------------------------
@@ -357,18 +367,23 @@ class HouseholdAgent(mesa.Agent):
                                    + par.other_innovation_sd * gauss(0.0, 1.0))
 
     def incomes(self) -> float:
-        """Set each member's own income this month; return the household's other income."""
+        """Set each member's own income this month and the averages the means test counts;
+        return the household's other income this month."""
         par, gauss = self.model.par, self.random.gauss
         hukou = 0 if self.urban else 1
         mean_log = par.mean_log_earnings[hukou]
+        w = par.income_weight
         for p in self.members:
             earned = 0.0
             if p.alive and p.employed and not p.ill:  # a sick worker earns nothing that month
                 earned = math.exp(mean_log + p.earnings_level + par.transitory_sd * gauss(0.0, 1.0))
             p.own_income = earned + p.pension if p.alive else 0.0
-        if not self.has_other_income:
-            return 0.0
-        return par.other_median[hukou] * math.exp(self.other_income_level)
+            p.assessed_earned += w * (earned - p.assessed_earned)
+            p.assessed_own = p.assessed_earned + p.pension if p.alive else 0.0
+        other = (par.other_median[hukou] * math.exp(self.other_income_level)
+                 if self.has_other_income else 0.0)
+        self.assessed_other += w * (other - self.assessed_other)
+        return other
 
     # -- programmes ---------------------------------------------------------------------------
     def extreme_poverty_support(self) -> None:
@@ -381,10 +396,10 @@ class HouseholdAgent(mesa.Agent):
         self.tekun_eligible = self.tekun_persons = self.tekun_institutional = self.tekun_fen = 0
         for p, p_able in zip(self.members, able, strict=True):
             eligible = (p.alive and not p_able and not has_supporter
-                        and p.own_income < par.tekun_threshold * standard)
+                        and p.assessed_own < par.tekun_threshold * standard)
             self.tekun_eligible += eligible
             applied = p.tekun.advance(
-                model.month, exists=p.alive, eligible=eligible, income=p.own_income,
+                model.month, exists=p.alive, eligible=eligible, income=p.assessed_own,
                 take_up=par.tekun_take_up, rand=self.random.random, delay=par.tekun_delay,
                 review=par.tekun_review, grace=0)
             if applied:  # placed at home or in an institution when applying
@@ -396,21 +411,21 @@ class HouseholdAgent(mesa.Agent):
                 self.tekun_persons += 1
                 self.tekun_institutional += p.institutional
 
-    def minimum_living_guarantee(self, other: float) -> None:
+    def minimum_living_guarantee(self) -> None:
         """Dibao for the household less its members on tekun: top-up, supplements, minimum."""
         model, par = self.model, self.model.par
         ex = par.exclusions
         standard = model.values.standard[0 if self.urban else 1]
         unit = [p for p in self.members if p.alive and not p.tekun.paid]
         n = len(unit)
-        per_capita = (sum(p.own_income for p in unit) + other) / n if n else math.inf
+        per_capita = (sum(p.assessed_own for p in unit) + self.assessed_other) / n if n else math.inf
         barred = ((ex["vehicle"] and self.vehicle) or (ex["business"] and self.business)
                   or (ex["two_dwellings"] and self.two_dwellings)
                   or (ex["supporter_not_supporting"] and self.outside_supporter))
         for p in unit:
             barred = barred or ((ex["public_sector"] and p.public_sector and p.employed)
                                 or (ex["refuses_work"] and p.refuses_work and not p.employed)
-                                or (ex["member_income_above_standard"] and p.own_income > standard))
+                                or (ex["member_income_above_standard"] and p.assessed_own > standard))
         eligible = n > 0 and per_capita < standard and not barred
         self.dibao.advance_surveyed(model.month, exists=n > 0, eligible=eligible, income=per_capita,
                                     standard=standard, take_up=par.dibao_take_up,
@@ -505,12 +520,17 @@ class ReferenceModel(mesa.Model):
         roll = {name: getattr(state.programmes['tekun'].roll, name).tolist() for name in (
             "status", "decision_month", "next_review", "exit_month", "assessed")}
         institutional = state.programmes['tekun'].institutional.tolist()
+        # The means test's income averages begin where aidsim's begin (the start's incomes).
+        assessed_earned = (state.assessed_earned if state.assessed_earned is not None
+                           else np.zeros(p.n)).tolist()
+        assessed_other = (state.assessed_other if state.assessed_other is not None
+                          else np.zeros(h.n)).tolist()
         members: list[list[Member]] = [[] for _ in range(h.n)]
         for i, household in enumerate(p.household.tolist()):
             members[household].append(Member(
                 **{name: col[i] for name, col in cols.items()},
                 tekun=RollEntry(**{name: col[i] for name, col in roll.items()}),
-                institutional=institutional[i],
+                institutional=institutional[i], assessed_earned=assessed_earned[i],
             ))
         hcols = {name: getattr(h, name).tolist() for name in (
             "urban", "vehicle", "business", "two_dwellings", "outside_supporter",
@@ -520,6 +540,7 @@ class ReferenceModel(mesa.Model):
         for j in range(h.n):
             HouseholdAgent(self, members=members[j],
                            dibao=RollEntry(**{name: col[j] for name, col in droll.items()}),
+                           assessed_other=assessed_other[j],
                            **{name: col[j] for name, col in hcols.items()})
 
     def step(self) -> None:

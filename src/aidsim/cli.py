@@ -1,4 +1,4 @@
-"""The ``aidsim`` command line: validate, params, run, compare, targeting, explain.
+"""The ``aidsim`` command line: validate, params, run, compare, targeting, validation, explain.
 
 Every error a user can cause (a wrong scenario, a bad option value, an unwritable folder) is
 printed as one paragraph on standard error with exit status 2 and no traceback. Arguments, the
@@ -23,7 +23,8 @@ from rich.table import Table
 from rich.text import Text
 
 from aidsim import __version__
-from aidsim.errors import AidsimError, OutputFolderError
+from aidsim.calendar import format_month
+from aidsim.errors import AidsimError, ArgumentError, OutputFolderError
 from aidsim.runners.memory import check_memory
 from aidsim.scenario.catalog import catalogue
 from aidsim.scenario.load import load_scenario
@@ -35,9 +36,10 @@ def _simulation_side() -> None:
     """Import the simulation side (Mesa, pandas, the engine) only for the commands that need it,
     so that `aidsim validate`, `aidsim params` and refusals of a bad file answer at once."""
     global pd, HEADLINE, Results, check_output_folder, output_folder, slug, write_parquet_atomic
-    global write_text_atomic, Comparison, check_names, check_period, compare, run, explain
+    global write_text_atomic, Comparison, check_names, check_period, compare, run, explain, validation
     import pandas as pd
 
+    from aidsim.metrics import validation
     from aidsim.results import (
         HEADLINE,
         Results,
@@ -204,11 +206,16 @@ def _summary_table(results: Results, title: str) -> Table:
 
 
 def _run_and_write(path: Path, overrides: dict[str, Any], out: Path, quiet: bool,
-                   targeting: bool = False) -> tuple[Scenario, Results]:
+                   targeting: bool = False, year: int | None = None) -> tuple[Scenario, Results]:
     """Check ``out``, load, run (with a progress bar unless ``quiet``) and write one scenario's
-    results to ``out`` as a whole (with ``targeting.csv`` when ``targeting``)."""
+    results to ``out`` as a whole (with ``targeting.csv`` when ``targeting``, and the seed-002
+    comparison of ``year`` in ``validation.csv`` when given)."""
     _check_out(out)
     s = load_scenario(path, overrides)
+    first, last = s.simulation.start_month, s.simulation.start_month + s.simulation.months - 1
+    if year is not None and not first // 12 <= year <= last // 12:
+        raise ArgumentError(f"--year {year} is not reported by {path} (it reports {format_month(first)} "
+                            f"to {format_month(last)}): choose a year in that period")
     check_memory([s])
     bar = LazyProgress(f"running {s.name}", quiet)
     try:
@@ -219,6 +226,9 @@ def _run_and_write(path: Path, overrides: dict[str, Any], out: Path, quiet: bool
     with _output(out) as folder:
         if targeting:
             write_text_atomic(results.targeting.to_csv(index=False), folder / "targeting.csv")
+        if year is not None:
+            write_text_atomic(validation.compare(results.yearly, year).to_csv(index=False),
+                              folder / "validation.csv")
         results.write_into(folder)
     return s, results
 
@@ -394,6 +404,41 @@ def targeting_command(
     for table in _targeting_tables(results, f"{s.name} ({sim.start}, {sim.months} months)"):
         out_console.print(table)
     out_console.print(Text(f"wrote {out}/targeting.csv and the run's tables"))
+
+
+_UNITS = {"share": lambda v: f"{v:.2%}", "yuan": lambda v: f"{v:,.0f}",
+          "per 10,000": lambda v: f"{v:,.1f}", "ratio": lambda v: f"{v:.3f}"}
+
+
+@app.command("validation")
+def validation_command(
+    scenario: ScenarioArg,
+    year: Annotated[int, typer.Option("--year", help="The reported year to compare (seed 002's figures are of "
+                                                     "2016–2020, next to its 2020 standards).")] = 2020,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the run's tables and validation.csv.")] = Path(
+        "out/validation"),
+    seed: SeedOpt = None, households: HouseholdsOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Run one scenario and compare a year of it with the figures seed 002 publishes for its city
+    (coverage, average subsidies, extreme-poverty support, temporary assistance, entries and exits,
+    disability subsidies), each with the tolerance fixed for it; writes validation.csv."""
+    _simulation_side()
+    try:
+        s, results = _run_and_write(scenario, _overrides(None, seed, households), out, quiet, year=year)
+    except AidsimError as exc:
+        _fail(exc)
+    table = validation.compare(results.yearly, year)
+    view = Table("figure", "seed 002", "model", "tolerance", "", title=escape(
+        f"{s.name}, {year} (stocks: monthly averages; flows: the year's totals) against seed 002"))
+    for _, row in table.iterrows():
+        fmt = _UNITS[row["unit"]]
+        mark = ("within" if row["within"] else "OUTSIDE") + (" (calibrated)" if row["calibrated"] else "")
+        view.add_row(escape(row["figure"]), fmt(row["published"]), fmt(row["model"]),
+                     f"{fmt(row['low'])} … {fmt(row['high'])}", mark)
+    out_console.print(view)
+    out_console.print(Text(f"{int(table['within'].sum())} of {len(table)} figures within their tolerance; "
+                           f"wrote {out}/validation.csv and the run's tables"))
 
 
 @app.command("explain")

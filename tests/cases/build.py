@@ -22,6 +22,12 @@ the default scenario and *under* the case's own ``parameters`` (a case may overr
 - ``elderly.home_care_places_per_10k`` = 10,000: a home-care place per resident (a case has a
   handful of residents), so places are short only when a case says so.
 - One street office (area 0, urban households) and one township (area 1, rural households).
+- ``dibao.standard_indexation`` = none: the standard in force is the one a case writes, whatever
+  its month (indexation is tested on its own in ``tests/unit/test_standard_indexation.py``).
+
+Incomes are the month's, as the case states them: the means test's average over past months
+(``dibao.income_months``) is the engine's, tested on its own in
+``tests/unit/test_assessed_income.py``; a case's frame gives the month's income as that average.
 
 Shocks are not drawn: the case states them (illness episode with its in-policy hospital cost, job
 loss, death, disaster). Insurance reimbursement is computed by the engine's own
@@ -75,6 +81,7 @@ HARNESS: dict[str, Any] = {
     "orphans.institutional_share": 0.0,
     # A case has a handful of residents: a place per resident, unless the case sets fewer.
     "elderly.home_care_places_per_10k": 10_000,
+    "dibao.standard_indexation": "none",
 }
 
 URBAN_AREA, RURAL_AREA = 0, 1
@@ -87,7 +94,7 @@ HOUSEHOLD_KEYS = {"area", "other_income", "vehicle", "business", "two_dwellings"
                   "disaster", "members", "before", "expected", "label"}
 MEMBER_KEYS = {"age", "age_months", "sex", "earnings", "employed", "pension", "disability",
                "selfcare", "chronic", "orphan", "public_sector", "refuses_work", "ill", "illness",
-               "lost_work", "died", "before"}
+               "lost_work", "died", "before", "certified"}
 HOUSEHOLD_BEFORE_KEYS = {"dibao", "temporary_cases_this_year", "temporary_due", "medical_spent_12m"}
 MEMBER_BEFORE_KEYS = {"tekun", "orphan_institutional", "medical_aid_this_year",
                       "medical_spent_this_year"}
@@ -223,7 +230,7 @@ def build(case: dict[str, Any], registry: Registry = REGISTRY) -> BuiltCase:
     rows: dict[str, list] = {k: [] for k in (
         "household", "age_months", "female", "alive", "disability", "chronic", "ill", "selfcare",
         "employed", "earnings_level", "pension", "public_sector", "refuses_work", "orphan",
-        "earnings", "onset", "cost", "died", "lost_work")}
+        "earnings", "onset", "cost", "died", "lost_work", "certified")}
     hh_rows: dict[str, list] = {k: [] for k in (
         "area", "urban", "vehicle", "business", "two_dwellings", "outside_supporter", "other",
         "hit", "asset_loss")}
@@ -289,6 +296,7 @@ def build(case: dict[str, Any], registry: Registry = REGISTRY) -> BuiltCase:
             rows["public_sector"].append(bool(m.get("public_sector", False)))
             rows["refuses_work"].append(bool(m.get("refuses_work", False)))
             rows["orphan"].append(bool(m.get("orphan", False)))
+            rows["certified"].append(bool(m.get("certified", True)))
             rows["earnings"].append(earnings)
             rows["onset"].append(illness is not None)
             rows["cost"].append(float(illness["hospital_cost"]) if illness else 0.0)
@@ -305,7 +313,7 @@ def build(case: dict[str, Any], registry: Registry = REGISTRY) -> BuiltCase:
         employed=arr("employed", bool), earnings_level=arr("earnings_level", F32),
         pension=arr("pension", F32), public_sector=arr("public_sector", bool),
         refuses_work=arr("refuses_work", bool), orphan=arr("orphan", bool),
-        formal_job=np.zeros(len(rows["household"]), bool),
+        formal_job=np.zeros(len(rows["household"]), bool), certified=arr("certified", bool),
     )
     n_h = len(households)
     hh_arrays = Households(

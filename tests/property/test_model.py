@@ -34,6 +34,9 @@ def test_perfect_administration_leaves_nobody_below_the_dibao_line():
         admin__reviews={"unstable": 1, "regular": 1, "stable": 1},
         dibao__exclusions={"vehicle": False, "business": False, "two_dwellings": False,
                            "public_sector": False, "refuses_work": False},
+        # the means test on this month's income: with an average over past months a household
+        # whose income dipped this month is rightly left below the line until the average falls
+        dibao__income_months=1,
     )
     sums = run(scenario).sums
     assert sums["poor_pre_dl"].sum() > 0

@@ -133,21 +133,67 @@ def compute_incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, mo
     return Incomes(person_own=own, earned=earned, household_total=total, other=other)
 
 
+def assessed_incomes(state: SimState, scenario: Scenario, incomes: Incomes,
+                     renewed: renewal.RenewalOutcome | None = None, *, start: bool = False) -> Incomes:
+    """The income the means test counts (``dibao.income_months``): local rules count a household's
+    income over the last months (commonly 6 or 12), not one month's, so a month's slump or a
+    short job loss alone does not make a household eligible, and a short upturn does not end its
+    dibao. The window is approximated by an exponentially weighted mean with the same mean age
+    (weight ``2 / (months + 1)`` on this month), kept per person for earnings and per household
+    for other income; pensions count as paid this month. At the start the averages begin at
+    the start's incomes; persons who arrive (in-migrants) begin at theirs, young adults who
+    leave home take theirs with them. With ``income_months: 1`` this is this month's income."""
+    months = scenario.dibao.income_months
+    if months <= 1:
+        return incomes
+    p = state.population.persons
+    if start or state.assessed_earned is None:
+        state.assessed_earned, state.assessed_other = incomes.earned.copy(), incomes.other.copy()
+    else:
+        earned, other = state.assessed_earned, state.assessed_other
+        if renewed is not None:
+            earned[renewed.moved_to] = earned[renewed.left_home]
+            earned[renewed.arrivals] = incomes.earned[renewed.arrivals]
+            other[renewed.arrived] = incomes.other[renewed.arrived]
+        weight = F32(2.0 / (months + 1))
+        earned += weight * (incomes.earned - earned)
+        other += weight * (incomes.other - other)
+    earned = np.where(p.alive, state.assessed_earned, F32(0))
+    own = incomes.person_own - incomes.earned + earned
+    total = state.population.household_sum(own) + state.assessed_other
+    return Incomes(person_own=own, earned=earned, household_total=total, other=state.assessed_other.copy())
+
+
+def standards(scenario: Scenario, month: int) -> tuple[float, float]:
+    """The urban and rural dibao standards in force at ``month``: as written, and with
+    ``dibao.standard_indexation: income`` grown each January after the later of the first reported
+    month and the standard's last dated change, at the income growth rate of its hukou."""
+    db, first = scenario.dibao, scenario.simulation.start_month
+    urban, rural = db.standard.urban.at(month), db.standard.rural.at(month)
+    if db.standard_indexation == "income":
+        rate = scenario.shocks.income.growth
+        urban *= income.growth_index(rate.urban, max(first, db.standard.urban.changes[-1][0]), month)
+        rural *= income.growth_index(rate.rural, max(first, db.standard.rural.changes[-1][0]), month)
+    return urban, rural
+
+
 def dibao_lines(state: SimState, scenario: Scenario, month: int) -> tuple[np.ndarray, np.ndarray]:
     """The dibao standard in force for each household (float64) and each person (float32): the
     dibao line that the programmes and the poverty measures use as a yardstick."""
-    std = scenario.dibao.standard
-    std_h = by_hukou(state.population.households.urban, std.urban.at(month), std.rural.at(month))
-    return std_h, state.by_hukou_per_person(std.urban.at(month), std.rural.at(month))
+    urban, rural = standards(scenario, month)
+    std_h = by_hukou(state.population.households.urban, urban, rural)
+    return std_h, state.by_hukou_per_person(urban, rural)
 
 
-def income_keys(state: SimState, scenario: Scenario, incomes: Incomes, month: int,
+def income_keys(state: SimState, scenario: Scenario, incomes: Incomes, assessed: Incomes, month: int,
                 alive_count: np.ndarray) -> dict[str, object]:
     """The frame keys of incomes and lines, shared by the month and the start."""
     std_h, std_p = dibao_lines(state, scenario, month)
     return {"household.alive_count": alive_count, "incomes.person_own": incomes.person_own,
             "incomes.earned": incomes.earned, "incomes.household_total": incomes.household_total,
-            "incomes.other": incomes.other, "lines.dibao_h": std_h, "lines.dibao_p": std_p}
+            "incomes.other": incomes.other, "assessed.person_own": assessed.person_own,
+            "assessed.earned": assessed.earned, "assessed.household_total": assessed.household_total,
+            "assessed.other": assessed.other, "lines.dibao_h": std_h, "lines.dibao_p": std_p}
 
 
 def month_keys(state: SimState, scenario: Scenario, streams: Streams, month: int) -> dict[str, object]:
@@ -164,15 +210,18 @@ def month_keys(state: SimState, scenario: Scenario, streams: Streams, month: int
     grown = growth(scenario, month)
     if grown != (1.0, 1.0):
         usual = usual * by_hukou(state.person_urban[lost], *grown, F32)
-    return event_keys(state, scenario, month, shocks, incomes, hit, asset_loss, usual)
+    assessed = assessed_incomes(state, scenario, incomes, shocks.renewal)
+    return event_keys(state, scenario, month, shocks, incomes, hit, asset_loss, usual, assessed)
 
 
 def event_keys(state: SimState, scenario: Scenario, month: int, shocks: ShockOutcome, incomes: Incomes,
                disaster_hit: np.ndarray, disaster_loss: np.ndarray,
-               lost_earnings: np.ndarray) -> dict[str, object]:
-    """The engine's frame keys from what happened this month (rule cases state it directly)."""
+               lost_earnings: np.ndarray, assessed: Incomes | None = None) -> dict[str, object]:
+    """The engine's frame keys from what happened this month (rule cases state it directly;
+    without ``assessed`` the means test counts this month's incomes)."""
     alive_count = state.population.household_count(state.population.persons.alive)
-    return income_keys(state, scenario, incomes, month, alive_count) | {
+    return income_keys(state, scenario, incomes, incomes if assessed is None else assessed, month,
+                       alive_count) | {
         "household.pre_pc": means_test.per_capita(incomes.household_total, alive_count),
         "shocks.illness": shocks.illness, "shocks.died": shocks.died, "shocks.lost_work": shocks.lost_work,
         "shocks.lost_earnings": lost_earnings, "shocks.able": shocks.able,
@@ -185,5 +234,6 @@ def start_keys(state: SimState, scenario: Scenario, month: int) -> dict[str, obj
     p = state.population.persons
     incomes = compute_incomes(state, scenario, np.zeros(p.n, dtype=F32), month)
     alive_count = state.population.household_count(p.alive)
-    return income_keys(state, scenario, incomes, month, alive_count) | {
+    assessed = assessed_incomes(state, scenario, incomes, start=True)
+    return income_keys(state, scenario, incomes, assessed, month, alive_count) | {
         "shocks.able": able_persons(state, scenario)}

@@ -26,6 +26,8 @@ class SimState:
     household_area: np.ndarray    # intp (n_households,)
     disaster_until: np.ndarray    # int32 (n_households,): month the current disaster's loss ends
     disaster_loss: np.ndarray     # float32 (n_households,): share of income lost meanwhile
+    assessed_earned: np.ndarray | None = None  # float32 (n_persons,): earnings the means test counts
+    assessed_other: np.ndarray | None = None   # float32 (n_households,): other income it counts
     residents_start: int = 0      # living residents when the run starts (the growth path's origin)
     first_month: int | None = None  # the run's first simulated month (set by its first month)
     last_renewal: Any = None      # RenewalOutcome of the last month (births, households formed, departures)

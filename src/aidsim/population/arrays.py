@@ -52,6 +52,7 @@ class Persons:
     refuses_work: np.ndarray     # bool: able-bodied and refusing work without cause
     orphan: np.ndarray           # bool: a child recorded as orphan or without de facto carers
     formal_job: np.ndarray       # bool: when employed, works for a formal employer (verifiable wages)
+    certified: np.ndarray        # bool: holds (or, once disabled, would hold) a disability certificate (残疾证)
 
     @property
     def n(self) -> int:

@@ -372,6 +372,7 @@ def births(population: Population, scenario: Scenario, words_p: np.ndarray, word
     p.orphan[born] = False
     p.formal_job[born] = uniform16(w, 1) < by_hukou(urban, prof.formal_job_share.urban,
                                                      prof.formal_job_share.rural, F32)
+    p.certified[born] = p.certified[mothers]  # no draw left in the words; keeps the share
     return born
 
 

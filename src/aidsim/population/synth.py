@@ -168,7 +168,8 @@ def _draw(scenario: Scenario, streams: Streams) -> Population:
     two_dwellings = asset(prof.two_dwellings_share)
     # Drawn for every household, not only for those dependent today: a household whose last able
     # member ages, falls ill or dies keeps (or lacks) its supporter elsewhere.
-    outside_supporter = rng.random(n_h) < prof.outside_supporter_share
+    outside_supporter = rng.random(n_h) < by_hukou(urban, prof.outside_supporter_share.urban,
+                                                   prof.outside_supporter_share.rural)
 
     # Administrative traits come from their own stream, so adding them left the draws above as they were.
     traits = streams["admin_traits"]
@@ -178,12 +179,16 @@ def _draw(scenario: Scenario, streams: Streams) -> Population:
                  * np.exp(prof.office_distance_spread * traits.standard_normal(n_h))).astype(np.float32)
     connection_u = traits.random(n_h, dtype=np.float32)
     honesty_u = traits.random(n_h, dtype=np.float32)
+    # Drawn for everyone, disabled or not, so that a disability starting later is certified or not
+    # with the same share; drawn last, so every draw above is unchanged.
+    certified = traits.random(n_p) < prof.disability_certified_share
 
     persons = Persons(
         household=household, age_months=age_months, female=female, alive=np.ones(n_p, dtype=bool),
         disability=disability, chronic=chronic, ill=np.zeros(n_p, dtype=bool), selfcare=selfcare,
         employed=employed, earnings_level=earnings_level, pension=pension,
         public_sector=public_sector, refuses_work=refuses_work, orphan=orphan, formal_job=formal_job,
+        certified=certified,
     )
     households = Households(
         area=area, urban=urban, vehicle=vehicle, business=business, two_dwellings=two_dwellings,

@@ -297,6 +297,10 @@ MONTH_KEYS: dict[str, str] = {
     "incomes.earned": "float32 (n_persons,): earnings, yuan/month",
     "incomes.household_total": "float64 (n_households,): all members' own income + other income",
     "incomes.other": "float32 (n_households,): other household income",
+    "assessed.person_own": "float32 (n_persons,): the own income the means test counts (dibao.income_months)",
+    "assessed.earned": "float32 (n_persons,): the earnings the means test counts",
+    "assessed.household_total": "float64 (n_households,): the household income the means test counts",
+    "assessed.other": "float32 (n_households,): the other income the means test counts",
     "lines.dibao_h": "float64 (n_households,): dibao standard in force (the dibao line)",
     "lines.dibao_p": "float32 (n_persons,): the same per person",
     "shocks.illness": "IllnessOutcome: this month's hospital episodes and their cost",
@@ -310,5 +314,6 @@ MONTH_KEYS: dict[str, str] = {
 }
 #: What the engine puts in the frame of the initial roll (incomes without transitory noise).
 START_KEYS: tuple[str, ...] = ("household.alive_count", "incomes.person_own", "incomes.earned",
-                               "incomes.household_total", "incomes.other", "lines.dibao_h",
+                               "incomes.household_total", "incomes.other", "assessed.person_own",
+                               "assessed.earned", "assessed.household_total", "assessed.other", "lines.dibao_h",
                                "lines.dibao_p", "shocks.able")

@@ -125,7 +125,7 @@ def assess(frame) -> Assessment:
     sim, scenario = frame.sim, frame.scenario
     pop, db = sim.population, scenario.dibao
     p, h = pop.persons, pop.households
-    own, total, other = frame["incomes.person_own"], frame["incomes.household_total"], frame["incomes.other"]
+    own, total, other = frame["assessed.person_own"], frame["assessed.household_total"], frame["assessed.other"]
     outside = np.flatnonzero(p.alive & (frame["tekun.paid"] | frame["orphans.covered"]))
     unit_member = p.alive.copy()
     unit_member[outside] = False
@@ -245,7 +245,7 @@ def casework(frame, test: Assessment) -> tuple[CaseFacts, process.HouseholdView]
     p, h = pop.persons, pop.households
     share = scenario.admin.declaring.hidden_share
     spread = scenario.admin.declaring.propensity_spread
-    earned, other = frame["incomes.earned"], frame["incomes.other"]
+    earned, other = frame["assessed.earned"], frame["assessed.other"]
     # Fixed for a run: cached on the state, keyed by the parameters they depend on.
     prop = sim.cached(("propensity", spread), lambda: declaring.propensity(pop, spread))
     kind = (sim.cached(("hidden share", share.formal, share.informal),
@@ -294,8 +294,8 @@ class Dibao(Programme):
         Stream("draws.inspection", "inspection {month}", "households", kind="raw2", when=_inspection_month),
     )
     start_streams = (Stream("draws.dibao_enrol", "initial_roll", "households", slot=2),)
-    needs = ("orphans.covered", "tekun.paid", "incomes.person_own", "incomes.household_total",
-             "incomes.other", "incomes.earned", "household.alive_count", "lines.dibao_h",
+    needs = ("orphans.covered", "tekun.paid", "assessed.person_own", "assessed.household_total",
+             "assessed.other", "assessed.earned", "household.alive_count", "lines.dibao_h",
              "lines.dibao_p", "shocks.able", "medical.spent_recent", "offices.plan")
     start_needs = tuple(k for k in needs if k != "offices.plan")
     provides = {
@@ -306,6 +306,7 @@ class Dibao(Programme):
         "dibao.excluded": "bool (n_households,): barred by an asset or conduct rule",
         "dibao.eligible": "bool (n_households,): truly eligible",
         "dibao.paid": "bool (n_households,): paid this month (on the roll or in gradual exit)",
+        "dibao.pending": "bool (n_households,): an application waiting for its decision after this month",
         "dibao.enrolled": "intp: persons enrolled in a paid household",
         "dibao.shares": "float64 (n_households,): Σ of enrolled members' supplement shares",
         "dibao.single": "bool (n_households,): the unit is members enrolled alone (单人保)",
@@ -323,6 +324,9 @@ class Dibao(Programme):
         "dibao_applications": flow("households", "Dibao applications made."),
         "dibao_entries": flow("households", "Households that started receiving dibao."),
         "dibao_exits": flow("households", "Households that stopped receiving dibao."),
+        "dibao_persons_entering": flow("persons", "Enrolled members of the households that started receiving dibao "
+                                                  "(新增, as the seeds count them: person-times)."),
+        "dibao_persons_leaving": flow("persons", "Members of the households that stopped receiving dibao (清退)."),
         "dibao_single_member": stock("households", "Households paid dibao for members enrolled alone (单人保)."),
     }
     ratios = {
@@ -331,6 +335,10 @@ class Dibao(Programme):
                                    "Average dibao per enrolled member (月人均补助水平)."),
         "dibao_persons_per_household": Ratio("dibao_persons", "dibao_households", "persons",
                                              "Enrolled members per recipient household."),
+        "dibao_entry_rate": Ratio("dibao_persons_entering", "dibao_persons", "per month",
+                                  "Persons entering ÷ enrolled person-months: the monthly entry rate."),
+        "dibao_exit_rate": Ratio("dibao_persons_leaving", "dibao_persons", "per month",
+                                 "Persons leaving ÷ enrolled person-months: the monthly exit rate."),
         "dibao_single_member_share": Ratio("dibao_single_member", "dibao_households", "share",
                                            "Share of recipient households paid for members enrolled alone."),
     }
@@ -377,7 +385,7 @@ class Dibao(Programme):
                            ("excluded", test.excluded), ("eligible", test.eligible), ("paid", paid),
                            ("enrolled", enrolled), ("shares", shares), ("single", test.single),
                            ("view", view), ("flows", flows),
-                           ("payment", pay)):
+                           ("payment", pay), ("pending", state.status == PENDING)):
             frame[f"dibao.{key}"] = value
         frame["dibao.office_books"] = {
             "dibao_cost": np.bincount(sim.household_area[pay.households], weights=pay.fen,
@@ -396,6 +404,10 @@ class Dibao(Programme):
                   "dibao_single_member": paid & frame["dibao.single"]}
         out = {name: np.bincount(area[v], minlength=n_areas).astype(float) for name, v in counts.items()}
         out["dibao_persons"] = np.bincount(area, weights=np.where(paid, members, 0), minlength=n_areas)
+        out["dibao_persons_entering"] = np.bincount(area, weights=np.where(flows.entered, members, 0),
+                                                    minlength=n_areas)
+        out["dibao_persons_leaving"] = np.bincount(area, weights=np.where(flows.exited, members, 0),
+                                                   minlength=n_areas)
         return out
 
     def explain(self, frame, state: process.DibaoRoll, household: int) -> list[Row]:

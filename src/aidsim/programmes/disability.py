@@ -2,6 +2,8 @@
 
 The living subsidy goes to disabled members of dibao and low-income margin households; the care
 subsidy to everyone with a severe disability (grades 1–2, ``definitions.severe_disability_grades``).
+Both require a disability certificate (残疾证): about 44% of disabled people hold one
+(``population.disability_certified_share``).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from aidsim.population.categories import severely_disabled
-from aidsim.programmes.base import LedgerLine, Payment, Programme, Row, person_payment
+from aidsim.programmes.base import LedgerLine, Payment, Programme, Row, person_payment, stock
 
 
 def living_subsidy(disability: np.ndarray, poor_household: np.ndarray, amount: float) -> np.ndarray:
@@ -23,7 +25,8 @@ def care_subsidy(severely_disabled: np.ndarray, amount: float) -> np.ndarray:
 
 
 class DisabilitySubsidies(Programme):
-    """The two disability subsidies: living (poor households) and care (grades 1–2)."""
+    """The two disability subsidies: living (poor households) and care (grades 1–2), for holders
+    of a disability certificate."""
 
     name = "disability"
     section = "disability"
@@ -31,18 +34,31 @@ class DisabilitySubsidies(Programme):
     lines = (LedgerLine("disability_living", "persons", "Living subsidy for poor disabled people (困难残疾人生活补贴)"),
              LedgerLine("disability_care", "persons", "Care subsidy for the severely disabled (重度残疾人护理补贴)"))
     needs = ("dibao.unit_member", "dibao.paid", "margin.household")
+    provides = {"disability.either": "bool (n_persons,): receives one of the two subsidies or both this month"}
+    measures = {"disability_subsidy_persons": stock(
+        "persons", "Persons receiving either disability subsidy or both (seed 002 counts them once).")}
 
     def step(self, frame, state: None) -> dict[str, Payment]:
         """Living subsidy (disabled members of dibao and margin households) and care subsidy."""
         sim, params = frame.sim, frame.scenario.disability
         p = sim.population.persons
-        disabled = np.flatnonzero((p.disability > 0) & p.alive) if params.enabled else np.zeros(0, np.intp)
+        disabled = (np.flatnonzero((p.disability > 0) & p.alive & p.certified) if params.enabled
+                    else np.zeros(0, np.intp))
         hh = p.household[disabled]
         poor = (frame["dibao.unit_member"][disabled] & frame["dibao.paid"][hh]) | frame["margin.household"][hh]
         grade = p.disability[disabled]
-        return {"disability_living": person_payment(sim, disabled, living_subsidy(grade, poor, params.living_subsidy)),
-                "disability_care": person_payment(sim, disabled, care_subsidy(
-                    severely_disabled(grade, frame.scenario.definitions), params.care_subsidy))}
+        living = living_subsidy(grade, poor, params.living_subsidy)
+        care = care_subsidy(severely_disabled(grade, frame.scenario.definitions), params.care_subsidy)
+        either = np.zeros(p.n, dtype=bool)
+        either[disabled] = (living > 0) | (care > 0)
+        frame["disability.either"] = either
+        return {"disability_living": person_payment(sim, disabled, living),
+                "disability_care": person_payment(sim, disabled, care)}
+
+    def measure(self, frame, state: None) -> dict[str, np.ndarray]:
+        sim = frame.sim
+        return {"disability_subsidy_persons": np.bincount(
+            sim.person_area[frame["disability.either"]], minlength=sim.population.n_areas).astype(float)}
 
     def explain(self, frame, state: None, household: int) -> list[Row]:
         p = frame.sim.population.persons

@@ -96,7 +96,7 @@ class Tekun(Programme):
     streams = (Stream("draws.take_up_tekun", "take_up_tekun", "persons"),)
     start_streams = (Stream("draws.tekun_enrol", "initial_roll", "persons", slot=0),
                      Stream("draws.tekun_placement", "initial_roll", "persons", slot=1))
-    needs = ("orphans.covered", "incomes.person_own", "lines.dibao_p", "shocks.able")
+    needs = ("orphans.covered", "assessed.person_own", "lines.dibao_p", "shocks.able")
     start_needs = needs
     provides = {
         "tekun.eligible": "bool (n_persons,): truly eligible (三无) this month",
@@ -112,7 +112,7 @@ class Tekun(Programme):
         return TekunState(pipeline.Roll.empty(n), np.zeros(n, dtype=bool))
 
     def _eligible(self, frame) -> np.ndarray:
-        return eligible_persons(frame.sim, frame.scenario, frame["incomes.person_own"],
+        return eligible_persons(frame.sim, frame.scenario, frame["assessed.person_own"],
                                 frame["lines.dibao_p"], frame["orphans.covered"], frame["shocks.able"])
 
     def start(self, frame, state: TekunState) -> None:
@@ -122,7 +122,7 @@ class Tekun(Programme):
         if not self.enabled(frame.scenario):
             frame["tekun.paid"] = np.zeros(p.n, dtype=bool)
             return
-        pipeline.enrol_initial(state.roll, elig, frame["incomes.person_own"], frame["draws.tekun_enrol"],
+        pipeline.enrol_initial(state.roll, elig, frame["assessed.person_own"], frame["draws.tekun_enrol"],
                                adm.initial_enrolment, frame.month, adm.review_interval_months)
         share = by_selfcare(p.selfcare, frame.scenario.tekun.institutional_share)
         state.institutional[:] = state.roll.paid & (frame["draws.tekun_placement"] < share)
@@ -138,7 +138,7 @@ class Tekun(Programme):
         else:
             flows = pipeline.advance(
                 state.roll, month=month, alive=p.alive & ~frame["orphans.covered"], eligible=elig,
-                income=frame["incomes.person_own"], take_up_uniform=u_take, take_up_rate=adm.take_up_rate,
+                income=frame["assessed.person_own"], take_up_uniform=u_take, take_up_rate=adm.take_up_rate,
                 delay_months=adm.delay_months, review_interval=adm.review_interval_months, grace_months=0)
         # Placement at application: given take-up (u < rate), u / rate is a fresh uniform.
         applied = np.flatnonzero(flows.applied)

@@ -1,9 +1,12 @@
 """Temporary assistance (临时救助): a one-off payment after a sudden event.
 
-A household hit this month by an event (a hospital episode with a large out-of-pocket cost, a job
-lost with no worker left, the death of an earner, a disaster) whose resources — a year's income
-less the loss, per member and month — fall below the threshold may receive: months of the dibao standard per member plus a share of
-the loss, capped per case, at most a number of cases a year. The township approves up to its limit
+A household hit this month by an event (a hospital episode with a large out-of-pocket cost, the
+death of an earner, a disaster, or a job lost with no worker left while its dibao application
+waits: temporary assistance bridges the wait, 过渡) whose resources — a year's income less the
+loss, per member and month — fall below the threshold may receive: months of the dibao standard
+per member (plus a share of the loss, none by default: the State Council's rule, 国发〔2014〕47号,
+makes temporary assistance secure basic living, while medical bills are medical assistance's and
+disaster losses disaster relief's), capped per case, at most a number of cases a year. The township approves up to its limit
 (2,000 yuan, raised to 4,000 during the epidemic, seed 002); the county approves larger cases.
 """
 
@@ -69,8 +72,8 @@ class Temporary(Programme):
     lines = (LedgerLine("temporary", "cases", label),)
     streams = (Stream("draws.temporary", "temporary", "households"),)
     needs = ("shocks.died", "shocks.lost_work", "shocks.lost_earnings", "disaster.hit", "disaster.asset_loss",
-             "medical.onset", "medical.out_of_pocket_after_aid", "incomes.household_total",
-             "household.alive_count", "lines.dibao_h")
+             "medical.onset", "medical.out_of_pocket_after_aid", "assessed.household_total",
+             "household.alive_count", "lines.dibao_h", "dibao.pending")
     provides = {
         "temporary.events": "bool (n_households,): hit by an event this month",
         "temporary.loss": "float64 (n_households,): the event's loss, yuan",
@@ -94,7 +97,8 @@ class Temporary(Programme):
         county cases after the county delay (one waiting case per household at a time).
 
         An event is a hospital episode leaving a large cost after medical assistance, a job lost
-        with no worker left, the death of a member, or a disaster; the loss is that cost, the usual
+        with no worker left (while a dibao application waits, by default), the death of a member,
+        or a disaster; the loss is that cost, the usual
         earnings lost and the disaster's asset loss.
         """
         tp, sim, month = frame.scenario.temporary, frame.sim, frame.month
@@ -114,10 +118,12 @@ class Temporary(Programme):
                               minlength=n_h)
         job_event = np.zeros(n_h, dtype=bool)
         job_event[touched] = working[touched] == 0
+        if tp.job_loss_while_applying:  # a bridge while the dibao decision waits (过渡)
+            job_event &= frame["dibao.pending"]
         loss = hospital_h + np.where(job_event | death_event, earnings_h, 0) + frame["disaster.asset_loss"]
         events = (hospital_h > 0) | job_event | death_event | frame["disaster.hit"]
         alive_count, std_h = frame["household.alive_count"], frame["lines.dibao_h"]
-        per_member = resources(frame["incomes.household_total"], loss, alive_count, tp.resource_months)
+        per_member = resources(frame["assessed.household_total"], loss, alive_count, tp.resource_months)
         pay = Payment.nothing(pop.n_areas)
         if tp.enabled:
             ok = eligible(events, per_member, alive_count, std_h, tp.resource_threshold,

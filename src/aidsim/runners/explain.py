@@ -79,8 +79,15 @@ def _household_rows(model: AidModel, h: int) -> list[Row]:
             + (", chronic illness" if p.chronic[i] else "") + (", ill this month" if p.ill[i] else "")
             + (", orphan" if p.orphan[i] else ""))
         rows.append((f"member {i}", text))
+    months = model.scenario.dibao.income_months
     rows += [("income before transfers", yuan(float(frame["incomes.household_total"][h]))),
-             ("per-capita income before transfers", yuan(float(frame["household.pre_pc"][h])))]
+             ("per-capita income before transfers", yuan(float(frame["household.pre_pc"][h]))),
+             (f"income the means test counts (average of about {months} month{'s' if months > 1 else ''})",
+              yuan(float(frame["assessed.household_total"][h])))]
+    certified = [int(i) for i in pop.members_of(np.array([h]))
+                 if i < first_vacant and p.alive[i] and p.disability[i] > 0 and p.certified[i]]
+    if certified:  # the disability subsidies need one
+        rows.append(("disability certificate (残疾证)", ", ".join(f"member {i}" for i in certified)))
     return rows
 
 

@@ -319,11 +319,19 @@ class Profile(Section):
     )
     disability_prevalence: UrbanRural = param(
         default_factory=lambda: UrbanRural(urban=0.03, rural=0.05), unit="share 0–1",
-        description="Share of people under 60 with a certified disability (残疾证).",
+        description="Share of people under 60 with a disability (certified or not: see disability_certified_share).",
     )
     disability_prevalence_60_plus: float = param(
         0.14, unit="share 0–1", ge=0, le=1,
-        description="Share of people aged 60 and over with a certified disability.",
+        description="Share of people aged 60 and over with a disability (certified or not).",
+    )
+    disability_certified_share: float = param(
+        0.44, unit="share 0–1", ge=0, le=1,
+        source="about 37 million certified disabled persons (CDPF statistical bulletins, 2020) of about "
+               "85 million disabled (2006 national sample survey, 6.34%, extrapolated to 2010)",
+        description="Share of disabled people who hold a disability certificate (残疾证), which the two "
+                    "disability subsidies require. The prevalences above are of disability itself (the "
+                    "survey's), which decides the ability to work and self-care.",
     )
     disability_grades: list[float] = param(
         default_factory=lambda: [0.12, 0.18, 0.30, 0.40], unit="share 0–1",
@@ -348,7 +356,9 @@ class Profile(Section):
     employee_pension_median: float = param(2600, unit="yuan/person/month", ge=0, le=100_000,
                                            description="Median employees' pension.")
     resident_pension: UrbanRural = param(
-        default_factory=lambda: UrbanRural(urban=450, rural=130), unit="yuan/person/month",
+        default_factory=lambda: UrbanRural(urban=290, rural=130), unit="yuan/person/month",
+        source="rural: assumption (the basic resident pension with local top-ups); urban: calibrated to "
+               "seed 002's urban average subsidy (395 yuan, 2020) with the means test's income average",
         description="Basic resident pension (城乡居民基本养老金) for people 60+ without an employees' pension.",
     )
     other_income_share: UrbanRuralShare = param(
@@ -383,9 +393,14 @@ class Profile(Section):
         0.004, unit="share 0–1", ge=0, le=1,
         description="Share of children (under 18) who are orphans or without de facto carers.",
     )
-    outside_supporter_share: float = param(
-        0.965, unit="share 0–1", ge=0, le=1,
-        description="Share of households with a legal supporter (赡养人/抚养人) living elsewhere who could support them.",
+    outside_supporter_share: UrbanRuralShare = param(
+        default_factory=lambda: UrbanRuralShare(urban=0.9965, rural=0.95), unit="share 0–1",
+        source="calibrated to seed 002's tekun person-times (rural 62,850 and urban 734 against 660,858 "
+               "and 56,199 dibao person-times, 2016–2020)",
+        description="Share of households with a legal supporter (赡养人/抚养人) living elsewhere able to "
+                    "support them (a supporter who is himself poor or old lacks the capacity, 特困人员认定办法 "
+                    "2021). Decides who is 三无: almost all are people of 60 and over in households with no "
+                    "member able to work.",
     )
     formal_job_share: UrbanRuralShare = param(
         default_factory=lambda: UrbanRuralShare(urban=0.6, rural=0.15), unit="share 0–1",
@@ -462,12 +477,18 @@ class IncomeShocks(Section):
     other_income_rho: float = param(0.95, unit="per month", ge=0, le=1,
                                     description="Monthly autocorrelation of other household income.")
     growth: UrbanRuralDated = param(
-        default_factory=lambda: UrbanRuralDated(urban=DatedValue.constant(0), rural=DatedValue.constant(0)),
+        default_factory=lambda: UrbanRuralDated(
+            urban=DatedValue.parse({"2021-01": 0.082, "2022-01": 0.039, "2023-01": 0.051, "2024-01": 0.046}),
+            rural=DatedValue.parse({"2021-01": 0.105, "2022-01": 0.063, "2023-01": 0.077, "2024-01": 0.066})),
         unit="share a year",
+        source="NBS statistical communiqués 2021–2024: nominal growth of per-capita disposable income "
+               "(urban 8.2%, 3.9%, 5.1%, 4.6%; rural 10.5%, 6.3%, 7.7%, 6.6%); the 2024 rate held after "
+               "(assumption); before 2021 the first dated rate applies, so a run reporting from 2019 grows "
+               "by the 2021 rate (write your own path for other years)",
         description="Nominal yearly growth of earnings, pensions and other income by hukou, each January after "
-                    "the first reported month (dated: the rate in force in that January; 0.05 for 5%). 0 by "
-                    "default: incomes stay at the profile's level until the default county is recalibrated "
-                    "with growth.",
+                    "the first reported month (dated: the rate in force in that January; 0.05 for 5%; 0: "
+                    "incomes stay at the profile's level). Dibao standards follow by default "
+                    "(dibao.standard_indexation).",
     )
 
     @model_validator(mode="after")
@@ -646,8 +667,25 @@ class Dibao(Section):
         unit="yuan/person/month", source="seed 002 (2020: 750 urban, 433 rural)",
         description="Dibao standard (低保标准) by hukou, with effective dates.",
     )
+    standard_indexation: Literal["income", "none"] = param(
+        "income", unit="choice",
+        source="seeds 001 and 004 (a natural growth mechanism ties standards to living costs); assumption: "
+               "they keep pace with per-capita income",
+        description="income: after its last dated change, and after the first reported month, each standard "
+                    "rises every January as incomes do by hukou (shocks.income.growth), so a projection keeps "
+                    "the standard's ratio to incomes; a standard written for a date is taken as written, so "
+                    "write every year's standard, or choose none, to set the path yourself. none: the standard "
+                    "stays as written.",
+    )
     exclusions: DibaoExclusions = Field(default_factory=DibaoExclusions)
     supplements: DibaoSupplements = Field(default_factory=DibaoSupplements)
+    income_months: int = param(
+        12, unit="months", ge=1, le=36,
+        source="assumption (the period is set locally, commonly the last 6 or 12 months; MCA 2021 审核确认办法)",
+        description="Months of income the means test averages: the office counts a household's usual income, "
+                    "not one month's. Approximated by an exponentially weighted mean of the same mean age "
+                    "(weight 2/(months+1) on the latest month); 1: this month's income alone.",
+    )
     gradual_exit_months: int = param(
         3, unit="months", ge=0, le=60, source="seed 004 (低保渐退)",
         description="Months a household keeps its benefit after a review finds income above the line.",
@@ -995,11 +1033,11 @@ class Admin(Section):
 class TemporaryAssistance(Section):
     """Temporary assistance (临时救助): a one-off payment after a sudden event.
 
-    Events come from the model itself: a hospital episode with a large out-of-pocket cost, a job
-    lost with no other worker left, a disaster, the death of an earner. A household hit by one
-    whose per-capita resources that month (income less the loss) fall below the threshold may
-    apply; the amount is months of the dibao standard per member plus a share of the loss,
-    capped. Amounts up to the township limit are approved by the township (paid at once), larger
+    Events come from the model itself: a hospital episode with a large out-of-pocket cost, a
+    disaster, the death of an earner, and a job lost with no other worker left while the household
+    waits for its dibao decision. A household hit by one whose per-capita resources (a year's
+    income less the loss) fall below the threshold may apply; the amount is months of the dibao
+    standard per member (plus a share of the loss, 0 by default), capped. Amounts up to the township limit are approved by the township (paid at once), larger
     ones by the county after a delay.
     """
 
@@ -1018,8 +1056,18 @@ class TemporaryAssistance(Section):
     )
     standard_months: float = param(1.0, unit="months of standard per member", ge=0, le=24,
                                    description="Amount: this many months of the dibao standard per member …")
-    loss_share: float = param(0.1, unit="share of loss", ge=0, le=1,
-                              description="… plus this share of the loss (out-of-pocket cost, lost earnings, disaster loss).")
+    loss_share: float = param(
+        0.0, unit="share of loss", ge=0, le=1,
+        source="国发〔2014〕47号: temporary assistance secures basic living; losses are met by medical "
+               "assistance and disaster relief",
+        description="… plus this share of the loss (out-of-pocket cost, lost earnings, disaster loss).")
+    job_loss_while_applying: bool = param(
+        True, unit="switch",
+        source="国发〔2014〕47号 (job loss is not among the listed causes; temporary assistance covers "
+               "hardship other assistance cannot yet cover); seed 002 (托底、应急、过渡、衔接)",
+        description="A job lost (no worker left) opens a case only while the household's dibao application "
+                    "is pending: temporary assistance bridges the wait (过渡). Off: every such job loss is an "
+                    "event.")
     cap: float = param(5_000, unit="yuan/case", ge=0, le=1_000_000_000, description="Most paid for one case.")
     township_limit: DatedNonNegative = param(
         default_factory=lambda: DatedValue.constant(2000), unit="yuan/case",
