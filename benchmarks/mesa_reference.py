@@ -14,7 +14,8 @@ roll (:func:`aidsim.engine.step.start_rolls`). Only the monthly random draws dif
 ``random`` here, aidsim's named numpy streams there), so the two agree within Monte Carlo error,
 not exactly; ``tests/integration/test_mesa_reference.py`` checks that.
 
-The means tests (tekun and dibao) count each household's usual income, an average over past
+A person reaching 60 without a pension starts one (an employees' pension for the urban share
+that has one, else the resident pension), as aidsim does. The means tests (tekun and dibao) count each household's usual income, an average over past
 months (``dibao.income_months``), kept per member and for other income as aidsim keeps it.
 
 Serious illness here only changes health, earnings and the dibao supplement; the hospital cost
@@ -109,6 +110,10 @@ class Params:
     other_innovation_sd: float
     other_median: tuple[float, float]   # urban, rural
     income_weight: float                # weight of this month in the means test's income average
+    pension_age: int                    # months: a pension starts at this age
+    employee_pension_share: float       # urban share with an employees' pension
+    employee_pension: tuple[float, float]  # median, log spread
+    resident_pension: tuple[float, float]  # urban, rural
     tekun_threshold: float
     tekun_multiplier: float
     care_share: tuple[float, float, float]  # by self-care: full, partial, none
@@ -152,6 +157,10 @@ class Params:
             other_innovation_sd=inc.other_income_sd * math.sqrt(1 - inc.other_income_rho ** 2),
             other_median=(prof.other_income_median.urban, prof.other_income_median.rural),
             income_weight=2.0 / (s.dibao.income_months + 1),
+            pension_age=int(12 * s.definitions.elderly_age.at(s.simulation.start_month)),
+            employee_pension_share=prof.employee_pension_share_urban,
+            employee_pension=(prof.employee_pension_median, prof.pension_spread),
+            resident_pension=(prof.resident_pension.urban, prof.resident_pension.rural),
             tekun_threshold=s.tekun.income_threshold,
             tekun_multiplier=s.tekun.basic_multiplier,
             care_share=(s.tekun.care_share.full, s.tekun.care_share.partial, s.tekun.care_share.none),
@@ -339,6 +348,12 @@ class HouseholdAgent(mesa.Agent):
                 p.alive = p.employed = p.ill = False
                 continue
             p.age_months += 1
+            if p.age_months == par.pension_age and p.pension == 0:  # a pension starts at 60
+                if self.urban and rand() < par.employee_pension_share:
+                    median, spread = par.employee_pension
+                    p.pension = median * math.exp(spread * gauss(0.0, 1.0))
+                else:
+                    p.pension = par.resident_pension[0 if self.urban else 1]
             old = p.age_months >= 720
             if p.disability == 0:
                 hazard = par.disability_rate_60 if old else par.disability_rate

@@ -7,6 +7,7 @@ import numpy as np
 from aidsim.admin.process import Levers
 from aidsim.calendar import parse_month
 from aidsim.scenario.schema import Admin, Scenario
+from aidsim.shocks.income import growth_index
 
 
 def _from(month: int, start: str | None) -> bool:
@@ -34,6 +35,15 @@ def campaign_factor(adm: Admin, month: int, n_areas: int) -> np.ndarray:
     return factor
 
 
+def benefit_scale(scenario: Scenario, month: int, n_areas: int) -> np.ndarray:
+    """Income growth since the first reported month for each office (street offices urban,
+    townships rural, as the population is drawn): the application rule's yuan amounts are in
+    yuan of the first reported month and grow with incomes (``shocks.income.growth``)."""
+    rate, first = scenario.shocks.income.growth, scenario.simulation.start_month
+    urban = np.arange(n_areas) < scenario.population.street_offices
+    return np.where(urban, growth_index(rate.urban, first, month), growth_index(rate.rural, first, month))
+
+
 def levers(scenario: Scenario, month: int, n_areas: int) -> Levers:
     """Every administrative parameter of ``month`` (dated switches applied)."""
     adm = scenario.admin
@@ -58,4 +68,5 @@ def levers(scenario: Scenario, month: int, n_areas: int) -> Levers:
         inspect=inspection_month(adm, month, scenario.simulation.start_month),
         inspection_detection=adm.inspections.detection,
         inspection_favour_detection=adm.inspections.favour_detection,
+        benefit_scale=benefit_scale(scenario, month, n_areas),
     )

@@ -129,6 +129,10 @@ class Levers:
     inspect: bool
     inspection_detection: float
     inspection_favour_detection: float
+    # Income growth since the first reported month, by office (1 when incomes do not grow): the
+    # yuan amounts of the application rule (reference and hoped-for benefit) are in yuan of the
+    # first reported month, so take-up does not drift up as nominal benefits grow with incomes.
+    benefit_scale: np.ndarray | None = None   # float (n_areas,)
 
 
 @dataclass
@@ -320,9 +324,10 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
     hopeful[few] |= hh.declared_pc[few] < lv.favour_ceiling_multiple * hh.standard[few]
     candidates = np.flatnonzero(hopeful & (status == OFF))
     candidates = candidates[roll.refused_until[candidates] <= month]
+    scale = 1.0 if lv.benefit_scale is None else lv.benefit_scale[hh.area[candidates]]
     expect = expected_benefit(hh.declared_pc[candidates], hh.standard[candidates],
-                              hh.members[candidates], lv.hopeful_benefit)
-    p = application_probability(expect, hh.distance_km[candidates],
+                              hh.members[candidates], lv.hopeful_benefit * scale)
+    p = application_probability(expect / scale, hh.distance_km[candidates],
                                 lv.campaign_factor[hh.area[candidates]], lv)
     new = candidates[draws.apply[candidates] < p]
     status[new] = PENDING

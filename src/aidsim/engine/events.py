@@ -67,6 +67,7 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: i
                              sh.mortality.annual_probability)
     p.alive &= ~died
     demography.age_one_month(p.age_months, p.alive)
+    start_pensions(state, scenario, streams, month)
     renewed = None
     ren = scenario.population.renewal
     if ren.enabled:
@@ -89,6 +90,28 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: i
     income.update_persistent(h.other_income_level, z_other, sh.income.other_income_rho,
                              sh.income.other_income_sd)
     return ShockOutcome(illness, died, np.flatnonzero(lost), able, renewed)
+
+
+def start_pensions(state: SimState, scenario: Scenario, streams: Streams, month: int) -> np.ndarray:
+    """A pension for each person who reaches the elderly age (``definitions.elderly_age``, 60)
+    this month without one, drawn as the synthetic population draws pensions: an employees'
+    pension for the urban share who have one (median and spread of the profile), else the basic
+    resident pension of their hukou. Working age ends at the same age, so without it a worker
+    turning 60 would lose every income. Draws from a stream of its own, for these persons only
+    (who turns 60 never depends on policy, so baseline and reform draw the same). Returns them."""
+    p, prof = state.population.persons, scenario.population
+    turning = np.flatnonzero(p.alive & (p.age_months == int(elderly_months(scenario.definitions, month)))
+                             & (p.pension == 0))
+    if not turning.shape[0]:
+        return turning
+    rng = streams["pensions"]
+    u, z = rng.random(turning.shape[0]), rng.standard_normal(turning.shape[0])
+    urban = state.person_urban[turning]
+    employee = urban & (u < prof.employee_pension_share_urban)
+    resident = np.where(urban, prof.resident_pension.urban, prof.resident_pension.rural)
+    p.pension[turning] = np.where(employee, prof.employee_pension_median * np.exp(prof.pension_spread * z),
+                                  resident).astype(F32)
+    return turning
 
 
 def mean_log_earnings(state: SimState, scenario: Scenario, persons: np.ndarray | None = None) -> np.ndarray:

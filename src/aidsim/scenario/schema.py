@@ -356,9 +356,10 @@ class Profile(Section):
     employee_pension_median: float = param(2600, unit="yuan/person/month", ge=0, le=100_000,
                                            description="Median employees' pension.")
     resident_pension: UrbanRural = param(
-        default_factory=lambda: UrbanRural(urban=290, rural=130), unit="yuan/person/month",
-        source="rural: assumption (the basic resident pension with local top-ups); urban: calibrated to "
-               "seed 002's urban average subsidy (395 yuan, 2020) with the means test's income average",
+        default_factory=lambda: UrbanRural(urban=200, rural=100), unit="yuan/person/month",
+        source="calibrated to seed 002's 2020 dibao figures (rural coverage and average subsidy, urban "
+               "average subsidy); the central minimum basic pension was 93 yuan a month in 2020, to which "
+               "provinces and counties add",
         description="Basic resident pension (城乡居民基本养老金) for people 60+ without an employees' pension.",
     )
     other_income_share: UrbanRuralShare = param(
@@ -394,7 +395,7 @@ class Profile(Section):
         description="Share of children (under 18) who are orphans or without de facto carers.",
     )
     outside_supporter_share: UrbanRuralShare = param(
-        default_factory=lambda: UrbanRuralShare(urban=0.9965, rural=0.95), unit="share 0–1",
+        default_factory=lambda: UrbanRuralShare(urban=0.9965, rural=0.946), unit="share 0–1",
         source="calibrated to seed 002's tekun person-times (rural 62,850 and urban 734 against 660,858 "
                "and 56,199 dibao person-times, 2016–2020)",
         description="Share of households with a legal supporter (赡养人/抚养人) living elsewhere able to "
@@ -778,7 +779,8 @@ class Applying(Section):
         description="Monthly probability of applying at the reference benefit, before stigma and distance.")
     reference_benefit: float = param(
         300, unit="yuan/household/month", ge=1, le=100_000,
-        description="Expected benefit at which the application probability is `monthly_rate`.")
+        description="Expected benefit at which the application probability is `monthly_rate`, in yuan of the "
+                    "first reported month (it grows with incomes, shocks.income.growth).")
     benefit_elasticity: float = param(
         1.0, unit="elasticity", ge=0, le=3,
         description="How the application probability rises with the expected benefit (0: not at all).")
@@ -793,7 +795,8 @@ class Applying(Section):
         description="Households declaring per-capita income below this multiple of the standard may apply.")
     hopeful_benefit: float = param(
         20, unit="yuan/household/month", ge=0, le=100_000,
-        description="Benefit a household declaring above the standard hopes for (it is mostly refused).")
+        description="Benefit a household declaring above the standard hopes for (it is mostly refused), in "
+                    "yuan of the first reported month (it grows with incomes).")
     reapply_wait_months: int = param(
         6, unit="months", ge=0, le=120,
         description="Months a refused household waits before it applies again.")
