@@ -1,4 +1,5 @@
-"""The ``aidsim`` command line: validate, params, run, compare, targeting, validation, explain.
+"""The ``aidsim`` command line: validate, params, run, compare, targeting, validation, explain,
+report, columns, dashboard.
 
 Every error a user can cause (a wrong scenario, a bad option value, an unwritable folder) is
 printed as one paragraph on standard error with exit status 2 and no traceback. Arguments, the
@@ -502,6 +503,84 @@ def explain_command(
         out_console.print(table)
     total = sum(explanation.payments_yuan.values())
     out_console.print(Text(f"total paid to household {household} in {explanation.month}: {total:,.2f} yuan"))
+
+
+@app.command("report")
+def report_command(
+    folder: Annotated[Path, typer.Argument(help="A run or compare output folder.", show_default=False)],
+    out: Annotated[Path | None, typer.Option("--out", help="The HTML file (default FOLDER/report.html).")] = None,
+) -> None:
+    """Turn a run or compare folder into one self-contained HTML report (opens offline): overview,
+    charts, who gains by decile, the data dictionary and the run metadata."""
+    _simulation_side()
+    from aidsim.reports.html import report
+
+    target = out or folder / "report.html"
+    try:
+        text = report(folder)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(text, target)
+    except AidsimError as exc:
+        _fail(exc)
+    except OSError as exc:
+        _fail(AidsimError(f"cannot write {target}: {exc.strerror or exc}"))
+    out_console.print(Text(f"report: {target} ({target.stat().st_size / 1024:,.0f} KB)"))
+
+
+@app.command("columns")
+def columns_command(
+    table: Annotated[str | None, typer.Argument(help="One table (monthly, ledger, overview, …).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or markdown (docs/outputs.md).")] = "table",
+) -> None:
+    """The data dictionary: every output column with its meaning, unit and kind (total, monthly
+    average, share, average, key), from the measure definitions."""
+    from aidsim.reports import dictionary
+
+    if table is not None and table not in dictionary.TABLE_FILES:
+        err_console.print(f"error: no table {table!r}; tables: {', '.join(dictionary.TABLE_FILES)}")
+        raise typer.Exit(code=2)
+    if fmt == "markdown":
+        typer.echo(dictionary.markdown(), nl=False)
+        return
+    rows = dictionary.records(table)
+    if fmt == "csv":
+        import csv
+
+        writer = csv.DictWriter(out_console.file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    if fmt != "table":
+        err_console.print("error: --format must be table, csv or markdown")
+        raise typer.Exit(code=2)
+    view = Table("table", "column", "meaning", "unit", "kind",
+                 caption=escape(f"† {dictionary.MOVES_NOTE}"), caption_justify="left")
+    for row in rows:
+        view.add_row(str(row["table"]), escape(str(row["name"])) + (" †" if row["moves_with_standard"] else ""),
+                     escape(str(row["meaning"])), escape(str(row["unit"])), str(row["kind"]))
+    out_console.print(view)
+
+
+@app.command("dashboard")
+def dashboard_command(
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 8765,
+    host: Annotated[str, typer.Option("--host", help="Address to serve on.")] = "127.0.0.1",
+) -> None:
+    """Serve the Mesa SolaraViz dashboard (offline): sliders for the standards, the tekun
+    multiplier, take-up and verification; the county month by month against the baseline."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    solara = shutil.which("solara", path=str(Path(sys.executable).parent)) or shutil.which("solara")
+    if solara is None:
+        err_console.print("error: the dashboard needs the viz extra: pip install 'aidsim[viz]'")
+        raise typer.Exit(code=2)
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    out_console.print(Text(f"dashboard: http://{host}:{port}/ (Ctrl-C stops it)"))
+    raise typer.Exit(subprocess.call([solara, "run", "aidsim.viz.app", "--host", host, "--port", str(port),
+                                      "--production", "--no-open"], env=env))
 
 
 @app.callback(invoke_without_command=True)
