@@ -154,7 +154,9 @@ def Figures(model: DashboardModel) -> None:
     when = "not started" if month is None else _month_text(month)
     solara.HTML(tag="div", unsafe_innerHTML=(
         f"<p><b>Month {model.steps}</b> ({when})</p>" + _html_table(["figure", "baseline", "reform"], rows)
-        + f"<p>Extra cost so far: <b>{tables.yuan(model.extra_cost, signed=True)} yuan</b></p>"))
+        + f"<p>Extra cost so far: <b>{tables.yuan(model.extra_cost, signed=True)} yuan</b></p>"
+        + "<p style='color:#555'>Reform: " + html.escape(", ".join(f"{k} {v:g}" for k, v in model.settings.items()))
+        + ". Standards in yuan per person and month.</p>"))
 
 
 @solara.component
