@@ -239,3 +239,21 @@ def lines(frame: pd.DataFrame, x: str, columns: Mapping[str, str], *, title: str
     ax.set_title(title, loc="left")
     ax.legend(fontsize=8)
     return fig
+
+
+def programme_interval(costs: pd.DataFrame, title: str) -> Figure:
+    """Each programme's cost with its 90% interval across replications (``costs``: one row per
+    replication, one column per programme, yuan), largest first."""
+    mean = costs.mean().sort_values(ascending=False)
+    mean = mean[mean > 0]
+    low, high = costs.quantile(0.05)[mean.index], costs.quantile(0.95)[mean.index]
+    scale, unit = _scale(mean.to_numpy(float))
+    fig, (ax,) = _figure(8, max(2.4, 0.8 + 0.3 * len(mean)))
+    ax.barh(list(mean.index), mean / scale, color=PALETTE[0], alpha=0.7)
+    ax.errorbar(mean / scale, list(mean.index), xerr=np.vstack([mean - low, high - mean]) / scale, fmt="none",
+                ecolor="#222222", capsize=3)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"{unit} (bars: mean; whiskers: 5th–95th percentile of {len(costs)} replications)")
+    ax.set_title(title, loc="left")
+    ax.tick_params(axis="y", labelsize=8)
+    return fig
