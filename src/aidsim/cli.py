@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,7 +62,10 @@ def _simulation_side() -> None:
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="aidsim: simulate households under China's social-assistance rules.")
 def _width() -> int:
-    """Tables fit 100 columns, or the terminal when it is narrower."""
+    """Tables fit 100 columns, or the terminal when it is narrower; ``COLUMNS`` sets the width."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
     probe = Console()
     return min(probe.width, 100) if probe.is_terminal else 100
 
@@ -587,6 +591,7 @@ def dashboard_command(
 def main_options(
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
 ) -> None:
+    out_console.width = _width()  # for this invocation (COLUMNS, the terminal)
     if version:
         out_console.print(f"aidsim {__version__}")
         raise typer.Exit()

@@ -124,7 +124,7 @@ def overview_table(overview: pd.DataFrame, period: Mapping[str, Any], replicatio
     rows = overview[overview["area_type"] == area_type]
     interval = replications > 1
     reps = (f"mean of {replications} replications, 90% interval below" if interval
-            else "1 replication, common random numbers")
+            else "1 replication, common random numbers; coverage: change below")
     base = rows["coverage_baseline"].iloc[0] if len(rows) else float("nan")
     title = (f"Reforms against the baseline, {area_type} areas, {period_text(period)}; {reps}. "
              f"Money: million yuan a year (the period's total × 12 ÷ {period['months']}); "
@@ -150,11 +150,9 @@ def overview_table(overview: pd.DataFrame, period: Mapping[str, Any], replicatio
                   f"{change * 100:+.2f} pp", span(r["gap_closed_year_low"], r["gap_closed_year_high"], million),
                   "", "", span(r["extra_to_poor_share_low"], r["extra_to_poor_share_high"],
                                lambda v: f"{v * 100:.0f}")]
-        if interval:
-            cells = [c + "\n" + extra for c, extra in zip(cells, second, strict=True)]
-        else:
-            cells[3] += f" ({change * 100:+.2f} pp)"
-        table.add_row(*cells)
+        if not interval:
+            second = ["" if i != 3 else text for i, text in enumerate(second)]
+        table.add_row(*[c + "\n" + extra for c, extra in zip(cells, second, strict=True)])
     return table
 
 
