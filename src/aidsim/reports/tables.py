@@ -131,12 +131,16 @@ def overview_table(overview: pd.DataFrame, period: Mapping[str, Any], replicatio
              f"recipients: monthly averages.")
     caption = (f"Recipients: dibao and tekun persons. Coverage: dibao recipients, share of residents "
                f"(baseline {share(base)}). Gap: to the poverty line, after transfers; % closed: of the "
-               f"baseline's gap. To the poor: share of the extra spending paid to households poor "
-               f"before transfers.")
+               f"baseline's gap; cost per yuan: extra cost per yuan of gap closed. To the poor: share "
+               f"of the extra spending paid to households poor before transfers (–: the reform "
+               f"changes the bill by under 0.1%).")
     table = _table(title, caption)
-    table.add_column("reform", max_width=20, overflow="fold")
+    table.box = box.MINIMAL_HEAVY_HEAD
+    table.padding = (0, 1)
+    table.show_edge = False
+    table.add_column("reform", max_width=26, overflow="fold")
     for header in ("extra cost\nM yuan/yr", "extra\nrecipients", "dibao\ncoverage", "gap closed\nM yuan/yr",
-                   "%\nclosed", "cost per\nyuan closed", "to the\npoor"):
+                   "%\nclosed", "cost per\nyuan", "to the\npoor"):
         table.add_column(header, justify="right", no_wrap=True)
     for _, r in rows.iterrows():
         change = r["coverage_reform"] - r["coverage_baseline"]

@@ -196,7 +196,9 @@ def overview(outcomes: list[TaskOutcome], baseline: str, reforms: list[str], mon
     Each figure is computed replication by replication (same seed and replication: common random
     numbers), then averaged; ``<figure>_low``/``_high`` are the 5th and 95th percentiles across
     replications (NaN with one replication). The extra cost per yuan of gap closed is the mean
-    extra cost over the mean gap closed (NaN when the reform closes none)."""
+    extra cost over the mean gap closed (NaN when the reform closes none). Both it and the share
+    of the extra spending reaching the poor are NaN when the extra cost is under 0.1% of the
+    baseline's bill."""
     by = {(o.key, o.replication): o for o in outcomes}
     replications = sorted({o.replication for o in outcomes})
     year = 12.0 / months
@@ -230,6 +232,12 @@ def overview(outcomes: list[TaskOutcome], baseline: str, reforms: list[str], mon
                 row[f"{name}_low"] = float(np.quantile(v, 0.05)) if interval else float("nan")
                 row[f"{name}_high"] = float(np.quantile(v, 0.95)) if interval else float("nan")
             row["cost_per_yuan_closed"] = float(_ratio(np.array(np.mean(extra_cost)), np.array(np.mean(gap_closed))))
+            # A reform that barely changes the bill (under 0.1% of the baseline's) has no extra
+            # spending to split: its share to the poor would divide by about nothing.
+            bill = np.mean([by[(baseline, r)].summary[area]["total_cost"] for r in replications])
+            if abs(np.mean(extra_cost)) < 1e-3 * bill:
+                for name in ("extra_to_poor_share", "cost_per_yuan_closed"):
+                    row[name] = row[f"{name}_low"] = row[f"{name}_high"] = float("nan")
             rows.append(row)
     return pd.DataFrame(rows)
 
