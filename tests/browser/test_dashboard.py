@@ -60,9 +60,13 @@ def test_dashboard_slider_step_and_compare(page, dashboard_url):
     page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
 
     page.get_by_role("tab", name="Page 1").click()
-    page.get_by_text("Reform against the baseline").first.wait_for(timeout=30_000)
+    heading = page.get_by_role("heading", name="Reform against the baseline")
+    heading.wait_for(timeout=30_000)
+    page.wait_for_timeout(1_500)  # the page's grid lays its items out after the first render
+    heading.wait_for(state="visible", timeout=30_000)
     compare = page.get_by_text("Over the 3 months run so far").first
     assert f"rural standard {rural}" in compare.inner_text()
+    assert compare.is_visible() and heading.bounding_box()["height"] > 0
     page.screenshot(path=str(SCREENSHOTS / "dashboard-compare.png"), full_page=True)
 
     assert page.outside == [], f"requests left the machine: {page.outside[:5]}"

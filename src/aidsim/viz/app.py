@@ -174,7 +174,7 @@ def Comparison(model: DashboardModel) -> None:
     for name, label in SERIES:
         b, r = frame[f"{name} (baseline)"], frame[f"{name} (reform)"]
         if name == "cost":
-            rows.append([f"{label}, total", tables.yuan(b.sum()), tables.yuan(r.sum()),
+            rows.append(["cost, yuan, total over the months", tables.yuan(b.sum()), tables.yuan(r.sum()),
                          tables.yuan(r.sum() - b.sum(), True)])
         elif name == "caseload":
             rows.append([f"{label}, monthly average", tables.count(b.mean()), tables.count(r.mean()),
