@@ -130,33 +130,32 @@ def overview_table(overview: pd.DataFrame, period: Mapping[str, Any], replicatio
              f"Money: million yuan a year (the period's total × 12 ÷ {period['months']}); "
              f"recipients: monthly averages.")
     caption = (f"Recipients: dibao and tekun persons. Coverage: dibao recipients, share of residents "
-               f"(baseline {share(base)}). Gap: to the poverty line, after transfers; % closed: of the "
-               f"baseline's gap; cost per yuan: extra cost per yuan of gap closed. To the poor: share "
-               f"of the extra spending paid to households poor before transfers (–: the reform "
-               f"changes the bill by under 0.1%).")
+               f"(baseline {share(base)}). Gap: to the poverty line, after transfers (%: of the "
+               f"baseline's gap); cost per yuan: extra cost per yuan of gap closed (–: none closed). "
+               f"To the poor: share of the extra spending (of the saving, for a cut) that reaches "
+               f"households poor before transfers (–: the bill changes by under 0.1%).")
     table = _table(title, caption)
     table.box = box.MINIMAL_HEAVY_HEAD
     table.padding = (0, 1)
     table.show_edge = False
     table.add_column("reform", max_width=26, overflow="fold")
-    for header in ("extra cost\nM yuan/yr", "extra\nrecipients", "dibao\ncoverage", "gap closed\nM yuan/yr",
-                   "%\nclosed", "cost per\nyuan", "to the\npoor"):
+    for header in ("extra cost\nM yuan/yr", "extra\nrecipients", "dibao\ncoverage", "gap closed\nM yuan/yr (%)",
+                   "cost per\nyuan", "to the\npoor"):
         table.add_column(header, justify="right", no_wrap=True)
     for _, r in rows.iterrows():
         change = r["coverage_reform"] - r["coverage_baseline"]
         cells = [str(r["reform"]), million(r["extra_cost_year"], True), count(r["extra_recipients"], True),
-                 share(r["coverage_reform"]), million(r["gap_closed_year"], True),
-                 share(r["gap_closed_share"], digits=1),
+                 share(r["coverage_reform"]),
+                 f"{million(r['gap_closed_year'], True)} ({share(r['gap_closed_share'], digits=1)})",
                  "–" if _missing(r["cost_per_yuan_closed"]) else f"{r['cost_per_yuan_closed']:,.1f}",
                  share(r["extra_to_poor_share"], digits=0)]
         second = ["", span(r["extra_cost_year_low"], r["extra_cost_year_high"], million),
                   span(r["extra_recipients_low"], r["extra_recipients_high"], count),
                   f"{change * 100:+.2f} pp", span(r["gap_closed_year_low"], r["gap_closed_year_high"], million),
-                  "", "", span(r["extra_to_poor_share_low"], r["extra_to_poor_share_high"],
-                               lambda v: f"{v * 100:.0f}")]
+                  "", span(r["extra_to_poor_share_low"], r["extra_to_poor_share_high"], lambda v: f"{v * 100:.0f}")]
         if not interval:
             second = ["" if i != 3 else text for i, text in enumerate(second)]
-        table.add_row(*[c + "\n" + extra for c, extra in zip(cells, second, strict=True)])
+        table.add_row(*[c + "\n" + extra if extra else c for c, extra in zip(cells, second, strict=True)])
     return table
 
 

@@ -182,7 +182,8 @@ OVERVIEW: tuple[tuple[str, str, str], ...] = (
     ("gap_closed_year", "Gap to the poverty line closed", "yuan a year"),
     ("gap_closed_share", "Share of the baseline's gap closed", "share"),
     ("cost_per_yuan_closed", "Extra cost per yuan of gap closed", "yuan per yuan"),
-    ("extra_to_poor_share", "Share of the extra spending reaching the pre-transfer poor", "share"),
+    ("extra_to_poor_share", "Share of the extra spending (of the saving, for a cut) reaching the "
+                            "pre-transfer poor", "share"),
 )
 
 
@@ -222,8 +223,9 @@ def overview(outcomes: list[TaskOutcome], baseline: str, reforms: list[str], mon
                 per["gap_closed_year"].append(closed * year)
                 per["gap_closed_share"].append(float(_ratio(np.array(closed), np.array(bs["gap_yuan_post_pl"]))))
                 per["cost_per_yuan_closed"].append(float(_ratio(np.array(cost), np.array(closed))))
-                per["extra_to_poor_share"].append(float(_ratio(
-                    np.array(f.to_poor.get(area, np.nan) - b.to_poor.get(area, np.nan)), np.array(cost))))
+                # For a cut, the share of the saving that falls on the pre-transfer poor.
+                to_poor = f.to_poor.get(area, np.nan) - b.to_poor.get(area, np.nan)
+                per["extra_to_poor_share"].append(to_poor / cost if cost != 0 else float("nan"))
             row: dict[str, Any] = {"reform": reform, "area_type": area}
             for name, values in per.items():
                 v = np.array(values, dtype=float)
