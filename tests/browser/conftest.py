@@ -46,6 +46,7 @@ def browser():
 @pytest.fixture
 def page(browser):
     """A page that records every request leaving the machine and every failed request."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.outside = []
