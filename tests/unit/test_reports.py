@@ -26,6 +26,7 @@ def test_numbers_are_formatted_for_people():
     assert tables.million(42060440) == "42.06"
     assert tables.count(12.34) == "12.3" and tables.count(12345.6) == "12,346"
     assert tables.figure(float("nan"), "yuan") == "–"
+    assert tables.count(-0.0001, signed=True) == "+0.0" and tables.share(-1e-9) == "0.00%"  # no "-0"
     assert tables.unit_cell("yuan", "total") == "yuan, total"
     assert tables.unit_cell("persons", "monthly average") == "persons, avg"
     assert tables.kind_of("dibao_cost") == "total" and tables.kind_of("dibao_persons") == "monthly average"

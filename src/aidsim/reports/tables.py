@@ -27,18 +27,23 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def _clean(value: float, digits: int) -> float:
+    """Rounded to what is shown, without a negative zero (``-0.0`` shows as ``0.0``)."""
+    return round(float(value), digits) + 0.0
+
+
 def yuan(value: float, signed: bool = False) -> str:
     """Whole yuan with thousands separators: ``42,060,440``."""
     if _missing(value):
         return "–"
-    return f"{value:{'+' if signed else ''},.0f}"
+    return f"{_clean(value, 0):{'+' if signed else ''},.0f}"
 
 
 def million(value: float, signed: bool = False, digits: int = 2) -> str:
     """Millions of yuan: ``42.06``."""
     if _missing(value):
         return "–"
-    return f"{value / 1e6:{'+' if signed else ''},.{digits}f}"
+    return f"{_clean(value / 1e6, digits):{'+' if signed else ''},.{digits}f}"
 
 
 def share(value: float, signed: bool = False, digits: int = 2) -> str:
@@ -46,8 +51,8 @@ def share(value: float, signed: bool = False, digits: int = 2) -> str:
     if _missing(value):
         return "–"
     if signed:
-        return f"{value * 100:+.{digits}f} pp"
-    return f"{value * 100:.{digits}f}%"
+        return f"{_clean(value * 100, digits):+.{digits}f} pp"
+    return f"{_clean(value * 100, digits):.{digits}f}%"
 
 
 def count(value: float, signed: bool = False) -> str:
@@ -55,7 +60,7 @@ def count(value: float, signed: bool = False) -> str:
     if _missing(value):
         return "–"
     sign = "+" if signed else ""
-    return f"{value:{sign},.0f}" if abs(value) >= 100 else f"{value:{sign},.1f}"
+    return f"{_clean(value, 0):{sign},.0f}" if abs(value) >= 100 else f"{_clean(value, 1):{sign},.1f}"
 
 
 def figure(value: float, unit: str, signed: bool = False) -> str:
@@ -215,16 +220,6 @@ def deciles_table(deciles: pd.DataFrame, reform: str, period: Mapping[str, Any])
 
 
 # -- pandas, for the report and the notebooks ----------------------------------------------------
-
-def formatters(units: Mapping[str, str]) -> dict[str, Any]:
-    """Column → formatter for :meth:`pandas.DataFrame.style.format` from each column's unit."""
-    return {col: (lambda v, u=unit: figure(v, u)) for col, unit in units.items()}
-
-
-def styled(frame: pd.DataFrame, units: Mapping[str, str]) -> Any:
-    """A pandas Styler with every numeric column formatted by its unit (``share``, ``yuan``, …)."""
-    return frame.style.format(formatters({c: u for c, u in units.items() if c in frame.columns})).hide(axis="index")
-
 
 def comparison_frame(rows: pd.DataFrame) -> pd.DataFrame:
     """A slice of ``Comparison.table`` as text: label († when it moves with the standard), unit
