@@ -570,7 +570,7 @@ def dashboard_command(
     port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 8765,
     host: Annotated[str, typer.Option("--host", help="Address to serve on.")] = "127.0.0.1",
 ) -> None:
-    """Serve the Mesa SolaraViz dashboard (offline): sliders for the standards, the tekun
+    """Serve the Mesa SolaraViz dashboard (offline, no version check): sliders for the standards, the tekun
     multiplier, take-up and verification; the county month by month against the baseline."""
     import os
     import shutil
@@ -584,7 +584,7 @@ def dashboard_command(
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
     out_console.print(Text(f"dashboard: http://{host}:{port}/ (Ctrl-C stops it)"))
     raise typer.Exit(subprocess.call([solara, "run", "aidsim.viz.app", "--host", host, "--port", str(port),
-                                      "--production", "--no-open"], env=env))
+                                      "--production", "--no-open", "--no-check-version"], env=env))
 
 
 @app.callback(invoke_without_command=True)

@@ -73,7 +73,7 @@ def dashboard_url():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     log = open(ROOT / "out" / "dashboard-test.log", "w")  # noqa: SIM115 (closed with the server)
     server = subprocess.Popen([str(solara), "run", "aidsim.viz.app", "--host", "127.0.0.1", "--port", str(port),
-                               "--production", "--no-open"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                               "--production", "--no-open", "--no-check-version"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 120
