@@ -4,25 +4,50 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench fuzz clean
+.PHONY: setup browser run test lint bench fuzz lab dashboard docs clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,viz]"
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) browser
 
-## The main job: the shipped baseline against the shipped reforms; tables printed, outputs in out/compare.
+## Debian's Chromium for the browser tests (never `playwright install`); skipped when it is there.
+## If it cannot be installed the browser tests fail, saying so: they are never skipped.
+browser:
+	@if [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || [ -n "$$AIDSIM_CHROMIUM" ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && (apt-get install -y -q chromium >/dev/null 2>&1 || \
+	     (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1)); then \
+	     echo "installed chromium for the browser tests"; \
+	else echo "warning: Chromium could not be installed (apt-get install -y chromium); the browser tests will fail"; fi
+
+## The main job: the shipped baseline against the shipped reforms; the overview printed, details,
+## deciles and runs in out/compare, and the HTML report out/compare/report.html.
 run: $(STAMP)
 	$(BIN)/aidsim compare scenarios/baseline.yaml scenarios/reforms/*.yaml --out out/compare
+	$(BIN)/aidsim report out/compare
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks notebooks
 
-test: lint
+test: lint browser
 	$(BIN)/pytest
+
+## JupyterLab on the notebooks (jupytext pairs notebooks/*.py with .ipynb files, not committed).
+lab: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,viz,lab]"
+	$(BIN)/jupytext --sync notebooks/*.py
+	$(BIN)/jupyter lab notebooks
+
+## The Mesa SolaraViz dashboard on http://127.0.0.1:8765/ (offline).
+dashboard: $(STAMP)
+	$(BIN)/aidsim dashboard
+
+## The data dictionary, generated from the measure definitions.
+docs: $(STAMP)
+	$(BIN)/aidsim columns --format markdown > docs/outputs.md
 
 ## Speed and memory (not part of the tests): household-months per second and bytes per household.
 bench: $(STAMP)

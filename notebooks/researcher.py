@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 # ---
 
 # %% [markdown]
@@ -19,7 +21,8 @@
 # 3. approval delay and the gradual-exit grace.
 #
 # For each run: rural coverage, exclusion and inclusion errors split by cause, leakage and the
-# poverty headcount after transfers. Set `AIDSIM_SMALL=1` for a quick run.
+# poverty headcount after transfers, as formatted tables and as charts (errors by cause, one bar
+# per run). Set `AIDSIM_SMALL=1` for a quick run.
 
 # %% tags=["parameters"]
 import os
@@ -32,25 +35,37 @@ ROOT = Path.cwd() if (Path.cwd() / "scenarios").exists() else Path.cwd().parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 
 # %%
+# %matplotlib inline
 import pandas as pd
 
 from aidsim import load_scenario, run
 from aidsim.metrics.indicators import EXCLUSION_CAUSES, INCLUSION_CAUSES
+from aidsim.reports import charts, tables
 from aidsim.scenario.presets import IDEAL_ADMIN
 
 BASE = {"population.households": HOUSEHOLDS, "simulation.months": MONTHS}
 baseline = load_scenario(BASELINE, BASE)
+TARGETING: dict[str, pd.DataFrame] = {}  # each run's targeting table, for the charts
 
 
 def rural_targeting(label: str, overrides: dict) -> dict:
     """One run with ``overrides``; its rural targeting figures."""
     results = run(load_scenario(BASELINE, BASE | overrides))
+    TARGETING[label] = results.targeting
     row = results.table(["area_type"]).set_index("area_type").loc["rural"]
     out = {"run": label, "coverage": row["dibao_coverage"], "exclusion": row["dibao_exclusion_error"],
            "inclusion": row["dibao_inclusion_error"], "leakage": row["dibao_leakage_share"],
            "days to payment": row["dibao_avg_days_to_payment"], "poor after": row["fgt0_post_pl"]}
     out |= {f"excl. {c}": row[f"dibao_exclusion_{c}"] for c in EXCLUSION_CAUSES}
     out |= {f"incl. {c}": row[f"dibao_inclusion_{c}"] for c in INCLUSION_CAUSES}
+    return out
+
+
+def shown(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The columns as text: shares in percent, days with one decimal (monthly averages over the run)."""
+    out = table[columns].copy()
+    for column in columns[1:]:
+        out[column] = out[column].map(lambda v, c=column: f"{v:,.1f}" if c == "days to payment" else tables.share(v))
     return out
 
 
@@ -61,7 +76,12 @@ def rural_targeting(label: str, overrides: dict) -> dict:
 rate = baseline.admin.applying.monthly_rate
 take_up = pd.DataFrame([rural_targeting(f"rate × {k:g}", {"admin.applying.monthly_rate": min(rate * k, 1.0)})
                         for k in (0.25, 1, 4)])
-take_up[["run", "coverage", "exclusion", "excl. not_applied", "inclusion", "poor after"]]
+shown(take_up, ["run", "coverage", "exclusion", "excl. not_applied", "inclusion", "poor after"])
+
+# %%
+charts.lines(take_up.assign(rate=[rate * k for k in (0.25, 1, 4)]), "rate",
+             {"exclusion": "exclusion error", "inclusion": "inclusion error", "coverage": "rural coverage"},
+             title="Take-up: the monthly application rate moves exclusion", percent=True)
 
 # %% [markdown]
 # ## 2. Verification: survey alone, data matching, perfect detection
@@ -78,7 +98,10 @@ verification = pd.DataFrame([
     # gaps are left (gradual exit, changes between reviews).
     rural_targeting("ideal administration", IDEAL_ADMIN),
 ])
-verification[["run", "coverage", "exclusion", "inclusion", "incl. verification", "incl. favour", "leakage"]]
+shown(verification, ["run", "coverage", "exclusion", "inclusion", "incl. verification", "incl. favour", "leakage"])
+
+# %%
+charts.targeting({k: TARGETING[k] for k in verification["run"]}, area_type="rural")
 
 # %% [markdown]
 # ## 3. Delays and the gradual exit
@@ -91,7 +114,16 @@ delays = pd.DataFrame([
     rural_targeting("no gradual exit", {"dibao.gradual_exit_months": 0}),
     rural_targeting("12-month gradual exit", {"dibao.gradual_exit_months": 12}),
 ])
-delays[["run", "days to payment", "excl. delay", "inclusion", "incl. gradual_exit", "poor after"]]
+shown(delays, ["run", "days to payment", "excl. delay", "inclusion", "incl. gradual_exit", "poor after"])
+
+# %%
+charts.targeting({k: TARGETING[k] for k in delays["run"]}, area_type="rural")
+
+# %%
+for table in (take_up, verification, delays):
+    for _, r in table.iterrows():
+        print(f"{r['run']}: rural exclusion {tables.share(r['exclusion'])}, inclusion {tables.share(r['inclusion'])}, "
+              f"poor after transfers {tables.share(r['poor after'])}")
 
 # %%
 # Checks that keep this notebook honest when it runs in the tests: the levers move the errors the

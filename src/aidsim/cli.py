@@ -1,4 +1,5 @@
-"""The ``aidsim`` command line: validate, params, run, compare, targeting, validation, explain.
+"""The ``aidsim`` command line: validate, params, run, compare, targeting, validation, explain,
+report, columns, dashboard.
 
 Every error a user can cause (a wrong scenario, a bad option value, an unwritable folder) is
 printed as one paragraph on standard error with exit status 2 and no traceback. Arguments, the
@@ -8,7 +9,9 @@ output folder, scenario name clashes and the memory needed are all checked befor
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,11 +55,22 @@ def _simulation_side() -> None:
     from aidsim.runners.compare import Comparison, check_names, check_period, compare
     from aidsim.runners.execute import run
     from aidsim.runners.explain import explain
+    global tables
+    from aidsim.reports import tables
 
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="aidsim: simulate households under China's social-assistance rules.")
-out_console = Console()
+def _width() -> int:
+    """Tables fit 100 columns, or the terminal when it is narrower; ``COLUMNS`` sets the width."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    probe = Console()
+    return min(probe.width, 100) if probe.is_terminal else 100
+
+
+out_console = Console(width=_width())
 err_console = Console(stderr=True)
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
@@ -67,16 +81,32 @@ HouseholdsOpt = Annotated[int | None, typer.Option(
 
 
 class LazyProgress:
-    """A rich progress bar that appears only once work has lasted more than a second."""
+    """Progress of long work on standard error: on a terminal, a rich bar that appears once the
+    work has lasted more than a second; otherwise (a log, a pipe, CI) a plain line at most every
+    ``every`` seconds and at the end: ``aidsim: runs 3/20 (15%), 12 s elapsed, about 68 s left``."""
 
-    def __init__(self, description: str, quiet: bool = False):
-        self.description, self.quiet = description, quiet
+    def __init__(self, description: str, quiet: bool = False, every: float = 5.0):
+        self.description, self.quiet, self.every = description, quiet, every
         self.started = time.monotonic()
         self.progress: Progress | None = None
         self.task: Any = None
+        self.last_line = self.started
+
+    def _line(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last_line < self.every:
+            return
+        self.last_line = now
+        elapsed = now - self.started
+        left = f", about {elapsed / done * (total - done):.0f} s left" if 0 < done < total else ""
+        err_console.print(Text(f"aidsim: {self.description} {done}/{total} ({done / total:.0%}), "
+                               f"{elapsed:.0f} s elapsed{left}"), highlight=False, soft_wrap=True)
 
     def __call__(self, done: int, total: int) -> None:
         if self.quiet:
+            return
+        if not err_console.is_terminal:
+            self._line(done, total)
             return
         if self.progress is None:
             if time.monotonic() - self.started < 1.0:
@@ -197,12 +227,7 @@ def params(
 
 
 def _summary_table(results: Results, title: str) -> Table:
-    summary = results.summary()
-    table = Table("indicator", "unit", "all", "urban", "rural", title=escape(title))
-    for measure, label, unit in HEADLINE:
-        table.add_row(label, unit, *[_fmt(summary[k][measure], unit) if k in summary else "–"
-                                     for k in ("all", "urban", "rural")])
-    return table
+    return tables.summary_table(results.summary(), escape(title))
 
 
 def _run_and_write(path: Path, overrides: dict[str, Any], out: Path, quiet: bool,
@@ -248,29 +273,29 @@ def run_command(
         _fail(exc)
     if not quiet:
         sim = s.simulation
-        out_console.print(_summary_table(results, f"{s.name}: {sim.start}, {sim.months} months, "
-                                                  f"seed {results.metadata['seed']}"))
+        meta = results.metadata
+        out_console.print(_summary_table(results, (
+            f"{s.name}: {meta['first_month']} … {meta['last_month']} ({sim.months} months), seed "
+            f"{meta['seed']}. yuan, entries, exits: totals over the {sim.months} months; avg: monthly "
+            f"average; %: shares.")))
     out_console.print(Text(f"wrote {out}/ ({', '.join(sorted(p.name for p in out.glob('*.*')))})"))
 
 
 def _comparison_tables(comparison: Comparison, area_type: str) -> list[Table]:
-    tables = []
-    interval = comparison.replications > 1
+    """Baseline, reform and difference for each reform (what ``details.txt`` holds)."""
+    out = []
     for reform in comparison.table["reform"].unique():
-        rows = comparison.for_reform(reform, area_type)
-        title = f"{reform} vs baseline ({area_type}; "
-        title += (f"mean of {comparison.replications} replications, 90% interval of the difference)"
-                  if interval else "1 replication, common random numbers)")
-        columns = ["indicator", "unit", "baseline", "reform", "difference"]
-        table = Table(*columns, *(["90% interval"] if interval else []), title=escape(title))
-        for _, r in rows.iterrows():
-            cells = [r["label"], r["unit"], _fmt(r["baseline"], r["unit"]),
-                     _fmt(r["reform_value"], r["unit"]), _fmt(r["difference"], r["unit"], signed=True)]
-            if interval:
-                cells.append(f"[{_fmt(r['low'], r['unit'], signed=True)}, {_fmt(r['high'], r['unit'], signed=True)}]")
-            table.add_row(*[escape(c) for c in cells])
-        tables.append(table)
-    return tables
+        out.append(tables.detail_table(comparison.for_reform(reform, area_type), escape(str(reform)), area_type,
+                                       comparison.period, comparison.replications))
+    return out
+
+
+def _render(items: list[Table]) -> str:
+    """Tables as plain text, 100 columns wide."""
+    console = Console(width=100, record=True, file=io.StringIO(), color_system=None)
+    for item in items:
+        console.print(item)
+    return console.export_text()
 
 
 @app.command("compare")
@@ -285,8 +310,12 @@ def compare_command(
     area: Annotated[str, typer.Option("--area", help="Rows shown: all, urban or rural.")] = "all",
     months: MonthsOpt = None, seed: SeedOpt = None, households: HouseholdsOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    details: Annotated[bool, typer.Option(
+        "--details", help="Also print each reform's table (always written to OUT/details.txt).")] = False,
 ) -> None:
-    """Compare a baseline with reforms on common random numbers; print and save the differences."""
+    """Compare a baseline with reforms on common random numbers: print one overview line per
+    reform (extra cost a year, recipients, coverage, gap closed, cost per yuan closed, share to the
+    poor); write every reform's detail, the deciles and the runs into OUT."""
     _simulation_side()
     if area not in ("all", "urban", "rural"):
         err_console.print("error: --area must be all, urban or rural")
@@ -309,18 +338,22 @@ def compare_command(
                                  first=first, last=last, keep_results=True, progress=bar)
         finally:
             bar.close()
-        _write_comparison(comparison, scenarios, out, first, last)
+        _write_comparison(comparison, scenarios, out, first, last, area)
     except AidsimError as exc:
         _fail(exc)
     except OSError as exc:
         _fail(AidsimError(f"cannot write to {out}: {exc.strerror or exc}"))
-    for table in _comparison_tables(comparison, area):
-        out_console.print(table)
-    out_console.print(Text(f"wrote {out}/comparison.csv, comparison.parquet, replications.parquet and runs/"))
+    out_console.print(tables.overview_table(comparison.overview, comparison.period, comparison.replications, area))
+    if details:
+        for table in _comparison_tables(comparison, area):
+            out_console.print(table)
+    out_console.print(Text(f"wrote {out}/: overview.csv, details.txt (each reform, all indicators), "
+                           f"deciles.csv (who gains), comparison.csv, replications.parquet, runs/; "
+                           f"`aidsim report {out}` makes the HTML report"))
 
 
 def _write_comparison(comparison: Comparison, scenarios: list[Scenario], out: Path,
-                      first: str | None, last: str | None) -> None:
+                      first: str | None, last: str | None, area: str = "all") -> None:
     """Write a comparison as a whole: each run in runs/<slug>/, the tables, and manifest.json
     last, with every file's and every run's SHA-256."""
     for results in comparison.results.values():
@@ -333,14 +366,24 @@ def _write_comparison(comparison: Comparison, scenarios: list[Scenario], out: Pa
             summary_sha = comparison.results[s.name].write_into(run_folder)
             runs[s.name] = {"folder": f"runs/{slug(s.name)}", "summary_sha256": summary_sha,
                             "scenario_sha256": comparison.results[s.name].metadata["scenario_sha256"]}
-        files = {"comparison.parquet": write_parquet_atomic(comparison.table, folder / "comparison.parquet"),
-                 "replications.parquet": write_parquet_atomic(comparison.runs, folder / "replications.parquet")}
-        text = comparison.table.to_csv(index=False)
-        write_text_atomic(text, folder / "comparison.csv")
-        files["comparison.csv"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        files = {}
+        for name, frame in (("comparison", comparison.table), ("replications", comparison.runs),
+                            ("overview", comparison.overview), ("deciles", comparison.deciles)):
+            files[f"{name}.parquet"] = write_parquet_atomic(frame, folder / f"{name}.parquet")
+            if name != "replications":
+                text = frame.to_csv(index=False)
+                write_text_atomic(text, folder / f"{name}.csv")
+                files[f"{name}.csv"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        text = _render(_comparison_tables(comparison, "all") + (
+            _comparison_tables(comparison, area) if area != "all" else []))
+        write_text_atomic(text, folder / "details.txt")
+        files["details.txt"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        base = comparison.results[scenarios[0].name].metadata
         manifest = {"command": "compare", "aidsim": __version__, "baseline": scenarios[0].name,
                     "reforms": [s.name for s in scenarios[1:]], "replications": comparison.replications,
-                    "first": first, "last": last, "runs": runs, "files": files}
+                    "first": first, "last": last, "period": comparison.period,
+                    "seed": comparison.period["seed"], "households": base["households_simulated"],
+                    "versions": base["versions"], "runs": runs, "files": files}
         write_text_atomic(json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
                           folder / "manifest.json")
 
@@ -466,10 +509,89 @@ def explain_command(
     out_console.print(Text(f"total paid to household {household} in {explanation.month}: {total:,.2f} yuan"))
 
 
+@app.command("report")
+def report_command(
+    folder: Annotated[Path, typer.Argument(help="A run or compare output folder.", show_default=False)],
+    out: Annotated[Path | None, typer.Option("--out", help="The HTML file (default FOLDER/report.html).")] = None,
+) -> None:
+    """Turn a run or compare folder into one self-contained HTML report (opens offline): overview,
+    charts, who gains by decile, the data dictionary and the run metadata."""
+    _simulation_side()
+    from aidsim.reports.html import report
+
+    target = out or folder / "report.html"
+    try:
+        text = report(folder)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(text, target)
+    except AidsimError as exc:
+        _fail(exc)
+    except OSError as exc:
+        _fail(AidsimError(f"cannot write {target}: {exc.strerror or exc}"))
+    out_console.print(Text(f"report: {target} ({target.stat().st_size / 1024:,.0f} KB)"))
+
+
+@app.command("columns")
+def columns_command(
+    table: Annotated[str | None, typer.Argument(help="One table (monthly, ledger, overview, …).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or markdown (docs/outputs.md).")] = "table",
+) -> None:
+    """The data dictionary: every output column with its meaning, unit and kind (total, monthly
+    average, share, average, key), from the measure definitions."""
+    from aidsim.reports import dictionary
+
+    if table is not None and table not in dictionary.TABLE_FILES:
+        err_console.print(f"error: no table {table!r}; tables: {', '.join(dictionary.TABLE_FILES)}")
+        raise typer.Exit(code=2)
+    if fmt == "markdown":
+        typer.echo(dictionary.markdown(), nl=False)
+        return
+    rows = dictionary.records(table)
+    if fmt == "csv":
+        import csv
+
+        writer = csv.DictWriter(out_console.file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    if fmt != "table":
+        err_console.print("error: --format must be table, csv or markdown")
+        raise typer.Exit(code=2)
+    view = Table("table", "column", "meaning", "unit", "kind",
+                 caption=escape(f"† {dictionary.MOVES_NOTE}"), caption_justify="left")
+    for row in rows:
+        view.add_row(str(row["table"]), escape(str(row["name"])) + (" †" if row["moves_with_standard"] else ""),
+                     escape(str(row["meaning"])), escape(str(row["unit"])), str(row["kind"]))
+    out_console.print(view)
+
+
+@app.command("dashboard")
+def dashboard_command(
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 8765,
+    host: Annotated[str, typer.Option("--host", help="Address to serve on.")] = "127.0.0.1",
+) -> None:
+    """Serve the Mesa SolaraViz dashboard (offline, no version check): sliders for the standards, the tekun
+    multiplier, take-up and verification; the county month by month against the baseline."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    solara = shutil.which("solara", path=str(Path(sys.executable).parent)) or shutil.which("solara")
+    if solara is None:
+        err_console.print("error: the dashboard needs the viz extra: pip install 'aidsim[viz]'")
+        raise typer.Exit(code=2)
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    out_console.print(Text(f"dashboard: http://{host}:{port}/ (Ctrl-C stops it)"))
+    raise typer.Exit(subprocess.call([solara, "run", "aidsim.viz.app", "--host", host, "--port", str(port),
+                                      "--production", "--no-open", "--no-check-version"], env=env))
+
+
 @app.callback(invoke_without_command=True)
 def main_options(
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
 ) -> None:
+    out_console.width = _width()  # for this invocation (COLUMNS, the terminal)
     if version:
         out_console.print(f"aidsim {__version__}")
         raise typer.Exit()

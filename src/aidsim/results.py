@@ -74,26 +74,26 @@ HEADLINE: tuple[tuple[str, str, str], ...] = (
     ("gap_yuan_post_pl", "Gap to poverty line, after", "yuan"),
     ("fgt0_post_dl", "Below dibao line after, FGT0", "share"),
     ("gap_yuan_post_dl", "Gap to dibao line, after", "yuan"),
-    ("medical_out_of_pocket", "Medical out-of-pocket, after insurance", "yuan"),
-    ("medical_out_of_pocket_after_aid", "Medical out-of-pocket, after assistance", "yuan"),
-    ("medical_impoverished_before_aid", "Pushed below poverty line by illness, before aid", "persons"),
-    ("medical_impoverished_after_aid", "Pushed below poverty line by illness, after aid", "persons"),
-    ("dibao_share_to_poor", "Dibao share to the pre-transfer poor", "share"),
-    ("temporary_share_to_poor", "Temporary aid share to the pre-transfer poor", "share"),
-    ("medical_share_to_poor", "Medical aid share to the pre-transfer poor", "share"),
+    ("medical_out_of_pocket", "Medical out-of-pocket, after insur.", "yuan"),
+    ("medical_out_of_pocket_after_aid", "Medical out-of-pocket, after aid", "yuan"),
+    ("medical_impoverished_before_aid", "Made poor by illness, before aid", "persons"),
+    ("medical_impoverished_after_aid", "Made poor by illness, after aid", "persons"),
+    ("dibao_share_to_poor", "Dibao to the pre-transfer poor", "share"),
+    ("temporary_share_to_poor", "Temporary aid to pre-transfer poor", "share"),
+    ("medical_share_to_poor", "Medical aid to pre-transfer poor", "share"),
     ("dibao_inclusion_error", "Dibao inclusion error", "share"),
     ("dibao_exclusion_error", "Dibao exclusion error", "share"),
     ("dibao_leakage_share", "Dibao leakage", "share"),
     ("dibao_applications", "Dibao applications", "households"),
     ("dibao_refusal_rate", "Dibao applications refused", "share"),
-    ("dibao_avg_days_to_payment", "Days from application to first payment", "days"),
+    ("dibao_avg_days_to_payment", "Days from application to payment", "days"),
     ("dibao_backlog", "Applications waiting for a survey", "households"),
     ("dibao_overdue_reviews", "Reviews overdue", "households"),
     ("dibao_utilisation", "Caseworkers' capacity used", "share"),
     ("dibao_exclusion_not_applied", "Exclusion: not applied", "share"),
     ("dibao_exclusion_delay", "Exclusion: in approval", "share"),
     ("dibao_inclusion_favour", "Inclusion: favour cases", "share"),
-    ("dibao_inclusion_verification", "Inclusion: income or assets not found", "share"),
+    ("dibao_inclusion_verification", "Inclusion: income/assets not found", "share"),
     ("dibao_inclusion_review_lag", "Inclusion: review lag", "share"),
     ("tekun_exclusion_error", "Tekun exclusion error", "share"),
 )
@@ -143,6 +143,8 @@ class Results:
         })
         for i, name in enumerate(model.state.registry.line_names):
             households[f"{name}_fen"] = model.state.paid_fen[i]
+        households["pre_income_yuan"] = model.state.pre_income_yuan
+        households["person_months"] = model.state.person_months
         households = households[pop.formed()].reset_index(drop=True)  # reserve households never formed
         offices = model.datacollector.get_agenttype_vars_dataframe(Office).reset_index()
         offices = offices.rename(columns={"Step": "step", "AgentID": "office"})
@@ -238,6 +240,35 @@ class Results:
                 "months": int(row["months"])}
         return out
 
+    def household_totals(self) -> pd.DataFrame:
+        """Per household over the reported months: ``paid_yuan`` (every programme),
+        ``pre_income_yuan`` (income before transfers), ``person_months`` and
+        ``pre_income_pc`` (income before transfers per person and month, NaN for a household
+        with no living member): what ranks households into deciles (:func:`decile_of`)."""
+        h = self.households
+        paid = h[[f"{name}_fen" for name in self.catalogue.lines]].sum(axis=1) / 100
+        months = h["person_months"].to_numpy()
+        income = h["pre_income_yuan"].to_numpy()
+        return pd.DataFrame({
+            "household": h["household"].to_numpy(), "area_type": h["area_type"].to_numpy(),
+            "paid_yuan": paid.to_numpy(), "pre_income_yuan": income, "person_months": months,
+            "pre_income_pc": np.divide(income, months, out=np.full(len(h), np.nan), where=months > 0),
+        })
+
+    def period_totals(self, names: list[str], first: str | None = None,
+                      last: str | None = None) -> dict[str, dict[str, float]]:
+        """The sums of the measures ``names`` over the months ``first``…``last``, for all, urban
+        and rural (flows: totals; stocks: summed over months, not averaged)."""
+        sums = self.sums
+        if first:
+            sums = sums[sums["month"] >= first]
+        if last:
+            sums = sums[sums["month"] <= last]
+        out = {"all": {n: float(sums[n].sum()) for n in names}}
+        for area_type, part in sums.groupby("area_type", sort=True):
+            out[str(area_type)] = {n: float(part[n].sum()) for n in names}
+        return out
+
     def payments_total_yuan(self) -> dict[str, float]:
         """Total paid per programme, from the household payments (fen → yuan)."""
         return {name: int(self.households[f"{name}_fen"].sum()) / 100 for name in self.catalogue.lines}
@@ -283,6 +314,24 @@ class Results:
         summary = self.summary(first, last)
         check_summary(summary, frozenset(self.sums.columns))
         return summary
+
+
+def decile_of(income_pc: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Weighted deciles (0 … 9) of ``income_pc``: each unit's decile is that of the middle of its
+    weight in the weight-ordered ranking, so every decile holds about a tenth of the total weight
+    (person-weighted deciles when ``weight`` is persons). Units of weight 0 or with NaN income get -1."""
+    income_pc = np.asarray(income_pc, dtype=np.float64)
+    weight = np.asarray(weight, dtype=np.float64)
+    valid = (weight > 0) & np.isfinite(income_pc)
+    out = np.full(len(income_pc), -1, dtype=np.int64)
+    idx = np.flatnonzero(valid)
+    if idx.size == 0:
+        return out
+    order = idx[np.argsort(income_pc[idx], kind="stable")]
+    w = weight[order]
+    middle = (np.cumsum(w) - w / 2) / w.sum()
+    out[order] = np.minimum((middle * 10).astype(np.int64), 9)
+    return out
 
 
 def _temporary(path: Path) -> tuple[int, str]:

@@ -82,7 +82,8 @@ def test_run_writes_every_table_and_a_summary_that_describes_the_run(baseline_ru
     out, result = baseline_run
     summary = complete_run(out)
     printed = words(result.stdout)
-    assert "baseline: 2020-01, 6 months, seed 20200101" in printed
+    assert "baseline: 2020-01 … 2020-06 (6 months), seed 20200101" in printed
+    assert "totals over the 6 months" in printed
     assert "Dibao cost" in printed and f"wrote {out}/" in printed
 
     # The resolved scenario is the full scenario actually run, overrides included.
@@ -181,9 +182,13 @@ def _row(table: pd.DataFrame, reform: str, area_type: str, measure: str) -> pd.S
 def test_compare_prints_reforms_and_writes_tables_and_runs(comparison) -> None:
     out, result, table = comparison
     printed = words(result.stdout)
-    assert "rural-500-july vs baseline" in printed and "tekun-1.5 vs baseline" in printed
-    assert "Dibao cost" in printed
-    assert {p.name for p in out.iterdir()} >= {"comparison.csv", "comparison.parquet", "runs"}
+    assert "Reforms against the baseline, all areas, 2020-01 … 2020-12 (12 months)" in printed
+    assert "rural-500-july" in printed and "tekun-1.5" in printed
+    details = words((out / "details.txt").read_text(encoding="utf-8"))
+    assert "rural-500-july against the baseline, all areas" in details and "Dibao cost" in details
+    assert "tekun-1.5 against the baseline" in details
+    assert {p.name for p in out.iterdir()} >= {"comparison.csv", "comparison.parquet", "runs", "overview.csv",
+                                                "deciles.csv", "details.txt", "manifest.json"}
     assert sorted(p.name for p in (out / "runs").iterdir()) == ["baseline", "rural-500-july", "tekun-1.5"]
     for name in ("baseline", "rural-500-july", "tekun-1.5"):
         assert complete_run(out / "runs" / name)["scenario_name"] == name
@@ -411,3 +416,124 @@ def test_compare_warns_of_a_change_dated_inside_the_warm_up(tmp_path: Path) -> N
     result = succeeded(invoke("compare", SCENARIOS / "baseline.yaml", reform, "--out", tmp_path / "out",
                               "--households", 200, "--months", 2, "--quiet"))
     assert "warning:" in result.stderr and "early.yaml" in result.stderr and "warm-up" in result.stderr
+
+
+# -- what people read: the overview, details, deciles, report, dictionary -------------------------
+
+SCIENTIFIC = __import__("re").compile(r"\d\.?\d*e[+-]\d\d")
+
+
+def _fits(text: str) -> None:
+    for line in text.splitlines():
+        assert len(line.rstrip()) <= 100, f"{len(line.rstrip())} columns: {line!r}"
+    assert not SCIENTIFIC.search(text), SCIENTIFIC.search(text).group()
+
+
+def test_compare_opens_with_one_overview_and_fits_100_columns(comparison) -> None:
+    out, result, _ = comparison
+    _fits(result.stdout)
+    _fits((out / "details.txt").read_text(encoding="utf-8"))
+    assert result.stdout.startswith("Reforms against the baseline")
+    assert "Dibao cost" not in result.stdout  # the detail goes to details.txt
+    assert "moves with the dibao standard" in (out / "details.txt").read_text(encoding="utf-8")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["period"] == {"first": "2020-01", "last": "2020-12", "months": 12, "seed": 20200101}
+    assert manifest["seed"] == 20200101 and manifest["replications"] == 1 and manifest["households"] == 8000
+    assert manifest["versions"]["aidsim"] == aidsim.__version__
+    for name in ("overview.csv", "overview.parquet", "deciles.csv", "deciles.parquet", "details.txt"):
+        assert manifest["files"][name] == sha256(out / name), name
+
+
+def test_overview_figures_follow_from_the_runs(comparison) -> None:
+    out, _, table = comparison
+    overview = pd.read_parquet(out / "overview.parquet").set_index(["reform", "area_type"])
+    row = overview.loc[("rural-500-july", "all")]
+    cost = _row(table, "rural-500-july", "all", "total_cost")
+    assert row["extra_cost_year"] == pytest.approx(cost["difference"])  # 12 months: a year
+    gap = _row(table, "rural-500-july", "all", "gap_yuan_post_pl")
+    assert row["gap_closed_year"] == pytest.approx(-gap["difference"])
+    assert row["cost_per_yuan_closed"] == pytest.approx(cost["difference"] / -gap["difference"])
+    assert 0 < row["extra_to_poor_share"] <= 1
+    assert overview.loc[("rural-500-july", "urban"), "extra_cost_year"] == 0
+    assert pd.isna(row["extra_cost_year_low"])  # one replication: no interval
+
+
+def test_deciles_add_up_to_the_extra_payments(comparison) -> None:
+    out, _, _ = comparison
+    deciles = pd.read_parquet(out / "deciles.parquet")
+    assert sorted(deciles["decile"].unique()) == list(range(1, 11))
+    paid = {}
+    for name in ("baseline", "rural-500-july"):
+        households = pd.read_parquet(out / "runs" / name / "households.parquet")
+        paid[name] = households[[c for c in households.columns if c.endswith("_fen")]].to_numpy().sum() / 100
+    gains = deciles[deciles["reform"] == "rural-500-july"]
+    assert gains["gain_yuan"].sum() == pytest.approx(paid["rural-500-july"] - paid["baseline"], abs=0.01)
+    assert gains["gain_share"].sum() == pytest.approx(1.0)
+    # The poorest tenth gains most from a higher standard; the richest about nothing.
+    assert gains.iloc[0]["gain_pc_month"] == gains["gain_pc_month"].max() > 0
+    assert gains.iloc[-1]["gain_pc_month"] < 0.05 * gains.iloc[0]["gain_pc_month"]
+    persons = gains["persons"].to_numpy()
+    assert persons.max() - persons.min() < 0.02 * persons.mean() + 10  # tenths of residents
+
+
+def test_report_of_a_compare_folder_is_one_offline_html_file(comparison, tmp_path: Path) -> None:
+    out, _, _ = comparison
+    target = tmp_path / "report.html"
+    result = succeeded(invoke("report", out, "--out", target))
+    assert f"report: {target}" in words(result.stdout)
+    text = target.read_text(encoding="utf-8")
+    for heading in ("Overview", "Cost against gap closed", "The bill by programme", "Who gains",
+                    "Targeting errors by cause", "Caseload and cost, month by month", "Data dictionary",
+                    "Run metadata"):
+        assert f"<h2>{heading}</h2>" in text, heading
+    assert text.count("<svg") == 4 + 2  # one replication: no budget interval chart
+    import re
+
+    assert not re.search(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", text), "nothing loads from the network"
+    assert "20200101" in text and "sha256" in text and "2020-01 … 2020-12 (12 months)" in text
+
+
+def test_report_of_a_run_folder(baseline_run, tmp_path: Path) -> None:
+    out, _ = baseline_run
+    target = tmp_path / "run.html"
+    succeeded(invoke("report", out, "--out", target))
+    text = target.read_text(encoding="utf-8")
+    assert "<h2>Headline</h2>" in text and text.count("<svg") == 3
+
+
+def test_report_refuses_a_folder_that_is_no_output(tmp_path: Path) -> None:
+    result = invoke("report", tmp_path)
+    assert result.exit_code == 2 and "not an aidsim output folder" in words(result.output)
+
+
+def test_compare_writes_progress_lines_when_not_on_a_terminal(tmp_path: Path) -> None:
+    result = succeeded(invoke("compare", BASELINE, RURAL_500, "--households", "800", "--months", "12",
+                              "--out", tmp_path / "c"))
+    assert "aidsim: runs 2/2 (100%)" in result.stderr
+
+
+def test_columns_cover_every_table_a_run_and_a_comparison_write(baseline_run, comparison) -> None:
+    from aidsim.reports import dictionary
+
+    described = {(c.table, c.name) for c in dictionary.columns()}
+    assert {c.kind for c in dictionary.columns()} <= set(dictionary.KINDS)
+    run_folder, _ = baseline_run
+    for table in ("monthly", "yearly", "by_area", "ledger", "households", "offices", "targeting"):
+        columns = pq.read_schema(run_folder / f"{table}.parquet").names
+        assert {(table, c) for c in columns} <= described, (table, sorted(set(columns) - {n for t, n in described}))
+        assert len([n for t, n in described if t == table]) == len(columns), table
+    out, _, _ = comparison
+    for table in ("comparison", "replications", "overview", "deciles"):
+        columns = pq.read_schema(out / f"{table}.parquet").names
+        assert {(table, c) for c in columns} == {(t, n) for t, n in described if t == table}, table
+
+
+def test_docs_outputs_md_is_generated_from_the_definitions() -> None:
+    result = succeeded(invoke("columns", "--format", "markdown"))
+    assert (ROOT / "docs" / "outputs.md").read_text(encoding="utf-8") == result.stdout, \
+        "docs/outputs.md is stale: run `make docs`"
+    assert "| `poor_post_dl` † |" in result.stdout  # below the dibao line moves with the standard
+    table = succeeded(invoke("columns", "deciles", "--format", "csv")).stdout
+    rows = list(csv.DictReader(io.StringIO(table)))
+    assert [r["name"] for r in rows][:3] == ["reform", "decile", "income_low"]
+    assert invoke("columns", "nothing").exit_code == 2

@@ -17,6 +17,8 @@ LAYERS = [
     {"engine"},
     {"results"},
     {"runners"},
+    {"reports"},
+    {"viz"},
     {"cli", "__main__", "__init__"},
 ]
 

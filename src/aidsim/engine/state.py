@@ -21,6 +21,8 @@ class SimState:
     registry: Registry
     programmes: dict[str, Any]    # programme name → its state (rolls, counters), see Programme.init_state
     paid_fen: np.ndarray          # int64 (n_lines, n_households): paid over reported months, fen
+    pre_income_yuan: np.ndarray   # float64 (n_households,): income before transfers over reported months
+    person_months: np.ndarray     # int64 (n_households,): living members, summed over reported months
     person_urban: np.ndarray      # bool (n_persons,): urban hukou (cached from the household)
     person_area: np.ndarray       # intp (n_persons,): area of the person's household
     household_area: np.ndarray    # intp (n_households,)
@@ -43,6 +45,8 @@ class SimState:
             registry=registry,
             programmes={},
             paid_fen=np.zeros((len(registry.lines), h.n), dtype=np.int64),
+            pre_income_yuan=np.zeros(h.n, dtype=np.float64),
+            person_months=np.zeros(h.n, dtype=np.int64),
             person_urban=h.urban[p.household],
             person_area=area[p.household],
             household_area=area,

@@ -114,6 +114,13 @@ def apply_rules(state: SimState, scenario: Scenario, month: int, keys: dict, *, 
                            np.zeros((0, n_areas), np.int64), office), frame
     for i, line in enumerate(registry.lines):
         state.paid_fen[i, paid[line.name].households] += paid[line.name].fen
+    # Each household's income before transfers and its person-months over the reported months:
+    # the income per head that ranks households into deciles when reforms are compared.
+    alive_count = frame["household.alive_count"]
+    income = np.zeros(len(alive_count))
+    np.multiply(frame["household.pre_pc"], alive_count, out=income, where=alive_count > 0)
+    state.pre_income_yuan += income
+    state.person_months += alive_count
     result = book(state, frame, paid)
     result.office = office
     return result, frame

@@ -14,14 +14,15 @@ that will not fit in memory (:class:`~aidsim.errors.InsufficientMemoryError`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from aidsim.calendar import format_month, is_month_key, parse_month
 from aidsim.errors import ArgumentError, ScenarioClashError
-from aidsim.results import HEADLINE, Results, slug, slug_key
+from aidsim.results import HEADLINE, Results, decile_of, slug, slug_key
 from aidsim.runners.execute import Progress, Task, TaskOutcome, run_tasks
 from aidsim.runners.memory import check_memory
 from aidsim.scenario.schema import Scenario
@@ -36,6 +37,13 @@ class Comparison:
     runs: pd.DataFrame        # one row per scenario × replication × area type × measure
     replications: int
     results: dict[str, Results]  # full results of replication 0, by scenario name (when kept)
+    #: One row per reform × area type: the overview figures (:data:`OVERVIEW`), each with its
+    #: 90% interval across replications (``<figure>_low``/``_high``; NaN with one replication).
+    overview: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: One row per reform × decile of income before transfers per head (:func:`deciles`).
+    deciles: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: The compared months (first, last, number) and the seed.
+    period: dict[str, Any] = field(default_factory=dict)
 
     def for_reform(self, name: str, area_type: str = "all") -> pd.DataFrame:
         t = self.table
@@ -154,4 +162,130 @@ def compare(baseline: Scenario, reforms: list[Scenario], *, seed: int | None = N
     table = pd.DataFrame(rows, columns=["reform", "area_type", "measure", "label", "unit", "baseline",
                                         "reform_value", "difference", "low", "high"])
     kept = {o.key: o.results for o in outcomes if o.results is not None}
-    return Comparison(table=table, runs=runs, replications=replications, results=kept)
+    first_outcome = outcomes[0]
+    months = int(first_outcome.summary["all"]["months"])
+    period = {"first": first or baseline.simulation.start, "months": months, "seed": seed,
+              "last": last or format_month(baseline.simulation.start_month + baseline.simulation.months - 1)}
+    return Comparison(table=table, runs=runs, replications=replications, results=kept,
+                      overview=overview(outcomes, baseline.name, [r.name for r in reforms], months),
+                      deciles=deciles(outcomes, baseline.name, [r.name for r in reforms]),
+                      period=period)
+
+
+#: The overview's figures: (column, label, unit). Money is yuan a year (the compared period's
+#: total × 12 ÷ its months); recipients are monthly averages.
+OVERVIEW: tuple[tuple[str, str, str], ...] = (
+    ("extra_cost_year", "Extra cost, all programmes", "yuan a year"),
+    ("extra_recipients", "Extra dibao and tekun recipients", "persons, monthly average"),
+    ("coverage_baseline", "Dibao coverage, baseline", "share of residents"),
+    ("coverage_reform", "Dibao coverage, reform", "share of residents"),
+    ("gap_closed_year", "Gap to the poverty line closed", "yuan a year"),
+    ("gap_closed_share", "Share of the baseline's gap closed", "share"),
+    ("cost_per_yuan_closed", "Extra cost per yuan of gap closed", "yuan per yuan"),
+    ("extra_to_poor_share", "Share of the extra spending (of the saving, for a cut) reaching the "
+                            "pre-transfer poor", "share"),
+)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    return np.divide(num, den, out=np.full(np.shape(num), np.nan), where=np.asarray(den) > 0)
+
+
+def overview(outcomes: list[TaskOutcome], baseline: str, reforms: list[str], months: int) -> pd.DataFrame:
+    """The overview of each reform against the baseline (:data:`OVERVIEW`), by area type.
+
+    Each figure is computed replication by replication (same seed and replication: common random
+    numbers), then averaged; ``<figure>_low``/``_high`` are the 5th and 95th percentiles across
+    replications (NaN with one replication). The extra cost per yuan of gap closed is the mean
+    extra cost over the mean gap closed (NaN when the reform closes none). Both it and the share
+    of the extra spending reaching the poor are NaN when the extra cost is under 0.1% of the
+    baseline's bill."""
+    by = {(o.key, o.replication): o for o in outcomes}
+    replications = sorted({o.replication for o in outcomes})
+    year = 12.0 / months
+    rows = []
+    for reform in reforms:
+        for area in by[(baseline, replications[0])].summary:
+            per: dict[str, list[float]] = {name: [] for name, _, _ in OVERVIEW}
+            extra_cost, gap_closed = [], []
+            for r in replications:
+                b, f = by[(baseline, r)], by[(reform, r)]
+                bs, fs = b.summary[area], f.summary[area]
+                cost = fs["total_cost"] - bs["total_cost"]
+                closed = bs["gap_yuan_post_pl"] - fs["gap_yuan_post_pl"]
+                extra_cost.append(cost)
+                gap_closed.append(closed)
+                per["extra_cost_year"].append(cost * year)
+                per["extra_recipients"].append(fs["dibao_persons"] + fs["tekun_persons"]
+                                               - bs["dibao_persons"] - bs["tekun_persons"])
+                per["coverage_baseline"].append(bs["dibao_coverage"])
+                per["coverage_reform"].append(fs["dibao_coverage"])
+                per["gap_closed_year"].append(closed * year)
+                per["gap_closed_share"].append(float(_ratio(np.array(closed), np.array(bs["gap_yuan_post_pl"]))))
+                per["cost_per_yuan_closed"].append(float(_ratio(np.array(cost), np.array(closed))))
+                # For a cut, the share of the saving that falls on the pre-transfer poor.
+                to_poor = f.to_poor.get(area, np.nan) - b.to_poor.get(area, np.nan)
+                per["extra_to_poor_share"].append(to_poor / cost if cost != 0 else float("nan"))
+            row: dict[str, Any] = {"reform": reform, "area_type": area}
+            for name, values in per.items():
+                v = np.array(values, dtype=float)
+                row[name] = float(np.nanmean(v)) if np.isfinite(v).any() else float("nan")
+                interval = len(replications) > 1 and np.isfinite(v).all()
+                row[f"{name}_low"] = float(np.quantile(v, 0.05)) if interval else float("nan")
+                row[f"{name}_high"] = float(np.quantile(v, 0.95)) if interval else float("nan")
+            row["cost_per_yuan_closed"] = float(_ratio(np.array(np.mean(extra_cost)), np.array(np.mean(gap_closed))))
+            # A reform that barely changes the bill (under 0.1% of the baseline's) has no extra
+            # spending to split: its share to the poor would divide by about nothing.
+            bill = np.mean([by[(baseline, r)].summary[area]["total_cost"] for r in replications])
+            if abs(np.mean(extra_cost)) < 1e-3 * bill:
+                for name in ("extra_to_poor_share", "cost_per_yuan_closed"):
+                    row[name] = row[f"{name}_low"] = row[f"{name}_high"] = float("nan")
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def deciles(outcomes: list[TaskOutcome], baseline: str, reforms: list[str]) -> pd.DataFrame:
+    """Who gains: each reform's extra payments (reform − baseline, every programme, over the
+    reported months) by decile of the baseline's income before transfers per person and month,
+    person-weighted (decile 1: the poorest tenth of residents).
+
+    Columns: ``reform``, ``decile`` (1–10), ``income_low``/``income_high`` (the decile's range of
+    income before transfers, yuan per person and month), ``persons`` (monthly average),
+    ``gain_yuan`` (total over the reported months), ``gain_pc_month`` (yuan per person and month)
+    and ``gain_share`` (the decile's share of the reform's extra payments), each averaged over
+    replications, with ``gain_yuan_low``/``_high`` (5th–95th percentile across replications; NaN
+    with one replication)."""
+    by = {(o.key, o.replication): o for o in outcomes}
+    replications = sorted({o.replication for o in outcomes})
+    rows = []
+    for reform in reforms:
+        parts = []
+        for r in replications:
+            base, ref = by[(baseline, r)].households, by[(reform, r)].households
+            if base is None or ref is None:
+                return pd.DataFrame()
+            merged = base.merge(ref[["household", "paid_yuan"]], on="household", suffixes=("", "_reform"))
+            decile = decile_of(merged["pre_income_pc"].to_numpy(), merged["person_months"].to_numpy())
+            merged = merged.assign(decile=decile + 1, gain=merged["paid_yuan_reform"] - merged["paid_yuan"])
+            merged = merged[merged["decile"] > 0]
+            months = max(int(by[(baseline, r)].summary["all"]["months"]), 1)
+            g = merged.groupby("decile").agg(income_low=("pre_income_pc", "min"),
+                                             income_high=("pre_income_pc", "max"),
+                                             person_months=("person_months", "sum"), gain_yuan=("gain", "sum"))
+            g["persons"] = g["person_months"] / months
+            g["gain_pc_month"] = g["gain_yuan"] / g["person_months"]
+            total = g["gain_yuan"].sum()
+            g["gain_share"] = g["gain_yuan"] / total if total != 0 else np.nan
+            parts.append(g.reset_index().assign(replication=r))
+        frame = pd.concat(parts, ignore_index=True)
+        grouped = frame.groupby("decile")
+        mean = grouped[["income_low", "income_high", "persons", "gain_yuan", "gain_pc_month", "gain_share"]].mean()
+        interval = len(replications) > 1
+        mean["gain_yuan_low"] = grouped["gain_yuan"].quantile(0.05) if interval else np.nan
+        mean["gain_yuan_high"] = grouped["gain_yuan"].quantile(0.95) if interval else np.nan
+        rows.append(mean.reset_index().assign(reform=reform))
+    if not rows:
+        return pd.DataFrame()
+    out = pd.concat(rows, ignore_index=True)
+    return out[["reform", "decile", "income_low", "income_high", "persons", "gain_yuan", "gain_yuan_low",
+                "gain_yuan_high", "gain_pc_month", "gain_share"]]

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+import pandas as pd
 
 from aidsim.engine.model import AidModel
 from aidsim.programmes import REGISTRY
@@ -56,15 +58,24 @@ class TaskOutcome:
     replication: int
     summary: dict[str, dict[str, float]]
     results: Results | None
+    #: Per household over the reported months (:meth:`Results.household_totals`): what the
+    #: comparison splits by decile of income before transfers.
+    households: pd.DataFrame | None = None
+    #: Paid to households poor before transfers over the compared months, yuan, by area type.
+    to_poor: dict[str, float] = field(default_factory=dict)
 
 
 def run_task(task: Task) -> TaskOutcome:
     """Run a task (top level, so that process pools can pickle it) and return its summary,
-    with the full results when the task asks to keep them."""
+    the households' totals and what reached the poor, with the full results when the task asks
+    to keep them."""
     scenario = validate_scenario(task.scenario, source=task.key)
     results = run(scenario, seed=task.seed, replication=task.replication)
+    names = [f"{line}_cost_to_poor" for line in results.catalogue.lines]
+    to_poor = {area: sum(values.values())
+               for area, values in results.period_totals(names, task.first, task.last).items()}
     return TaskOutcome(task.key, task.replication, results.checked_summary(task.first, task.last),
-                       results if task.keep_results else None)
+                       results if task.keep_results else None, results.household_totals(), to_poor)
 
 
 def run_tasks(tasks: Iterable[Task], *, workers: int = 1,

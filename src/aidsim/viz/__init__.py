@@ -1,0 +1,1 @@
+"""The dashboard (Mesa SolaraViz), installed with the viz extra."""
