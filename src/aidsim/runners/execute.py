@@ -20,7 +20,7 @@ from aidsim.engine.model import AidModel
 from aidsim.programmes import REGISTRY
 from aidsim.programmes.registry import Registry
 from aidsim.results import Results
-from aidsim.runners.executors import executor
+from aidsim.runners.executors import SerialExecutor, executor
 from aidsim.runners.memory import check_memory
 from aidsim.scenario.load import validate_scenario
 from aidsim.scenario.schema import Scenario
@@ -88,7 +88,13 @@ def run_tasks(tasks: Iterable[Task], *, workers: int = 1, progress: Progress | N
 
 def completed(pool: Executor, fn: Callable[[Any], Any], items: list[Any]) -> Iterator[tuple[int, Any]]:
     """Submit ``fn(item)`` for every item and yield ``(index, result)`` as each finishes; the
-    first failure is raised (the tasks not yet started are then cancelled)."""
+    first failure is raised (the tasks not yet started are then cancelled). In this process
+    (:class:`~aidsim.runners.executors.SerialExecutor`) each item runs only when the previous one
+    has been handed over, so a caller can save each result as it comes."""
+    if isinstance(pool, SerialExecutor):
+        for i, item in enumerate(items):
+            yield i, fn(item)
+        return
     futures = {pool.submit(fn, item): i for i, item in enumerate(items)}
     try:
         for future in as_completed(futures):

@@ -49,6 +49,7 @@ from aidsim.scenario.schema import Scenario
 #: A grid or sample larger than this is refused (ask for a sample, or a coarser grid).
 MAX_POINTS = 100_000
 SPEC_FILE = "sweep.json"
+AREA_TYPES = ("all", "urban", "rural")
 POINTS = "points"
 
 #: Figures derived from the headline ones: (name, label, unit).
@@ -372,8 +373,11 @@ def _tables(tasks: list[Task], summaries: dict[int, dict[str, dict[str, float]]]
     rows = []
     for i, task in enumerate(tasks):
         point = int(task.key)
-        for area_type, values in summaries[i].items():
-            for measure, value in derived({k: v for k, v in values.items() if k != "months"}).items():
+        summary = summaries[i]
+        for area_type in [a for a in AREA_TYPES if a in summary]:  # a fixed order, whatever the source
+            values = derived({k: v for k, v in summary[area_type].items() if k != "months"})
+            for measure in units:
+                value = values[measure]
                 rows.append((point, *(points[point][n] for n in names), task.replication, area_type,
                              measure, float(value) if value is not None else float("nan")))
     runs = pd.DataFrame(rows, columns=["point", *names, "replication", "area_type", "measure", "value"])
