@@ -1,4 +1,5 @@
-"""The ``aidsim`` command line: validate, params, run, compare, targeting, explain, sweep, solve.
+"""The ``aidsim`` command line: validate, params, run, compare, targeting, explain, sweep, solve,
+province.
 
 Every error a user can cause (a wrong scenario, a bad option value, an unwritable folder) is
 printed as one paragraph on standard error with exit status 2 and no traceback. Arguments, the
@@ -590,6 +591,64 @@ def _print_split(split: Any, area: str) -> None:
                       f"{r['fgt0_post_pl_change'] * 100:+.3f}", f"{r['dibao_coverage_change'] * 100:+.3f}",
                       f"{r['dibao_avg_subsidy_change']:+,.1f}")
     out_console.print(table)
+
+
+@app.command("province")
+def province_command(
+    county: Annotated[Path, typer.Argument(help="The county scenario each county is drawn from.",
+                                           show_default=False)],
+    counties: Annotated[int, typer.Option("--counties", min=1, help="Number of counties.")] = 10,
+    per_task: Annotated[int | None, typer.Option(
+        "--counties-per-task", min=1, help="Counties a worker runs one after another per task "
+                                           "(the results do not depend on it).")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the merged tables.")] = Path("out/province"),
+    workers: WorkersOpt = 1, dask: DaskOpt = False, scheduler: SchedulerOpt = None,
+    months: MonthsOpt = None, seed: SeedOpt = None,
+    households: Annotated[int | None, typer.Option(
+        "--households", min=1, help="Households per county (default: the scenario's).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar or table.")] = False,
+) -> None:
+    """Run a province: COUNTIES counties drawn from one county scenario, each with its own offices
+    and random streams, partitioned across workers (a process pool or dask) and merged."""
+    _simulation_side()
+    from aidsim.runners.province import run_province, summary_rows
+
+    try:
+        _check_out(out)
+        s = load_scenario(county, _overrides(months, seed, households))
+        bar = LazyProgress("counties", quiet)
+        try:
+            province = run_province(s, counties, counties_per_task=per_task, workers=workers, dask=dask,
+                                    scheduler=scheduler, progress=bar)
+        finally:
+            bar.close()
+        by_county = province.by_county()
+        facts = {"command": "province", "scenario": s.name, "counties": counties,
+                 "households_per_county": s.population.households, "households": province.households,
+                 "seed": s.simulation.seed if seed is None else seed, "wall_seconds": province.seconds,
+                 "worker_seconds": province.worker_seconds, "household_months": province.household_months,
+                 "household_months_per_second_per_worker": province.rate_per_worker,
+                 "worker_peak_rss_bytes": province.worker_peak_rss, "worker_processes": province.workers}
+        with _output(out) as folder:
+            files = {"province.parquet": write_parquet_atomic(province.sums, folder / "province.parquet"),
+                     "counties.parquet": write_parquet_atomic(by_county, folder / "counties.parquet")}
+            summary = facts | {"summary": json_safe(province.summary()), "files": files}
+            write_text_atomic(json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=True,
+                                         allow_nan=False) + "\n", folder / "summary.json")
+    except AidsimError as exc:
+        _fail(exc)
+    except OSError as exc:
+        _fail(AidsimError(f"cannot write to {out}: {exc.strerror or exc}"))
+    if not quiet:
+        table = Table("indicator", "unit", "all", "urban", "rural", title=escape(
+            f"{s.name} × {counties} counties ({province.households:,} households)"))
+        for label, unit, *values in summary_rows(province):
+            table.add_row(label, unit, *[_fmt(v, unit) for v in values])
+        out_console.print(table)
+    out_console.print(Text(
+        f"{province.households:,} households in {province.seconds:,.1f} s on {province.workers} worker "
+        f"process(es): {province.rate_per_worker:,.0f} household-months per second per worker; peak "
+        f"memory of a worker {province.worker_peak_rss / 1e6:,.0f} MB; wrote {out}/"))
 
 
 @app.callback(invoke_without_command=True)

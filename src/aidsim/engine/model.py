@@ -47,13 +47,17 @@ class AidModel(mesa.Model):
         A ready population (it is modified in place); by default one is drawn from the profile.
     registry
         The programmes to run (by default every shipped programme).
+    shard
+        The county's number when this model is one county of a province: its streams (and so its
+        population) are its own (:class:`~aidsim.rng.Streams`).
 
     The first ``warmup_months`` steps are not reported. ``running`` turns false after the last
     reported month, so ``while model.running: model.step()`` runs the whole scenario.
     """
 
     def __init__(self, scenario: Scenario, *, seed: int | None = None, replication: int = 0,
-                 population: Population | None = None, registry: Registry = REGISTRY):
+                 population: Population | None = None, registry: Registry = REGISTRY,
+                 shard: int | None = None):
         seed = scenario.simulation.seed if seed is None else int(seed)
         super().__init__(seed=seed)
         self.scenario = scenario
@@ -62,7 +66,7 @@ class AidModel(mesa.Model):
                                 if scenario.simulation.warmup_policy == "first_reported" else scenario)
         self.seed_value = seed
         self.replication = replication
-        self.streams = Streams(seed, replication)
+        self.streams = Streams(seed, replication, shard)
         pop = population if population is not None else build_population(scenario, self.streams)
         self.state = SimState.start(pop, registry)
         sim = scenario.simulation
