@@ -57,6 +57,7 @@ class CountyOutcome:
     household_months: int     # households × months stepped (warm-up included)
     peak_rss: int             # the worker's peak resident memory so far, bytes
     pid: int
+    start_rss: int = 0        # its resident memory when the task began (interpreter, libraries)
 
 
 def _peak_rss() -> int:
@@ -65,10 +66,20 @@ def _peak_rss() -> int:
     return int(peak if sys.platform == "darwin" else peak * 1024)
 
 
+def _current_rss() -> int:
+    """This process's resident memory now, in bytes (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def run_counties(task: CountyTask) -> CountyOutcome:
     """Simulate each county of ``task`` with its own streams; return their sums by month and area type."""
     from aidsim.engine.model import AidModel
 
+    start_rss = _current_rss()
     scenario = validate_scenario(task.scenario, source="province")
     sim = scenario.simulation
     frames = []
@@ -87,7 +98,7 @@ def run_counties(task: CountyTask) -> CountyOutcome:
         frames.append(sums)
         del model, results  # one county in memory at a time
     return CountyOutcome(task.counties, pd.concat(frames, ignore_index=True), seconds, household_months,
-                         _peak_rss(), os.getpid())
+                         _peak_rss(), os.getpid(), start_rss)
 
 
 @dataclass
@@ -102,6 +113,7 @@ class Province:
     household_months: int
     worker_peak_rss: int      # the largest peak resident memory of a worker process
     workers: int
+    worker_base_rss: int = 0  # the smallest resident memory of a worker at the start of a task
 
     @property
     def households(self) -> int:
@@ -177,7 +189,8 @@ def run_province(county: Scenario, counties: int, *, seed: int | None = None, re
                     seconds=seconds, worker_seconds=sum(o.seconds for o in done),
                     household_months=sum(o.household_months for o in done),
                     worker_peak_rss=max(o.peak_rss for o in done),
-                    workers=len({o.pid for o in done}))
+                    workers=len({o.pid for o in done}),
+                    worker_base_rss=min(o.start_rss for o in done))
 
 
 def extrapolate(rate_per_worker: float, households: float, months: int,
