@@ -151,8 +151,10 @@ class Medical(Programme):
         idx = np.concatenate(persons)
         amount = np.concatenate(amounts)
         pay = person_payment(sim, idx, amount)
-        # A person counts once as a recipient however many parts of the programme paid them.
-        paid_persons = np.unique(idx[amount > 0])
+        # A person counts once as a recipient however many parts of the programme paid them
+        # (marked in a person-sized mask: cheaper than sorting or hashing the payments).
+        paid_persons = np.zeros(p.n, dtype=bool)
+        paid_persons[idx[amount > 0]] = True
         pay.recipients = np.bincount(sim.person_area[paid_persons],
                                      minlength=sim.population.n_areas).astype(float)
         return pay

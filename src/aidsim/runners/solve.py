@@ -218,11 +218,15 @@ class _Job:
     lower: float | None = None
 
 
-def solve_replication(job: _Job) -> float:
-    """The root of one replication's measure − goal (NaN when it cannot be bracketed)."""
+def solve_replication(job: _Job) -> tuple[float, int]:
+    """The root of one replication's measure − goal (NaN when it cannot be bracketed), and the
+    number of runs it took."""
     base = validate_scenario(job.scenario)
+    runs = 0
 
     def f(x: float) -> float:
+        nonlocal runs
+        runs += 1
         value = round(x) if job.integer else x
         scenario = point_scenario(base, {job.path: value}, f"--param {job.path}={value:g}")
         outcome = run_task(Task(key="solve", scenario=scenario, seed=job.seed, replication=job.replication,
@@ -236,8 +240,9 @@ def solve_replication(job: _Job) -> float:
         try:
             a, fa, b, fb = _bracket(f, a, fa, b - a, job.lower)
         except _NoBracket:
-            return math.nan
-    return _brent(f, a, fa, b, fb, job.xtol)
+            return math.nan, runs
+    root = _brent(f, a, fa, b, fb, job.xtol)
+    return root, runs
 
 
 def _prepare(base: Scenario, path: str, first: str | None, last: str | None,
@@ -308,8 +313,9 @@ def solve(base: Scenario, parameter: str, target: str | Target, *, replications:
             jobs = [_Job(base.resolved(), parameter, integer, seed, r, goals[r], goal_target.measure,
                          area_type, bounds, xtol, first, last, lower) for r in range(replications)]
             per_rep = [math.nan] * replications
-            for r, root in completed(pool, solve_replication, jobs):
+            for r, (root, runs) in completed(pool, solve_replication, jobs):
                 per_rep[r] = root
+                ev.runs += runs
         value = float(round(mean_root)) if integer else mean_root
         achieved = ev.values({parameter: value})
     finite = [r for r in per_rep if math.isfinite(r)]
