@@ -87,15 +87,29 @@ def test_same_numbers_on_one_process_two_processes_and_dask(tmp_path: Path) -> N
     assert cost["value"].nunique() == 2
 
 
-def _sweep_args(out: Path) -> list[str]:
+def _sweep_args(out: Path, workers: int = 1) -> list[str]:
     return ["sweep", str(BASELINE), "--param", "dibao.standard.rural=380:560:20", "--households", "20000",
-            "--months", "12", "--workers", "1", "--out", str(out), "--quiet"]
+            "--months", "12", "--workers", str(workers), "--out", str(out), "--quiet"]
+
+
+def _children(pid: int) -> set[int]:
+    """Processes whose parent is ``pid`` (Linux /proc)."""
+    out = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            out.add(int(status.parent.name))
+    return out
 
 
 def test_a_sweep_killed_with_sigkill_resumes_and_loses_nothing(tmp_path: Path) -> None:
     killed, fresh = tmp_path / "killed", tmp_path / "fresh"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([*AIDSIM, *_sweep_args(killed)], cwd=ROOT, env=env,
+    # killed while two worker processes run, resumed and compared with one process
+    proc = subprocess.Popen([*AIDSIM, *_sweep_args(killed, workers=2)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     points = killed / "points"
     deadline = time.monotonic() + 120
@@ -104,8 +118,17 @@ def test_a_sweep_killed_with_sigkill_resumes_and_loses_nothing(tmp_path: Path) -
             break
         time.sleep(0.05)
     assert proc.poll() is None, f"the sweep ended before it could be killed: {proc.stderr.read()}"
+    workers = _children(proc.pid) if Path("/proc").is_dir() else set()
+    assert len(workers) >= 2 or not Path("/proc").is_dir(), workers
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    # the pool's workers notice that the sweep is gone and end (they would otherwise wait forever)
+    deadline = time.monotonic() + 20
+    while workers and time.monotonic() < deadline:
+        workers = {w for w in workers if Path(f"/proc/{w}").exists()
+                   and "zombie" not in Path(f"/proc/{w}/status").read_text(errors="ignore")}
+        time.sleep(0.2)
+    assert not workers, f"worker processes left running after the sweep was killed: {workers}"
     finished = {p.name: p.read_bytes() for p in points.glob("*.json")}
     assert 3 <= len(finished) < 10, "killed too late to prove anything"
     assert not (killed / "manifest.json").exists() and not (killed / "sweep.csv").exists()

@@ -37,6 +37,7 @@ import multiprocessing
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -129,6 +130,19 @@ def start_method() -> str:
     return "spawn"
 
 
+def watch_parent(parent: int, interval: float = 1.0) -> None:
+    """Run in each worker of a process pool: end the worker when the process that started it is
+    gone (killed with ``kill -9``, say), which a pool's workers would otherwise never notice,
+    waiting for work forever with a run's memory."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="aidsim-watch-parent", daemon=True).start()
+
+
 @contextmanager
 def executor(workers: int = 1, *, dask: bool = False, scheduler: str | None = None,
              what: str = "the batch") -> Iterator[Executor]:
@@ -163,7 +177,8 @@ def executor(workers: int = 1, *, dask: bool = False, scheduler: str | None = No
     method = start_method()
     if method != "fork":
         _refuse_unguarded(what)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                               initializer=watch_parent, initargs=(os.getpid(),))
     try:
         yield pool
     except BrokenProcessPool as exc:
