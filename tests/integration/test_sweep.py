@@ -196,3 +196,14 @@ def test_resume_refuses_a_foreign_folder(tmp_path: Path) -> None:
                                       "--households", "500", "--months", "2", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert (tmp_path / "mine.txt").read_text() == "keep me"
+
+
+def test_an_unreachable_scheduler_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    out = tmp_path / "never"
+    result = CliRunner().invoke(app, ["sweep", str(BASELINE), "--param", "dibao.standard.rural=400,450",
+                                      "--households", "500", "--months", "2", "--scheduler",
+                                      "tcp://127.0.0.1:1", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "--scheduler tcp://127.0.0.1:1: cannot reach a dask scheduler" in " ".join(result.stderr.split())
+    assert not out.exists()

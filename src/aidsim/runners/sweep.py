@@ -308,47 +308,50 @@ def sweep(base: Scenario, params: Sequence[Param | str], *, out: str | Path | No
              for i, s in enumerate(scenarios) for r in range(replications)]
     folder = _prepare_folder(Path(out)) if out is not None else None
     summaries: dict[int, dict[str, dict[str, float]]] = {}
-    todo: list[int] = []
     keys = [task_key(t) for t in tasks]
-    if folder is not None:
-        (folder / POINTS).mkdir(parents=True, exist_ok=True)
-        (folder / "manifest.json").unlink(missing_ok=True)  # complete again only when the tables are
-        spec = {"command": "sweep", "base": base.name, "base_sha256": _sha(base.resolved()),
-                "parameters": names, "sample": sample, "method": method if sample else "grid",
-                "seed": seed, "replications": replications, "first": first, "last": last,
-                "points": points}
-        write_text_atomic(json.dumps(spec, indent=2, sort_keys=True) + "\n", folder / SPEC_FILE)
-        for i, key in enumerate(keys):
-            found = _read_point(folder / POINTS / f"{key}.json", key)
-            if found is None:
-                todo.append(i)
-            else:
-                summaries[i] = found["summary"]
-    else:
-        todo = list(range(len(tasks)))
+    for i, key in enumerate(keys):  # the points an earlier run of this sweep finished
+        found = _read_point(folder / POINTS / f"{key}.json", key) if folder is not None else None
+        if found is not None:
+            summaries[i] = found["summary"]
+    todo = [i for i in range(len(tasks)) if i not in summaries]
     reused = len(tasks) - len(todo)
-    if progress:
-        progress(reused, len(tasks))
-    if todo:
-        what = f"sweep with {'dask' if dask or scheduler else f'{workers} workers'}"
-        with executor(workers if len(todo) > 1 or dask or scheduler else 1, dask=dask,
-                      scheduler=scheduler, what=what) as pool:
-            batch = [tasks[i] for i in todo]
-            for done, (j, outcome) in enumerate(completed(pool, run_task, batch), start=1):
-                i = todo[j]
-                summaries[i] = outcome.summary
-                if folder is not None:
-                    _write_point(folder, keys[i], tasks[i], points[int(tasks[i].key)], outcome)
-                if progress:
-                    progress(reused + done, len(tasks))
-                if on_point:
-                    on_point(reused + done, len(tasks))
+    spec = {"command": "sweep", "base": base.name, "base_sha256": _sha(base.resolved()),
+            "parameters": names, "sample": sample, "method": method if sample else "grid",
+            "seed": seed, "replications": replications, "first": first, "last": last, "points": points}
+    what = f"sweep with {'dask' if dask or scheduler else f'{workers} workers'}"
+    # The executor first (a cluster that cannot be reached, a script that cannot spawn workers is
+    # refused before anything is written), then the folder, then the runs.
+    with executor(workers if len(todo) > 1 or dask or scheduler else 1, dask=dask and bool(todo),
+                  scheduler=scheduler if todo else None, what=what) as pool:
+        if folder is not None:
+            _start_folder(folder, spec)
+        if progress:
+            progress(reused, len(tasks))
+        batch = [tasks[i] for i in todo]
+        for done, (j, outcome) in enumerate(completed(pool, run_task, batch), start=1):
+            i = todo[j]
+            summaries[i] = outcome.summary
+            if folder is not None:
+                _write_point(folder, keys[i], tasks[i], points[int(tasks[i].key)], outcome)
+            if progress:
+                progress(reused + done, len(tasks))
+            if on_point:
+                on_point(reused + done, len(tasks))
     result = _tables(tasks, summaries, points, names, replications)
     swept = Sweep(table=result[0], runs=result[1], points=points, replications=replications,
                   reused=reused, ran=len(todo), folder=folder, parameters=names)
     if folder is not None:
         _write_tables(swept, folder)
     return swept
+
+
+def _start_folder(folder: Path, spec: dict[str, Any]) -> None:
+    try:
+        (folder / POINTS).mkdir(parents=True, exist_ok=True)
+        (folder / "manifest.json").unlink(missing_ok=True)  # complete again only when the tables are
+        write_text_atomic(json.dumps(spec, indent=2, sort_keys=True) + "\n", folder / SPEC_FILE)
+    except OSError as exc:
+        raise AidsimError(f"cannot write the sweep to {folder}: {exc.strerror or exc}") from None
 
 
 def _show(values: dict[str, float | int]) -> str:
