@@ -12,7 +12,9 @@ county at a time per worker process (:func:`aidsim.runners.province.run_province
 
 - the wall time and the household-months simulated;
 - the rate of one worker: household-months per second of simulating time in a worker (population
-  built, warm-up and reported months stepped, results tabulated), the number to extrapolate with;
+  built, warm-up and reported months stepped, results tabulated), by its wall clock and by its
+  CPU time; the CPU-time rate, that of a worker with a core to itself as on a cluster, is the one
+  extrapolated (on a shared machine the wall clock also counts the time spent waiting for a core);
 - the peak resident memory of a worker process (``ru_maxrss``), and of this process, which merges
   the counties' sums;
 - what ``--country`` households (default 1.5×10^8) for the same months would take on clusters of
@@ -65,12 +67,15 @@ def main(argv: list[str] | None = None) -> None:
     wall = time.perf_counter() - started
     parent_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
     months = args.months + args.warmup
-    rate = province.rate_per_worker
+    rate = province.rate_per_core
     summary = province.summary()["all"]
     print(f"households               {province.households:,}")
     print(f"household-months         {province.household_months:,} ({months} months each)")
     print(f"wall time                {wall:,.1f} s on {province.workers} worker processes")
-    print(f"rate per worker          {rate:,.0f} household-months per second")
+    print(f"rate per worker          {province.rate_per_worker:,.0f} household-months per second of "
+          f"its wall clock, {rate:,.0f} per second of its CPU time (the rate of a worker with a core "
+          f"to itself: used below)")
+    print(f"CPU time of the workers  {province.worker_cpu_seconds:,.1f} s of {province.worker_seconds:,.1f} s")
     base = province.worker_base_rss
     print(f"peak memory of a worker  {province.worker_peak_rss / 1e6:,.0f} MB, of which "
           f"{base / 1e6:,.0f} MB before its first county (interpreter and libraries): "
@@ -89,7 +94,8 @@ def main(argv: list[str] | None = None) -> None:
             "counties": args.counties, "households_per_county": args.households,
             "households": province.households, "months": months, "workers": province.workers,
             "wall_seconds": wall, "worker_seconds": province.worker_seconds,
-            "household_months": province.household_months, "rate_per_worker": rate,
+            "household_months": province.household_months, "rate_per_worker_wall": province.rate_per_worker,
+            "rate_per_core": rate, "worker_cpu_seconds": province.worker_cpu_seconds,
             "worker_peak_rss_bytes": province.worker_peak_rss, "parent_peak_rss_bytes": parent_rss,
             "worker_start_rss_bytes": province.worker_base_rss,
             "extrapolation": rows, "country_households": args.country, "cores_per_machine": args.cores,

@@ -95,3 +95,16 @@ def test_cli_province_writes_the_merged_tables(tmp_path: Path) -> None:
     assert summary["households"] == 1200 and summary["summary"]["all"]["dibao_cost"] > 0
     assert set(pd.read_parquet(out / "counties.parquet")["county"]) == {0, 1}
     assert "household-months per second per worker" in " ".join(result.stdout.split())
+
+
+def test_a_finished_model_is_freed(county) -> None:
+    """A worker runs many models one after another: none may stay in memory (Mesa 3.3 keeps
+    every model that made an agent in a class-level dict unless the model lets go)."""
+    import gc
+    import weakref
+
+    model = _run(AidModel(county))
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None

@@ -80,6 +80,12 @@ class AidModel(mesa.Model):
         self.offices = [Office(self, area, bool(pop.area_urban[area]), residents[area], scenario)
                         for area in range(pop.n_areas)]
         self.county = County(self, scenario)
+        # Mesa 3.3 numbers agents from a class-level dict keyed by model (``Agent._ids``), which
+        # keeps every model that ever made an agent alive: a process running many models (a
+        # sweep's or a province's worker) would keep each one's arrays. All of this model's agents
+        # exist now, so its counter is no longer needed.
+        for cls in {type(a) for a in (*self.offices, self.county)} | {mesa.Agent}:
+            getattr(cls, "_ids", {}).pop(self, None)
         self.last: MonthResult | None = None
         # Set keep_frame to keep the next months' frames in `frame` (what `aidsim explain` reads);
         # off by default, so a month's arrays are freed before the next month runs.

@@ -54,6 +54,7 @@ class CountyOutcome:
     counties: tuple[int, ...]
     sums: pd.DataFrame        # county, month, year, area_type, <measures>: summed over each type's areas
     seconds: float            # time spent simulating (population built and months stepped)
+    cpu_seconds: float        # … of which the worker's CPU time (the rest: waiting for a core)
     household_months: int     # households × months stepped (warm-up included)
     peak_rss: int             # the worker's peak resident memory so far, bytes
     pid: int
@@ -85,19 +86,21 @@ def run_counties(task: CountyTask) -> CountyOutcome:
     frames = []
     seconds = 0.0
     household_months = 0
+    cpu = 0.0
     for county in task.counties:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         model = AidModel(scenario, seed=task.seed, replication=task.replication, shard=county)
         model.run_to_end()
         results = Results.from_model(model)
         seconds += time.perf_counter() - started
+        cpu += time.process_time() - cpu_started
         household_months += scenario.population.households * (sim.months + sim.warmup_months)
         sums = results.sums.drop(columns=["area"]).groupby(["month", "year", "area_type"], sort=True,
                                                            observed=True).sum().reset_index()
         sums.insert(0, "county", county)
         frames.append(sums)
         del model, results  # one county in memory at a time
-    return CountyOutcome(task.counties, pd.concat(frames, ignore_index=True), seconds, household_months,
+    return CountyOutcome(task.counties, pd.concat(frames, ignore_index=True), seconds, cpu, household_months,
                          _peak_rss(), os.getpid(), start_rss)
 
 
@@ -110,6 +113,7 @@ class Province:
     households_per_county: int
     seconds: float            # wall time of the whole run
     worker_seconds: float     # time the workers spent simulating, summed
+    worker_cpu_seconds: float  # … their CPU time
     household_months: int
     worker_peak_rss: int      # the largest peak resident memory of a worker process
     workers: int
@@ -121,8 +125,14 @@ class Province:
 
     @property
     def rate_per_worker(self) -> float:
-        """Household-months simulated per second by one worker (one core)."""
+        """Household-months simulated per second of a worker's time (its wall clock)."""
         return self.household_months / self.worker_seconds if self.worker_seconds else math.nan
+
+    @property
+    def rate_per_core(self) -> float:
+        """Household-months simulated per second of a worker's CPU time: the rate of a worker
+        that has a core to itself."""
+        return self.household_months / self.worker_cpu_seconds if self.worker_cpu_seconds else math.nan
 
     def summary(self) -> dict[str, dict[str, float]]:
         """Headline figures over the reported months, for all, urban and rural households."""
@@ -187,6 +197,7 @@ def run_province(county: Scenario, counties: int, *, seed: int | None = None, re
         ["county", "month", "area_type"], kind="stable").reset_index(drop=True)
     return Province(sums=sums, counties=counties, households_per_county=county.population.households,
                     seconds=seconds, worker_seconds=sum(o.seconds for o in done),
+                    worker_cpu_seconds=sum(o.cpu_seconds for o in done),
                     household_months=sum(o.household_months for o in done),
                     worker_peak_rss=max(o.peak_rss for o in done),
                     workers=len({o.pid for o in done}),
