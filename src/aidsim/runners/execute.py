@@ -11,6 +11,7 @@ machine has available (:mod:`aidsim.runners.memory`).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
@@ -64,8 +65,13 @@ def run_task(task: Task) -> TaskOutcome:
     with the full results when the task asks to keep them."""
     scenario = validate_scenario(task.scenario, source=task.key)
     results = run(scenario, seed=task.seed, replication=task.replication)
-    return TaskOutcome(task.key, task.replication, results.checked_summary(task.first, task.last),
-                       results if task.keep_results else None)
+    outcome = TaskOutcome(task.key, task.replication, results.checked_summary(task.first, task.last),
+                          results if task.keep_results else None)
+    del results
+    # The finished model (its Mesa agents and the model refer to each other) is freed now: a
+    # worker running many tasks would otherwise hold several dead models' arrays at once.
+    gc.collect()
+    return outcome
 
 
 def run_tasks(tasks: Iterable[Task], *, workers: int = 1, progress: Progress | None = None,

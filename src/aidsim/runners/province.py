@@ -17,6 +17,7 @@ pool, dask).
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import resource
@@ -99,7 +100,8 @@ def run_counties(task: CountyTask) -> CountyOutcome:
                                                            observed=True).sum().reset_index()
         sums.insert(0, "county", county)
         frames.append(sums)
-        del model, results  # one county in memory at a time
+        del model, results  # one county in memory at a time: the model (Mesa agents and the
+        gc.collect()        # model refer to each other) is freed now, not at the collector's leisure
     return CountyOutcome(task.counties, pd.concat(frames, ignore_index=True), seconds, cpu, household_months,
                          _peak_rss(), os.getpid(), start_rss)
 
