@@ -43,6 +43,24 @@ from aidsim.scenario.schema import Scenario
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "province.json"
 
 
+def _duration(hours: float) -> str:
+    seconds = hours * 3600
+    if seconds < 120:
+        return f"{seconds:,.0f} s"
+    return f"{seconds / 60:,.1f} min" if seconds < 7200 else f"{hours:,.1f} h"
+
+
+def print_extrapolation(rate: float, country: float, months: int, machines: list[int],
+                        cores: int) -> list[dict[str, float]]:
+    rows = extrapolate(rate, country, months, machines, cores)
+    print(f"{country:,.0f} households x {months} months at {rate:,.0f} household-months/s per worker "
+          f"(one per core; start-up and result transfer not included):")
+    for row in rows:
+        print(f"  {row['machines']:>4} machines x {cores} cores ({row['workers']:>5} workers): "
+              f"{_duration(row['hours'])}")
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counties", type=int, default=100)
@@ -54,7 +72,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--machines", type=int, nargs="+", default=[1, 10, 50, 100])
     parser.add_argument("--cores", type=int, default=32, help="cores per machine of the cluster")
     parser.add_argument("--json", type=Path, nargs="?", const=DEFAULT_JSON, default=None, metavar="PATH")
+    parser.add_argument("--from-json", type=Path, default=None, metavar="PATH",
+                        help="do not run: extrapolate from the rate saved in PATH by an earlier --json")
     args = parser.parse_args(argv)
+    months = args.months + args.warmup
+    if args.from_json is not None:
+        saved = json.loads(args.from_json.read_text(encoding="utf-8"))
+        print(f"measured: {saved['households']:,} households, {saved['months']} months, "
+              f"{saved['rate_per_core']:,.0f} household-months per second per worker (CPU time), "
+              f"peak memory of a worker {saved['worker_peak_rss_bytes'] / 1e6:,.0f} MB")
+        print_extrapolation(saved["rate_per_core"], args.country, months, args.machines, args.cores)
+        return
 
     county = validate_scenario(merge_overrides(Scenario().resolved(), {
         "population.households": args.households, "simulation.months": args.months,
@@ -66,7 +94,6 @@ def main(argv: list[str] | None = None) -> None:
     province = run_province(county, args.counties, workers=args.workers)
     wall = time.perf_counter() - started
     parent_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-    months = args.months + args.warmup
     rate = province.rate_per_core
     summary = province.summary()["all"]
     print(f"households               {province.households:,}")
@@ -83,11 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"peak memory, this process (merging) {parent_rss / 1e6:,.0f} MB")
     print(f"dibao coverage {summary['dibao_coverage']:.2%}, dibao cost {summary['dibao_cost']:,.0f} yuan")
     print()
-    rows = extrapolate(rate, args.country, months, args.machines, args.cores)
-    print(f"{args.country:,.0f} households x {months} months at {rate:,.0f} household-months/s per worker:")
-    for row in rows:
-        print(f"  {row['machines']:>4} machines x {args.cores} cores ({row['workers']:>5} workers): "
-              f"{row['hours'] * 60:,.1f} minutes")
+    rows = print_extrapolation(rate, args.country, months, args.machines, args.cores)
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({
