@@ -139,11 +139,11 @@ class Medical(Programme):
         amounts.append(np.full(chronic.shape[0], med.outpatient_chronic))
         if calendar_month(frame.month) == med.premium_month:
             # The categories' members: dibao enrolees, tekun and orphans, and margin households' members.
-            covered = np.unique(np.concatenate([
-                frame["dibao.enrolled"], np.flatnonzero(frame["tekun.paid"]),
-                np.flatnonzero(frame["orphans.covered"]),
-                sim.population.members_of(np.flatnonzero(frame["margin.household"]))]))
-            covered = covered[p.alive[covered]]
+            # (Marked in a person-sized mask, whose true rows are the sorted union.)
+            mark = frame["tekun.paid"] | frame["orphans.covered"]
+            mark[frame["dibao.enrolled"]] = True
+            mark[sim.population.members_of(np.flatnonzero(frame["margin.household"]))] = True
+            covered = np.flatnonzero(mark & p.alive)
             share = category_rate(frame, covered, med.premium_share)
             keep = share > 0
             persons.append(covered[keep])
