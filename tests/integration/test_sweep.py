@@ -207,3 +207,15 @@ def test_an_unreachable_scheduler_is_refused_before_anything_is_written(tmp_path
     assert result.exit_code == 2, result.output
     assert "--scheduler tcp://127.0.0.1:1: cannot reach a dask scheduler" in " ".join(result.stderr.split())
     assert not out.exists()
+
+
+def test_compare_gives_the_same_numbers_on_dask() -> None:
+    pytest.importorskip("distributed")
+    from aidsim import compare
+
+    base = load_scenario(BASELINE, SMALL | {"simulation.months": 8})
+    reform = load_scenario(SCENARIOS / "reforms" / "rural_500_july.yaml", SMALL | {"simulation.months": 8})
+    serial = compare(base, [reform], replications=2)
+    on_dask = compare(base, [reform], replications=2, workers=2, dask=True)
+    pd.testing.assert_frame_equal(on_dask.table, serial.table, check_exact=True)
+    assert (serial.table["difference"] != 0).any()
