@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser run test lint bench fuzz lab dashboard docs clean
+.PHONY: setup browser run test lint bench bench-10m bench-province fuzz lab dashboard docs clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,viz]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,viz,dask]"
 	touch $(STAMP)
 
 setup: $(STAMP) browser
@@ -37,7 +37,7 @@ test: lint browser
 
 ## JupyterLab on the notebooks (jupytext pairs notebooks/*.py with .ipynb files, not committed).
 lab: $(STAMP)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,viz,lab]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,viz,dask,lab]"
 	$(BIN)/jupytext --sync notebooks/*.py
 	$(BIN)/jupyter lab notebooks
 
@@ -49,10 +49,19 @@ dashboard: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/aidsim columns --format markdown > docs/outputs.md
 
-## Speed and memory (not part of the tests): household-months per second and bytes per household.
+## Speed and memory (not part of the tests): household-months per second and bytes per household,
+## at 10^4, 10^5 and 10^6 households; `make bench-10m` adds 10^7 (about 8 GB and a few minutes).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/mesa_reference.py
-	$(BIN)/python benchmarks/throughput.py
+	$(BIN)/python benchmarks/throughput.py --sizes 10000 100000 1000000
+
+bench-10m: $(STAMP)
+	$(BIN)/python benchmarks/throughput.py --sizes 10000000
+
+## A province of 10^7 households (100 counties of 10^5) on this machine's cores, and what the
+## country (1.5×10^8 households) would take on a cluster.
+bench-province: $(STAMP)
+	$(BIN)/python benchmarks/province.py --counties 100 --households 100000
 
 ## Long fuzzing of scenario files (not part of `make test`, which runs 60 fixed examples per kind):
 ## FUZZ_EXAMPLES new hypothesis examples per kind (values and structure; YAML text; values in range).

@@ -7,6 +7,8 @@ The public API::
     reform = load_scenario("scenarios/reforms/rural_500_july.yaml")
     results = run(base)                   # Results: tidy tables, summary(), write()
     comparison = compare(base, [reform])  # common random numbers; intervals with replications>1
+    grid = sweep(base, ["dibao.standard.rural=400:600:20"], out="out/sweep")  # resumable
+    answer = solve(base, "dibao.standard.rural", "dibao_cost:+5e6/year", replications=5)
 """
 
 from importlib import import_module
@@ -21,12 +23,15 @@ if TYPE_CHECKING:
     from aidsim.results import Results
     from aidsim.runners.compare import Comparison, compare
     from aidsim.runners.execute import run
+    from aidsim.runners.solve import solve
+    from aidsim.runners.sweep import sweep
 
 #: The simulation side (Mesa, pandas, the engine) is imported on first use, so that reading and
 #: checking scenario files, and the command line's refusals, do not wait for it.
 _LAZY = {"AidModel": "aidsim.engine.model", "build_population": "aidsim.population.synth",
          "Results": "aidsim.results", "Comparison": "aidsim.runners.compare",
-         "compare": "aidsim.runners.compare", "run": "aidsim.runners.execute"}
+         "compare": "aidsim.runners.compare", "run": "aidsim.runners.execute",
+         "sweep": "aidsim.runners.sweep", "solve": "aidsim.runners.solve"}
 
 
 def __getattr__(name: str) -> Any:
@@ -48,4 +53,6 @@ __all__ = [
     "compare",
     "load_scenario",
     "run",
+    "solve",
+    "sweep",
 ]

@@ -1,5 +1,5 @@
 """The ``aidsim`` command line: validate, params, run, compare, targeting, validation, explain,
-report, columns, dashboard.
+report, columns, dashboard, sweep, solve, province.
 
 Every error a user can cause (a wrong scenario, a bad option value, an unwritable folder) is
 printed as one paragraph on standard error with exit status 2 and no traceback. Arguments, the
@@ -40,6 +40,7 @@ def _simulation_side() -> None:
     so that `aidsim validate`, `aidsim params` and refusals of a bad file answer at once."""
     global pd, HEADLINE, Results, check_output_folder, output_folder, slug, write_parquet_atomic
     global write_text_atomic, Comparison, check_names, check_period, compare, run, explain, validation
+    global json_safe
     import pandas as pd
 
     from aidsim.metrics import validation
@@ -47,6 +48,7 @@ def _simulation_side() -> None:
         HEADLINE,
         Results,
         check_output_folder,
+        json_safe,
         output_folder,
         slug,
         write_parquet_atomic,
@@ -61,6 +63,8 @@ def _simulation_side() -> None:
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="aidsim: simulate households under China's social-assistance rules.")
+
+
 def _width() -> int:
     """Tables fit 100 columns, or the terminal when it is narrower; ``COLUMNS`` sets the width."""
     columns = os.environ.get("COLUMNS", "")
@@ -78,6 +82,12 @@ MonthsOpt = Annotated[int | None, typer.Option("--months", min=1, help="Override
 SeedOpt = Annotated[int | None, typer.Option("--seed", min=0, help="Override the random seed.")]
 HouseholdsOpt = Annotated[int | None, typer.Option(
     "--households", min=1, help="Override population.households (smaller is faster).")]
+WorkersOpt = Annotated[int, typer.Option(
+    "--workers", min=1, help="Worker processes (with --dask: the local cluster's workers).")]
+DaskOpt = Annotated[bool, typer.Option(
+    "--dask", help="Run on dask.distributed: a LocalCluster, or the cluster of --scheduler.")]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", help="Address of an existing dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --dask).")]
 
 
 class LazyProgress:
@@ -304,7 +314,7 @@ def compare_command(
     reforms: Annotated[list[Path], typer.Argument(help="Reform scenario files.", show_default=False)],
     out: Annotated[Path, typer.Option("--out", help="Folder for comparison tables and runs.")] = Path("out/compare"),
     replications: Annotated[int, typer.Option("--replications", min=1, help="Monte Carlo replications.")] = 1,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
+    workers: WorkersOpt = 1, dask: DaskOpt = False, scheduler: SchedulerOpt = None,
     first: Annotated[str | None, typer.Option("--from", help="First compared month (YYYY-MM).")] = None,
     last: Annotated[str | None, typer.Option("--to", help="Last compared month (YYYY-MM).")] = None,
     area: Annotated[str, typer.Option("--area", help="Rows shown: all, urban or rural.")] = "all",
@@ -335,7 +345,8 @@ def compare_command(
         bar = LazyProgress("runs", quiet)
         try:
             comparison = compare(scenarios[0], scenarios[1:], replications=replications, workers=workers,
-                                 first=first, last=last, keep_results=True, progress=bar)
+                                 first=first, last=last, keep_results=True, progress=bar,
+                                 dask=dask, scheduler=scheduler)
         finally:
             bar.close()
         _write_comparison(comparison, scenarios, out, first, last, area)
@@ -585,6 +596,227 @@ def dashboard_command(
     out_console.print(Text(f"dashboard: http://{host}:{port}/ (Ctrl-C stops it)"))
     raise typer.Exit(subprocess.call([solara, "run", "aidsim.viz.app", "--host", host, "--port", str(port),
                                       "--production", "--no-open", "--no-check-version"], env=env))
+
+
+ParamsOpt = Annotated[list[str], typer.Option(
+    "--param", help="A parameter and its values: PATH=LOW:HIGH:STEP (a grid), PATH=V1,V2,... or, with "
+                    "--sample, PATH=LOW:HIGH. Repeat for more parameters.", show_default=False)]
+
+
+@app.command("sweep")
+def sweep_command(
+    base: ScenarioArg,
+    param: ParamsOpt,
+    out: Annotated[Path, typer.Option("--out", help="The sweep's folder (run again to resume).")] = Path("out/sweep"),
+    replications: Annotated[int, typer.Option("--replications", min=1, help="Replications per point.")] = 1,
+    sample: Annotated[int | None, typer.Option(
+        "--sample", min=1, help="Run N points of a sample over the ranges instead of the full grid.")] = None,
+    method: Annotated[str, typer.Option("--method", help="Sample: lhs (Latin hypercube) or sobol.")] = "lhs",
+    workers: WorkersOpt = 1, dask: DaskOpt = False, scheduler: SchedulerOpt = None,
+    first: Annotated[str | None, typer.Option("--from", help="First summarised month (YYYY-MM).")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Last summarised month (YYYY-MM).")] = None,
+    months: MonthsOpt = None, seed: SeedOpt = None, households: HouseholdsOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar or table.")] = False,
+) -> None:
+    """Run BASE at every point of a grid (or a sample) of parameter values, with replications; write
+    one tidy table (cost, coverage, gap closed, targeting, with intervals). Each finished point is
+    saved at once: the same command run again skips the finished points."""
+    _simulation_side()
+    from aidsim.runners.sweep import sweep
+
+    try:
+        s = load_scenario(base, _overrides(months, seed, households))
+        bar = LazyProgress("points", quiet)
+        try:
+            swept = sweep(s, param, out=out, replications=replications, sample=sample, method=method,
+                          workers=workers, dask=dask, scheduler=scheduler, first=first, last=last,
+                          progress=bar)
+        finally:
+            bar.close()
+    except AidsimError as exc:
+        _fail(exc)
+    except OSError as exc:
+        _fail(AidsimError(f"cannot write to {out}: {exc.strerror or exc}"))
+    if not quiet:
+        shown = ["total_cost", "dibao_cost", "dibao_coverage", "gap_closed_pl", "fgt0_post_pl",
+                 "dibao_inclusion_error", "dibao_exclusion_error"]
+        wide = swept.wide("all", shown)
+        units = {m: u for m, _, u in HEADLINE} | {"gap_closed_pl": "yuan"}
+        heads = ["total cost", "dibao cost", "dibao coverage", "gap closed", "poor after", "inclusion error",
+                 "exclusion error"]
+        table = Table(*(p.rsplit(".", 2)[-2] + "." + p.rsplit(".", 1)[-1] if p.count(".") else p
+                        for p in swept.parameters), *heads, title=escape(
+            f"{s.name}: sweep of {len(swept.points)} points × {replications} replications (all areas; means)"))
+        for _, row in wide.iterrows():
+            table.add_row(*[f"{row[p]:g}" for p in swept.parameters],
+                          *[_fmt(row[m], units[m]) for m in shown])
+        out_console.print(table)
+    out_console.print(Text(f"{swept.ran} runs now, {swept.reused} from earlier; wrote {out}/sweep.csv, "
+                           f"sweep.parquet, replications.parquet"))
+
+
+@app.command("solve")
+def solve_command(
+    base: ScenarioArg,
+    param: Annotated[list[str], typer.Option(
+        "--param", help="The parameter to solve for (dotted path); twice to split one budget between "
+                        "two levers.", show_default=False)],
+    target: Annotated[str, typer.Option(
+        "--target", help="MEASURE:+AMOUNT[/year] (change from the baseline) or MEASURE:=LEVEL, e.g. "
+                         "dibao_cost:+5e6/year, dibao_coverage:=0.08, gap_yuan_post_pl:-1e6/year.",
+        show_default=False)],
+    year: Annotated[int | None, typer.Option("--year", help="Summarise this reported year only.")] = None,
+    replications: Annotated[int, typer.Option("--replications", min=1, help="Replications (interval).")] = 1,
+    area: Annotated[str, typer.Option("--area", help="Measure over all, urban or rural areas.")] = "all",
+    bracket: Annotated[str | None, typer.Option(
+        "--bracket", help="LOW:HIGH, values between which the answer lies (default: searched).")] = None,
+    shares: Annotated[str, typer.Option(
+        "--shares", help="With two --param: shares of the amount given to the first lever.")] = "0,0.25,0.5,0.75,1",
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for solve.json and the table.")] = None,
+    workers: WorkersOpt = 1, dask: DaskOpt = False, scheduler: SchedulerOpt = None,
+    months: MonthsOpt = None, seed: SeedOpt = None, households: HouseholdsOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+) -> None:
+    """Find the value of a parameter that meets a target (a budget, a coverage, a poverty gap), with
+    an interval from the replications; with two --param, split the amount between two levers and
+    compare the poverty gap each closes."""
+    _simulation_side()
+    from aidsim.runners.solve import solve, solve_split, year_window
+
+    try:
+        if out is not None:
+            _check_out(out)
+        s = load_scenario(base, _overrides(months, seed, households))
+        first, last = year_window(year, s)
+        bar = LazyProgress("runs", quiet)
+        if len(param) == 2:
+            try:
+                split_shares = [float(x) for x in shares.split(",")]
+            except ValueError:
+                raise ArgumentError(f"--shares must be numbers between 0 and 1, e.g. 0,0.5,1; got {shares!r}") from None
+            try:
+                split = solve_split(s, param, target, shares=split_shares, replications=replications,
+                                    area_type=area, first=first, last=last, workers=workers, dask=dask,
+                                    scheduler=scheduler)
+            finally:
+                bar.close()
+            _print_split(split, area)
+            if out is not None:
+                with _output(out) as folder:
+                    write_text_atomic(split.table.to_csv(index=False), folder / "split.csv")
+                    write_text_atomic(json.dumps({"command": "solve", "parameters": split.parameters,
+                                                  "target": split.target, "replications": replications,
+                                                  "runs": split.runs}, indent=2) + "\n",
+                                      folder / "manifest.json")
+            return
+        if len(param) != 1:
+            raise ArgumentError(f"--param: give one parameter (or two to split a budget); got {len(param)}")
+        lohi = None
+        if bracket is not None:
+            parts = bracket.split(":")
+            try:
+                lohi = (float(parts[0]), float(parts[1])) if len(parts) == 2 else None
+            except ValueError:
+                lohi = None
+            if lohi is None:
+                raise ArgumentError(f"--bracket must be LOW:HIGH, two numbers; got {bracket!r}")
+        try:
+            solution = solve(s, param[0], target, replications=replications, area_type=area, first=first,
+                             last=last, bracket=lohi, workers=workers, dask=dask, scheduler=scheduler)
+        finally:
+            bar.close()
+        if out is not None:
+            with _output(out) as folder:
+                write_text_atomic(solution.evaluations.to_csv(index=False), folder / "evaluations.csv")
+                write_text_atomic(json.dumps(json_safe(solution.as_dict() | {"command": "solve"}), indent=2,
+                                             ensure_ascii=False, allow_nan=False) + "\n", folder / "manifest.json")
+    except AidsimError as exc:
+        _fail(exc)
+    except OSError as exc:
+        _fail(AidsimError(f"cannot write to {out}: {exc.strerror or exc}"))
+    unit = {m: u for m, _, u in HEADLINE}.get(solution.target.split(":")[0], "")
+    interval = (f" (90% interval across {replications} replications: {solution.low:,.2f} … {solution.high:,.2f})"
+                if replications > 1 else " (one replication: no interval; use --replications)")
+    window = f"in {year}" if year else "over the reported period"
+    measure = solution.target.split(":")[0]
+    out_console.print(Text(
+        f"{solution.parameter} = {solution.value:,.2f}{interval}\n"
+        f"meets {solution.target} ({area} areas, {window}): {measure} {_fmt(solution.baseline, unit)} → "
+        f"{_fmt(solution.achieved, unit)} (goal {_fmt(solution.goal, unit)}); the parameter was "
+        f"{solution.start:g}; {solution.runs} runs"))
+
+
+def _print_split(split: Any, area: str) -> None:
+    a, b = split.parameters
+    measure = split.target.split(":")[0]
+    table = Table("share to first", a, b, f"{measure} change", "gap closed, yuan", "poor after, pp",
+                  "coverage, pp", "avg subsidy", title=escape(
+                      f"{split.target} split between {a} and {b} ({area}; mean of {split.replications} "
+                      f"replications; changes from the baseline)"))
+    for _, r in split.table.iterrows():
+        table.add_row(f"{r['share_first']:.0%}", f"{r[a]:,.3f}", f"{r[b]:,.3f}",
+                      f"{r[f'{measure}_change']:+,.0f}", f"{r['gap_closed_pl_change']:+,.0f}",
+                      f"{r['fgt0_post_pl_change'] * 100:+.3f}", f"{r['dibao_coverage_change'] * 100:+.3f}",
+                      f"{r['dibao_avg_subsidy_change']:+,.1f}")
+    out_console.print(table)
+
+
+@app.command("province")
+def province_command(
+    county: Annotated[Path, typer.Argument(help="The county scenario each county is drawn from.",
+                                           show_default=False)],
+    counties: Annotated[int, typer.Option("--counties", min=1, help="Number of counties.")] = 10,
+    per_task: Annotated[int | None, typer.Option(
+        "--counties-per-task", min=1, help="Counties a worker runs one after another per task "
+                                           "(the results do not depend on it).")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the merged tables.")] = Path("out/province"),
+    workers: WorkersOpt = 1, dask: DaskOpt = False, scheduler: SchedulerOpt = None,
+    months: MonthsOpt = None, seed: SeedOpt = None,
+    households: Annotated[int | None, typer.Option(
+        "--households", min=1, help="Households per county (default: the scenario's).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar or table.")] = False,
+) -> None:
+    """Run a province: COUNTIES counties drawn from one county scenario, each with its own offices
+    and random streams, partitioned across workers (a process pool or dask) and merged."""
+    _simulation_side()
+    from aidsim.runners.province import run_province, summary_rows
+
+    try:
+        _check_out(out)
+        s = load_scenario(county, _overrides(months, seed, households))
+        bar = LazyProgress("counties", quiet)
+        try:
+            province = run_province(s, counties, counties_per_task=per_task, workers=workers, dask=dask,
+                                    scheduler=scheduler, progress=bar)
+        finally:
+            bar.close()
+        by_county = province.by_county()
+        facts = {"command": "province", "scenario": s.name, "counties": counties,
+                 "households_per_county": s.population.households, "households": province.households,
+                 "seed": s.simulation.seed if seed is None else seed, "wall_seconds": province.seconds,
+                 "worker_seconds": province.worker_seconds, "household_months": province.household_months,
+                 "household_months_per_second_per_worker": province.rate_per_worker,
+                 "worker_peak_rss_bytes": province.worker_peak_rss, "worker_processes": province.workers}
+        with _output(out) as folder:
+            files = {"province.parquet": write_parquet_atomic(province.sums, folder / "province.parquet"),
+                     "counties.parquet": write_parquet_atomic(by_county, folder / "counties.parquet")}
+            summary = facts | {"summary": json_safe(province.summary()), "files": files}
+            write_text_atomic(json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=True,
+                                         allow_nan=False) + "\n", folder / "summary.json")
+    except AidsimError as exc:
+        _fail(exc)
+    except OSError as exc:
+        _fail(AidsimError(f"cannot write to {out}: {exc.strerror or exc}"))
+    if not quiet:
+        table = Table("indicator", "unit", "all", "urban", "rural", title=escape(
+            f"{s.name} × {counties} counties ({province.households:,} households)"))
+        for label, unit, *values in summary_rows(province):
+            table.add_row(label, unit, *[_fmt(v, unit) for v in values])
+        out_console.print(table)
+    out_console.print(Text(
+        f"{province.households:,} households in {province.seconds:,.1f} s on {province.workers} worker "
+        f"process(es): {province.rate_per_worker:,.0f} household-months per second per worker; peak "
+        f"memory of a worker {province.worker_peak_rss / 1e6:,.0f} MB; wrote {out}/"))
 
 
 @app.callback(invoke_without_command=True)

@@ -13,8 +13,8 @@ import numpy as np
 
 from aidsim.engine.state import SimState
 from aidsim.population import renewal
+from aidsim.population.arrays import SELFCARE_FULL
 from aidsim.population.categories import elderly_months, severely_disabled
-from aidsim.population.synth import able_to_work
 from aidsim.programmes import means_test
 from aidsim.programmes.base import F32, by_hukou
 from aidsim.rng import Streams
@@ -44,8 +44,10 @@ class ShockOutcome:
 def able_persons(state: SimState, scenario: Scenario) -> np.ndarray:
     """Alive and able to work (the tekun notion of 劳动能力), ``(n_persons,)``."""
     p = state.population.persons
-    return p.alive & able_to_work(p.age_months / F32(12), severely_disabled(p.disability, scenario.definitions),
-                                  p.selfcare, tuple(scenario.tekun.working_age))
+    low, high = scenario.tekun.working_age
+    # In whole months: age / 12 ≥ a ⇔ age ≥ 12a for whole ages (no float temporary per person).
+    return (p.alive & (p.age_months >= low * 12) & (p.age_months < high * 12)
+            & (p.selfcare == SELFCARE_FULL) & ~severely_disabled(p.disability, scenario.definitions))
 
 
 def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: int) -> ShockOutcome:

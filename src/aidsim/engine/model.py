@@ -47,13 +47,17 @@ class AidModel(mesa.Model):
         A ready population (it is modified in place); by default one is drawn from the profile.
     registry
         The programmes to run (by default every shipped programme).
+    shard
+        The county's number when this model is one county of a province: its streams (and so its
+        population) are its own (:class:`~aidsim.rng.Streams`).
 
     The first ``warmup_months`` steps are not reported. ``running`` turns false after the last
     reported month, so ``while model.running: model.step()`` runs the whole scenario.
     """
 
     def __init__(self, scenario: Scenario, *, seed: int | None = None, replication: int = 0,
-                 population: Population | None = None, registry: Registry = REGISTRY):
+                 population: Population | None = None, registry: Registry = REGISTRY,
+                 shard: int | None = None):
         seed = scenario.simulation.seed if seed is None else int(seed)
         super().__init__(seed=seed)
         self.scenario = scenario
@@ -62,7 +66,7 @@ class AidModel(mesa.Model):
                                 if scenario.simulation.warmup_policy == "first_reported" else scenario)
         self.seed_value = seed
         self.replication = replication
-        self.streams = Streams(seed, replication)
+        self.streams = Streams(seed, replication, shard)
         pop = population if population is not None else build_population(scenario, self.streams)
         self.state = SimState.start(pop, registry)
         sim = scenario.simulation
@@ -76,6 +80,12 @@ class AidModel(mesa.Model):
         self.offices = [Office(self, area, bool(pop.area_urban[area]), residents[area], scenario)
                         for area in range(pop.n_areas)]
         self.county = County(self, scenario)
+        # Mesa 3.3 numbers agents from a class-level dict keyed by model (``Agent._ids``), which
+        # keeps every model that ever made an agent alive: a process running many models (a
+        # sweep's or a province's worker) would keep each one's arrays. All of this model's agents
+        # exist now, so its counter is no longer needed.
+        for cls in {type(a) for a in (*self.offices, self.county)} | {mesa.Agent}:
+            getattr(cls, "_ids", {}).pop(self, None)
         self.last: MonthResult | None = None
         # Set keep_frame to keep the next months' frames in `frame` (what `aidsim explain` reads);
         # off by default, so a month's arrays are freed before the next month runs.

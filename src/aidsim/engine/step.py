@@ -8,6 +8,7 @@ random numbers).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -133,11 +134,15 @@ def population_sums(state: SimState, scenario: Scenario, month: int) -> dict[str
     area_p = state.person_area
     # One pass: each living person's flags (1 minor, 2 elderly, 4 aged 80+) by area, the dead and
     # reserved rows in a cell of their own.
+    # Ages are whole months, so each threshold is compared as a whole number of months (comparing
+    # int16 ages with a float would first convert every age to float64); the cell is built in
+    # place in one int32 array.
     age = p.age_months
-    flags = (age < minor_months(scenario.definitions, month)).astype(np.int8)
-    flags += (age >= elderly_months(scenario.definitions, month)).astype(np.int8) * 2
-    flags += (age >= 80 * 12).astype(np.int8) * 4
-    cell = np.where(p.alive, area_p * 8 + flags, n_areas * 8)
+    cell = np.multiply(area_p, 8, dtype=np.int32)
+    cell += age < math.ceil(minor_months(scenario.definitions, month))
+    cell += (age >= math.ceil(elderly_months(scenario.definitions, month))).view(np.int8) * np.int8(2)
+    cell += (age >= 80 * 12).view(np.int8) * np.int8(4)
+    cell[~p.alive] = n_areas * 8
     counts = np.bincount(cell, minlength=n_areas * 8 + 1)[:-1].reshape(n_areas, 8).astype(float)
     has = np.arange(8)
     out = {name: counts[:, (has & bit) > 0].sum(axis=1)

@@ -146,8 +146,16 @@ class Population:
         return self.members_with_owner(households)[0]
 
     def household_count(self, mask: np.ndarray) -> np.ndarray:
-        """Count persons with ``mask`` in each household → int64 ``(n_households,)``."""
-        return np.bincount(self.persons.household[mask], minlength=self.n_households)
+        """Count persons with ``mask`` in each household → int64 ``(n_households,)``.
+
+        Persons are stored household by household, so the count is the difference of the running
+        count of ``mask`` at the households' first rows (several times faster than a bincount of
+        the selected rows, and exact)."""
+        n = mask.shape[0]
+        running = np.empty(n + 1, dtype=np.int32 if n < 2**31 - 1 else np.int64)
+        running[0] = 0
+        np.cumsum(mask, dtype=running.dtype, out=running[1:])
+        return np.diff(running[self.member_offsets]).astype(np.int64, copy=False)
 
     def nbytes(self) -> int:
         """Memory held by the population's arrays."""

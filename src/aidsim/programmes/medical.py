@@ -139,11 +139,11 @@ class Medical(Programme):
         amounts.append(np.full(chronic.shape[0], med.outpatient_chronic))
         if calendar_month(frame.month) == med.premium_month:
             # The categories' members: dibao enrolees, tekun and orphans, and margin households' members.
-            covered = np.unique(np.concatenate([
-                frame["dibao.enrolled"], np.flatnonzero(frame["tekun.paid"]),
-                np.flatnonzero(frame["orphans.covered"]),
-                sim.population.members_of(np.flatnonzero(frame["margin.household"]))]))
-            covered = covered[p.alive[covered]]
+            # (Marked in a person-sized mask, whose true rows are the sorted union.)
+            mark = frame["tekun.paid"] | frame["orphans.covered"]
+            mark[frame["dibao.enrolled"]] = True
+            mark[sim.population.members_of(np.flatnonzero(frame["margin.household"]))] = True
+            covered = np.flatnonzero(mark & p.alive)
             share = category_rate(frame, covered, med.premium_share)
             keep = share > 0
             persons.append(covered[keep])
@@ -151,8 +151,10 @@ class Medical(Programme):
         idx = np.concatenate(persons)
         amount = np.concatenate(amounts)
         pay = person_payment(sim, idx, amount)
-        # A person counts once as a recipient however many parts of the programme paid them.
-        paid_persons = np.unique(idx[amount > 0])
+        # A person counts once as a recipient however many parts of the programme paid them
+        # (marked in a person-sized mask: cheaper than sorting or hashing the payments).
+        paid_persons = np.zeros(p.n, dtype=bool)
+        paid_persons[idx[amount > 0]] = True
         pay.recipients = np.bincount(sim.person_area[paid_persons],
                                      minlength=sim.population.n_areas).astype(float)
         return pay

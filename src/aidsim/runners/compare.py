@@ -107,7 +107,8 @@ def check_period(scenarios: list[Scenario], first: str | None, last: str | None,
 def compare(baseline: Scenario, reforms: list[Scenario], *, seed: int | None = None,
             replications: int = 1, workers: int = 1, first: str | None = None,
             last: str | None = None, keep_results: bool = False,
-            progress: Progress | None = None) -> Comparison:
+            progress: Progress | None = None, dask: bool = False,
+            scheduler: str | None = None) -> Comparison:
     """Run the baseline and each reform ``replications`` times on common random numbers.
 
     Parameters
@@ -118,6 +119,10 @@ def compare(baseline: Scenario, reforms: list[Scenario], *, seed: int | None = N
         Restrict the compared period to these months (YYYY-MM), e.g. from a reform's start.
     keep_results
         Keep the full :class:`~aidsim.results.Results` of replication 0 of each scenario.
+    workers, dask, scheduler
+        Where the runs execute (:func:`aidsim.runners.executors.executor`): ``workers`` local
+        processes, or dask (a ``LocalCluster`` of ``workers`` processes, or the cluster at
+        ``scheduler``). The numbers are the same on every back-end.
 
     Raises
     ------
@@ -139,7 +144,8 @@ def compare(baseline: Scenario, reforms: list[Scenario], *, seed: int | None = N
                  kept=scenarios if keep_results else ())
     seed = baseline.simulation.seed if seed is None else seed
     outcomes = run_tasks(_tasks([baseline, *reforms], seed, replications, first, last, keep_results),
-                         workers=workers, progress=progress)
+                         workers=workers, progress=progress, dask=dask, scheduler=scheduler,
+                         what=f"compare with {workers} workers")
     runs = _long(outcomes)
     wide = runs.pivot_table(index=["replication", "area_type", "measure"], columns="scenario",
                             values="value", sort=False)

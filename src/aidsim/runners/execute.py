@@ -1,4 +1,4 @@
-"""Running scenarios: one run, or many (scenario × replication) tasks on a process pool.
+"""Running scenarios: one run, or many (scenario × replication) tasks on a process pool or dask.
 
 A task is ``(scenario, seed, replication)``. Its random streams depend only on the seed and the
 replication, never on the scenario or on which worker runs it, so a batch gives the same numbers
@@ -11,8 +11,9 @@ machine has available (:mod:`aidsim.runners.memory`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+import gc
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from aidsim.engine.model import AidModel
 from aidsim.programmes import REGISTRY
 from aidsim.programmes.registry import Registry
 from aidsim.results import Results
+from aidsim.runners.executors import SerialExecutor, executor
 from aidsim.runners.memory import check_memory
 from aidsim.scenario.load import validate_scenario
 from aidsim.scenario.schema import Scenario
@@ -74,29 +76,46 @@ def run_task(task: Task) -> TaskOutcome:
     names = [f"{line}_cost_to_poor" for line in results.catalogue.lines]
     to_poor = {area: sum(values.values())
                for area, values in results.period_totals(names, task.first, task.last).items()}
-    return TaskOutcome(task.key, task.replication, results.checked_summary(task.first, task.last),
-                       results if task.keep_results else None, results.household_totals(), to_poor)
+    outcome = TaskOutcome(task.key, task.replication, results.checked_summary(task.first, task.last),
+                          results if task.keep_results else None, results.household_totals(), to_poor)
+    del results
+    # The finished model (its Mesa agents and the model refer to each other) is freed now: a
+    # worker running many tasks would otherwise hold several dead models' arrays at once.
+    gc.collect()
+    return outcome
 
 
-def run_tasks(tasks: Iterable[Task], *, workers: int = 1,
-              progress: Progress | None = None) -> list[TaskOutcome]:
-    """Run tasks serially (``workers=1``) or on a process pool; outcomes in task order."""
+def run_tasks(tasks: Iterable[Task], *, workers: int = 1, progress: Progress | None = None,
+              dask: bool = False, scheduler: str | None = None,
+              what: str = "the runs") -> list[TaskOutcome]:
+    """Run tasks in this process (``workers=1``), on a process pool or on dask
+    (:func:`~aidsim.runners.executors.executor`); outcomes in task order, the same on every
+    back-end."""
     tasks = list(tasks)
     outcomes: list[TaskOutcome | None] = [None] * len(tasks)
-    if workers <= 1 or len(tasks) <= 1:
-        for i, task in enumerate(tasks):
-            outcomes[i] = run_task(task)
+    if len(tasks) <= 1 and not (dask or scheduler):
+        workers = 1
+    with executor(workers, dask=dask, scheduler=scheduler, what=what) as pool:
+        for done, (i, outcome) in enumerate(completed(pool, run_task, tasks), start=1):
+            outcomes[i] = outcome
             if progress:
-                progress(i + 1, len(tasks))
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            _collect(pool, tasks, outcomes, progress)
+                progress(done, len(tasks))
     return [o for o in outcomes if o is not None]
 
 
-def _collect(pool: Executor, tasks: list[Task], outcomes: list, progress: Progress | None) -> None:
-    futures = {pool.submit(run_task, task): i for i, task in enumerate(tasks)}
-    for done, future in enumerate(as_completed(futures), start=1):
-        outcomes[futures[future]] = future.result()
-        if progress:
-            progress(done, len(tasks))
+def completed(pool: Executor, fn: Callable[[Any], Any], items: list[Any]) -> Iterator[tuple[int, Any]]:
+    """Submit ``fn(item)`` for every item and yield ``(index, result)`` as each finishes; the
+    first failure is raised (the tasks not yet started are then cancelled). In this process
+    (:class:`~aidsim.runners.executors.SerialExecutor`) each item runs only when the previous one
+    has been handed over, so a caller can save each result as it comes."""
+    if isinstance(pool, SerialExecutor):
+        for i, item in enumerate(items):
+            yield i, fn(item)
+        return
+    futures = {pool.submit(fn, item): i for i, item in enumerate(items)}
+    try:
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+    finally:
+        for future in futures:
+            future.cancel()

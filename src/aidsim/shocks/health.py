@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,8 +37,12 @@ def illness_step(ill: np.ndarray, alive: np.ndarray, chronic: np.ndarray, age_mo
     per person, turned into a normal quantile only for the few new episodes. The older onset rate
     applies from ``elderly_months`` (``definitions.elderly_age``).
     """
-    hazard = np.where(age_months >= elderly_months, params.illness_onset_60_plus, params.illness_onset)
-    hazard = np.where(chronic, hazard * params.chronic_multiplier, hazard).astype(np.float32)
+    # The four hazards (older or not, chronic or not), computed in float64 as the rule reads and
+    # rounded once to float32, then looked up: no person-sized float64 temporaries.
+    old, young, m = params.illness_onset_60_plus, params.illness_onset, params.chronic_multiplier
+    older = age_months >= math.ceil(elderly_months)  # ages are whole months
+    hazard = np.where(chronic, np.where(older, np.float32(old * m), np.float32(young * m)),
+                      np.where(older, np.float32(old), np.float32(young)))
     onset = alive & ~ill & (uniform < hazard)
     recover = ill & (uniform < params.recovery_rate)
     ill |= onset

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from aidsim.population.arrays import SELFCARE_NONE, SELFCARE_PARTIAL
@@ -29,7 +31,10 @@ def disability_onset(disability: np.ndarray, selfcare: np.ndarray, alive: np.nda
     means no self-care, grade 2 partial self-care. The older hazard applies from
     ``elderly_months`` (``definitions.elderly_age``).
     """
-    hazard = np.where(age_months >= elderly_months, rate_60_plus, rate_under_60).astype(np.float32)
+    # An integer threshold: ages are whole months, and comparing int16 with a float would convert
+    # every age to float64 first.
+    hazard = np.where(age_months >= math.ceil(elderly_months), np.float32(rate_60_plus),
+                      np.float32(rate_under_60))
     onset = alive & (disability == 0) & (uniform < hazard)
     new = np.flatnonzero(onset)
     position = uniform[new] / np.maximum(hazard[new], np.float32(1e-12))
