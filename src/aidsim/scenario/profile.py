@@ -413,3 +413,31 @@ def uncertainty(key: str, figure: Figure) -> float:
     if "average" in key:
         return DEFAULT_UNCERTAINTY["average"]
     return DEFAULT_UNCERTAINTY["count"]
+
+
+class UrbanRuralPath(_Part):
+    """A dated value for urban and rural (``{YYYY-MM: value}``), as in a scenario."""
+
+    urban: dict[str, float] = Field(description="Months (YYYY-MM) to values.")
+    rural: dict[str, float] = Field(description="Months (YYYY-MM) to values.")
+
+
+class BacktestSpec(_Part):
+    """A back-test: calibrate on one year's profile, forecast a later year under that year's known
+    standards, compare with the later year's published figures.
+
+    Written and committed before it is run; its result is reported, never tuned to."""
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=4000)
+    calibrate_on: str = Field(description="Profile of the calibration year (path relative to this file).")
+    compare_with: str = Field(description="Profile of the forecast year, with its published figures.")
+    forecast_year: int = Field(ge=1950, le=2100)
+    standards: UrbanRuralPath = Field(description="Dibao standards from the calibration year to the forecast "
+                                                  "year, as known (yuan/person/month).")
+    standards_source: str = Field(min_length=1, description="Where the standards path comes from.")
+    income_growth: UrbanRuralPath | None = Field(
+        None, description="Yearly nominal income growth assumed between the two years (share a year).")
+    income_growth_source: str = Field("", description="Where the growth path comes from.")
+    households: int | None = Field(None, ge=1000, le=5_000_000, description="Households simulated (scaled up).")
+    replications: int = Field(5, ge=1, le=100, description="Replications of the forecast.")
