@@ -30,8 +30,8 @@ def layer_of(module: str) -> int:
 
 def test_public_api_is_pinned():
     assert sorted(aidsim.__all__) == sorted([
-        "AidModel", "Comparison", "Results", "Scenario", "__version__", "build_population",
-        "compare", "load_scenario", "run"])
+        "AidModel", "Comparison", "Results", "Scenario", "__version__", "backtest", "budget",
+        "build_population", "calibrate", "compare", "load_profile", "load_scenario", "run"])
 
 
 def test_imports_flow_downwards_only():

@@ -35,8 +35,8 @@ import pandas as pd
 
 from aidsim.errors import ArgumentError
 from aidsim.results import HEADLINE
-from aidsim.runners.execute import run
 from aidsim.runners.calibrate import from_fit, set_values
+from aidsim.runners.execute import run
 from aidsim.scenario.load import merge_overrides, validate_scenario
 from aidsim.scenario.schema import Scenario
 

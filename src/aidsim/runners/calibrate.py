@@ -271,8 +271,8 @@ def simulate(scenario: dict[str, Any], seed: int, replication: int, residents: d
             value = float(row[measure])
         if unit in ("share", "yuan/person/month"):
             out[key] = value
-        elif unit == "cases/year":
-            out[key] = value * k / years
+        elif unit == "cases/year":  # a monthly average (cases a month) → cases a year
+            out[key] = value * 12 * k
         elif unit == "yuan":
             out[key] = value * k / years
         else:
@@ -348,9 +348,9 @@ def set_directly(profile: CountyProfile, tree: dict[str, Any], seed: int,
         say("setting the age structure from the shares 60+ and 80+")
         for _ in range(2):
             if pop.share_60_plus is not None:
-                old = _bisect(lambda a: shares_with(a, very_old)["share_60_plus"], pop.share_60_plus.value, 0.05, 20)
+                old = _bisect(lambda a, b=very_old: shares_with(a, b)["share_60_plus"], pop.share_60_plus.value, 0.05, 20)
             if pop.share_80_plus is not None:
-                very_old = _bisect(lambda b: shares_with(old, b)["share_80_plus"], pop.share_80_plus.value, 0.05, 20)
+                very_old = _bisect(lambda b, a=old: shares_with(a, b)["share_80_plus"], pop.share_80_plus.value, 0.05, 20)
         tree = merge_overrides(tree, {"population.head_age": _tilt(head, old, very_old),
                                       "population.single_age": _tilt(single, old, very_old)})
         small = merge_overrides(small, {"population.head_age": _tilt(head, old, very_old),
