@@ -439,7 +439,7 @@ class _Evaluator:
 def calibrate(profile: CountyProfile, *, base: dict[str, Any] | None = None, seed: int = 20200101,
               households: int | None = None, workers: int = 2, max_evaluations: int = 120,
               start: dict[str, float] | None = None, fit: tuple[str, ...] | None = None,
-              message: Message | None = None) -> FitResult:
+              noise_replications: int = 4, message: Message | None = None) -> FitResult:
     """Calibrate a scenario to a county profile (see the module's docstring).
 
     Parameters
@@ -453,6 +453,10 @@ def calibrate(profile: CountyProfile, *, base: dict[str, Any] | None = None, see
         Start values of fitted parameters (dotted path → value), instead of the base's.
     fit
         Restrict the fitted parameters to these paths.
+    noise_replications
+        Runs at the fitted values on other random streams, to measure each figure's simulation
+        noise: the fit matched one set of streams, so its estimate carries that noise as well as
+        the figures' own, and the covariance counts both (0: the figures' uncertainty only).
     message
         Called with a line of progress (the CLI prints it).
     """
@@ -522,9 +526,22 @@ def calibrate(profile: CountyProfile, *, base: dict[str, Any] | None = None, see
         else:
             x, status, j = x0, "nothing to fit", np.zeros((len(targets), 0))
         out = ev.many([x])[0]
+        noise = np.zeros(len(targets))
+        if noise_replications > 0 and params:
+            say(f"measuring simulation noise: {noise_replications} runs on other random streams")
+            scenario = ev.scenario(x)
+            args = [(scenario, seed, r, residents) for r in range(1, noise_replications + 1)]
+            runs = list(ev.pool.map(simulate, *zip(*args, strict=True))) if ev.pool else [simulate(*a) for a in args]
+            ev.evaluations += len(runs)
+            model = np.array([[o.get(k, np.nan) for k in keys] for o in [out, *runs]])
+            noise = np.nan_to_num(np.std(model, axis=0, ddof=1))
     finally:
         ev.close()
-    covariance = np.linalg.pinv(j.T @ j) if params else np.zeros((0, 0))
+    # Each target's error is the published figure's and the simulation's: the residual rows
+    # (weighted by the published uncertainty) are rescaled to both.
+    weight = np.concatenate([sd / np.sqrt(sd**2 + noise**2), np.ones(len(params))])
+    jw = j * weight[:, None] if params else j
+    covariance = np.linalg.pinv(jw.T @ jw) if params else np.zeros((0, 0))
     se = np.sqrt(np.clip(np.diag(covariance), 0, None))
     pinned = {p.path: bool(s < 0.5 * p.prior_sd) for p, s in zip(params, se, strict=True)}
     report = []
@@ -532,7 +549,8 @@ def calibrate(profile: CountyProfile, *, base: dict[str, Any] | None = None, see
         model = out.get(t.key, float("nan"))
         error = (model - t.value) / t.value if t.value else float("nan")
         report.append({"figure": t.key, "published": t.value, "model": model, "error": error,
-                       "uncertainty": t.sd, "met": bool(abs(error) <= 2 * t.sd), "unit": t.unit,
+                       "uncertainty": t.sd, "simulation_noise": float(noise[keys.index(t.key)] / t.value)
+                       if t.value else float("nan"), "met": bool(abs(error) <= 2 * t.sd), "unit": t.unit,
                        "year": t.year, "source": t.source, "why_not": "" if abs(error) <= 2 * t.sd
                        else _why_not(t.key, params)})
     overrides = {p.path: from_fit(v, p.transform) for p, v in zip(params, x, strict=True)}
