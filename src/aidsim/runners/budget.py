@@ -14,8 +14,9 @@ Three sources of uncertainty, each measured on its own:
   covariance (the scenario's ``calibration`` section: a normal on each parameter's fit scale),
   each run on the same streams (common random numbers), so that their variance is the
   parameters' and not noise. A scenario that was never calibrated has none.
-- **Macro paths** (when asked): income growth in the budget year at a low and a high rate, read
-  as the 5th and 95th percentiles of a normal, so their variance is ``((high − low) / 3.29)²``.
+- **Macro paths** (when asked): income growth each year up to the budget year at a low and a high
+  rate, read as the 5th and 95th percentiles of a normal, so their variance is
+  ``((high − low) / 3.29)²``; the other runs then grow incomes at the midpoint.
 
 The interval is the mean of the Monte Carlo runs ± 1.645 standard deviations of the three
 variances added (the sources are independent), and each source's share of the variance is its
@@ -119,7 +120,8 @@ def budget(scenario: Scenario, year: int, *, replications: int = 10, draws: int 
     if replications < 2:
         raise ArgumentError("replications must be at least 2 to measure Monte Carlo noise")
     seed = scenario.simulation.seed if seed is None else seed
-    data = forecast_data(scenario, year)
+    # With a macro range, the central path grows incomes by its midpoint.
+    data = forecast_data(scenario, year, None if macro is None else (macro[0] + macro[1]) / 2)
     scale = 1.0
     if households:
         scale = scenario.population.households / households
