@@ -433,13 +433,23 @@ def _say(quiet: bool):
     return say
 
 
+def _short_key(key: str) -> str:
+    """A profile key without its section (``caseloads.dibao_persons.rural`` → ``dibao_persons.rural``)."""
+    return key.split(".", 1)[1] if key.startswith(("caseloads.", "incomes.")) else key
+
+
 def _fit_table(report: list[dict], title: str) -> Table:
     table = Table("figure", "year", "published", "model", "error", "met", title=escape(title))
     for row in report:
         unit = "share" if row["unit"] == "share" else "yuan"
-        table.add_row(escape(row["figure"]), str(row["year"]), _fmt(row["published"], unit),
+        table.add_row(escape(_short_key(row["figure"])), str(row["year"]), _fmt(row["published"], unit),
                       _fmt(row["model"], unit), f"{row['error']:+.1%}", "yes" if row["met"] else "NO")
     return table
+
+
+#: Households simulated while fitting, by default (a larger county is fitted on this many, its
+#: figures scaled to its residents; the calibrated scenario keeps the county's own households).
+FIT_HOUSEHOLDS = 50_000
 
 
 @app.command("calibrate")
@@ -448,8 +458,9 @@ def calibrate_command(
     out: Annotated[Path, typer.Option("--out", help="The calibrated scenario file to write.")] = Path(
         "calibrated.yaml"),
     households: Annotated[int | None, typer.Option(
-        "--households", min=1000, help="Simulate this many households while fitting (faster; figures scaled "
-                                       "to the county's residents).")] = None,
+        "--households", min=1000, help="Simulate this many households while fitting (figures scaled to the "
+                                       "county's residents; default: the county's, at most 50,000).")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Fit on the county's own households, however many.")] = False,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 2,
     seed: SeedOpt = None,
     max_evaluations: Annotated[int, typer.Option("--max-evaluations", min=5, help="Most simulations.")] = 120,
@@ -476,6 +487,11 @@ def calibrate_command(
 
     if out.exists() and not out.is_file():
         _fail(OutputFolderError(f"--out {out} is not a file"))
+    if households is None and not full:
+        from aidsim.scenario.profile import households_for
+
+        county = households_for(p)[0]
+        households = county if county <= FIT_HOUSEHOLDS else FIT_HOUSEHOLDS
     try:
         result = calibrate(p, seed=20200101 if seed is None else seed, households=households, workers=workers,
                            max_evaluations=max_evaluations, message=_say(quiet))
@@ -582,7 +598,7 @@ def backtest_command(
                                f"published figures"))
     for _, r in result.table.iterrows():
         unit = "share" if "coverage" in r["figure"] else "yuan"
-        table.add_row(escape(r["figure"]), _fmt(r["published"], unit), _fmt(r["forecast"], unit),
+        table.add_row(escape(_short_key(r["figure"])), _fmt(r["published"], unit), _fmt(r["forecast"], unit),
                       f"{r['error']:+.1%}", f"[{_fmt(r['low'], unit)}, {_fmt(r['high'], unit)}]")
     out_console.print(table)
     out_console.print(Text(f"mean absolute error {result.mean_absolute_error:.1%} over {len(result.table)} "
