@@ -557,7 +557,7 @@ def budget_command(
     except AidsimError as exc:
         _fail(exc)
     for f in forecasts:
-        table = Table("programme", "bill, yuan", "90% interval", "MC", "params", "macro",
+        table = Table("programme", "bill, yuan", "90% interval", "MC", "params", "misfit", "macro",
                       title=escape(f"{f.scenario}: bill for {f.year} (mean of {replications} replications; "
                                    f"share of the interval's variance from each source)"))
         for _, r in f.table.iterrows():
@@ -566,7 +566,7 @@ def budget_command(
             table.add_row(escape(r["label"]), _fmt(r["mean"], "yuan"),
                           f"[{_fmt(r['low'], 'yuan')}, {_fmt(r['high'], 'yuan')}]",
                           *[f"{r[f'share_{k}']:.0%}" if r[f"share_{k}"] == r[f"share_{k}"] else "–"
-                            for k in ("monte_carlo", "parameters", "macro")])
+                            for k in ("monte_carlo", "parameters", "misfit", "macro")])
         out_console.print(table)
     if len(forecasts) == 2:
         base, new = forecasts[0].row("total_cost"), forecasts[1].row("total_cost")

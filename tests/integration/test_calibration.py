@@ -107,9 +107,13 @@ def test_calibrated_file_runs_and_budget_splits_its_interval(fit, tmp_path):
     forecast = budget(s, 2026, replications=3, draws=3, macro=(0.02, 0.08))
     total = forecast.row("total_cost")
     assert total["low"] < total["mean"] < total["high"]
-    shares = [total[f"share_{k}"] for k in ("monte_carlo", "parameters", "macro")]
+    shares = [total[f"share_{k}"] for k in ("monte_carlo", "parameters", "misfit", "macro")]
     assert sum(shares) == pytest.approx(1)
-    assert all(x > 0 for x in shares)
+    assert all(total[f"share_{k}"] > 0 for k in ("monte_carlo", "parameters", "macro"))
+    # The rural dibao spending the fit missed by e widens its bill by e × the bill.
+    miss = s.calibration.misfit["spending.dibao.rural"]
+    rural = forecast.row("dibao_cost_rural")
+    assert rural["sd_misfit"] == pytest.approx(abs(miss) * rural["mean"])
     # Without a calibration (or draws) the parameters contribute nothing.
     plain = budget(validate_scenario(_county({})), 2026, replications=3, draws=3)
     assert plain.row("total_cost")["share_parameters"] == 0
@@ -136,5 +140,5 @@ def test_cli_calibrate_writes_a_scenario_and_a_report(truth, tmp_path):
                                       "--workers", "1", "--max-evaluations", "10", "--quiet"])
     assert result.exit_code == 0, result.output
     assert out.exists() and out.with_suffix(".fit.csv").exists()
-    assert "caseloads.dibao_persons.rural" in result.stdout
+    assert "dibao_persons.rural" in result.stdout
     assert load_scenario(out).calibration.parameters == ["admin.applying.area_factor.rural"]

@@ -14,6 +14,10 @@ Three sources of uncertainty, each measured on its own:
   covariance (the scenario's ``calibration`` section: a normal on each parameter's fit scale),
   each run on the same streams (common random numbers), so that their variance is the
   parameters' and not noise. A scenario that was never calibrated has none.
+- **Fit misfit**: a bill whose published spending the calibration could not match (the
+  scenario's ``calibration.misfit``) gets a standard deviation of that relative miss times the
+  bill: the model's own error, which no draw of its parameters shows. The whole bill, when the
+  profile gave no total, gets the programmes' misses added in yuan.
 - **Macro paths** (when asked): income growth each year up to the budget year at a low and a high
   rate, read as the 5th and 95th percentiles of a normal, so their variance is
   ``((high − low) / 3.29)²``; the other runs then grow incomes at the midpoint.
@@ -93,7 +97,7 @@ def parameter_draws(scenario: Scenario, draws: int, seed: int) -> list[dict[str,
 class BudgetForecast:
     """A year's bill with its interval and each source's share of the width."""
 
-    table: pd.DataFrame        # measure, label, mean, low, high, sd, sd_monte_carlo, sd_parameters, sd_macro, share_*
+    table: pd.DataFrame        # measure, label, mean, low, high, sd, sd_<source>, share_<source>
     runs: pd.DataFrame         # every run: source, index, measure, value
     year: int
     scenario: str
@@ -144,6 +148,7 @@ def budget(scenario: Scenario, year: int, *, replications: int = 10, draws: int 
     runs = pd.DataFrame(rows, columns=["source", "index", "measure", "value"])
     labels = {m: label for m, label, _ in HEADLINE} | {"dibao_cost_urban": "Dibao cost, urban",
                                                       "dibao_cost_rural": "Dibao cost, rural"}
+    misfit = _misfit(scenario)
     table = []
     for measure in dict.fromkeys(runs["measure"]):
         by = runs[runs["measure"] == measure]
@@ -153,8 +158,9 @@ def budget(scenario: Scenario, year: int, *, replications: int = 10, draws: int 
         var = {"monte_carlo": float(np.var(mc, ddof=1)),
                "parameters": float(np.var(par, ddof=1)) if len(par) > 1 else 0.0,
                "macro": float(((mac[1] - mac[0]) / (2 * Z90)) ** 2) if len(mac) == 2 else 0.0}
-        total = sum(var.values())
         mean = float(np.mean(mc))
+        var["misfit"] = _misfit_variance(measure, misfit, runs)
+        total = sum(var.values())
         sd = math.sqrt(total)
         table.append({"measure": measure, "label": labels.get(measure, measure), "mean": mean,
                       "low": mean - Z90 * sd, "high": mean + Z90 * sd, "sd": sd,
@@ -176,3 +182,36 @@ def _run_all(args: list[tuple], workers: int, say: Message) -> list[dict[str, fl
         outs.append(bill(*a))
         say(f"run {i} of {len(args)} done")
     return outs
+
+
+#: Spending figures of a profile → the bill they describe.
+SPENDING_BILLS = {"spending.dibao.total": "dibao_cost", "spending.dibao.urban": "dibao_cost_urban",
+                  "spending.dibao.rural": "dibao_cost_rural", "spending.tekun": "tekun_cost",
+                  "spending.temporary": "temporary_cost", "spending.medical": "medical_cost",
+                  "spending.orphans": "orphans_cost", "spending.total": "total_cost"}
+
+
+def _misfit(scenario: Scenario) -> dict[str, float]:
+    """Relative misfit by bill measure (``dibao_cost`` from ``spending.dibao.total`` or its parts)."""
+    out = {}
+    for key, error in scenario.calibration.misfit.items():
+        if key in SPENDING_BILLS:
+            out[SPENDING_BILLS[key]] = error
+    return out
+
+
+def _misfit_variance(measure: str, misfit: dict[str, float], runs: pd.DataFrame) -> float:
+    def mean_of(m: str) -> float:
+        values = runs[(runs["measure"] == m) & (runs["source"] == "monte_carlo")]["value"]
+        return float(values.mean()) if len(values) else 0.0
+
+    if measure in misfit:
+        return (misfit[measure] * mean_of(measure)) ** 2
+    if measure == "dibao_cost" and ("dibao_cost_urban" in misfit or "dibao_cost_rural" in misfit):
+        return sum(abs(misfit.get(m, 0.0)) * mean_of(m) for m in ("dibao_cost_urban", "dibao_cost_rural")) ** 2
+    if measure == "total_cost" and misfit:
+        parts = {m for m in misfit if m not in ("dibao_cost_urban", "dibao_cost_rural")}
+        if "dibao_cost" not in parts:
+            parts |= {m for m in misfit if m.startswith("dibao_cost_")}
+        return sum(abs(misfit[m]) * mean_of(m) for m in parts) ** 2
+    return 0.0

@@ -658,6 +658,8 @@ def calibrated_yaml(result: FitResult, profile_ref: str, name: str | None = None
         "transforms": [p.transform for p in result.parameters],
         "estimate": [float(x) for x in result.estimate],
         "covariance": [[float(v) for v in row] for row in result.covariance],
+        "misfit": {row["figure"]: float(row["error"]) for row in result.report
+                   if row["figure"].startswith("spending.") and math.isfinite(row["error"])},
     }
     return "\n".join(lines) + "\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 

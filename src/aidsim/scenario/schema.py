@@ -1280,6 +1280,11 @@ class Calibration(Section):
     covariance: list[list[float]] = param(
         default_factory=list, unit="fit scale squared",
         description="Approximate covariance of the estimate ((JᵀWJ)⁻¹ at the optimum, with the prior's rows).")
+    misfit: dict[str, float] = param(
+        default_factory=dict, unit="share",
+        description="Relative error left at the optimum for each spending figure of the profile "
+                    "(`spending.dibao.total`: −0.11 for 11% under); `aidsim budget` widens that bill's "
+                    "interval by it.")
 
     @model_validator(mode="after")
     def _shapes(self) -> Calibration:
