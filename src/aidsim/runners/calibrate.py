@@ -176,12 +176,11 @@ def targets_of(profile: CountyProfile) -> tuple[list[Target], dict[str, str]]:
         targets.append(Target("caseloads.tekun_persons", total, sd / total if total else 0.03, "persons",
                               f"{tekun[0].source}; {tekun[1].source}", tekun[0].year))
         targets.append(_target("caseloads.tekun_persons.institutional", tekun[1]))
-    elif any(tekun):
-        fig = tekun[0] or tekun[1]
-        key = "caseloads.tekun_persons." + ("dispersed" if tekun[0] else "institutional")
-        targets.append(Target("caseloads.tekun_persons", fig.value, uncertainty(key, fig), "persons",
-                              fig.source + " (counted as all tekun recipients: the other part is not given)",
-                              fig.year)) if key.endswith("dispersed") else targets.append(_target(key, fig))
+    elif tekun[1] is not None:  # institutions only: the model reports them
+        targets.append(_target("caseloads.tekun_persons.institutional", tekun[1]))
+    elif tekun[0] is not None:
+        skipped["caseloads.tekun_persons.dispersed"] = (
+            "the model reports all tekun recipients and those in institutions; give both parts")
     return targets, skipped
 
 
