@@ -514,6 +514,8 @@ def calibrate_command(
     for row in result.report:
         if not row["met"]:
             out_console.print(Text(f"  not met: {row['figure']}: {row['why_not']}"))
+    for key, why in result.skipped.items():
+        out_console.print(Text(f"  not compared: {key}: {why}"))
     out_console.print(Text(f"{result.evaluations} simulations of {result.simulated_households:,} households in "
                            f"{result.seconds:.0f} s; wrote {out} and {report}"))
 

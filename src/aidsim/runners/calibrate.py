@@ -633,6 +633,8 @@ def calibrated_yaml(result: FitResult, profile_ref: str, name: str | None = None
         lines.append(f"#   {path}: set directly: {note}")
     for path, why in result.unused.items():
         lines.append(f"#   {path}: not fitted: {why}")
+    for key, why in result.skipped.items():
+        lines.append(f"#   figure {key}: not compared: {why}")
     lines.append(f"# {result.evaluations} simulations of {result.simulated_households:,} households, "
                  f"{result.seconds:.0f} s.")
     data: dict[str, Any] = {"profile": profile_ref, "name": name or f"{result.profile.name}-calibrated",
