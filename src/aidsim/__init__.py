@@ -10,6 +10,7 @@ The public API::
 
     profile = load_profile("profiles/example_county.yaml")
     fit = calibrate(profile)              # FitResult: .report, .values(), .scenario
+    fit.write("calibrated.yaml", "profiles/example_county.yaml")
     bill = budget(load_scenario("calibrated.yaml"), 2026, macro=(0.03, 0.07))  # BudgetForecast
 """
 

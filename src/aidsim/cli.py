@@ -498,10 +498,10 @@ def calibrate_command(
     except AidsimError as exc:
         _fail(exc)
     ref = os.path.relpath(profile.resolve(), out.resolve().parent)
+    report = out.with_suffix(".fit.csv")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(calibrated_yaml(result, ref), out)
-        report = out.with_suffix(".fit.csv")
         write_text_atomic(report_frame(result).to_csv(index=False), report)
     except OSError as exc:
         _fail(AidsimError(f"cannot write {out}: {exc.strerror or exc}"))

@@ -95,6 +95,9 @@ def test_a_profile_with_no_target_is_refused():
 
 def test_calibrated_file_runs_and_budget_splits_its_interval(fit, tmp_path):
     text = calibrated_yaml(fit, "county.yaml")
+    fit.write(tmp_path / "api" / "c.yaml", tmp_path / "county.yaml")
+    assert (tmp_path / "api" / "c.fit.csv").exists()
+    assert "profile: ../county.yaml" in (tmp_path / "api" / "c.yaml").read_text(encoding="utf-8")
     assert "published" in text and "pinned down" in text
     (tmp_path / "county.yaml").write_text(yaml.safe_dump(fit.profile.model_dump(exclude_none=True)),
                                           encoding="utf-8")

@@ -48,6 +48,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -399,6 +400,19 @@ class FitResult:
 
     def values(self) -> dict[str, float]:
         return {p.path: from_fit(x, p.transform) for p, x in zip(self.parameters, self.estimate, strict=True)}
+
+    def write(self, path: str | Path, profile: str | Path, name: str | None = None) -> Path:
+        """Write the calibrated scenario to ``path`` (naming ``profile``, the profile's file, by
+        its path relative to ``path``'s folder) and the fit report beside it (``.fit.csv``);
+        what ``aidsim calibrate`` writes. Returns ``path``."""
+        import os
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ref = os.path.relpath(Path(profile).resolve(), path.resolve().parent)
+        path.write_text(calibrated_yaml(self, ref, name), encoding="utf-8")
+        report_frame(self).to_csv(path.with_suffix(".fit.csv"), index=False)
+        return path
 
 
 class _Evaluator:
