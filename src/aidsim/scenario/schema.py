@@ -10,7 +10,7 @@ Standards that change over time are :class:`~aidsim.scenario.dated.DatedValue` (
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -1275,12 +1275,13 @@ class Calibration(Section):
     transforms: list[Literal["identity", "log", "logit"]] = param(
         default_factory=list, unit="choice",
         description="The scale on which each parameter was fitted (estimate and covariance are on it).")
-    estimate: list[float] = param(default_factory=list, unit="fit scale",
+    estimate: list[Annotated[float, Field(ge=-DEFAULT_MAX, le=DEFAULT_MAX)]] = param(
+        default_factory=list, unit="fit scale",
                                   description="The fitted values on their fit scale.")
-    covariance: list[list[float]] = param(
+    covariance: list[list[Annotated[float, Field(ge=-DEFAULT_MAX, le=DEFAULT_MAX)]]] = param(
         default_factory=list, unit="fit scale squared",
         description="Approximate covariance of the estimate ((JᵀWJ)⁻¹ at the optimum, with the prior's rows).")
-    misfit: dict[str, float] = param(
+    misfit: dict[str, Annotated[float, Field(ge=-100, le=100)]] = param(
         default_factory=dict, unit="share",
         description="Relative error left at the optimum for each spending figure of the profile "
                     "(`spending.dibao.total`: −0.11 for 11% under); `aidsim budget` widens that bill's "
