@@ -539,7 +539,7 @@ def budget_command(
     noise, the calibrated parameters' uncertainty and (with --growth-low/--growth-high) income
     growth; prints how much of the width each source contributes."""
     _simulation_side()
-    from aidsim.runners.budget import budget
+    from aidsim.runners.budget import budget, difference
 
     if (growth_low is None) != (growth_high is None):
         err_console.print("error: give both --growth-low and --growth-high, or neither")
@@ -551,6 +551,8 @@ def budget_command(
         say = _say(quiet)
         forecasts = [budget(s, year, replications=replications, draws=draws, macro=macro, workers=workers,
                             households=households, message=say) for s in scenarios]
+        if len(forecasts) == 2:
+            forecasts.append(difference(forecasts[0], forecasts[1], scenarios[1]))
         with _output(out) as folder:
             frames = [f.table.assign(scenario=f.scenario) for f in forecasts]
             write_text_atomic(pd.concat(frames).to_csv(index=False), folder / "budget.csv")
@@ -558,22 +560,19 @@ def budget_command(
                                  folder / "runs.parquet")
     except AidsimError as exc:
         _fail(exc)
-    for f in forecasts:
-        table = Table("programme", "bill, yuan", "90% interval", "MC", "params", "misfit", "macro",
-                      title=escape(f"{f.scenario}: bill for {f.year} (mean of {replications} replications; "
+    for i, f in enumerate(forecasts):
+        what = "difference of the bills" if i == 2 else "bill"
+        table = Table("programme", what + ", yuan", "90% interval", "MC", "params", "misfit", "macro",
+                      title=escape(f"{f.scenario}: {what} for {f.year} (mean of {replications} replications; "
                                    f"share of the interval's variance from each source)"))
         for _, r in f.table.iterrows():
             if r["mean"] == 0 and r["high"] == 0:
                 continue
-            table.add_row(escape(r["label"]), _fmt(r["mean"], "yuan"),
-                          f"[{_fmt(r['low'], 'yuan')}, {_fmt(r['high'], 'yuan')}]",
+            table.add_row(escape(r["label"]), _fmt(r["mean"], "yuan", signed=i == 2),
+                          f"[{_fmt(r['low'], 'yuan', signed=i == 2)}, {_fmt(r['high'], 'yuan', signed=i == 2)}]",
                           *[f"{r[f'share_{k}']:.0%}" if r[f"share_{k}"] == r[f"share_{k}"] else "–"
                             for k in ("monte_carlo", "parameters", "misfit", "macro")])
         out_console.print(table)
-    if len(forecasts) == 2:
-        base, new = forecasts[0].row("total_cost"), forecasts[1].row("total_cost")
-        out_console.print(Text(f"whole bill: {forecasts[1].scenario} {new['mean']:,.0f} against "
-                               f"{forecasts[0].scenario} {base['mean']:,.0f} yuan ({new['mean'] - base['mean']:+,.0f})"))
     out_console.print(Text(f"wrote {out}/budget.csv and runs.parquet"))
 
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from aidsim.cli import app
 from aidsim.errors import CalibrationError
 from aidsim.runners.backtest import load_backtest
-from aidsim.runners.budget import budget
+from aidsim.runners.budget import budget, difference
 from aidsim.runners.calibrate import calibrate, calibrated_yaml, set_values, simulate
 from aidsim.scenario.load import load_scenario, validate_scenario
 from aidsim.scenario.profile import CountyProfile
@@ -117,6 +117,16 @@ def test_calibrated_file_runs_and_budget_splits_its_interval(fit, tmp_path):
     miss = s.calibration.misfit["spending.dibao.rural"]
     rural = forecast.row("dibao_cost_rural")
     assert rural["sd_misfit"] == pytest.approx(abs(miss) * rural["mean"])
+    # A reform on the same runs: the difference's interval is the policy's.
+    (tmp_path / "raise.yaml").write_text("extends: calibrated.yaml\nname: raise\ndibao:\n  standard:\n"
+                                         "    rural: {2026-01: 600}\n", encoding="utf-8")
+    r = load_scenario(tmp_path / "raise.yaml", {"population.households": HOUSEHOLDS,
+                                                "simulation.warmup_months": 6})
+    more = budget(r, 2026, replications=3, draws=3, macro=(0.02, 0.08))
+    diff = difference(forecast, more, r).row("dibao_cost")
+    assert diff["mean"] == pytest.approx(more.row("dibao_cost")["mean"] - forecast.row("dibao_cost")["mean"])
+    assert 0 < diff["low"] < diff["mean"] < diff["high"]
+    assert diff["sd_monte_carlo"] < forecast.row("dibao_cost")["sd_monte_carlo"]  # common random numbers
     # Without a calibration (or draws) the parameters contribute nothing.
     plain = budget(validate_scenario(_county({})), 2026, replications=3, draws=3)
     assert plain.row("total_cost")["share_parameters"] == 0

@@ -146,9 +146,13 @@ def budget(scenario: Scenario, year: int, *, replications: int = 10, draws: int 
     outs = _run_all([(d, seed, rep, year, scale) for _, _, d, rep in tasks], workers, say)
     rows = [(src, k, m, v) for (src, k, _, _), out in zip(tasks, outs, strict=True) for m, v in out.items()]
     runs = pd.DataFrame(rows, columns=["source", "index", "measure", "value"])
+    return BudgetForecast(_table(runs, _misfit(scenario)), runs, year, scenario.name)
+
+
+def _table(runs: pd.DataFrame, misfit: dict[str, float]) -> pd.DataFrame:
+    """Mean, interval and each source's share of the variance, by measure (see the module's docstring)."""
     labels = {m: label for m, label, _ in HEADLINE} | {"dibao_cost_urban": "Dibao cost, urban",
                                                       "dibao_cost_rural": "Dibao cost, rural"}
-    misfit = _misfit(scenario)
     table = []
     for measure in dict.fromkeys(runs["measure"]):
         by = runs[runs["measure"] == measure]
@@ -166,7 +170,20 @@ def budget(scenario: Scenario, year: int, *, replications: int = 10, draws: int 
                       "low": mean - Z90 * sd, "high": mean + Z90 * sd, "sd": sd,
                       **{f"sd_{k}": math.sqrt(v) for k, v in var.items()},
                       **{f"share_{k}": (v / total if total > 0 else float("nan")) for k, v in var.items()}})
-    return BudgetForecast(pd.DataFrame(table), runs, year, scenario.name)
+    return pd.DataFrame(table)
+
+
+def difference(base: BudgetForecast, reform: BudgetForecast, scenario: Scenario) -> BudgetForecast:
+    """The reform's bill less the baseline's, run by run: both were forecast on the same streams
+    and the same parameter draws (common random numbers), so the difference's interval is the
+    policy's, with its sources split the same way (a misfit widens it in proportion)."""
+    keys = ["source", "index", "measure"]
+    joined = reform.runs.merge(base.runs, on=keys, suffixes=("_reform", "_base"))
+    if len(joined) != len(reform.runs):
+        raise ArgumentError("the baseline and the reform were not forecast on the same runs")
+    runs = joined[keys].assign(value=joined["value_reform"] - joined["value_base"])
+    return BudgetForecast(_table(runs, _misfit(scenario)), runs, reform.year,
+                          f"{reform.scenario} − {base.scenario}")
 
 
 def _run_all(args: list[tuple], workers: int, say: Message) -> list[dict[str, float]]:
