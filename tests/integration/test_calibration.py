@@ -155,3 +155,26 @@ def test_cli_calibrate_writes_a_scenario_and_a_report(truth, tmp_path):
     assert out.exists() and out.with_suffix(".fit.csv").exists()
     assert "dibao_persons.rural" in result.stdout
     assert load_scenario(out).calibration.parameters == ["admin.applying.area_factor.rural"]
+
+
+def test_ages_disability_and_orphans_are_set_directly_from_the_profile():
+    from aidsim.runners.calibrate import _population_shares, set_directly
+
+    def fig(v):
+        return {"value": v, "year": 2025, "source": "test"}
+
+    profile = CountyProfile.model_validate({
+        "year": 2025,
+        "population": {"residents": {"urban": fig(4000), "rural": fig(7600)},
+                       "share_60_plus": fig(0.30), "share_80_plus": fig(0.06), "disabled_persons": fig(870)},
+        "policy": {"dibao_standard": {"urban": fig(760), "rural": fig(520)}},
+        "caseloads": {"orphans": fig(20)},
+    })
+    tree, notes = set_directly(profile, _county({}), 20200101)
+    assert set(notes) == {"population.head_age, population.single_age", "population.disability_prevalence",
+                          "population.orphan_share"}
+    shares = _population_shares(tree, 20200101)
+    assert shares["share_60_plus"] == pytest.approx(0.30, abs=0.01)
+    assert shares["share_80_plus"] == pytest.approx(0.06, abs=0.01)
+    assert shares["disabled"] == pytest.approx(870 / 11600, rel=0.1)
+    assert tree["population"]["orphan_share"] * shares["minors"] * 11600 == pytest.approx(20, rel=1e-3)
