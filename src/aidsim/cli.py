@@ -555,9 +555,16 @@ def budget_command(
             forecasts.append(difference(forecasts[0], forecasts[1], scenarios[1]))
         with _output(out) as folder:
             frames = [f.table.assign(scenario=f.scenario) for f in forecasts]
-            write_text_atomic(pd.concat(frames).to_csv(index=False), folder / "budget.csv")
-            write_parquet_atomic(pd.concat([f.runs.assign(scenario=f.scenario) for f in forecasts]),
-                                 folder / "runs.parquet")
+            text = pd.concat(frames).to_csv(index=False)
+            write_text_atomic(text, folder / "budget.csv")
+            files = {"budget.csv": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                     "runs.parquet": write_parquet_atomic(
+                         pd.concat([f.runs.assign(scenario=f.scenario) for f in forecasts]), folder / "runs.parquet")}
+            manifest = {"command": "budget", "aidsim": __version__, "year": year,
+                        "scenarios": [f.scenario for f in forecasts], "replications": replications,
+                        "draws": draws, "macro": macro, "files": files}
+            write_text_atomic(json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+                              folder / "manifest.json")
     except AidsimError as exc:
         _fail(exc)
     for i, f in enumerate(forecasts):
@@ -573,7 +580,7 @@ def budget_command(
                           *[f"{r[f'share_{k}']:.0%}" if r[f"share_{k}"] == r[f"share_{k}"] else "–"
                             for k in ("monte_carlo", "parameters", "misfit", "macro")])
         out_console.print(table)
-    out_console.print(Text(f"wrote {out}/budget.csv and runs.parquet"))
+    out_console.print(Text(f"wrote {out}/budget.csv, runs.parquet and manifest.json"))
 
 
 @app.command("backtest")
