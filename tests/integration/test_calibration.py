@@ -178,3 +178,18 @@ def test_ages_disability_and_orphans_are_set_directly_from_the_profile():
     assert shares["share_80_plus"] == pytest.approx(0.06, abs=0.01)
     assert shares["disabled"] == pytest.approx(870 / 11600, rel=0.1)
     assert tree["population"]["orphan_share"] * shares["minors"] * 11600 == pytest.approx(20, rel=1e-3)
+
+
+def test_cli_budget_prints_and_writes_its_folder_again(fit, tmp_path):
+    (tmp_path / "county.yaml").write_text(yaml.safe_dump(fit.profile.model_dump(exclude_none=True)),
+                                          encoding="utf-8")
+    fit.write(tmp_path / "calibrated.yaml", tmp_path / "county.yaml")
+    args = ["budget", str(tmp_path / "calibrated.yaml"), "--year", "2026", "--households", "1000",
+            "--replications", "2", "--draws", "2", "--workers", "1", "--out", str(tmp_path / "b"), "--quiet"]
+    for _ in range(2):  # the second run replaces the first's folder
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+    assert "Dibao cost" in result.stdout and "90% interval" in result.stdout
+    assert {p.name for p in (tmp_path / "b").iterdir()} == {"budget.csv", "runs.parquet", "manifest.json"}
+    bad = CliRunner().invoke(app, [*args[:3], "2019", *args[4:]])
+    assert bad.exit_code == 2 and "--year 2019" in bad.stderr
