@@ -565,7 +565,7 @@ def calibrate(profile: CountyProfile, *, base: dict[str, Any] | None = None, see
                        "uncertainty": t.sd, "simulation_noise": float(noise[keys.index(t.key)] / t.value)
                        if t.value else float("nan"), "met": bool(abs(error) <= 2 * t.sd), "unit": t.unit,
                        "year": t.year, "source": t.source, "why_not": "" if abs(error) <= 2 * t.sd
-                       else _why_not(t.key, params)})
+                       else _why_not(t.key, params) + _depth(t.key, profile, out)})
     overrides = {p.path: from_fit(v, p.transform) for p, v in zip(params, x, strict=True)}
     final = merge_overrides(tree, overrides)
     final = merge_overrides(final, {"population.households": full_households, "simulation.seed": seed})
@@ -574,6 +574,27 @@ def calibrate(profile: CountyProfile, *, base: dict[str, Any] | None = None, see
                      skipped=skipped, seconds=time.monotonic() - began, evaluations=ev.evaluations,
                      simulated_households=int(fit_tree["population"]["households"]), message=status,
                      history=history)
+
+
+def _depth(key: str, profile: CountyProfile, out: dict[str, float]) -> str:
+    """For a dibao spending figure with its caseload: the average subsidy the figures imply and the
+    model's, the usual reason the two cannot be met together."""
+    if not key.startswith("spending.dibao."):
+        return ""
+    area = key.rsplit(".", 1)[1]
+    areas = ("urban", "rural") if area == "total" else (area,)
+    persons = [getattr(profile.caseloads.dibao_persons, a) for a in areas]
+    if any(p is None for p in persons) or not sum(p.value for p in persons):
+        return ""
+    published = getattr(profile.spending.dibao, area).value
+    count = sum(p.value for p in persons)
+    std = sum(p.value * getattr(profile.policy.dibao_standard, a).value for p, a in zip(persons, areas, strict=True))
+    model_persons = sum(out.get(f"caseloads.dibao_persons.{a}", 0.0) for a in areas)
+    if not model_persons:
+        return ""
+    implied, model = published / count / 12, out.get(key, 0.0) / model_persons / 12
+    return (f"; the figures imply an average subsidy of {implied:,.0f} yuan a recipient and month "
+            f"({implied / (std / count):.0%} of the standard), the model's recipients get {model:,.0f}")
 
 
 def _why_not(key: str, params: list[Parameter]) -> str:
