@@ -9,6 +9,11 @@ The public API::
     comparison = compare(base, [reform])  # common random numbers; intervals with replications>1
     grid = sweep(base, ["dibao.standard.rural=400:600:20"], out="out/sweep")  # resumable
     answer = solve(base, "dibao.standard.rural", "dibao_cost:+5e6/year", replications=5)
+
+    profile = load_profile("profiles/example_county.yaml")
+    fit = calibrate(profile)              # FitResult: .report, .values(), .scenario
+    fit.write("calibrated.yaml", "profiles/example_county.yaml")
+    bill = budget(load_scenario("calibrated.yaml"), 2026, macro=(0.03, 0.07))  # BudgetForecast
 """
 
 from importlib import import_module
@@ -21,17 +26,23 @@ if TYPE_CHECKING:
     from aidsim.engine.model import AidModel
     from aidsim.population.synth import build_population
     from aidsim.results import Results
+    from aidsim.runners.backtest import backtest
+    from aidsim.runners.budget import budget
+    from aidsim.runners.calibrate import calibrate
     from aidsim.runners.compare import Comparison, compare
     from aidsim.runners.execute import run
     from aidsim.runners.solve import solve
     from aidsim.runners.sweep import sweep
+    from aidsim.scenario.load import load_profile
 
 #: The simulation side (Mesa, pandas, the engine) is imported on first use, so that reading and
 #: checking scenario files, and the command line's refusals, do not wait for it.
 _LAZY = {"AidModel": "aidsim.engine.model", "build_population": "aidsim.population.synth",
          "Results": "aidsim.results", "Comparison": "aidsim.runners.compare",
          "compare": "aidsim.runners.compare", "run": "aidsim.runners.execute",
-         "sweep": "aidsim.runners.sweep", "solve": "aidsim.runners.solve"}
+         "sweep": "aidsim.runners.sweep", "solve": "aidsim.runners.solve",
+         "calibrate": "aidsim.runners.calibrate", "budget": "aidsim.runners.budget",
+         "backtest": "aidsim.runners.backtest", "load_profile": "aidsim.scenario.load"}
 
 
 def __getattr__(name: str) -> Any:
@@ -49,8 +60,12 @@ __all__ = [
     "Results",
     "Scenario",
     "__version__",
+    "backtest",
+    "budget",
     "build_population",
+    "calibrate",
     "compare",
+    "load_profile",
     "load_scenario",
     "run",
     "solve",

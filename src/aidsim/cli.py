@@ -1,5 +1,5 @@
 """The ``aidsim`` command line: validate, params, run, compare, targeting, validation, explain,
-report, columns, dashboard, sweep, solve, province.
+report, columns, dashboard, sweep, solve, province, calibrate, budget, backtest.
 
 Every error a user can cause (a wrong scenario, a bad option value, an unwritable folder) is
 printed as one paragraph on standard error with exit status 2 and no traceback. Arguments, the
@@ -817,6 +817,197 @@ def province_command(
         f"{province.households:,} households in {province.seconds:,.1f} s on {province.workers} worker "
         f"process(es): {province.rate_per_worker:,.0f} household-months per second per worker; peak "
         f"memory of a worker {province.worker_peak_rss / 1e6:,.0f} MB; wrote {out}/"))
+
+
+def _say(quiet: bool):
+    """A progress printer for the long commands (lines on standard error, with the time)."""
+    began = time.monotonic()
+
+    def say(message: str) -> None:
+        if not quiet:
+            err_console.print(Text(f"[{time.monotonic() - began:6.1f} s] {message}"), highlight=False)
+
+    return say
+
+
+def _short_key(key: str) -> str:
+    """A profile key without its section (``caseloads.dibao_persons.rural`` → ``dibao_persons.rural``)."""
+    return key.split(".", 1)[1] if key.startswith(("caseloads.", "incomes.")) else key
+
+
+def _fit_table(report: list[dict], title: str) -> Table:
+    table = Table("figure", "year", "published", "model", "error", "met", title=escape(title))
+    for row in report:
+        unit = "share" if row["unit"] == "share" else "yuan"
+        table.add_row(escape(_short_key(row["figure"])), str(row["year"]), _fmt(row["published"], unit),
+                      _fmt(row["model"], unit), f"{row['error']:+.1%}", "yes" if row["met"] else "NO")
+    return table
+
+
+#: Households simulated while fitting, by default (a larger county is fitted on this many, its
+#: figures scaled to its residents; the calibrated scenario keeps the county's own households).
+FIT_HOUSEHOLDS = 50_000
+
+
+@app.command("calibrate")
+def calibrate_command(
+    profile: Annotated[Path, typer.Argument(help="County profile YAML file.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="The calibrated scenario file to write.")] = Path(
+        "calibrated.yaml"),
+    households: Annotated[int | None, typer.Option(
+        "--households", min=1000, help="Simulate this many households while fitting (figures scaled to the "
+                                       "county's residents; default: the county's, at most 50,000).")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Fit on the county's own households, however many.")] = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 2,
+    seed: SeedOpt = None,
+    max_evaluations: Annotated[int, typer.Option("--max-evaluations", min=5, help="Most simulations.")] = 120,
+    check: Annotated[bool, typer.Option("--check", help="Only check the profile.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress lines.")] = False,
+) -> None:
+    """Fit the parameters a county profile cannot observe (take-up by area, the income distribution,
+    tekun's pool, temporary assistance's take-up) to the figures it publishes; write a scenario
+    file that names the profile and sets the fitted values, and print the fit report."""
+    from aidsim.scenario.load import load_profile
+
+    try:
+        p = load_profile(profile)
+    except AidsimError as exc:
+        _fail(exc)
+    if check:
+        out_console.print(Text(f"ok {profile}: {p.name} ({p.year}), {p.residents:,.0f} residents, "
+                               f"{len(p.figures())} figures"))
+        return
+    _simulation_side()
+    import os
+
+    from aidsim.runners.calibrate import calibrate, calibrated_yaml, report_frame
+
+    if out.exists() and not out.is_file():
+        _fail(OutputFolderError(f"--out {out} is not a file"))
+    if households is None and not full:
+        from aidsim.scenario.profile import households_for
+
+        county = households_for(p)[0]
+        households = county if county <= FIT_HOUSEHOLDS else FIT_HOUSEHOLDS
+    try:
+        result = calibrate(p, seed=20200101 if seed is None else seed, households=households, workers=workers,
+                           max_evaluations=max_evaluations, message=_say(quiet))
+    except AidsimError as exc:
+        _fail(exc)
+    ref = os.path.relpath(profile.resolve(), out.resolve().parent)
+    report = out.with_suffix(".fit.csv")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(calibrated_yaml(result, ref), out)
+        write_text_atomic(report_frame(result).to_csv(index=False), report)
+    except OSError as exc:
+        _fail(AidsimError(f"cannot write {out}: {exc.strerror or exc}"))
+    out_console.print(_fit_table(result.report, f"{p.name}: fit to its {p.year} figures"))
+    for path, value in result.values().items():
+        state = "pinned down" if result.pinned[path] else "not pinned down by these figures"
+        out_console.print(Text(f"  {path} = {value:.4g} ({state})"))
+    for path, why in result.unused.items():
+        out_console.print(Text(f"  {path}: not fitted ({why})"))
+    for row in result.report:
+        if not row["met"]:
+            out_console.print(Text(f"  not met: {row['figure']}: {row['why_not']}"))
+    for key, why in result.skipped.items():
+        out_console.print(Text(f"  not compared: {key}: {why}"))
+    out_console.print(Text(f"{result.evaluations} simulations of {result.simulated_households:,} households in "
+                           f"{result.seconds:.0f} s; wrote {out} and {report}"))
+
+
+@app.command("budget")
+def budget_command(
+    scenario: ScenarioArg,
+    year: Annotated[int, typer.Option("--year", help="The budget year.")],
+    reform: Annotated[Path | None, typer.Option("--reform", help="A reform extending the scenario.")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder for budget.csv and runs.")] = Path("out/budget"),
+    replications: Annotated[int, typer.Option("--replications", min=2, help="Monte Carlo replications.")] = 10,
+    draws: Annotated[int, typer.Option("--draws", min=0, help="Parameter sets from the fit.")] = 10,
+    growth_low: Annotated[float | None, typer.Option("--growth-low", help="Low income growth a year.")] = None,
+    growth_high: Annotated[float | None, typer.Option("--growth-high", help="High income growth a year.")] = None,
+    households: Annotated[int | None, typer.Option(
+        "--households", min=1000, help="Simulate fewer households (costs scaled up).")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 2,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress lines.")] = False,
+) -> None:
+    """Each programme's bill for YEAR and the whole bill, with a 90% interval from Monte Carlo
+    noise, the calibrated parameters' uncertainty and (with --growth-low/--growth-high) income
+    growth; prints how much of the width each source contributes."""
+    _simulation_side()
+    from aidsim.runners.budget import budget, difference
+
+    if (growth_low is None) != (growth_high is None):
+        err_console.print("error: give both --growth-low and --growth-high, or neither")
+        raise typer.Exit(code=2)
+    macro = None if growth_low is None else (growth_low, growth_high)
+    try:
+        _check_out(out)
+        scenarios = [load_scenario(scenario)] + ([load_scenario(reform)] if reform else [])
+        say = _say(quiet)
+        forecasts = [budget(s, year, replications=replications, draws=draws, macro=macro, workers=workers,
+                            households=households, message=say) for s in scenarios]
+        if len(forecasts) == 2:
+            forecasts.append(difference(forecasts[0], forecasts[1], scenarios[1]))
+        with _output(out) as folder:
+            frames = [f.table.assign(scenario=f.scenario) for f in forecasts]
+            text = pd.concat(frames).to_csv(index=False)
+            write_text_atomic(text, folder / "budget.csv")
+            files = {"budget.csv": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                     "runs.parquet": write_parquet_atomic(
+                         pd.concat([f.runs.assign(scenario=f.scenario) for f in forecasts]), folder / "runs.parquet")}
+            manifest = {"command": "budget", "aidsim": __version__, "year": year,
+                        "scenarios": [f.scenario for f in forecasts], "replications": replications,
+                        "draws": draws, "macro": macro, "files": files}
+            write_text_atomic(json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+                              folder / "manifest.json")
+    except AidsimError as exc:
+        _fail(exc)
+    for i, f in enumerate(forecasts):
+        what = "difference of the bills" if i == 2 else "bill"
+        table = Table("programme", what + ", yuan", "90% interval", "MC", "params", "misfit", "macro",
+                      title=escape(f"{f.scenario}: {what} for {f.year} (mean of {replications} replications; "
+                                   f"share of the interval's variance from each source)"))
+        for _, r in f.table.iterrows():
+            if r["mean"] == 0 and r["high"] == 0:
+                continue
+            table.add_row(escape(r["label"]), _fmt(r["mean"], "yuan", signed=i == 2),
+                          f"[{_fmt(r['low'], 'yuan', signed=i == 2)}, {_fmt(r['high'], 'yuan', signed=i == 2)}]",
+                          *[f"{r[f'share_{k}']:.0%}" if r[f"share_{k}"] == r[f"share_{k}"] else "–"
+                            for k in ("monte_carlo", "parameters", "misfit", "macro")])
+        out_console.print(table)
+    out_console.print(Text(f"wrote {out}/budget.csv, runs.parquet and manifest.json"))
+
+
+@app.command("backtest")
+def backtest_command(
+    spec: Annotated[Path, typer.Argument(help="Back-test specification.")] = Path(
+        "profiles/backtests/seed002_2015_2020.yaml"),
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 2,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress lines.")] = False,
+) -> None:
+    """Calibrate on one year's figures, forecast a later year under its known standards, and
+    report the error against that year's published figures."""
+    _simulation_side()
+    from aidsim.runners.backtest import backtest
+
+    try:
+        result = backtest(spec, workers=workers, message=_say(quiet))
+    except AidsimError as exc:
+        _fail(exc)
+    fit = result.fit
+    out_console.print(_fit_table(fit.report, f"calibration on {fit.profile.name} ({fit.profile.year})"))
+    table = Table("figure", "published", "forecast", "error", "range over replications",
+                  title=escape(f"{result.spec.name}: forecast of {result.spec.forecast_year} against its "
+                               f"published figures"))
+    for _, r in result.table.iterrows():
+        unit = "share" if "coverage" in r["figure"] else "yuan"
+        table.add_row(escape(_short_key(r["figure"])), _fmt(r["published"], unit), _fmt(r["forecast"], unit),
+                      f"{r['error']:+.1%}", f"[{_fmt(r['low'], unit)}, {_fmt(r['high'], unit)}]")
+    out_console.print(table)
+    out_console.print(Text(f"mean absolute error {result.mean_absolute_error:.1%} over {len(result.table)} "
+                           f"figures; {result.seconds:.0f} s"))
 
 
 @app.callback(invoke_without_command=True)

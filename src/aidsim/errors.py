@@ -5,6 +5,11 @@ the command line prints it as one paragraph and exits with status 2, with no tra
 
 - :class:`ScenarioError`: a scenario file is malformed or breaks the schema. It names the file,
   the line (when known), the key path and what was expected.
+- :class:`ProfileError`: a county profile is malformed, breaks its schema or holds figures that
+  cannot all be true (more recipients than residents…). A :class:`ScenarioError`, reported the
+  same way: file, line, key path, what was expected or why the figures are impossible.
+- :class:`CalibrationError`: a calibration, budget or back-test cannot be done as asked (no
+  figure to fit, a scenario that was never calibrated where a fit is needed…).
 - :class:`ArgumentError`: a command-line option or an argument of :func:`aidsim.compare` is
   wrong, e.g. ``--from`` after ``--to`` or outside the reported months. It names the flag and is
   raised before any run starts.
@@ -42,6 +47,8 @@ class ScenarioError(AidsimError):
         One entry per problem: ``(file, line, key_path, message)``; ``line`` may be ``None``.
     """
 
+    head = "Invalid scenario"
+
     def __init__(self, problems: list[tuple[str, int | None, str, str]]):
         self.problems = problems
         super().__init__(self._format())
@@ -52,8 +59,18 @@ class ScenarioError(AidsimError):
             where = f"{file}, line {line}" if line else file
             key = f"`{path}`" if path else "the file"
             lines.append(f"{where}: {key} {message}")
-        head = "Invalid scenario" if len(lines) == 1 else f"Invalid scenario ({len(lines)} problems)"
+        head = self.head if len(lines) == 1 else f"{self.head} ({len(lines)} problems)"
         return head + ":\n  " + "\n  ".join(lines)
+
+
+class ProfileError(ScenarioError):
+    """A county profile is malformed, invalid or impossible (same form as :class:`ScenarioError`)."""
+
+    head = "Invalid profile"
+
+
+class CalibrationError(AidsimError):
+    """A calibration, budget or back-test cannot be done as asked."""
 
 
 class ArgumentError(AidsimError):

@@ -32,8 +32,9 @@ def layer_of(module: str) -> int:
 
 def test_public_api_is_pinned():
     assert sorted(aidsim.__all__) == sorted([
-        "AidModel", "Comparison", "Results", "Scenario", "__version__", "build_population",
-        "compare", "load_scenario", "run", "solve", "sweep"])
+        "AidModel", "Comparison", "Results", "Scenario", "__version__", "backtest", "budget",
+        "build_population", "calibrate", "compare", "load_profile", "load_scenario", "run", "solve",
+        "sweep"])
 
 
 def test_imports_flow_downwards_only():

@@ -24,9 +24,13 @@ def inspection_month(adm: Admin, month: int, first_reported: int) -> bool:
     return insp.every_months > 0 and (month - first_reported) % insp.every_months == 0
 
 
-def campaign_factor(adm: Admin, month: int, n_areas: int) -> np.ndarray:
-    """Multiplier of the application probability in each area (campaigns multiply)."""
+def campaign_factor(adm: Admin, month: int, n_areas: int, street_offices: int = 0) -> np.ndarray:
+    """Multiplier of the application probability in each area: ``applying.area_factor`` of its
+    kind (urban for the first ``street_offices`` areas), times the campaigns in force."""
     factor = np.ones(n_areas)
+    urban = np.arange(n_areas) < street_offices  # street offices come first
+    factor[urban] = adm.applying.area_factor.urban
+    factor[~urban] = adm.applying.area_factor.rural
     for c in adm.applying.campaigns:
         start = parse_month(c.start)
         if start <= month < start + c.months:
@@ -57,7 +61,7 @@ def levers(scenario: Scenario, month: int, n_areas: int) -> Levers:
         distance_cost=ap.distance_cost_per_km * (1 - ap.online_distance_cut if online else 1.0),
         hopeful_multiple=ap.hopeful_multiple, hopeful_benefit=ap.hopeful_benefit,
         favour_ceiling_multiple=adm.favour.income_ceiling_multiple,
-        campaign_factor=campaign_factor(adm, month, n_areas), reapply_wait=ap.reapply_wait_months,
+        campaign_factor=campaign_factor(adm, month, n_areas, scenario.population.street_offices), reapply_wait=ap.reapply_wait_months,
         detection=(det.formal, det.informal, det.other, det.assets), load_penalty=ver.load_penalty,
         wrongful_refusal=ver.wrongful_refusal_rate, favour_probability=adm.favour.approval_probability,
         township_limit=limit,

@@ -39,9 +39,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from aidsim.calendar import format_month, is_month_key, parse_month
-from aidsim.errors import ScenarioError
+from aidsim.errors import ProfileError, ScenarioError
 from aidsim.scenario.dated import DatedValue
-from aidsim.scenario.schema import Scenario
+from aidsim.scenario.profile import CountyProfile, impossible, scenario_tree
+from aidsim.scenario.schema import Dibao, Scenario
 
 KeyPath = tuple[str, ...]
 Provenance = dict[KeyPath, tuple[str, int | None]]
@@ -315,6 +316,8 @@ def _merge(base: Any, over: Any) -> Any:
 def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Provenance]:
     data, lines = _read_yaml(path)
     _check_date_order(data, (), lines)
+    if "profile" in data:  # the population, standards and minimum wage of a county profile
+        data, lines = _with_profile(path, data, lines)
     if "extends" not in data:
         return data, lines
     parent = data.pop("extends")
@@ -352,6 +355,73 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Prove
     return _merge(base, data), {**base_lines, **lines}
 
 
+def _with_profile(path: Path, data: dict[str, Any], lines: Provenance) -> tuple[dict[str, Any], Provenance]:
+    """A scenario that names a county profile (``profile: county.yaml``): the values the profile
+    sets (:func:`aidsim.scenario.profile.scenario_tree`) under the file's own."""
+    data = dict(data)
+    target = data.pop("profile")
+    file, line = lines.get(("profile",), (_display(path), None))
+    if not isinstance(target, str) or not target.strip() or "\x00" in target:
+        raise ScenarioError([(file, line, "profile", "must be the path of a county profile file "
+                                                     "(relative to this file)")])
+    try:
+        profile_path = (path.parent / target).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise ScenarioError([(file, line, "profile", f"names {_short(target)!r}, which cannot be used: "
+                                                     f"{_os_reason(exc)}")]) from None
+    profile = load_profile(profile_path)
+    tree = scenario_tree(profile)
+    derived: Provenance = {}
+
+    def mark(node: Any, at: KeyPath) -> None:
+        derived[at] = (file, line)
+        if isinstance(node, dict):
+            for key, value in node.items():
+                mark(value, (*at, key))
+
+    for key, value in tree.items():
+        mark(value, (key,))
+    return _merge(tree, data), {**derived, **lines}
+
+
+def load_profile(path: str | Path) -> CountyProfile:
+    """Read and validate a county profile (:mod:`aidsim.scenario.profile`).
+
+    Raises
+    ------
+    ProfileError
+        With the file, line, key path and what was expected for every malformed value, or the
+        reason for every figure that cannot be true.
+    """
+    path = Path(path)
+    name = _display(path)
+    try:
+        data, lines = _read_yaml(path)
+    except ScenarioError as exc:
+        raise ProfileError([(f, ln, k, m.replace("scenario", "profile")) for f, ln, k, m in exc.problems]) from None
+    for key in ("extends", "profile"):
+        if key in data:
+            file, line = lines.get((key,), (name, None))
+            raise ProfileError([(file, line, key, "is not a profile key: a profile holds published figures "
+                                                  "only (a scenario names a profile with `profile:`)")])
+    try:
+        profile = CountyProfile.model_validate(data)
+    except ValidationError as exc:
+        raise _explain(exc.errors(), lines, name, CountyProfile, ProfileError) from None
+    problems = []
+    for key, reason in impossible(profile, Dibao().minimum_payment):
+        where = tuple(key.split("."))
+        file, line = name, None
+        for cut in range(len(where), 0, -1):
+            if where[:cut] in lines:
+                file, line = lines[where[:cut]]
+                break
+        problems.append((file, line, key, f"{reason} (impossible figures are refused)"))
+    if problems:
+        raise ProfileError(problems)
+    return profile
+
+
 def _find_field(model: type[BaseModel] | None, loc: tuple) -> tuple[str | None, str | None]:
     """The unit and description of the field at ``loc``, walking the schema (nearest known unit)."""
     unit = description = None
@@ -365,18 +435,28 @@ def _find_field(model: type[BaseModel] | None, loc: tuple) -> tuple[str | None, 
         if extra.get("unit") and extra["unit"] != "see parent":
             unit = extra["unit"]
         description = info.description or description
-        current = info.annotation
+        current = _model_of(info.annotation)
     return unit, description
 
 
-def _allowed_keys(loc: tuple) -> list[str]:
-    current: Any = Scenario
+def _allowed_keys(loc: tuple, model: type[BaseModel] = Scenario) -> list[str]:
+    current: Any = model
     for part in loc:
         fields = getattr(current, "model_fields", None)
         if not fields or part not in fields:
             return []
-        current = fields[part].annotation
+        current = _model_of(fields[part].annotation)
     return sorted(getattr(current, "model_fields", {}))
+
+
+def _model_of(annotation: Any) -> Any:
+    """The pydantic model inside an annotation (``Figure | None`` → ``Figure``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return annotation
 
 
 _BOUNDS = {"less_than_equal": ("≤", "le"), "greater_than_equal": ("≥", "ge"),
@@ -408,7 +488,8 @@ def _plain(kind: str, ctx: dict) -> str | None:
     return None
 
 
-def _explain(errors: list[dict], lines: Provenance, top_file: str) -> ScenarioError:
+def _explain(errors: list[dict], lines: Provenance, top_file: str, model: type[BaseModel] = Scenario,
+             error: type[ScenarioError] = ScenarioError) -> ScenarioError:
     problems = []
     for err in errors:
         loc = tuple(str(p) for p in err["loc"] if not str(p).startswith("function-"))
@@ -417,11 +498,11 @@ def _explain(errors: list[dict], lines: Provenance, top_file: str) -> ScenarioEr
             if loc[:cut] in lines:
                 file, line = lines[loc[:cut]]
                 break
-        unit, _ = _find_field(Scenario, loc)
+        unit, _ = _find_field(model, loc)
         kind = err["type"]
         got = err.get("input")
         if kind == "extra_forbidden":
-            allowed = _allowed_keys(loc[:-1])
+            allowed = _allowed_keys(loc[:-1], model)
             msg = "is not a known parameter"
             if allowed:
                 msg += f"; expected one of: {', '.join(allowed)}"
@@ -435,7 +516,7 @@ def _explain(errors: list[dict], lines: Provenance, top_file: str) -> ScenarioEr
             if "got" not in text and not isinstance(got, dict | list):
                 msg += f"; got {_short(repr(got), 60)}"
         problems.append((file, line, _short(".".join(loc), 200), msg))
-    return ScenarioError(problems)
+    return error(problems)
 
 
 def validate_scenario(data: Mapping[str, Any], *, source: str = "<scenario>",

@@ -10,7 +10,7 @@ Standards that change over time are :class:`~aidsim.scenario.dated.DatedValue` (
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -808,6 +808,19 @@ class Applying(Section):
     online_distance_cut: float = param(
         0.8, unit="share 0–1", ge=0, le=1,
         description="Share of the distance cost removed once online application is open.")
+    area_factor: UrbanRural = param(
+        default_factory=lambda: UrbanRural(urban=1.0, rural=1.0), unit="× application rate",
+        description="Multiplier of the monthly application probability in urban (street offices) and "
+                    "rural (townships) areas: take-up that differs between town and country for reasons "
+                    "the model does not describe. 1 by default; `aidsim calibrate` fits it to a county's "
+                    "urban and rural caseloads.")
+
+    @field_validator("area_factor")
+    @classmethod
+    def _area_factor(cls, value: UrbanRural) -> UrbanRural:
+        if max(value.urban, value.rural) > 50:
+            raise ValueError(f"must be at most 50 in each area; got {value.urban:g} urban, {value.rural:g} rural")
+        return value
 
     @field_validator("online_from")
     @classmethod
@@ -1301,6 +1314,40 @@ class Definitions(Section):
         return value
 
 
+class Calibration(Section):
+    """How the scenario's fitted parameters were estimated (written by ``aidsim calibrate``; empty
+    otherwise). It changes nothing in a run: ``aidsim budget`` reads it to draw parameter sets
+    from the fit's approximate covariance."""
+
+    method: str = param("", unit="text", description="How the parameters were fitted (empty: not fitted).")
+    profile: str = param("", unit="text", description="The county profile the fit matched.")
+    parameters: list[str] = param(default_factory=list, unit="dotted paths",
+                                  description="The fitted parameters, in the order of `estimate` and `covariance`.")
+    transforms: list[Literal["identity", "log", "logit"]] = param(
+        default_factory=list, unit="choice",
+        description="The scale on which each parameter was fitted (estimate and covariance are on it).")
+    estimate: list[Annotated[float, Field(ge=-DEFAULT_MAX, le=DEFAULT_MAX)]] = param(
+        default_factory=list, unit="fit scale",
+                                  description="The fitted values on their fit scale.")
+    covariance: list[list[Annotated[float, Field(ge=-DEFAULT_MAX, le=DEFAULT_MAX)]]] = param(
+        default_factory=list, unit="fit scale squared",
+        description="Approximate covariance of the estimate ((JᵀWJ)⁻¹ at the optimum, with the prior's rows).")
+    misfit: dict[str, Annotated[float, Field(ge=-100, le=100)]] = param(
+        default_factory=dict, unit="share",
+        description="Relative error left at the optimum for each spending figure of the profile "
+                    "(`spending.dibao.total`: −0.11 for 11% under); `aidsim budget` widens that bill's "
+                    "interval by it.")
+
+    @model_validator(mode="after")
+    def _shapes(self) -> Calibration:
+        n = len(self.parameters)
+        if len(self.transforms) != n or len(self.estimate) != n:
+            raise ValueError(f"parameters, transforms and estimate must have the same length ({n})")
+        if self.covariance and (len(self.covariance) != n or any(len(row) != n for row in self.covariance)):
+            raise ValueError(f"covariance must be {n} × {n}")
+        return self
+
+
 #: Sections that programme modules add to the scenario (see :func:`register_section`).
 _PROGRAMME_SECTIONS: dict[str, type[Section]] = {}
 
@@ -1349,6 +1396,7 @@ class Scenario(Section):
     measures: Measures = Field(default_factory=Measures)
     definitions: Definitions = Field(default_factory=Definitions)
     prices: Prices = Field(default_factory=Prices)
+    calibration: Calibration = Field(default_factory=Calibration)
 
     @model_validator(mode="before")
     @classmethod
