@@ -22,14 +22,14 @@ from aidsim.scenario.profile import CountyProfile
 from aidsim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
-HOUSEHOLDS = 4000
+HOUSEHOLDS = 10_000
 TRUTH = {"admin.applying.area_factor.urban": 2.0, "admin.applying.area_factor.rural": 1.6}
 
 
 def _county(values: dict) -> dict:
     data = set_values(Scenario().resolved(), {
         "population.households": HOUSEHOLDS, "simulation.start": "2025-01", "simulation.months": 12,
-        "simulation.warmup_months": 6, "dibao.standard.urban": {"2025-01": 760.0},
+        "simulation.warmup_months": 36, "dibao.standard.urban": {"2025-01": 760.0},
         "dibao.standard.rural": {"2025-01": 520.0}})
     return set_values(data, values)
 

@@ -243,7 +243,7 @@ def simulate(scenario: dict[str, Any], seed: int, replication: int, residents: d
                 incomes[area].append(pc[mask])
                 weights[area].append(n[mask])
             p = model.state.population.persons
-            disabled.append(float(np.count_nonzero(p.alive & (p.disability > 0))))
+            disabled.append(float(np.count_nonzero(p.alive & (p.disability > 0) & p.certified)))
     results = Results.from_model(model)
     sums = results.sums[(results.sums["month"] >= first) & (results.sums["month"] <= last)]
     table = summarise(sums, ["area_type"], results.catalogue).set_index("area_type")
@@ -302,7 +302,9 @@ def _population_shares(tree: dict[str, Any], seed: int) -> dict[str, float]:
     n = p.n if hasattr(p, "n") else len(years)
     minors = float(np.count_nonzero(years < 18))
     return {"share_60_plus": float(np.mean(years >= 60)), "share_80_plus": float(np.mean(years >= 80)),
-            "disabled": float(np.count_nonzero(p.disability > 0)) / n, "minors": minors / n, "persons": n}
+            # the profile counts certificate holders (持证残疾人), a share of the disabled
+            "disabled": float(np.count_nonzero((p.disability > 0) & p.certified)) / n, "minors": minors / n,
+            "persons": n}
 
 
 def _tilt(bands: dict[str, Any], old: float, very_old: float) -> dict[str, Any]:
@@ -368,7 +370,8 @@ def set_directly(profile: CountyProfile, tree: dict[str, Any], seed: int,
             "population.disability_prevalence": {"urban": round(d.disability_prevalence.urban * k, 6),
                                                  "rural": round(d.disability_prevalence.rural * k, 6)},
             "population.disability_prevalence_60_plus": round(d.disability_prevalence_60_plus * k, 6)})
-        notes["population.disability_prevalence"] = f"default prevalences × {k:.3f} (certified disabled persons)"
+        notes["population.disability_prevalence"] = (
+            f"default prevalences × {k:.3f} (certified disabled persons ÷ the certified share)")
     if profile.caseloads.orphans is not None and base["minors"] > 0:
         share = profile.caseloads.orphans.value / (base["minors"] * profile.residents)
         tree = merge_overrides(tree, {"population.orphan_share": round(min(share, 1.0), 6)})

@@ -361,7 +361,9 @@ def households_for(profile: CountyProfile) -> tuple[int, list[float] | None]:
 def scenario_tree(profile: CountyProfile) -> dict[str, Any]:
     """The scenario values a profile sets directly (a tree to merge under a scenario file's own):
     the population scaled by residents, the standards and the minimum wage from the profile's
-    year, and the disability grades; the report covers the profile's year after a year's warm-up."""
+    year, and the disability grades; the report covers the profile's year after a 36-month warm-up.
+    The standards stay as the profile gives them (``dibao.standard_indexation: none``): a budget
+    for a later year uses the standard the bureau writes for it, not one grown with incomes."""
     households, sizes = households_for(profile)
     first = f"{profile.year}-01"
     std = profile.policy.dibao_standard
@@ -384,9 +386,11 @@ def scenario_tree(profile: CountyProfile) -> dict[str, Any]:
     tree: dict[str, Any] = {
         "name": profile.name,
         "description": profile.description or f"{profile.name}: built from its county profile ({profile.year}).",
-        "simulation": {"start": first, "months": 12},
+        # the roll takes about three years to settle from its first month (README, seed 002)
+        "simulation": {"start": first, "months": 12, "warmup_months": 36},
         "population": population,
-        "dibao": {"standard": {"urban": {first: std.urban.value}, "rural": {first: std.rural.value}}},
+        "dibao": {"standard": {"urban": {first: std.urban.value}, "rural": {first: std.rural.value}},
+                  "standard_indexation": "none"},
     }
     if profile.policy.dibao_minimum_payment is not None:
         tree["dibao"]["minimum_payment"] = profile.policy.dibao_minimum_payment.value
