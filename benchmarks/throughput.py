@@ -23,7 +23,7 @@ The rate is given by the wall clock and by the process's CPU time (``time.proces
 shared machine the wall clock also counts the time spent waiting for the core.
 
 Targets: at least 2,000,000 household-months per second at 10^6 households on one core, and
-less than 1 KB (1,024 bytes) of peak memory per household (issue 13 raises them to 5,000,000 and
+less than 1 KB (1,024 bytes) of peak memory per household (the next targets are 5,000,000 and
 500 bytes; not met yet, see the README).
 
 The last lines of the output are machine-readable, one per size::
