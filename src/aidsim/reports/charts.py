@@ -22,7 +22,12 @@ BASELINE_COLOUR, REFORM_COLOUR = "#444444", "#d62728"
 
 
 def _yuan_axis(ax, axis: str = "y", scale: float = 1.0, suffix: str = "") -> None:
-    fmt = FuncFormatter(lambda v, _pos: f"{v / scale:,.{0 if scale == 1 else 1}f}{suffix}")
+    def label(v: float, _pos) -> str:
+        # as few decimals as the tick needs (values already in millions tick at 0.25, 0.5, …)
+        text = f"{v / scale:,.2f}".rstrip("0").rstrip(".")
+        return ("0" if text in ("-0", "") else text) + suffix
+
+    fmt = FuncFormatter(label)
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
