@@ -36,7 +36,7 @@ from aidsim.runners.compare import check_period
 from aidsim.runners.execute import Progress, Task, completed, run_task
 from aidsim.runners.executors import executor
 from aidsim.runners.memory import check_memory
-from aidsim.runners.sweep import check_path, derived, measure_units, point_scenario
+from aidsim.runners.sweep import check_path, derived, measure_units, number_argument, point_scenario
 from aidsim.scenario.load import validate_scenario
 from aidsim.scenario.schema import Scenario
 
@@ -75,12 +75,7 @@ def parse_target(text: str) -> Target:
     if measure not in units:
         raise ArgumentError(f"--target {text!r}: unknown measure {measure!r}; one of "
                             f"{', '.join(sorted(units))}")
-    try:
-        amount = float(number)
-    except ValueError:
-        raise ArgumentError(f"--target {text!r}: {number!r} is not a number; {TARGET_FORM}") from None
-    if not math.isfinite(amount):
-        raise ArgumentError(f"--target {text!r}: the amount must be finite")
+    amount = number_argument(number, f"--target {text!r}")
     if per_year and units[measure][1] != "yuan":
         raise ArgumentError(f"--target {text!r}: /year applies to amounts in yuan; {measure} is in "
                             f"{units[measure][1]}")

@@ -112,7 +112,8 @@ def check_path(path: str, base: Scenario, flag: str = "--param") -> bool:
     return known[path][1]
 
 
-def _number(text: str, what: str) -> float:
+def number_argument(text: str, what: str) -> float:
+    """A finite number written on the command line (``what`` names the argument in the error)."""
     try:
         value = float(text)
     except ValueError:
@@ -136,12 +137,12 @@ def parse_param(text: str, base: Scenario) -> Param:
         parts = spec.split(":")
         if len(parts) not in (2, 3):
             raise ArgumentError(f"{what}={spec}: {form}")
-        low, high = (_number(p, what) for p in parts[:2])
+        low, high = (number_argument(p, what) for p in parts[:2])
         if high < low:
             raise ArgumentError(f"{what}={spec}: the high end {high:g} is below the low end {low:g}")
         if len(parts) == 2:
             return Param(path, low, high, None, integer)
-        step = _number(parts[2], what)
+        step = number_argument(parts[2], what)
         if step <= 0:
             raise ArgumentError(f"{what}={spec}: the step must be above 0; got {step:g}")
         count = math.floor((high - low) / step + 1e-9) + 1
@@ -149,7 +150,7 @@ def parse_param(text: str, base: Scenario) -> Param:
             raise ArgumentError(f"{what}={spec}: {count:,} values; at most {MAX_POINTS:,}")
         values = tuple(round(low + i * step, 10) for i in range(count))
     else:
-        values = tuple(_number(v, what) for v in spec.split(","))
+        values = tuple(number_argument(v, what) for v in spec.split(","))
         if len(set(values)) != len(values):
             raise ArgumentError(f"{what}={spec}: a value is given twice")
     if integer and any(v != int(v) for v in values):
