@@ -17,7 +17,7 @@ from aidsim.population.arrays import SELFCARE_FULL
 from aidsim.population.categories import elderly_months, severely_disabled
 from aidsim.programmes import means_test
 from aidsim.programmes.base import F32, by_hukou
-from aidsim.rng import Streams
+from aidsim.rng import Streams, uniform32
 from aidsim.scenario.schema import Scenario
 from aidsim.shocks import demography, disasters, health, income, labour
 
@@ -56,11 +56,11 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: i
     pop, sh = state.population, scenario.shocks
     p, h = pop.persons, pop.households
     n_p, n_h = p.n, h.n
-    u_death = streams["mortality"].random(n_p, dtype=F32)
-    u_disability = streams["disability"].random(n_p, dtype=F32)
-    u_illness = streams["illness"].random(n_p, dtype=F32)
-    u_cost = streams["hospital_cost"].random(n_p, dtype=F32)
-    u_job = streams["jobs"].random(n_p, dtype=F32)
+    u_death = uniform32(streams["mortality"], n_p)
+    u_disability = uniform32(streams["disability"], n_p)
+    u_illness = uniform32(streams["illness"], n_p)
+    u_cost = uniform32(streams["hospital_cost"], n_p)
+    u_job = uniform32(streams["jobs"], n_p)
     z_earn = streams["earnings_persistent"].standard_normal(n_p, dtype=F32)
     z_other = streams["other_income"].standard_normal(n_h, dtype=F32)
 
@@ -226,7 +226,7 @@ def month_keys(state: SimState, scenario: Scenario, streams: Streams, month: int
     p, h = state.population.persons, state.population.households
     shocks = apply_shocks(state, scenario, streams, month)
     hit, asset_loss = disasters.strike(scenario.shocks.disasters, month, state.household_area,
-                                       streams["disaster"].random(h.n, dtype=F32),
+                                       uniform32(streams["disaster"], h.n),
                                        state.disaster_until, state.disaster_loss)
     incomes = compute_incomes(state, scenario,
                               streams["earnings_transitory"].standard_normal(p.n, dtype=F32), month)

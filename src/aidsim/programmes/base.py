@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import numpy as np
 
 from aidsim.population.arrays import by_hukou
+from aidsim.rng import uniform32
 
 __all__ = ["MONTH_KEYS", "START_KEYS", "Frame", "FrameError", "FrameView", "LedgerLine", "Measure",
            "Payment", "Programme", "Ratio", "Row", "Stream", "area_sums", "by_hukou", "by_selfcare", "flow",
@@ -115,7 +116,7 @@ class Stream:
     def draw(self, generator: np.random.Generator, n: int) -> np.ndarray:
         if self.kind == "raw2":
             return generator.bit_generator.random_raw((2, n))
-        return generator.random(n, dtype=F32)
+        return uniform32(generator, n)
 
 
 @dataclass
