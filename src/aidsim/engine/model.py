@@ -9,6 +9,7 @@ import numpy as np
 
 from aidsim.admin.offices import CASELOAD_FIELDS, OFFICE_BOOKS, County, Office
 from aidsim.admin.process import OfficePlan
+from aidsim.engine.allocator import keep_freed_memory
 from aidsim.engine.ledger import Ledger
 from aidsim.engine.state import SimState
 from aidsim.engine.step import MonthResult, run_month, start_rolls
@@ -60,6 +61,7 @@ class AidModel(mesa.Model):
                  shard: int | None = None):
         seed = scenario.simulation.seed if seed is None else int(seed)
         super().__init__(seed=seed)
+        keep_freed_memory()  # the month's arrays reuse the last month's memory
         self.scenario = scenario
         # The warm-up runs under the policy of the first reported month (simulation.warmup_policy).
         self.warmup_scenario = (scenario.policy_at(scenario.simulation.start_month)
