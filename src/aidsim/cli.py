@@ -522,11 +522,12 @@ def explain_command(
 
 @app.command("report")
 def report_command(
-    folder: Annotated[Path, typer.Argument(help="A run or compare output folder.", show_default=False)],
+    folder: Annotated[Path, typer.Argument(help="A run, compare or sweep output folder.", show_default=False)],
     out: Annotated[Path | None, typer.Option("--out", help="The HTML file (default FOLDER/report.html).")] = None,
 ) -> None:
-    """Turn a run or compare folder into one self-contained HTML report (opens offline): overview,
-    charts, who gains by decile, the data dictionary and the run metadata."""
+    """Turn a run, compare or sweep folder into one self-contained HTML report (opens offline):
+    overview, charts, who gains by decile (compare), the sweep's chart against each swept
+    parameter (sweep), the data dictionary and the run metadata."""
     _simulation_side()
     from aidsim.reports.html import report
 
@@ -652,7 +653,7 @@ def sweep_command(
                           *[_fmt(row[m], units[m]) for m in shown])
         out_console.print(table)
     out_console.print(Text(f"{swept.ran} runs now, {swept.reused} from earlier; wrote {out}/sweep.csv, "
-                           f"sweep.parquet, replications.parquet"))
+                           f"sweep.parquet, replications.parquet; `aidsim report {out}` charts it"))
 
 
 @app.command("solve")

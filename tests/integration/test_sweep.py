@@ -50,6 +50,18 @@ def test_grid_table_has_every_point_measure_and_interval(tmp_path: Path) -> None
     manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
     assert manifest["points"] == 3 and manifest["replications"] == 2
 
+    # The report: the points' table with intervals, and the chart against the parameter (all areas,
+    # then urban and rural), its bands drawn from the replications.
+    result = CliRunner().invoke(app, ["report", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "s" / "report.html").read_text(encoding="utf-8")
+    assert page.count("<svg") == 3 and "src=" not in page and "<link" not in page  # opens offline
+    for words in ("Cost over the period", "Dibao coverage", "Poverty gap closed by transfers",
+                  "Dibao targeting errors", "dibao.standard.rural", "a grid of 3 points", "5th–95th"):
+        assert words in page, words
+    coverage = swept.wide("all", ["dibao_coverage"])["dibao_coverage"]
+    assert f"{coverage.iloc[0] * 100:.2f}%" in page  # the table shows the point's mean coverage
+
 
 def test_a_sample_covers_the_ranges_reproducibly() -> None:
     base = small_base()

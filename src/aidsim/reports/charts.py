@@ -262,3 +262,44 @@ def programme_interval(costs: pd.DataFrame, title: str) -> Figure:
     ax.set_title(title, loc="left")
     ax.tick_params(axis="y", labelsize=8)
     return fig
+
+
+#: A sweep's chart, panel by panel: title, measures (legend labels) and whether they are shares.
+SWEEP_PANELS: tuple[tuple[str, Mapping[str, str], bool], ...] = (
+    ("Cost over the period", {"total_cost": "all programmes", "dibao_cost": "dibao"}, False),
+    ("Dibao coverage", {"dibao_coverage": "recipients ÷ residents"}, True),
+    ("Poverty gap closed by transfers", {"gap_closed_pl_share": "share of the gap before transfers"}, True),
+    ("Dibao targeting errors", {"dibao_exclusion_error": "exclusion", "dibao_inclusion_error": "inclusion"}, True),
+)
+
+
+def sweep(table: pd.DataFrame, parameter: str, area_type: str = "all", *, swept: int = 1) -> Figure:
+    """A sweep's cost, coverage, gap closed and targeting errors against one swept ``parameter``
+    (``table``: the sweep's tidy table, ``sweep.parquet``). With one swept parameter, each measure
+    is a line through the points' means with its 90% band across replications (when replicated);
+    with ``swept`` > 1 parameters, each point is a dot, the other parameters varying among them."""
+    rows = table[table["area_type"] == area_type]
+    fig = Figure(figsize=(9, 6.2), layout="constrained")
+    axes = fig.subplots(2, 2).ravel()
+    for ax, (title, measures, is_share) in zip(axes, SWEEP_PANELS, strict=True):
+        values = rows[rows["measure"].isin(list(measures))]
+        scale, unit = (1.0, "") if is_share else _scale(values["mean"].to_numpy(float))
+        for colour, (measure, label) in zip(PALETTE, measures.items()):
+            r = values[values["measure"] == measure].sort_values(parameter)
+            x, y = r[parameter].to_numpy(float), r["mean"].to_numpy(float) / scale
+            if swept > 1:
+                ax.scatter(x, y, s=14, color=colour, label=label)
+                continue
+            ax.plot(x, y, marker="o", color=colour, label=label)
+            if r["low"].notna().any():
+                ax.fill_between(x, r["low"].to_numpy(float) / scale, r["high"].to_numpy(float) / scale,
+                                color=colour, alpha=0.2, linewidth=0)
+        if is_share:
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        else:
+            _yuan_axis(ax)
+            ax.set_ylabel(unit)
+        ax.set_title(title, loc="left", fontsize=10)
+        ax.set_xlabel(parameter, fontsize=8)
+        ax.legend(fontsize=7)
+    return fig

@@ -175,6 +175,18 @@ def columns(cat: Catalogue | None = None) -> list[Column]:
             Column(t, "gain_pc_month", "Extra payments per resident of the decile and month.",
                    "yuan/person/month", "average"),
             Column(t, "gain_share", "The decile's share of the reform's extra payments.", "share", "share")]
+    # sweep folders (aidsim sweep)
+    t = "sweep"
+    out += [_key(t, "point", "Point of the grid or sample (0 …)."),
+            _key(t, "<parameter>", "One column per swept parameter (its dotted path): its value at the point."),
+            _key(t, "area_type", area_type), _key(t, "measure", "Headline measure (see monthly), or "
+                                                               "gap_closed_pl / gap_closed_pl_share."),
+            _key(t, "label", "The measure in words."), _key(t, "unit", "The measure's unit."),
+            Column(t, "mean", "The measure over the summarised months, mean over replications.", "as unit",
+                   "as measure"),
+            Column(t, "low", "5th percentile across replications (NaN with one).", "as unit", "as measure"),
+            Column(t, "high", "95th percentile across replications.", "as unit", "as measure"),
+            _key(t, "replications", "Replications per point.")]
     return out
 
 
@@ -186,6 +198,7 @@ TABLE_FILES = {
     "comparison": "comparison.parquet / .csv (compare folder)",
     "replications": "replications.parquet (compare folder)",
     "overview": "overview.parquet / .csv (compare folder)", "deciles": "deciles.parquet / .csv (compare folder)",
+    "sweep": "sweep.parquet / .csv (sweep folder; replications.parquet there holds each replication's value)",
 }
 
 

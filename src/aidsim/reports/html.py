@@ -186,12 +186,74 @@ def run_report(folder: Path) -> str:
     return _page(f"aidsim: {name}", body)
 
 
+#: The columns of a sweep report's table (area "all"), with the points' parameter values.
+SWEEP_TABLE = ("total_cost", "dibao_cost", "dibao_persons", "dibao_coverage", "gap_closed_pl",
+               "gap_closed_pl_share", "dibao_exclusion_error", "dibao_inclusion_error")
+
+
+def sweep_report(folder: Path) -> str:
+    """A sweep folder's report: what was swept, a table of the points, and for each swept parameter
+    the chart of cost, coverage, gap closed and targeting errors (all areas, then urban and rural)."""
+    manifest = _read_json(folder / "manifest.json")
+    spec = _read_json(folder / "sweep.json")
+    table = pd.read_parquet(folder / "sweep.parquet")
+    parameters, replications = list(manifest["parameters"]), int(manifest["replications"])
+    units = {m: (label, unit) for m, label, unit in table[["measure", "label", "unit"]].drop_duplicates().itertuples(index=False)}
+    how = (f"{spec['method']} of {manifest['points']} points" if spec.get("method") != "grid"
+           else f"a grid of {manifest['points']} points")
+    reps = (f"mean of {replications} replications; bands and brackets: 5th–95th percentile" if replications > 1
+            else "one replication per point (run with --replications R for intervals)")
+    period = "the whole reported period" if not (spec.get("first") or spec.get("last")) else \
+        f"{spec.get('first') or 'start'} … {spec.get('last') or 'end'}"
+    body = [f"<p>{html.escape(spec['base'])}: {html.escape(how)} over "
+            + ", ".join(f"<code>{html.escape(p)}</code>" for p in parameters)
+            + f"; {html.escape(reps)}; seed {spec['seed']}; money and flows summed over {html.escape(period)}.</p>"]
+    wide = table[(table["area_type"] == "all") & table["measure"].isin(SWEEP_TABLE)]
+    rows = []
+    for point, r in wide.groupby("point", sort=True):
+        row = {p: f"{r[p].iloc[0]:g}" for p in parameters}
+        for m in SWEEP_TABLE:
+            cell = r[r["measure"] == m]
+            if cell.empty:
+                continue
+            unit = units[m][1]
+            text = tables.figure(float(cell["mean"].iloc[0]), unit)
+            if replications > 1:
+                text += (f" [{tables.figure(float(cell['low'].iloc[0]), unit)} – "
+                         f"{tables.figure(float(cell['high'].iloc[0]), unit)}]")
+            row[units[m][0]] = text
+        rows.append(row)
+    body += ["<h2>Points</h2><p class='note'>All areas. Cost and gap closed are totals over the period.</p>",
+             _table(pd.DataFrame(rows))]
+    for parameter in parameters:
+        caption = (f"Against {parameter}" + (", the other swept parameters varying among the points"
+                                             if len(parameters) > 1 else "") + ".")
+        body.append(f"<h2>{html.escape(parameter)}</h2>" + _figure(
+            charts.sweep(table, parameter, swept=len(parameters)), "All areas. " + caption))
+        for area in ("urban", "rural"):
+            if (table["area_type"] == area).any():
+                body.append(f"<details><summary>{area}</summary>" + _figure(
+                    charts.sweep(table, parameter, area, swept=len(parameters)), f"{area.capitalize()} areas. "
+                    + caption) + "</details>")
+    body.append(_dictionary_section(["sweep"]))
+    body.append(_metadata_section({"command": "aidsim sweep", "base": spec["base"],
+                                   "base scenario": f"sha256 {spec['base_sha256']}", "seed": spec["seed"],
+                                   "replications": replications, "points": manifest["points"],
+                                   "files": ", ".join(sorted(manifest["files"]))}))
+    return _page(f"aidsim: sweep of {spec['base']}", body)
+
+
 def report(folder: str | Path) -> str:
-    """The HTML report of a compare folder (``manifest.json``) or a run folder (``summary.json``)."""
+    """The HTML report of a compare folder (``manifest.json``), a sweep folder (``manifest.json``
+    of a sweep) or a run folder (``summary.json``)."""
     folder = Path(folder)
-    if (folder / "manifest.json").is_file() and _read_json(folder / "manifest.json").get("command") == "compare":
+    command = (_read_json(folder / "manifest.json").get("command")
+               if (folder / "manifest.json").is_file() else None)
+    if command == "compare":
         return compare_report(folder)
+    if command == "sweep":
+        return sweep_report(folder)
     if (folder / "summary.json").is_file():
         return run_report(folder)
-    raise ArgumentError(f"{folder} is not an aidsim output folder: it holds neither a compare manifest.json "
-                        f"nor a run's summary.json")
+    raise ArgumentError(f"{folder} is not an aidsim output folder: it holds neither a compare or sweep "
+                        f"manifest.json nor a run's summary.json (a sweep writes its manifest when it finishes)")
