@@ -284,7 +284,7 @@ def sweep(table: pd.DataFrame, parameter: str, area_type: str = "all", *, swept:
     for ax, (title, measures, is_share) in zip(axes, SWEEP_PANELS, strict=True):
         values = rows[rows["measure"].isin(list(measures))]
         scale, unit = (1.0, "") if is_share else _scale(values["mean"].to_numpy(float))
-        for colour, (measure, label) in zip(PALETTE, measures.items()):
+        for colour, (measure, label) in zip(PALETTE, measures.items(), strict=False):
             r = values[values["measure"] == measure].sort_values(parameter)
             x, y = r[parameter].to_numpy(float), r["mean"].to_numpy(float) / scale
             if swept > 1:

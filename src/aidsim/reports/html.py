@@ -210,7 +210,7 @@ def sweep_report(folder: Path) -> str:
             + f"; {html.escape(reps)}; seed {spec['seed']}; money and flows summed over {html.escape(period)}.</p>"]
     wide = table[(table["area_type"] == "all") & table["measure"].isin(SWEEP_TABLE)]
     rows = []
-    for point, r in wide.groupby("point", sort=True):
+    for _point, r in wide.groupby("point", sort=True):
         row = {p: f"{r[p].iloc[0]:g}" for p in parameters}
         for m in SWEEP_TABLE:
             cell = r[r["measure"] == m]
