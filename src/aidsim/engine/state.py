@@ -24,8 +24,8 @@ class SimState:
     pre_income_yuan: np.ndarray   # float64 (n_households,): income before transfers over reported months
     person_months: np.ndarray     # int64 (n_households,): living members, summed over reported months
     person_urban: np.ndarray      # bool (n_persons,): urban hukou (cached from the household)
-    person_area: np.ndarray       # intp (n_persons,): area of the person's household
-    household_area: np.ndarray    # intp (n_households,)
+    person_area: np.ndarray       # int16 (n_persons,): area of the person's household
+    household_area: np.ndarray    # int16 (n_households,): the households' area (population.households.area)
     disaster_until: np.ndarray    # int32 (n_households,): month the current disaster's loss ends
     disaster_loss: np.ndarray     # float32 (n_households,): share of income lost meanwhile
     assessed_earned: np.ndarray | None = None  # float32 (n_persons,): earnings the means test counts
@@ -39,7 +39,9 @@ class SimState:
     @classmethod
     def start(cls, population: Population, registry: Registry = REGISTRY) -> SimState:
         p, h = population.persons, population.households
-        area = h.area.astype(np.intp)
+        # Areas stay int16 (2 bytes a row, not 8): they index small by-area arrays, and bincount
+        # takes them as they are.
+        area = h.area
         state = cls(
             population=population,
             registry=registry,

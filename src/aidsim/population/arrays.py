@@ -37,7 +37,7 @@ class Persons:
     Money is yuan per month (float32: cents are not needed per person, and it halves memory).
     """
 
-    household: np.ndarray        # intp: row of the person's household
+    household: np.ndarray        # int32: row of the person's household (4 bytes, not 8)
     age_months: np.ndarray       # int16: age in completed months
     female: np.ndarray           # bool
     alive: np.ndarray            # bool
@@ -102,6 +102,8 @@ class Population:
     arrival_size: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        if self.persons.household.dtype != np.int32 and self.households.n < 2**31:
+            self.persons.household = self.persons.household.astype(np.int32)
         if self.vacant is None:
             self.vacant = np.zeros(self.households.n, dtype=np.int16)
         if self.reserve_from is None:

@@ -214,7 +214,7 @@ def add_capacity(population: Population, scenario: Scenario, reserve: Households
         new[rows] = getattr(p, f.name)
         new[mig_rows] = getattr(mp, f.name)
         person_arrays[f.name] = new
-    person_arrays["household"] = np.repeat(np.arange(n_h + n_res + n_mig, dtype=np.intp), sizes)
+    person_arrays["household"] = np.repeat(np.arange(n_h + n_res + n_mig, dtype=np.int32), sizes)
     start = int(first[n_h + n_res])
     arrival_employed = person_arrays["employed"][start:].copy()
     person_arrays["alive"][start:] = False      # they live from the month their household arrives

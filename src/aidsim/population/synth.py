@@ -89,7 +89,7 @@ def _draw(scenario: Scenario, streams: Streams) -> Population:
     size = 1 + rng.choice(len(prof.household_size), size=n_h, p=np.asarray(prof.household_size))
 
     # Persons: index within household, head age, member ages.
-    household = np.repeat(np.arange(n_h, dtype=np.intp), size)
+    household = np.repeat(np.arange(n_h, dtype=np.int32), size)
     n_p = household.shape[0]
     first = np.concatenate(([0], np.cumsum(size)[:-1]))
     slot = np.arange(n_p) - np.repeat(first, size)
