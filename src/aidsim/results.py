@@ -142,7 +142,7 @@ class Results:
             "members": pop.block_sizes() - pop.vacant,
         })
         for i, name in enumerate(model.state.registry.line_names):
-            households[f"{name}_fen"] = model.state.paid_fen[i]
+            households[f"{name}_fen"] = model.state.paid_fen[i].astype(np.int64)
         households["pre_income_yuan"] = model.state.pre_income_yuan
         households["person_months"] = model.state.person_months
         households = households[pop.formed()].reset_index(drop=True)  # reserve households never formed

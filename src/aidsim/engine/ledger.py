@@ -40,7 +40,7 @@ class Ledger:
         """Raise :class:`LedgerMismatchError` unless each programme's ledger total equals the sum
         of its payments to households, to the fen."""
         ledger = self.total_fen()
-        households = paid_fen.sum(axis=1)  # (n_programmes, n_households)
+        households = paid_fen.sum(axis=1, dtype=np.int64)  # summed over (n_programmes, n_households)
         for i, name in enumerate(self.lines):
             if ledger[i] != households[i]:
                 raise LedgerMismatchError(

@@ -20,7 +20,9 @@ class SimState:
     population: Population
     registry: Registry
     programmes: dict[str, Any]    # programme name → its state (rolls, counters), see Programme.init_state
-    paid_fen: np.ndarray          # int64 (n_lines, n_households): paid over reported months, fen
+    # int32 (n_lines, n_households): paid over the reported months, fen (int64 once a total could
+    # pass int32's 21 million yuan, see add_paid)
+    paid_fen: np.ndarray
     pre_income_yuan: np.ndarray   # float64 (n_households,): income before transfers over reported months
     person_months: np.ndarray     # int64 (n_households,): living members, summed over reported months
     person_urban: np.ndarray      # bool (n_persons,): urban hukou (cached from the household)
@@ -33,6 +35,8 @@ class SimState:
     residents_start: int = 0      # living residents when the run starts (the growth path's origin)
     first_month: int | None = None  # the run's first simulated month (set by its first month)
     last_renewal: Any = None      # RenewalOutcome of the last month (births, households formed, departures)
+    # per ledger line: the sum of each month's largest payment, a bound on any household's total
+    paid_bound: list[int] = field(default_factory=list, repr=False)
     _per_person: dict = field(default_factory=dict, repr=False)  # cache of by_hukou_per_person
     _fixed: dict = field(default_factory=dict, repr=False)  # cache of cached()
 
@@ -46,7 +50,7 @@ class SimState:
             population=population,
             registry=registry,
             programmes={},
-            paid_fen=np.zeros((len(registry.lines), h.n), dtype=np.int64),
+            paid_fen=np.zeros((len(registry.lines), h.n), dtype=np.int32),
             pre_income_yuan=np.zeros(h.n, dtype=np.float64),
             person_months=np.zeros(h.n, dtype=np.int64),
             person_urban=h.urban[p.household],
@@ -58,6 +62,21 @@ class SimState:
         )
         state.programmes = {prog.name: prog.init_state(state) for prog in registry}
         return state
+
+    def add_paid(self, line: int, households: np.ndarray, fen: np.ndarray) -> None:
+        """Add one ledger line's payments of the month (``households`` unique, ``fen`` int64) to the
+        households' totals. The totals are int32 (4 bytes a household and line, not 8), which holds
+        21 million yuan per household and line, decades of any payment; before a month could take
+        a total past that (``paid_bound``: the sum of every month's largest payment), they move to
+        int64, so they never wrap."""
+        if not fen.shape[0]:
+            return
+        if not self.paid_bound:
+            self.paid_bound = [0] * self.paid_fen.shape[0]
+        self.paid_bound[line] += max(int(fen.max()), 0) + max(-int(fen.min()), 0)
+        if self.paid_fen.dtype != np.int64 and self.paid_bound[line] > np.iinfo(self.paid_fen.dtype).max:
+            self.paid_fen = self.paid_fen.astype(np.int64)
+        self.paid_fen[line, households] += fen.astype(self.paid_fen.dtype, copy=False)
 
     def resident_target(self, month: int, growth: float | None) -> float | None:
         """Residents the growth path asks for at the end of ``month``:

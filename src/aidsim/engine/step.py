@@ -114,7 +114,7 @@ def apply_rules(state: SimState, scenario: Scenario, month: int, keys: dict, *, 
         return MonthResult(month, np.zeros((0, n_areas)), np.zeros((0, n_areas), np.int64),
                            np.zeros((0, n_areas), np.int64), office), frame
     for i, line in enumerate(registry.lines):
-        state.paid_fen[i, paid[line.name].households] += paid[line.name].fen
+        state.add_paid(i, paid[line.name].households, paid[line.name].fen)
     # Each household's income before transfers and its person-months over the reported months:
     # the income per head that ranks households into deciles when reforms are compared.
     alive_count = frame["household.alive_count"]
