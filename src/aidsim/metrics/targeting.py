@@ -8,6 +8,7 @@ extreme-poverty support's errors person by person.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from aidsim.admin import pipeline, process
@@ -84,26 +85,86 @@ RATIOS: dict[str, Ratio] = {
 }
 
 
+@numba.njit(cache=True)
+def _dibao_errors(eligible: np.ndarray, paid: np.ndarray, members: np.ndarray, area: np.ndarray,
+                  n_areas: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dibao's targeting against true eligibility in one pass over households: by area, eligible
+    households, their members, ineligible households paid (inclusion) and eligible households not
+    paid (exclusion); and the rows of the excluded and of the included. Replaces the masks
+    ``paid & ~eligible``, ``eligible & ~paid``, ``where(eligible, members, 0)`` and their
+    bincounts."""
+    out = np.zeros((4, n_areas))
+    n_excluded = n_included = 0
+    for i in range(eligible.shape[0]):
+        if eligible[i]:
+            a = area[i]
+            out[0, a] += 1.0
+            out[1, a] += np.float64(members[i])
+            if not paid[i]:
+                out[3, a] += 1.0
+                n_excluded += 1
+        elif paid[i]:
+            out[2, area[i]] += 1.0
+            n_included += 1
+    excluded = np.empty(n_excluded, np.intp)
+    included = np.empty(n_included, np.intp)
+    n_excluded = n_included = 0
+    for i in range(eligible.shape[0]):
+        if eligible[i] and not paid[i]:
+            excluded[n_excluded] = i
+            n_excluded += 1
+        elif paid[i] and not eligible[i]:
+            included[n_included] = i
+            n_included += 1
+    return out, excluded, included
+
+
 def dibao_targeting(frame: Frame, roll: process.DibaoRoll) -> dict[str, np.ndarray]:
     """Dibao's errors by area: eligible and paid households, the errors, leakage, and their causes."""
     sim = frame.sim
     area_h, n_areas = sim.household_area, sim.population.n_areas
     eligible, paid, members = frame["dibao.eligible"], frame["dibao.paid"], frame["dibao.members"]
-    ineligible_paid = paid & ~eligible
-    eligible_unpaid = eligible & ~paid
+    counts, excluded, included = _dibao_errors(eligible, paid, members, area_h, n_areas)
+    sums = dict(zip(("dibao_eligible_households", "dibao_eligible_persons", "dibao_included_ineligible",
+                     "dibao_excluded_eligible"), counts, strict=True))
     pay: Payment = frame["dibao.payment"]
-    sums = area_sums(
-        area_h, n_areas,
-        dibao_eligible_households=eligible,
-        dibao_eligible_persons=np.where(eligible, members, 0),
-        dibao_included_ineligible=ineligible_paid,
-        dibao_excluded_eligible=eligible_unpaid,
-    )
-    wrongly = ineligible_paid[pay.households]
+    wrongly = paid[pay.households] & ~eligible[pay.households]
     sums["dibao_leakage"] = np.bincount(area_h[pay.households[wrongly]], weights=pay.fen[wrongly],
                                         minlength=n_areas) / 100.0
-    return sums | admin_sums(frame.month, roll, area_h, n_areas, eligible_unpaid, ineligible_paid,
-                             frame["dibao.flows"], pay, frame["offices.plan"])
+    return sums | _admin_sums(frame.month, roll, area_h, n_areas, excluded, included,
+                              frame["dibao.flows"], pay, frame["offices.plan"])
+
+
+_PENDING, _ON, _QUEUED = pipeline.PENDING, pipeline.ON, process.QUEUED
+
+
+@numba.njit(cache=True)
+def _office_counts(status: np.ndarray, stage: np.ndarray, next_review: np.ndarray, month: int, area: np.ndarray,
+                   flows: tuple, entered: np.ndarray, days: np.ndarray, n_areas: int) -> np.ndarray:
+    """The offices' month by area in one pass over households: the backlog (pending, queued for a
+    survey), the overdue reviews (on the roll, review due), a count for each mask of ``flows``, and
+    the days to payment of the households that entered. Replaces a mask, gather and bincount for
+    each."""
+    n_flows = len(flows)
+    out = np.zeros((3 + n_flows, n_areas))
+    for i in range(status.shape[0]):
+        a = area[i]
+        if status[i] == _PENDING and stage[i] == _QUEUED:
+            out[0, a] += 1.0
+        elif status[i] >= _ON and next_review[i] <= month:
+            out[1, a] += 1.0
+        for f in range(n_flows):
+            if flows[f][i]:
+                out[3 + f, a] += 1.0
+        if entered[i]:
+            out[2, a] += np.float64(days[i])
+    return out
+
+
+#: The flows counted by area, by measure.
+_FLOWS = {"dibao_surveys": "surveyed", "dibao_refusals": "refused", "dibao_wrongful_refusals": "wrongly_refused",
+          "dibao_reviews": "reviewed", "dibao_favour_approvals": "favour_approved",
+          "dibao_inspection_removals": "inspected_out"}
 
 
 def admin_sums(month: int, roll: process.DibaoRoll, area_h: np.ndarray, n_areas: int,
@@ -112,22 +173,23 @@ def admin_sums(month: int, roll: process.DibaoRoll, area_h: np.ndarray, n_areas:
     """The dibao offices' month (work, backlog, days to payment) and the targeting errors split by
     cause: each eligible household not paid has one cause of exclusion, each ineligible household
     paid one cause of inclusion, so the parts add up to the totals."""
+    return _admin_sums(month, roll, area_h, n_areas, np.flatnonzero(excluded_mask), np.flatnonzero(included_mask),
+                       flows, dibao_fen, plan)
+
+
+def _admin_sums(month: int, roll: process.DibaoRoll, area_h: np.ndarray, n_areas: int,
+                excluded: np.ndarray, included: np.ndarray, flows: process.DibaoFlows,
+                dibao_fen: Payment, plan: process.OfficePlan) -> dict[str, np.ndarray]:
+    """:func:`admin_sums` given the rows of the excluded and of the included."""
     status, stage = roll.status, roll.stage
-    pending = np.flatnonzero(status == pipeline.PENDING)
-    queued = pending[stage[pending] == process.QUEUED]
-    on = np.flatnonzero(status >= pipeline.ON)
-    out = area_sums(area_h[queued], n_areas, dibao_backlog=np.ones(queued.shape[0], dtype=bool))
-    out |= area_sums(area_h[on], n_areas, dibao_overdue_reviews=roll.next_review[on] <= month)
-    out |= area_sums(area_h, n_areas, dibao_surveys=flows.surveyed, dibao_refusals=flows.refused,
-                     dibao_wrongful_refusals=flows.wrongly_refused, dibao_reviews=flows.reviewed,
-                     dibao_favour_approvals=flows.favour_approved,
-                     dibao_inspection_removals=flows.inspected_out)
-    entered = np.flatnonzero(flows.entered)
-    out["dibao_days_to_payment"] = np.bincount(area_h[entered], weights=roll.days[entered], minlength=n_areas)
+    masks = tuple(np.ascontiguousarray(getattr(flows, f), dtype=bool) for f in _FLOWS.values())
+    counts = _office_counts(status, stage, roll.next_review, month, area_h, masks, flows.entered, roll.days, n_areas)
+    out = {"dibao_backlog": counts[0], "dibao_overdue_reviews": counts[1]}
+    out |= dict(zip(_FLOWS, counts[3:], strict=True))
+    out["dibao_days_to_payment"] = counts[2]
     out["dibao_work_done"] = flows.work_done
     out["dibao_capacity"] = np.where(np.isfinite(plan.capacity), plan.capacity, 0.0)
 
-    excluded = np.flatnonzero(excluded_mask)
     st, sg = status[excluded], stage[excluded]
     waiting = st == pipeline.PENDING
     refused = (st == pipeline.OFF) & ((roll.refused_until[excluded] > month) | flows.refused[excluded])
@@ -141,7 +203,6 @@ def admin_sums(month: int, roll: process.DibaoRoll, area_h: np.ndarray, n_areas:
     )
     # Inclusion causes, in this order: gradual exit, favour, undetected income or assets at the
     # last means test (verification), circumstances changed since it (review lag).
-    included = np.flatnonzero(included_mask)
     cause = np.where(status[included] == pipeline.GRACE, 0,
                      np.where(roll.favour[included], 1, np.where(~roll.sound[included], 2, 3)))
     fen_of = np.zeros(included.shape[0])  # yuan paid to each included household (0 if none)
@@ -157,16 +218,29 @@ def admin_sums(month: int, roll: process.DibaoRoll, area_h: np.ndarray, n_areas:
     return out
 
 
+@numba.njit(cache=True)
+def _tekun_errors(paid: np.ndarray, eligible: np.ndarray, area: np.ndarray, n_areas: int) -> np.ndarray:
+    """Extreme-poverty support's errors by area in one pass over persons: eligible, paid but not
+    eligible (inclusion), eligible but not paid (exclusion). Replaces ``flatnonzero(paid |
+    eligible)``, its gathers and three masks."""
+    out = np.zeros((3, n_areas))
+    for k in range(paid.shape[0]):
+        if eligible[k]:
+            out[0, area[k]] += 1.0
+            if not paid[k]:
+                out[2, area[k]] += 1.0
+        elif paid[k]:
+            out[1, area[k]] += 1.0
+    return out
+
+
 def tekun_targeting(frame: Frame) -> dict[str, np.ndarray]:
     """Extreme-poverty support's errors by area, person by person, and the yuan leaked."""
     sim = frame.sim
     paid, eligible = frame["tekun.paid"], frame["tekun.eligible"]
-    concerned = np.flatnonzero(paid | eligible)
-    paid_c, eligible_c = paid[concerned], eligible[concerned]
     n_areas = sim.population.n_areas
-    out = area_sums(sim.person_area[concerned], n_areas, tekun_eligible=eligible_c,
-                    tekun_included_ineligible=paid_c & ~eligible_c,
-                    tekun_excluded_eligible=eligible_c & ~paid_c)
+    out = dict(zip(("tekun_eligible", "tekun_included_ineligible", "tekun_excluded_eligible"),
+                   _tekun_errors(paid, eligible, sim.person_area, n_areas), strict=True))
     persons, fen = frame["tekun.paid_persons"], frame["tekun.paid_person_fen"]
     wrong = ~eligible[persons]
     out["tekun_leakage"] = np.bincount(sim.person_area[persons[wrong]], weights=fen[wrong] / 100.0,
