@@ -140,24 +140,32 @@ _PENDING, _ON, _QUEUED = pipeline.PENDING, pipeline.ON, process.QUEUED
 
 @numba.njit(cache=True)
 def _office_counts(status: np.ndarray, stage: np.ndarray, next_review: np.ndarray, month: int, area: np.ndarray,
-                   flows: tuple, entered: np.ndarray, days: np.ndarray, n_areas: int) -> np.ndarray:
-    """The offices' month by area in one pass over households: the backlog (pending, queued for a
-    survey), the overdue reviews (on the roll, review due), a count for each mask of ``flows``, and
-    the days to payment of the households that entered. Replaces a mask, gather and bincount for
-    each."""
-    n_flows = len(flows)
-    out = np.zeros((3 + n_flows, n_areas))
+                   surveyed: np.ndarray, refused: np.ndarray, wrongly_refused: np.ndarray, reviewed: np.ndarray,
+                   favour_approved: np.ndarray, inspected_out: np.ndarray, entered: np.ndarray, days: np.ndarray,
+                   n_areas: int) -> np.ndarray:
+    """The offices' month by area in one pass over households: rows backlog (pending, queued for a
+    survey), overdue reviews (on the roll, review due), days to payment of the households that
+    entered, then a count for each flow (surveyed … inspected out, in :data:`_FLOWS`' order).
+    Replaces a mask, a gather and a bincount for each; a household's area is read only when it
+    has something to count."""
+    out = np.zeros((9, n_areas))
     for i in range(status.shape[0]):
+        backlog = status[i] == _PENDING and stage[i] == _QUEUED
+        overdue = status[i] >= _ON and next_review[i] <= month
+        if not (backlog or overdue or entered[i] or surveyed[i] or refused[i] or wrongly_refused[i]
+                or reviewed[i] or favour_approved[i] or inspected_out[i]):
+            continue
         a = area[i]
-        if status[i] == _PENDING and stage[i] == _QUEUED:
-            out[0, a] += 1.0
-        elif status[i] >= _ON and next_review[i] <= month:
-            out[1, a] += 1.0
-        for f in range(n_flows):
-            if flows[f][i]:
-                out[3 + f, a] += 1.0
+        out[0, a] += backlog
+        out[1, a] += overdue
         if entered[i]:
             out[2, a] += np.float64(days[i])
+        out[3, a] += surveyed[i]
+        out[4, a] += refused[i]
+        out[5, a] += wrongly_refused[i]
+        out[6, a] += reviewed[i]
+        out[7, a] += favour_approved[i]
+        out[8, a] += inspected_out[i]
     return out
 
 
@@ -182,8 +190,8 @@ def _admin_sums(month: int, roll: process.DibaoRoll, area_h: np.ndarray, n_areas
                 dibao_fen: Payment, plan: process.OfficePlan) -> dict[str, np.ndarray]:
     """:func:`admin_sums` given the rows of the excluded and of the included."""
     status, stage = roll.status, roll.stage
-    masks = tuple(np.ascontiguousarray(getattr(flows, f), dtype=bool) for f in _FLOWS.values())
-    counts = _office_counts(status, stage, roll.next_review, month, area_h, masks, flows.entered, roll.days, n_areas)
+    counts = _office_counts(status, stage, roll.next_review, month, area_h,
+                            *(getattr(flows, f) for f in _FLOWS.values()), flows.entered, roll.days, n_areas)
     out = {"dibao_backlog": counts[0], "dibao_overdue_reviews": counts[1]}
     out |= dict(zip(_FLOWS, counts[3:], strict=True))
     out["dibao_days_to_payment"] = counts[2]
