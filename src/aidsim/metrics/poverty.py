@@ -108,38 +108,57 @@ def _add_gap(out: np.ndarray, row: int, area: int, line: float, income: float, p
         out[row + 3, area] += persons * normalised * normalised
 
 
+#: Ends a list of households paid (above any row), so that the loops below need no bounds checks.
+_END = np.iinfo(np.intp).max
+
+
+@numba.njit(cache=True)
+def _merge_payments(a_households: np.ndarray, a_fen: np.ndarray, b_households: np.ndarray,
+                    b_fen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two payments' households (each increasing and ended by ``_END``) merged, with the fen of a
+    household paid by both added: what ``cash[households] += fen`` for each gives on the households
+    paid. The loop takes the smaller head each time without branching on the data."""
+    households = np.empty(a_households.shape[0] + b_households.shape[0] - 1, np.intp)
+    fen = np.empty(households.shape[0], np.int64)
+    i = j = n = 0
+    while True:
+        ha, hb = a_households[i], b_households[j]
+        hh = min(ha, hb)
+        households[n] = hh
+        if hh == _END:
+            break
+        fen[n] = (a_fen[i] if ha == hh else 0) + (b_fen[j] if hb == hh else 0)
+        i += ha == hh
+        j += hb == hh
+        n += 1
+    fen[n] = 0
+    return households[:n + 1], fen[:n + 1]
+
+
 @numba.njit(cache=True)
 def _poverty_kernel(pre_pc: np.ndarray, persons: np.ndarray, urban: np.ndarray, pl_urban: float,
                     pl_rural: float, dl: np.ndarray, area: np.ndarray, n_areas: int, cash_households: np.ndarray,
-                    cash_fen: np.ndarray, cash_starts: np.ndarray) -> np.ndarray:
+                    cash_fen: np.ndarray) -> np.ndarray:
     """FGT sums by area against the poverty line (by hukou) and the dibao line, before and after
     cash transfers, in one pass over households: rows ``8 × line + 4 × after + (poor, gap_yuan,
-    gap1, gap2)``. Post-transfer income is ``pre_pc + cash / (100 × max(persons, 1))``, the
-    household's cash fen added from the payments (each list's households increasing, merged as
-    the pass goes), so no household-sized cash or income array is built. Each sum adds the
-    households in row order, as the bincounts of :func:`gap_sums` do."""
+    gap1, gap2)``. Post-transfer income is ``pre_pc + cash / (100 × max(persons, 1))`` with the
+    household's cash fen read from the merged payments (households increasing, ended by ``_END``)
+    as the pass goes,
+    so no household-sized cash or income array is built. Each sum adds the households in row
+    order, as the bincounts of :func:`gap_sums` do."""
     out = np.zeros((16, n_areas))
-    n_lists = cash_starts.shape[0] - 1
-    head = cash_starts[:-1].copy()
-    end = cash_starts[1:]
-    nxt = pre_pc.shape[0]
-    for j in range(n_lists):
-        if head[j] < end[j] and cash_households[head[j]] < nxt:
-            nxt = cash_households[head[j]]
+    head = 0
     for i in range(pre_pc.shape[0]):
         cash = 0
-        if i == nxt:
-            nxt = pre_pc.shape[0]
-            for j in range(n_lists):
-                while head[j] < end[j] and cash_households[head[j]] == i:
-                    cash += cash_fen[head[j]]
-                    head[j] += 1
-                if head[j] < end[j] and cash_households[head[j]] < nxt:
-                    nxt = cash_households[head[j]]
+        if cash_households[head] == i:  # the list ends with _END, above any row
+            cash = cash_fen[head]
+            head += 1
         pre = pre_pc[i]
         pl = pl_urban if urban[i] else pl_rural
-        if cash == 0 and max(pl, dl[i]) - pre < FEN:
-            continue  # poor against neither line (most households): one branch for four
+        if cash >= 0 and max(pl, dl[i]) - pre < FEN:
+            # Poor against neither line before transfers, so neither after (cash only adds):
+            # most households, one branch for four.
+            continue
         n = persons[i]
         if n <= 0:
             continue
@@ -150,9 +169,8 @@ def _poverty_kernel(pre_pc: np.ndarray, persons: np.ndarray, urban: np.ndarray, 
         _add_gap(out, 4, a, pl, post, w)
         _add_gap(out, 8, a, dl[i], pre, w)
         _add_gap(out, 12, a, dl[i], post, w)
-    for j in range(n_lists):
-        if head[j] != end[j]:
-            raise ValueError("a payment's households are not increasing")
+    if cash_households[head] != _END:
+        raise ValueError("a payment's households are not increasing")
     return out
 
 
@@ -163,11 +181,28 @@ def poverty_sums_paid(pre_pc: np.ndarray, cash: list[tuple[np.ndarray, np.ndarra
     dibao line ``dl``, with post-transfer income ``pre_pc + cash / (100 × max(persons, 1))`` made
     from ``cash``: ``(households, fen)`` pairs of the month's cash payments (households increasing
     within a pair). The same sums, without household-sized temporaries."""
-    households = np.concatenate([np.asarray(h, dtype=np.intp) for h, _ in cash] or [np.zeros(0, np.intp)])
-    fen = np.concatenate([np.asarray(f, dtype=np.int64) for _, f in cash] or [np.zeros(0, np.int64)])
-    starts = np.zeros(len(cash) + 1, dtype=np.intp)
-    np.cumsum([len(h) for h, _ in cash], out=starts[1:])
-    out = _poverty_kernel(pre_pc, persons, urban, pl_urban, pl_rural, dl, group, n_groups, households, fen, starts)
+    # Merge the payments two by two, smallest first: each merge is one sequential pass.
+    parts = []
+    for h, f in cash:
+        h = np.asarray(h, dtype=np.intp)
+        if h.shape[0]:
+            if not _increasing(h):
+                raise ValueError("a payment's households are not increasing")
+            parts.append((np.append(h, _END), np.append(np.asarray(f, dtype=np.int64), 0)))
+    parts.sort(key=lambda part: part[0].shape[0])
+    while len(parts) > 1:
+        (a_h, a_f), (b_h, b_f), *parts = parts
+        parts = sorted([*parts, _merge_payments(a_h, a_f, b_h, b_f)], key=lambda part: part[0].shape[0])
+    households, fen = parts[0] if parts else (np.array([_END], np.intp), np.zeros(1, np.int64))
+    out = _poverty_kernel(pre_pc, persons, urban, pl_urban, pl_rural, dl, group, n_groups, households, fen)
     names = [f"{measure}_{when}_{line}" for line in ("pl", "dl") for when in ("pre", "post")
              for measure in ("poor", "gap_yuan", "gap1", "gap2")]
     return dict(zip(names, out, strict=True))
+
+
+@numba.njit(cache=True)
+def _increasing(a: np.ndarray) -> bool:
+    for k in range(1, a.shape[0]):
+        if a[k] <= a[k - 1]:
+            return False
+    return True
