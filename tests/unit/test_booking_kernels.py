@@ -117,7 +117,8 @@ def test_ledger_and_income_accumulate() -> None:
     np.testing.assert_array_equal(persons_by_area, np.bincount(sim.household_area, weights=alive, minlength=N_AREAS))
 
 
-def test_poverty_sums_paid_match_gap_sums() -> None:
+@pytest.mark.parametrize("clawback", [False, True])
+def test_poverty_sums_paid_match_gap_sums(clawback: bool) -> None:
     sim = _population(seed=3, n_households=2000)
     n = 2000
     alive = sim.size.astype(np.int64)
@@ -130,6 +131,8 @@ def test_poverty_sums_paid_match_gap_sums() -> None:
         rows = np.flatnonzero(sim.rng.random(n) < share)
         cash.append((rows, sim.rng.integers(1, 60_000, rows.shape[0])))
     cash.append((np.zeros(0, np.intp), np.zeros(0, np.int64)))
+    if clawback:  # a negative payment: taken through the dense formula
+        cash[0][1][::5] *= -1
     dense = np.zeros(n, np.int64)
     for rows, fen in cash:
         dense[rows] += fen

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from aidsim.programmes.base import Measure, Ratio, stock
+from aidsim.programmes.base import Measure, Ratio, flagged, stock
 
 FEN = 0.01  # yuan
 #: The lines poverty is measured against: the poverty line and the dibao line (a "below the dibao
@@ -140,37 +140,35 @@ def _poverty_kernel(pre_pc: np.ndarray, persons: np.ndarray, urban: np.ndarray, 
                     pl_rural: float, dl: np.ndarray, area: np.ndarray, n_areas: int, cash_households: np.ndarray,
                     cash_fen: np.ndarray) -> np.ndarray:
     """FGT sums by area against the poverty line (by hukou) and the dibao line, before and after
-    cash transfers, in one pass over households: rows ``8 × line + 4 × after + (poor, gap_yuan,
-    gap1, gap2)``. Post-transfer income is ``pre_pc + cash / (100 × max(persons, 1))`` with the
-    household's cash fen read from the merged payments (households increasing, ended by ``_END``)
-    as the pass goes,
-    so no household-sized cash or income array is built. Each sum adds the households in row
-    order, as the bincounts of :func:`gap_sums` do."""
+    cash transfers: rows ``8 × line + 4 × after + (poor, gap_yuan, gap1, gap2)``. Post-transfer
+    income is ``pre_pc + cash / (100 × max(persons, 1))`` with the household's cash fen (not
+    negative) read from the merged payments (households increasing, ended by ``_END``), so no
+    household-sized cash or income array is built. A household poor against neither line before
+    transfers is poor against neither after them (cash only adds), so the households poor before
+    (against the higher line) are found first, in a loop the compiler vectorises, and only they
+    are looked at, in row order: each sum adds the households in the order of the bincounts of
+    :func:`gap_sums`."""
+    flag = np.empty(pre_pc.shape[0], np.uint8)
+    for i in range(pre_pc.shape[0]):
+        flag[i] = max(pl_urban if urban[i] else pl_rural, dl[i]) - pre_pc[i] >= FEN
     out = np.zeros((16, n_areas))
     head = 0
-    for i in range(pre_pc.shape[0]):
-        cash = 0
-        if cash_households[head] == i:  # the list ends with _END, above any row
-            cash = cash_fen[head]
-            head += 1
-        pre = pre_pc[i]
-        pl = pl_urban if urban[i] else pl_rural
-        if cash >= 0 and max(pl, dl[i]) - pre < FEN:
-            # Poor against neither line before transfers, so neither after (cash only adds):
-            # most households, one branch for four.
-            continue
+    for i in flagged(flag):
         n = persons[i]
         if n <= 0:
             continue
+        while cash_households[head] < i:
+            head += 1
+        cash = cash_fen[head] if cash_households[head] == i else 0
         w = np.float64(n)
         a = area[i]
+        pre = pre_pc[i]
         post = pre + np.float64(cash) / (100.0 * np.float64(max(n, 1))) if cash != 0 else pre
+        pl = pl_urban if urban[i] else pl_rural
         _add_gap(out, 0, a, pl, pre, w)
         _add_gap(out, 4, a, pl, post, w)
         _add_gap(out, 8, a, dl[i], pre, w)
         _add_gap(out, 12, a, dl[i], post, w)
-    if cash_households[head] != _END:
-        raise ValueError("a payment's households are not increasing")
     return out
 
 
@@ -194,6 +192,11 @@ def poverty_sums_paid(pre_pc: np.ndarray, cash: list[tuple[np.ndarray, np.ndarra
         (a_h, a_f), (b_h, b_f), *parts = parts
         parts = sorted([*parts, _merge_payments(a_h, a_f, b_h, b_f)], key=lambda part: part[0].shape[0])
     households, fen = parts[0] if parts else (np.array([_END], np.intp), np.zeros(1, np.int64))
+    if fen.shape[0] and fen.min() < 0:  # a negative payment: post-transfer income may fall
+        post_pc = pre_pc.copy()
+        post_pc[households[:-1]] += fen[:-1] / (100.0 * np.maximum(persons[households[:-1]], 1))
+        pl = np.where(urban, pl_urban, pl_rural)
+        return poverty_sums(pre_pc, post_pc, {"pl": pl, "dl": dl}, persons, group, n_groups)
     out = _poverty_kernel(pre_pc, persons, urban, pl_urban, pl_rural, dl, group, n_groups, households, fen)
     names = [f"{measure}_{when}_{line}" for line in ("pl", "dl") for when in ("pre", "post")
              for measure in ("poor", "gap_yuan", "gap1", "gap2")]

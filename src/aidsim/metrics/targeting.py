@@ -12,7 +12,7 @@ import numba
 import numpy as np
 
 from aidsim.admin import pipeline, process
-from aidsim.programmes.base import Frame, Measure, Payment, Ratio, area_sums, flow, stock
+from aidsim.programmes.base import Frame, Measure, Payment, Ratio, area_sums, flagged, flow, stock
 
 #: Why an eligible household is not paid dibao (each has exactly one cause).
 EXCLUSION_CAUSES: dict[str, str] = {
@@ -88,34 +88,39 @@ RATIOS: dict[str, Ratio] = {
 @numba.njit(cache=True)
 def _dibao_errors(eligible: np.ndarray, paid: np.ndarray, members: np.ndarray, area: np.ndarray,
                   n_areas: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Dibao's targeting against true eligibility in one pass over households: by area, eligible
-    households, their members, ineligible households paid (inclusion) and eligible households not
-    paid (exclusion); and the rows of the excluded and of the included. Replaces the masks
-    ``paid & ~eligible``, ``eligible & ~paid``, ``where(eligible, members, 0)`` and their
-    bincounts."""
+    """Dibao's targeting against true eligibility: by area, eligible households, their members,
+    ineligible households paid (inclusion) and eligible households not paid (exclusion); and the
+    rows of the excluded and of the included. Replaces the masks ``paid & ~eligible``,
+    ``eligible & ~paid``, ``where(eligible, members, 0)`` and their bincounts. The households
+    eligible or paid are found first in a loop the compiler vectorises (``eligible``, ``paid``:
+    uint8 views of the masks), then only they are looked at."""
+    flag = np.empty(eligible.shape[0], np.uint8)
+    for i in range(eligible.shape[0]):
+        flag[i] = eligible[i] | paid[i]
+    rows = flagged(flag)
     out = np.zeros((4, n_areas))
     n_excluded = n_included = 0
-    for i in range(eligible.shape[0]):
+    for i in rows:
+        a = area[i]
         if eligible[i]:
-            a = area[i]
             out[0, a] += 1.0
             out[1, a] += np.float64(members[i])
             if not paid[i]:
                 out[3, a] += 1.0
                 n_excluded += 1
-        elif paid[i]:
-            out[2, area[i]] += 1.0
+        else:
+            out[2, a] += 1.0
             n_included += 1
     excluded = np.empty(n_excluded, np.intp)
     included = np.empty(n_included, np.intp)
     n_excluded = n_included = 0
-    for i in range(eligible.shape[0]):
-        if eligible[i] and not paid[i]:
-            excluded[n_excluded] = i
-            n_excluded += 1
-        elif paid[i] and not eligible[i]:
+    for i in rows:
+        if not eligible[i]:
             included[n_included] = i
             n_included += 1
+        elif not paid[i]:
+            excluded[n_excluded] = i
+            n_excluded += 1
     return out, excluded, included
 
 
@@ -124,7 +129,7 @@ def dibao_targeting(frame: Frame, roll: process.DibaoRoll) -> dict[str, np.ndarr
     sim = frame.sim
     area_h, n_areas = sim.household_area, sim.population.n_areas
     eligible, paid, members = frame["dibao.eligible"], frame["dibao.paid"], frame["dibao.members"]
-    counts, excluded, included = _dibao_errors(eligible, paid, members, area_h, n_areas)
+    counts, excluded, included = _dibao_errors(eligible.view(np.uint8), paid.view(np.uint8), members, area_h, n_areas)
     sums = dict(zip(("dibao_eligible_households", "dibao_eligible_persons", "dibao_included_ineligible",
                      "dibao_excluded_eligible"), counts, strict=True))
     pay: Payment = frame["dibao.payment"]
@@ -143,21 +148,21 @@ def _office_counts(status: np.ndarray, stage: np.ndarray, next_review: np.ndarra
                    surveyed: np.ndarray, refused: np.ndarray, wrongly_refused: np.ndarray, reviewed: np.ndarray,
                    favour_approved: np.ndarray, inspected_out: np.ndarray, entered: np.ndarray, days: np.ndarray,
                    n_areas: int) -> np.ndarray:
-    """The offices' month by area in one pass over households: rows backlog (pending, queued for a
-    survey), overdue reviews (on the roll, review due), days to payment of the households that
-    entered, then a count for each flow (surveyed … inspected out, in :data:`_FLOWS`' order).
-    Replaces a mask, a gather and a bincount for each; a household's area is read only when it
-    has something to count."""
-    out = np.zeros((9, n_areas))
+    """The offices' month by area: rows backlog (pending, queued for a survey), overdue reviews
+    (on the roll, review due), days to payment of the households that entered, then a count for
+    each flow (surveyed … inspected out, in :data:`_FLOWS`' order; the masks as uint8 views).
+    Replaces a mask, a gather and a bincount for each. The households with something to count
+    are found first in a loop the compiler vectorises, then only they are looked at."""
+    flag = np.empty(status.shape[0], np.uint8)
     for i in range(status.shape[0]):
-        backlog = status[i] == _PENDING and stage[i] == _QUEUED
-        overdue = status[i] >= _ON and next_review[i] <= month
-        if not (backlog or overdue or entered[i] or surveyed[i] or refused[i] or wrongly_refused[i]
-                or reviewed[i] or favour_approved[i] or inspected_out[i]):
-            continue
+        flag[i] = (surveyed[i] | refused[i] | wrongly_refused[i] | reviewed[i] | favour_approved[i]
+                   | inspected_out[i] | entered[i] | ((status[i] == _PENDING) & (stage[i] == _QUEUED))
+                   | ((status[i] >= _ON) & (next_review[i] <= month)))
+    out = np.zeros((9, n_areas))
+    for i in flagged(flag):
         a = area[i]
-        out[0, a] += backlog
-        out[1, a] += overdue
+        out[0, a] += (status[i] == _PENDING) & (stage[i] == _QUEUED)
+        out[1, a] += (status[i] >= _ON) & (next_review[i] <= month)
         if entered[i]:
             out[2, a] += np.float64(days[i])
         out[3, a] += surveyed[i]
@@ -191,7 +196,8 @@ def _admin_sums(month: int, roll: process.DibaoRoll, area_h: np.ndarray, n_areas
     """:func:`admin_sums` given the rows of the excluded and of the included."""
     status, stage = roll.status, roll.stage
     counts = _office_counts(status, stage, roll.next_review, month, area_h,
-                            *(getattr(flows, f) for f in _FLOWS.values()), flows.entered, roll.days, n_areas)
+                            *(getattr(flows, f).view(np.uint8) for f in _FLOWS.values()),
+                            flows.entered.view(np.uint8), roll.days, n_areas)
     out = {"dibao_backlog": counts[0], "dibao_overdue_reviews": counts[1]}
     out |= dict(zip(_FLOWS, counts[3:], strict=True))
     out["dibao_days_to_payment"] = counts[2]
@@ -228,17 +234,21 @@ def _admin_sums(month: int, roll: process.DibaoRoll, area_h: np.ndarray, n_areas
 
 @numba.njit(cache=True)
 def _tekun_errors(paid: np.ndarray, eligible: np.ndarray, area: np.ndarray, n_areas: int) -> np.ndarray:
-    """Extreme-poverty support's errors by area in one pass over persons: eligible, paid but not
-    eligible (inclusion), eligible but not paid (exclusion). Replaces ``flatnonzero(paid |
-    eligible)``, its gathers and three masks."""
-    out = np.zeros((3, n_areas))
+    """Extreme-poverty support's errors by area: eligible, paid but not eligible (inclusion),
+    eligible but not paid (exclusion). Replaces ``flatnonzero(paid | eligible)``, its gathers and
+    three masks; the persons concerned are found in a loop the compiler vectorises (``paid``,
+    ``eligible``: uint8 views of the masks)."""
+    flag = np.empty(paid.shape[0], np.uint8)
     for k in range(paid.shape[0]):
+        flag[k] = paid[k] | eligible[k]
+    out = np.zeros((3, n_areas))
+    for k in flagged(flag):
+        a = area[k]
         if eligible[k]:
-            out[0, area[k]] += 1.0
-            if not paid[k]:
-                out[2, area[k]] += 1.0
-        elif paid[k]:
-            out[1, area[k]] += 1.0
+            out[0, a] += 1.0
+            out[2, a] += paid[k] == 0
+        else:
+            out[1, a] += 1.0
     return out
 
 
@@ -248,7 +258,7 @@ def tekun_targeting(frame: Frame) -> dict[str, np.ndarray]:
     paid, eligible = frame["tekun.paid"], frame["tekun.eligible"]
     n_areas = sim.population.n_areas
     out = dict(zip(("tekun_eligible", "tekun_included_ineligible", "tekun_excluded_eligible"),
-                   _tekun_errors(paid, eligible, sim.person_area, n_areas), strict=True))
+                   _tekun_errors(paid.view(np.uint8), eligible.view(np.uint8), sim.person_area, n_areas), strict=True))
     persons, fen = frame["tekun.paid_persons"], frame["tekun.paid_person_fen"]
     wrong = ~eligible[persons]
     out["tekun_leakage"] = np.bincount(sim.person_area[persons[wrong]], weights=fen[wrong] / 100.0,
