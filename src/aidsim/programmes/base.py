@@ -273,8 +273,11 @@ def _person_payment(persons: np.ndarray, yuan: np.ndarray, household: np.ndarray
     the recipients by area. Replaces numpy's to_fen, mask, gathers, reduceat and bincount; each
     loop stays free of branches on the data where it reads memory at random."""
     n = persons.shape[0]
-    paid = np.empty(n, persons.dtype)
-    fen = np.empty(n, np.int64)
+    m = 0
+    for k in range(n):
+        m += _fen(yuan[k]) > 0
+    paid = np.empty(m + 1, persons.dtype)
+    fen = np.empty(m + 1, np.int64)
     m = 0
     for k in range(n):  # keep the paid (no branch: the slot is overwritten when not paid)
         f = _fen(yuan[k])
