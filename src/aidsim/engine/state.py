@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from aidsim.engine.ledger import add_payments
 from aidsim.population.arrays import Population
 from aidsim.programmes import REGISTRY
 from aidsim.programmes.registry import Registry
@@ -76,7 +77,7 @@ class SimState:
         self.paid_bound[line] += max(int(fen.max()), 0) + max(-int(fen.min()), 0)
         if self.paid_fen.dtype != np.int64 and self.paid_bound[line] > np.iinfo(self.paid_fen.dtype).max:
             self.paid_fen = self.paid_fen.astype(np.int64)
-        self.paid_fen[line, households] += fen.astype(self.paid_fen.dtype, copy=False)
+        add_payments(self.paid_fen[line], households, fen)
 
     def resident_target(self, month: int, growth: float | None) -> float | None:
         """Residents the growth path asks for at the end of ``month``:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 
 from aidsim.admin.offices import default_plan
@@ -19,10 +20,10 @@ from aidsim.engine.events import month_keys, start_keys
 from aidsim.engine.state import SimState
 from aidsim.metrics.burden import medical_burden
 from aidsim.metrics.indicators import catalogue, line_sums
-from aidsim.metrics.poverty import poverty_sums
+from aidsim.metrics.poverty import poverty_sums_paid
 from aidsim.metrics.targeting import dibao_targeting, tekun_targeting
 from aidsim.population.categories import elderly_months, minor_months
-from aidsim.programmes.base import Frame, Payment, by_hukou
+from aidsim.programmes.base import Frame, Payment
 from aidsim.rng import Streams
 from aidsim.scenario.schema import Scenario
 
@@ -94,7 +95,7 @@ def apply_rules(state: SimState, scenario: Scenario, month: int, keys: dict, *, 
     """The programmes' month given what happened (``keys``: the engine's frame keys and the
     draws): every programme in order, then the ledger and the measures."""
     pop, registry = state.population, state.registry
-    residents = np.bincount(state.household_area, weights=keys["household.alive_count"], minlength=pop.n_areas)
+    households, residents = _living(state.household_area, keys["household.alive_count"], pop.n_areas)
     if plan is None:
         plan = default_plan(scenario, residents, pop.area_urban)
     frame = Frame(month, scenario, state, keys | {"offices.plan": plan})
@@ -117,14 +118,35 @@ def apply_rules(state: SimState, scenario: Scenario, month: int, keys: dict, *, 
         state.add_paid(i, paid[line.name].households, paid[line.name].fen)
     # Each household's income before transfers and its person-months over the reported months:
     # the income per head that ranks households into deciles when reforms are compared.
-    alive_count = frame["household.alive_count"]
-    income = np.zeros(len(alive_count))
-    np.multiply(frame["household.pre_pc"], alive_count, out=income, where=alive_count > 0)
-    state.pre_income_yuan += income
-    state.person_months += alive_count
-    result = book(state, frame, paid)
+    _add_income(state.pre_income_yuan, state.person_months, frame["household.pre_pc"], frame["household.alive_count"])
+    result = book(state, frame, paid, living=(households, residents))
     result.office = office
     return result, frame
+
+
+@numba.njit(cache=True)
+def _living(area: np.ndarray, alive_count: np.ndarray, n_areas: int) -> tuple[np.ndarray, np.ndarray]:
+    """Households with a living member and living persons by area, float64, in one pass (numpy:
+    ``bincount(area[alive_count > 0])`` and ``bincount(area, weights=alive_count)``, same order)."""
+    households = np.zeros(n_areas)
+    persons = np.zeros(n_areas)
+    for i in range(alive_count.shape[0]):
+        a = area[i]
+        persons[a] += np.float64(alive_count[i])
+        if alive_count[i] > 0:
+            households[a] += 1.0
+    return households, persons
+
+
+@numba.njit(cache=True)
+def _add_income(pre_income: np.ndarray, person_months: np.ndarray, pre_pc: np.ndarray, alive_count: np.ndarray) -> None:
+    """Add the month's income before transfers (``pre_pc × alive_count``, households with a living
+    member) and its person-months to each household's totals, without household-sized copies."""
+    for i in range(alive_count.shape[0]):
+        n = alive_count[i]
+        if n > 0:
+            pre_income[i] += pre_pc[i] * np.float64(n)
+        person_months[i] += n
 
 
 def population_sums(state: SimState, scenario: Scenario, month: int) -> dict[str, np.ndarray]:
@@ -158,14 +180,16 @@ def population_sums(state: SimState, scenario: Scenario, month: int) -> dict[str
     return out
 
 
-def book(state: SimState, frame: Frame, paid: dict[str, Payment]) -> MonthResult:
+def book(state: SimState, frame: Frame, paid: dict[str, Payment],
+         living: tuple[np.ndarray, np.ndarray] | None = None) -> MonthResult:
     """The month's ledger rows and its measures by area: the engine's, each programme's and the
-    metrics' (targeting, medical burden, poverty before and after transfers)."""
+    metrics' (targeting, medical burden, poverty before and after transfers). ``living``: the
+    households with a living member and the living persons by area, when already counted."""
     pop, registry, scenario, month = state.population, state.registry, frame.scenario, frame.month
     h, n_areas, area_h = pop.households, pop.n_areas, state.household_area
     alive_count = frame["household.alive_count"]
-    sums = {"households": np.bincount(area_h[alive_count > 0], minlength=n_areas).astype(float),
-            "persons": np.bincount(area_h, weights=alive_count, minlength=n_areas)}
+    households, persons = living if living is not None else _living(area_h, alive_count, n_areas)
+    sums = {"households": households, "persons": persons}
     sums |= population_sums(state, scenario, month)
     for prog in registry:
         view = frame.view(prog.name, frame.keys(), ())
@@ -175,25 +199,19 @@ def book(state: SimState, frame: Frame, paid: dict[str, Payment]) -> MonthResult
         sums |= own
     sums |= dibao_targeting(frame, state.programmes["dibao"]) | tekun_targeting(frame)
     line = scenario.measures.poverty_line
-    pl = by_hukou(h.urban, line.urban.at(month) / 12.0, line.rural.at(month) / 12.0)
-    sums |= medical_burden(frame, pl)
+    pl = (line.urban.at(month) / 12.0, line.rural.at(month) / 12.0)  # by hukou, yuan per person and month
+    sums |= medical_burden(frame, *pl)
 
     pre_pc = frame["household.pre_pc"]
-    fen_by_area = {name: np.bincount(area_h[pay.households], weights=pay.fen, minlength=n_areas)
-                   for name, pay in paid.items()}
-    sums |= line_sums(registry, paid, fen_by_area, pre_pc < pl, area_h, n_areas)
-    cash = np.zeros(h.n, dtype=np.int64)
-    for ledger_line in registry.lines:
-        if ledger_line.cash:
-            cash[paid[ledger_line.name].households] += paid[ledger_line.name].fen  # unique within a payment
-    post_pc = pre_pc + cash / (100.0 * np.maximum(alive_count, 1))
-    sums |= poverty_sums(pre_pc, post_pc, {"pl": pl, "dl": frame["lines.dibao_h"]}, alive_count,
-                         area_h, n_areas)
+    lines, fen_by_area = line_sums(registry, paid, pre_pc, h.urban, pl, area_h, n_areas)
+    sums |= lines
+    cash = [(paid[ln.name].households, paid[ln.name].fen) for ln in registry.lines if ln.cash]
+    sums |= poverty_sums_paid(pre_pc, cash, alive_count, h.urban, *pl, frame["lines.dibao_h"], area_h, n_areas)
 
     names = catalogue(registry).names
     if len(sums) != len(names):
         raise RuntimeError(f"measures recorded but not declared: {sorted(set(sums) - set(names))}; "
                            f"declared but not recorded: {sorted(set(names) - set(sums))}")
     matrix = np.stack([sums[name] for name in names])
-    return MonthResult(month, matrix, np.stack([fen_by_area[ln.name] for ln in registry.lines]).astype(np.int64),
+    return MonthResult(month, matrix, fen_by_area,
                        np.stack([paid[ln.name].recipients for ln in registry.lines]).astype(np.int64), names=names)

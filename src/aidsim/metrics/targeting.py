@@ -8,10 +8,11 @@ extreme-poverty support's errors person by person.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from aidsim.admin import pipeline, process
-from aidsim.programmes.base import Frame, Measure, Payment, Ratio, area_sums, flow, stock
+from aidsim.programmes.base import Frame, Measure, Payment, Ratio, area_sums, flagged, flow, stock
 
 #: Why an eligible household is not paid dibao (each has exactly one cause).
 EXCLUSION_CAUSES: dict[str, str] = {
@@ -84,26 +85,99 @@ RATIOS: dict[str, Ratio] = {
 }
 
 
+@numba.njit(cache=True)
+def _dibao_errors(eligible: np.ndarray, paid: np.ndarray, members: np.ndarray, area: np.ndarray,
+                  n_areas: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dibao's targeting against true eligibility: by area, eligible households, their members,
+    ineligible households paid (inclusion) and eligible households not paid (exclusion); and the
+    rows of the excluded and of the included. Replaces the masks ``paid & ~eligible``,
+    ``eligible & ~paid``, ``where(eligible, members, 0)`` and their bincounts. The households
+    eligible or paid are found first in a loop the compiler vectorises (``eligible``, ``paid``:
+    uint8 views of the masks), then only they are looked at."""
+    flag = np.empty(eligible.shape[0], np.uint8)
+    for i in range(eligible.shape[0]):
+        flag[i] = eligible[i] | paid[i]
+    rows = flagged(flag)
+    out = np.zeros((4, n_areas))
+    n_excluded = n_included = 0
+    for i in rows:
+        a = area[i]
+        if eligible[i]:
+            out[0, a] += 1.0
+            out[1, a] += np.float64(members[i])
+            if not paid[i]:
+                out[3, a] += 1.0
+                n_excluded += 1
+        else:
+            out[2, a] += 1.0
+            n_included += 1
+    excluded = np.empty(n_excluded, np.intp)
+    included = np.empty(n_included, np.intp)
+    n_excluded = n_included = 0
+    for i in rows:
+        if not eligible[i]:
+            included[n_included] = i
+            n_included += 1
+        elif not paid[i]:
+            excluded[n_excluded] = i
+            n_excluded += 1
+    return out, excluded, included
+
+
 def dibao_targeting(frame: Frame, roll: process.DibaoRoll) -> dict[str, np.ndarray]:
     """Dibao's errors by area: eligible and paid households, the errors, leakage, and their causes."""
     sim = frame.sim
     area_h, n_areas = sim.household_area, sim.population.n_areas
     eligible, paid, members = frame["dibao.eligible"], frame["dibao.paid"], frame["dibao.members"]
-    ineligible_paid = paid & ~eligible
-    eligible_unpaid = eligible & ~paid
+    counts, excluded, included = _dibao_errors(eligible.view(np.uint8), paid.view(np.uint8), members, area_h, n_areas)
+    sums = dict(zip(("dibao_eligible_households", "dibao_eligible_persons", "dibao_included_ineligible",
+                     "dibao_excluded_eligible"), counts, strict=True))
     pay: Payment = frame["dibao.payment"]
-    sums = area_sums(
-        area_h, n_areas,
-        dibao_eligible_households=eligible,
-        dibao_eligible_persons=np.where(eligible, members, 0),
-        dibao_included_ineligible=ineligible_paid,
-        dibao_excluded_eligible=eligible_unpaid,
-    )
-    wrongly = ineligible_paid[pay.households]
+    wrongly = paid[pay.households] & ~eligible[pay.households]
     sums["dibao_leakage"] = np.bincount(area_h[pay.households[wrongly]], weights=pay.fen[wrongly],
                                         minlength=n_areas) / 100.0
-    return sums | admin_sums(frame.month, roll, area_h, n_areas, eligible_unpaid, ineligible_paid,
-                             frame["dibao.flows"], pay, frame["offices.plan"])
+    return sums | _admin_sums(frame.month, roll, area_h, n_areas, excluded, included,
+                              frame["dibao.flows"], pay, frame["offices.plan"])
+
+
+_PENDING, _ON, _QUEUED = pipeline.PENDING, pipeline.ON, process.QUEUED
+
+
+@numba.njit(cache=True)
+def _office_counts(status: np.ndarray, stage: np.ndarray, next_review: np.ndarray, month: int, area: np.ndarray,
+                   surveyed: np.ndarray, refused: np.ndarray, wrongly_refused: np.ndarray, reviewed: np.ndarray,
+                   favour_approved: np.ndarray, inspected_out: np.ndarray, entered: np.ndarray, days: np.ndarray,
+                   n_areas: int) -> np.ndarray:
+    """The offices' month by area: rows backlog (pending, queued for a survey), overdue reviews
+    (on the roll, review due), days to payment of the households that entered, then a count for
+    each flow (surveyed … inspected out, in :data:`_FLOWS`' order; the masks as uint8 views).
+    Replaces a mask, a gather and a bincount for each. The households with something to count
+    are found first in a loop the compiler vectorises, then only they are looked at."""
+    flag = np.empty(status.shape[0], np.uint8)
+    for i in range(status.shape[0]):
+        flag[i] = (surveyed[i] | refused[i] | wrongly_refused[i] | reviewed[i] | favour_approved[i]
+                   | inspected_out[i] | entered[i] | ((status[i] == _PENDING) & (stage[i] == _QUEUED))
+                   | ((status[i] >= _ON) & (next_review[i] <= month)))
+    out = np.zeros((9, n_areas))
+    for i in flagged(flag):
+        a = area[i]
+        out[0, a] += (status[i] == _PENDING) & (stage[i] == _QUEUED)
+        out[1, a] += (status[i] >= _ON) & (next_review[i] <= month)
+        if entered[i]:
+            out[2, a] += np.float64(days[i])
+        out[3, a] += surveyed[i]
+        out[4, a] += refused[i]
+        out[5, a] += wrongly_refused[i]
+        out[6, a] += reviewed[i]
+        out[7, a] += favour_approved[i]
+        out[8, a] += inspected_out[i]
+    return out
+
+
+#: The flows counted by area, by measure.
+_FLOWS = {"dibao_surveys": "surveyed", "dibao_refusals": "refused", "dibao_wrongful_refusals": "wrongly_refused",
+          "dibao_reviews": "reviewed", "dibao_favour_approvals": "favour_approved",
+          "dibao_inspection_removals": "inspected_out"}
 
 
 def admin_sums(month: int, roll: process.DibaoRoll, area_h: np.ndarray, n_areas: int,
@@ -112,22 +186,24 @@ def admin_sums(month: int, roll: process.DibaoRoll, area_h: np.ndarray, n_areas:
     """The dibao offices' month (work, backlog, days to payment) and the targeting errors split by
     cause: each eligible household not paid has one cause of exclusion, each ineligible household
     paid one cause of inclusion, so the parts add up to the totals."""
+    return _admin_sums(month, roll, area_h, n_areas, np.flatnonzero(excluded_mask), np.flatnonzero(included_mask),
+                       flows, dibao_fen, plan)
+
+
+def _admin_sums(month: int, roll: process.DibaoRoll, area_h: np.ndarray, n_areas: int,
+                excluded: np.ndarray, included: np.ndarray, flows: process.DibaoFlows,
+                dibao_fen: Payment, plan: process.OfficePlan) -> dict[str, np.ndarray]:
+    """:func:`admin_sums` given the rows of the excluded and of the included."""
     status, stage = roll.status, roll.stage
-    pending = np.flatnonzero(status == pipeline.PENDING)
-    queued = pending[stage[pending] == process.QUEUED]
-    on = np.flatnonzero(status >= pipeline.ON)
-    out = area_sums(area_h[queued], n_areas, dibao_backlog=np.ones(queued.shape[0], dtype=bool))
-    out |= area_sums(area_h[on], n_areas, dibao_overdue_reviews=roll.next_review[on] <= month)
-    out |= area_sums(area_h, n_areas, dibao_surveys=flows.surveyed, dibao_refusals=flows.refused,
-                     dibao_wrongful_refusals=flows.wrongly_refused, dibao_reviews=flows.reviewed,
-                     dibao_favour_approvals=flows.favour_approved,
-                     dibao_inspection_removals=flows.inspected_out)
-    entered = np.flatnonzero(flows.entered)
-    out["dibao_days_to_payment"] = np.bincount(area_h[entered], weights=roll.days[entered], minlength=n_areas)
+    counts = _office_counts(status, stage, roll.next_review, month, area_h,
+                            *(getattr(flows, f).view(np.uint8) for f in _FLOWS.values()),
+                            flows.entered.view(np.uint8), roll.days, n_areas)
+    out = {"dibao_backlog": counts[0], "dibao_overdue_reviews": counts[1]}
+    out |= dict(zip(_FLOWS, counts[3:], strict=True))
+    out["dibao_days_to_payment"] = counts[2]
     out["dibao_work_done"] = flows.work_done
     out["dibao_capacity"] = np.where(np.isfinite(plan.capacity), plan.capacity, 0.0)
 
-    excluded = np.flatnonzero(excluded_mask)
     st, sg = status[excluded], stage[excluded]
     waiting = st == pipeline.PENDING
     refused = (st == pipeline.OFF) & ((roll.refused_until[excluded] > month) | flows.refused[excluded])
@@ -141,7 +217,6 @@ def admin_sums(month: int, roll: process.DibaoRoll, area_h: np.ndarray, n_areas:
     )
     # Inclusion causes, in this order: gradual exit, favour, undetected income or assets at the
     # last means test (verification), circumstances changed since it (review lag).
-    included = np.flatnonzero(included_mask)
     cause = np.where(status[included] == pipeline.GRACE, 0,
                      np.where(roll.favour[included], 1, np.where(~roll.sound[included], 2, 3)))
     fen_of = np.zeros(included.shape[0])  # yuan paid to each included household (0 if none)
@@ -157,16 +232,33 @@ def admin_sums(month: int, roll: process.DibaoRoll, area_h: np.ndarray, n_areas:
     return out
 
 
+@numba.njit(cache=True)
+def _tekun_errors(paid: np.ndarray, eligible: np.ndarray, area: np.ndarray, n_areas: int) -> np.ndarray:
+    """Extreme-poverty support's errors by area: eligible, paid but not eligible (inclusion),
+    eligible but not paid (exclusion). Replaces ``flatnonzero(paid | eligible)``, its gathers and
+    three masks; the persons concerned are found in a loop the compiler vectorises (``paid``,
+    ``eligible``: uint8 views of the masks)."""
+    flag = np.empty(paid.shape[0], np.uint8)
+    for k in range(paid.shape[0]):
+        flag[k] = paid[k] | eligible[k]
+    out = np.zeros((3, n_areas))
+    for k in flagged(flag):
+        a = area[k]
+        if eligible[k]:
+            out[0, a] += 1.0
+            out[2, a] += paid[k] == 0
+        else:
+            out[1, a] += 1.0
+    return out
+
+
 def tekun_targeting(frame: Frame) -> dict[str, np.ndarray]:
     """Extreme-poverty support's errors by area, person by person, and the yuan leaked."""
     sim = frame.sim
     paid, eligible = frame["tekun.paid"], frame["tekun.eligible"]
-    concerned = np.flatnonzero(paid | eligible)
-    paid_c, eligible_c = paid[concerned], eligible[concerned]
     n_areas = sim.population.n_areas
-    out = area_sums(sim.person_area[concerned], n_areas, tekun_eligible=eligible_c,
-                    tekun_included_ineligible=paid_c & ~eligible_c,
-                    tekun_excluded_eligible=eligible_c & ~paid_c)
+    out = dict(zip(("tekun_eligible", "tekun_included_ineligible", "tekun_excluded_eligible"),
+                   _tekun_errors(paid.view(np.uint8), eligible.view(np.uint8), sim.person_area, n_areas), strict=True))
     persons, fen = frame["tekun.paid_persons"], frame["tekun.paid_person_fen"]
     wrong = ~eligible[persons]
     out["tekun_leakage"] = np.bincount(sim.person_area[persons[wrong]], weights=fen[wrong] / 100.0,

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+import numba
 import numpy as np
 
 from aidsim.population.arrays import by_hukou
@@ -248,36 +249,146 @@ class Programme:
         return []
 
 
+@numba.njit(cache=True)
+def _fen(yuan: float) -> int:
+    """``to_fen`` of one amount; 0 for amounts that round to no fen (or are not finite), which are
+    not paid."""
+    x = np.rint(np.float64(yuan) * 100.0)
+    return np.int64(x) if 1.0 <= x < 9.2e18 else 0
+
+
+@numba.njit(cache=True)
+def _non_decreasing(a: np.ndarray) -> bool:
+    for k in range(1, a.shape[0]):
+        if a[k] < a[k - 1]:
+            return False
+    return True
+
+
+@numba.njit(cache=True)
+def _person_payment(persons: np.ndarray, yuan: np.ndarray, household: np.ndarray, person_area: np.ndarray,
+                    n_areas: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Payments to persons booked by household (persons in row order, so a household's members are
+    consecutive): round each amount to the fen, keep those paid, add them up by household and count
+    the recipients by area. Replaces numpy's to_fen, mask, gathers, reduceat and bincount; each
+    loop stays free of branches on the data where it reads memory at random."""
+    n = persons.shape[0]
+    m = 0
+    for k in range(n):
+        m += _fen(yuan[k]) > 0
+    paid = np.empty(m + 1, persons.dtype)
+    fen = np.empty(m + 1, np.int64)
+    m = 0
+    for k in range(n):  # keep the paid (no branch: the slot is overwritten when not paid)
+        f = _fen(yuan[k])
+        paid[m], fen[m] = persons[k], f
+        m += f > 0
+    hh = np.empty(m, np.intp)
+    recipients = np.zeros(n_areas)
+    for k in range(m):
+        hh[k] = household[paid[k]]
+        recipients[person_area[paid[k]]] += 1.0
+    n_households = 0
+    for k in range(m):
+        n_households += k == 0 or hh[k] != hh[k - 1]
+    households = np.empty(n_households, np.intp)
+    total = np.zeros(n_households, np.int64)
+    j = -1
+    for k in range(m):
+        if k == 0 or hh[k] != hh[k - 1]:
+            j += 1
+            households[j] = hh[k]
+        total[j] += fen[k]
+    return households, total, recipients
+
+
 def person_payment(sim: Any, persons: np.ndarray, yuan: np.ndarray) -> Payment:
     """Book yuan amounts paid to ``persons`` (row indices): fen per household, recipients by area."""
     pop = sim.population
-    fen = to_fen(yuan)
-    paid = fen > 0
-    persons, fen = persons[paid], fen[paid]
-    order = np.argsort(persons, kind="stable")  # rows are stored household by household
-    persons, fen = persons[order], fen[order]
-    hh = pop.persons.household[persons]
-    starts = np.flatnonzero(np.concatenate(([True], hh[1:] != hh[:-1]))) if hh.shape[0] else hh[:0]
-    return Payment(
-        households=hh[starts], fen=np.add.reduceat(fen, starts) if starts.shape[0] else fen,
-        recipients=np.bincount(sim.person_area[persons], minlength=pop.n_areas).astype(float),
-    )
+    persons = np.asarray(persons)
+    yuan = np.broadcast_to(np.asarray(yuan), persons.shape)
+    if not _non_decreasing(persons):  # rows are stored household by household
+        order = np.argsort(persons, kind="stable")
+        persons, yuan = persons[order], yuan[order]
+    households, fen, recipients = _person_payment(persons, yuan, pop.persons.household, sim.person_area,
+                                                  pop.n_areas)
+    return Payment(households=households, fen=fen, recipients=recipients)
+
+
+@numba.njit(cache=True)
+def _household_payment(households: np.ndarray, fen: np.ndarray, area: np.ndarray,
+                       n_areas: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The households with a positive payment, their fen and their count by area (numpy: a mask,
+    two gathers and a bincount)."""
+    n = 0
+    for k in range(fen.shape[0]):
+        n += fen[k] > 0
+    kept = np.empty(n, np.intp)
+    kept_fen = np.empty(n, np.int64)
+    recipients = np.zeros(n_areas)
+    j = 0
+    for k in range(fen.shape[0]):
+        if fen[k] > 0:
+            kept[j], kept_fen[j] = households[k], fen[k]
+            recipients[area[households[k]]] += 1.0
+            j += 1
+    return kept, kept_fen, recipients
 
 
 def household_payment(sim: Any, households: np.ndarray, fen: np.ndarray) -> Payment:
     """Book fen paid to ``households`` (increasing rows; one recipient each)."""
-    keep = fen > 0
-    households, fen = households[keep], fen[keep]
-    return Payment(households, fen, np.bincount(sim.household_area[households],
-                                                minlength=sim.population.n_areas).astype(float))
+    fen = np.asarray(fen)
+    if fen.dtype != np.int64:
+        keep = fen > 0
+        households, fen = households[keep], fen[keep].astype(np.int64)
+    return Payment(*_household_payment(np.asarray(households), fen, sim.household_area, sim.population.n_areas))
+
+
+@numba.njit(cache=True)
+def flagged(flag: np.ndarray) -> np.ndarray:
+    """``np.flatnonzero(flag)`` for a uint8 ``flag`` of 0 and 1, in compiled code without a
+    branch: each row is stored and the position advances by its flag."""
+    n = 0
+    for i in range(flag.shape[0]):
+        n += flag[i]
+    rows = np.empty(n + 1, np.intp)
+    j = 0
+    for i in range(flag.shape[0]):
+        rows[j] = i
+        j += flag[i]
+    return rows[:n]
+
+
+@numba.njit(cache=True)
+def _count_by_area(area: np.ndarray, mask: np.ndarray, n_areas: int) -> np.ndarray:
+    """``np.bincount(area[mask], minlength=n_areas)`` as float, without the gathered copy."""
+    out = np.zeros(n_areas)
+    for k in range(mask.shape[0]):
+        if mask[k]:
+            out[area[k]] += 1.0
+    return out
+
+
+@numba.njit(cache=True)
+def _sum_by_area(area: np.ndarray, values: np.ndarray, n_areas: int) -> np.ndarray:
+    """``np.bincount(area, weights=values, minlength=n_areas)`` (float64, added in the same
+    order), without converting ``values`` to a float64 copy first."""
+    out = np.zeros(n_areas)
+    for k in range(values.shape[0]):
+        out[area[k]] += np.float64(values[k])
+    return out
 
 
 def area_sums(area: np.ndarray, n_areas: int, **values: np.ndarray) -> dict[str, np.ndarray]:
     """Sum each of ``values`` by ``area`` (all arrays of one length) → ``{name: (n_areas,)}``.
     Masks are counted over their true elements only (they are mostly sparse)."""
-    return {name: (np.bincount(area[v], minlength=n_areas).astype(float) if v.dtype == bool
-                   else np.bincount(area, weights=v, minlength=n_areas))
-            for name, v in values.items()}
+    out = {}
+    for name, v in values.items():
+        v = np.asarray(v)
+        if v.shape != area.shape:
+            raise ValueError(f"{name}: {v.shape[0] if v.ndim else 0} values for {area.shape[0]} areas")
+        out[name] = _count_by_area(area, v, n_areas) if v.dtype == bool else _sum_by_area(area, v, n_areas)
+    return out
 
 
 def by_selfcare(selfcare: np.ndarray, shares: Any) -> np.ndarray:
