@@ -7,6 +7,7 @@ office sees the declaration; verification (:mod:`aidsim.admin.process`) finds pa
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from aidsim.population.arrays import Population
@@ -29,13 +30,36 @@ def hidden_income(population: Population, *, earned: np.ndarray, other: np.ndarr
     only by households with members.
     """
     p, n_h = population.persons, population.n_households
-    hidden = np.zeros(n_h)
-    if kind_share is not None:
-        hidden = np.bincount(p.household, weights=earned * kind_share, minlength=n_h)
-        np.subtract.at(hidden, p.household[outside], earned[outside] * kind_share[outside])
+    if kind_share is None:
+        hidden = np.zeros(n_h)
+    else:
+        hidden = _hidden_earnings(p.household, earned, kind_share, outside, n_h)
     if other_share:
-        hidden += other_share * np.where(members > 0, other, F32(0))
+        _add_hidden_other(hidden, F32(other_share), other, members)
     return hidden
+
+
+@numba.njit(cache=True)
+def _hidden_earnings(household: np.ndarray, earned: np.ndarray, kind_share: np.ndarray, outside: np.ndarray,
+                     n_households: int) -> np.ndarray:
+    """Σ over each household's persons of earnings × hidden share (float32 products, float64
+    sums in row order), less the same for the persons ``outside`` the unit: one loop in place of
+    ``bincount(household, weights=earned * kind_share)`` and ``subtract.at`` (same order, same sums)."""
+    hidden = np.zeros(n_households)
+    for i in range(household.shape[0]):
+        hidden[household[i]] += earned[i] * kind_share[i]
+    for j in range(outside.shape[0]):
+        i = outside[j]
+        hidden[household[i]] -= earned[i] * kind_share[i]
+    return hidden
+
+
+@numba.njit(cache=True)
+def _add_hidden_other(hidden: np.ndarray, other_share: np.float32, other: np.ndarray, members: np.ndarray) -> None:
+    """``hidden += other_share × other`` (float32 product) for households with members, in place."""
+    for h in range(hidden.shape[0]):
+        if members[h] > 0:
+            hidden[h] += other_share * other[h]
 
 
 def hidden_by_kind(population: Population, households: np.ndarray, *, earned: np.ndarray,

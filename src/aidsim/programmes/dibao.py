@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from aidsim.admin import declaring, process
@@ -134,7 +135,8 @@ def assess(frame) -> Assessment:
     unit_income = total - other - np.bincount(hh_out, weights=own[outside], minlength=h.n)
     unit_income += np.where(members > 0, other, 0)
     deduction = spending_deduction(sim, scenario, unit_member, frame["medical.spent_recent"])
-    pc_income = means_test.per_capita(np.maximum(unit_income - deduction, 0), members)
+    net = unit_income - deduction
+    pc_income = means_test.per_capita(np.maximum(net, 0, out=net), members)
     barring = unit_member & means_test.member_bars_household(
         db.exclusions, public_sector=p.public_sector, employed=p.employed,
         refuses_work=p.refuses_work, own_income=own, standard=frame["lines.dibao_p"])
@@ -276,6 +278,42 @@ def casework(frame, test: Assessment) -> tuple[CaseFacts, process.HouseholdView]
     return facts, view
 
 
+#: The measures :func:`_roll_sums` returns, in its rows' order.
+_ROLL_SUMS = ("dibao_households", "dibao_pending", "dibao_grace", "dibao_applications", "dibao_entries",
+              "dibao_exits", "dibao_single_member", "dibao_persons", "dibao_persons_entering",
+              "dibao_persons_leaving")
+
+
+@numba.njit(cache=True)
+def _roll_sums(area: np.ndarray, n_areas: int, paid: np.ndarray, status: np.ndarray, single: np.ndarray,
+               applied: np.ndarray, entered: np.ndarray, exited: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """The roll's counts by area (rows in :data:`_ROLL_SUMS`' order): households paid (on the roll
+    or in gradual exit), pending, in gradual exit, applying, entering, leaving, paid for members
+    enrolled alone, and the unit members of those paid, entering and leaving. One pass over the
+    households instead of a mask and a bincount per measure (counts are whole numbers: exact)."""
+    out = np.zeros((10, n_areas))
+    for i in range(area.shape[0]):
+        a, st, m = area[i], status[i], members[i]
+        if paid[i]:
+            out[0, a] += 1
+            out[7, a] += m
+            if single[i]:
+                out[6, a] += 1
+        if st == PENDING:
+            out[1, a] += 1
+        elif st == GRACE:
+            out[2, a] += 1
+        if applied[i]:
+            out[3, a] += 1
+        if entered[i]:
+            out[4, a] += 1
+            out[8, a] += m
+        if exited[i]:
+            out[5, a] += 1
+            out[9, a] += m
+    return out
+
+
 def _inspection_month(scenario, month: int) -> bool:
     return inspection_month(scenario.admin, month, scenario.simulation.start_month)
 
@@ -397,18 +435,10 @@ class Dibao(Programme):
     def measure(self, frame, state: process.DibaoRoll) -> dict[str, np.ndarray]:
         sim = frame.sim
         area, n_areas = sim.household_area, sim.population.n_areas
-        paid, members, flows = frame["dibao.paid"], frame["dibao.members"], frame["dibao.flows"]
-        counts = {"dibao_households": paid, "dibao_pending": state.status == PENDING,
-                  "dibao_grace": state.status == GRACE, "dibao_applications": flows.applied,
-                  "dibao_entries": flows.entered, "dibao_exits": flows.exited,
-                  "dibao_single_member": paid & frame["dibao.single"]}
-        out = {name: np.bincount(area[v], minlength=n_areas).astype(float) for name, v in counts.items()}
-        out["dibao_persons"] = np.bincount(area, weights=np.where(paid, members, 0), minlength=n_areas)
-        out["dibao_persons_entering"] = np.bincount(area, weights=np.where(flows.entered, members, 0),
-                                                    minlength=n_areas)
-        out["dibao_persons_leaving"] = np.bincount(area, weights=np.where(flows.exited, members, 0),
-                                                   minlength=n_areas)
-        return out
+        flows = frame["dibao.flows"]
+        sums = _roll_sums(area, n_areas, frame["dibao.paid"], state.status, frame["dibao.single"], flows.applied,
+                          flows.entered, flows.exited, frame["dibao.members"])
+        return dict(zip(_ROLL_SUMS, sums, strict=True))
 
     def explain(self, frame, state: process.DibaoRoll, household: int) -> list[Row]:
         h = household

@@ -1,0 +1,80 @@
+"""The programmes' compiled loops give exactly what the array expressions they replace give."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from aidsim.admin import declaring
+from aidsim.admin.pipeline import GRACE, OFF, ON, PENDING
+from aidsim.programmes import means_test
+from aidsim.programmes.dibao import _ROLL_SUMS, _roll_sums
+from aidsim.programmes.elderly import _old_persons
+
+F32 = np.float32
+
+
+def _households(rng: np.random.Generator, n_persons: int, n_households: int) -> np.ndarray:
+    return np.sort(rng.integers(0, n_households, n_persons)).astype(np.intp)
+
+
+def test_hidden_earnings_match_bincount_and_subtract_at() -> None:
+    rng = np.random.default_rng(1)
+    n_h, n = 500, 1600
+    household = _households(rng, n, n_h)
+    earned = (rng.random(n, dtype=F32) * 3000).astype(F32)
+    share = np.where(rng.random(n) < 0.4, F32(0.3), F32(0.6)).astype(F32)
+    outside = np.flatnonzero(rng.random(n) < 0.05)
+    expected = np.bincount(household, weights=earned * share, minlength=n_h)
+    np.subtract.at(expected, household[outside], earned[outside] * share[outside])
+    got = declaring._hidden_earnings(household, earned, share, outside, n_h)
+    assert np.array_equal(got, expected)
+    other = (rng.random(n_h, dtype=F32) * 500).astype(F32)
+    members = rng.integers(0, 4, n_h)
+    expected += 0.25 * np.where(members > 0, other, F32(0))
+    declaring._add_hidden_other(got, F32(0.25), other, members)
+    assert np.array_equal(got, expected)
+
+
+def test_per_capita_matches_the_array_rule() -> None:
+    rng = np.random.default_rng(2)
+    total = rng.random(1000) * 5000 - 100
+    members = rng.integers(0, 6, 1000)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = np.where(members > 0, total / np.maximum(members, 1), np.inf)
+    assert np.array_equal(means_test.per_capita(total, members), expected)
+    assert np.array_equal(means_test.per_capita(total.astype(F32), members.astype(np.int32)),
+                          np.where(members > 0, total.astype(F32) / np.maximum(members, 1), np.inf))
+
+
+def test_roll_sums_match_masked_bincounts() -> None:
+    rng = np.random.default_rng(3)
+    n, n_areas = 2000, 7
+    area = rng.integers(0, n_areas, n).astype(np.intp)
+    status = rng.choice(np.array([OFF, PENDING, ON, GRACE], dtype=np.int8), n)
+    paid = status >= ON
+    single, applied, entered, exited = (rng.random((4, n)) < 0.1)
+    members = rng.integers(0, 6, n)
+    expected = {
+        "dibao_households": paid, "dibao_pending": status == PENDING, "dibao_grace": status == GRACE,
+        "dibao_applications": applied, "dibao_entries": entered, "dibao_exits": exited,
+        "dibao_single_member": paid & single}
+    expected = {k: np.bincount(area[v], minlength=n_areas).astype(float) for k, v in expected.items()}
+    for name, mask in (("dibao_persons", paid), ("dibao_persons_entering", entered),
+                       ("dibao_persons_leaving", exited)):
+        expected[name] = np.bincount(area, weights=np.where(mask, members, 0), minlength=n_areas)
+    got = dict(zip(_ROLL_SUMS, _roll_sums(area, n_areas, paid, status, single, applied, entered, exited, members),
+                   strict=True))
+    assert got.keys() == expected.keys()
+    for name in expected:
+        assert np.array_equal(got[name], expected[name]), name
+
+
+def test_old_persons_match_masks() -> None:
+    rng = np.random.default_rng(4)
+    n = 3000
+    alive = rng.random(n) < 0.9
+    age = rng.integers(0, 1300, n).astype(np.int16)
+    selfcare = rng.integers(0, 3, n).astype(np.int8)
+    banded, dependent = _old_persons(alive, age, selfcare, 960.0, 720.0)
+    assert np.array_equal(banded, np.flatnonzero(alive & (age >= 960)))
+    assert np.array_equal(dependent, np.flatnonzero(alive & (age >= 720) & (selfcare > 0)))
