@@ -6,7 +6,7 @@ import numpy as np
 
 from aidsim.admin import declaring
 from aidsim.admin.pipeline import GRACE, OFF, ON, PENDING
-from aidsim.programmes import means_test
+from aidsim.programmes import dibao, means_test, orphans, tekun
 from aidsim.programmes.dibao import _ROLL_SUMS, _roll_sums
 from aidsim.programmes.elderly import _old_persons
 
@@ -78,3 +78,61 @@ def test_old_persons_match_masks() -> None:
     banded, dependent = _old_persons(alive, age, selfcare, 960.0, 720.0)
     assert np.array_equal(banded, np.flatnonzero(alive & (age >= 960)))
     assert np.array_equal(dependent, np.flatnonzero(alive & (age >= 720) & (selfcare > 0)))
+
+
+def _offsets(household: np.ndarray, n_households: int) -> np.ndarray:
+    return np.searchsorted(household, np.arange(n_households + 1))
+
+
+def test_tekun_eligible_persons_match_the_array_rule() -> None:
+    rng = np.random.default_rng(5)
+    n_h, n = 400, 1200
+    household = _households(rng, n, n_h)
+    alive, orphan, able = rng.random(n) < 0.9, rng.random(n) < 0.05, rng.random(n) < 0.3
+    own = (rng.random(n, dtype=F32) * 1000).astype(F32)
+    std = np.full(n, F32(650.5))
+    outside_supporter = rng.random(n_h) < 0.2
+    counts = np.bincount(household[able], minlength=n_h)
+    has_supporter = ((counts > 0) | outside_supporter)[household]
+    expected = tekun.eligible(alive & ~orphan, able, own, 1.1 * std, has_supporter)
+    got = tekun._eligible_persons(_offsets(household, n_h), alive, orphan, able, own, F32(1.1), std,
+                                  outside_supporter)
+    assert np.array_equal(got, expected)
+
+
+def test_orphans_covered_match_the_array_rule() -> None:
+    rng = np.random.default_rng(6)
+    n_h, n = 400, 1200
+    household = _households(rng, n, n_h)
+    alive = rng.random(n) < 0.85
+    age = rng.integers(0, 500, n).astype(np.int16)
+    orphan = rng.random(n) < 0.1
+    alive_count = np.bincount(household[alive], minlength=n_h)
+    minors = alive & (age < 216)
+    adults = alive_count - np.bincount(household[minors], minlength=n_h)
+    expected = orphans.eligible(alive, age, orphan, adults[household], 216.0)
+    got = orphans._covered(_offsets(household, n_h), alive, age, orphan, alive_count, 216.0)
+    assert np.array_equal(got, expected)
+
+
+def test_case_member_sums_match_gathers_and_bincounts() -> None:
+    rng = np.random.default_rng(7)
+    n_h, n = 300, 900
+    household = _households(rng, n, n_h)
+    offsets = _offsets(household, n_h)
+    unit, formal, employed, able = (rng.random((4, n)) < 0.6)
+    earned = (rng.random(n, dtype=F32) * 2000).astype(F32)
+    cases = np.sort(rng.choice(n_h, 50, replace=False))
+    owner = np.repeat(np.arange(cases.shape[0]), offsets[cases + 1] - offsets[cases])
+    rows = np.concatenate([np.arange(offsets[h], offsets[h + 1]) for h in cases])
+    keep = unit[rows]
+    w = earned[rows[keep]].astype(np.float64)
+    f = formal[rows[keep]]
+    got_formal, got_informal = declaring._unit_wages_by_kind(offsets, cases, unit, earned, formal)
+    assert np.array_equal(got_formal, np.bincount(owner[keep], weights=w * f, minlength=cases.shape[0]))
+    assert np.array_equal(got_informal, np.bincount(owner[keep], weights=w * ~f, minlength=cases.shape[0]))
+    a = able[rows] & unit[rows]
+    unsteady = a & ~(employed[rows] & formal[rows])
+    n_able, n_unsteady = dibao._able_members(offsets, cases, able, unit, employed, formal)
+    assert np.array_equal(n_able, np.bincount(owner[a], minlength=cases.shape[0]))
+    assert np.array_equal(n_unsteady, np.bincount(owner[unsteady], minlength=cases.shape[0]))

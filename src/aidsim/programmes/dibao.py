@@ -185,6 +185,25 @@ def single_member_units(population, unit_member: np.ndarray, members: np.ndarray
     return single
 
 
+@numba.njit(cache=True)
+def _able_members(member_offsets: np.ndarray, households: np.ndarray, able: np.ndarray, unit_member: np.ndarray,
+                  employed: np.ndarray, formal_job: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per household of ``households``: its unit members able to work, and those of them without a
+    formal job (the review category's counts); a loop over their rows in place of gathering them
+    and two bincounts."""
+    k = households.shape[0]
+    n_able = np.zeros(k, dtype=np.int64)
+    n_unsteady = np.zeros(k, dtype=np.int64)
+    for j in range(k):
+        h = households[j]
+        for i in range(member_offsets[h], member_offsets[h + 1]):
+            if able[i] and unit_member[i]:
+                n_able[j] += 1
+                if not (employed[i] and formal_job[i]):
+                    n_unsteady[j] += 1
+    return n_able, n_unsteady
+
+
 @dataclass
 class CaseFacts:
     """Answers :class:`~aidsim.admin.process.CaseFacts` for this month's cases: the administrative
@@ -212,12 +231,8 @@ class CaseFacts:
         member without a formal job → unstable (monthly); otherwise regular (quarterly)."""
         iv = self.scenario.admin.reviews
         p = self.population.persons
-        rows, owner = self.population.members_with_owner(idx)
-        able = self.able[rows] & self.unit_member[rows]
-        unsteady = able & ~(p.employed[rows] & p.formal_job[rows])
-        k = idx.shape[0]
-        n_able = np.bincount(owner[able], minlength=k)
-        n_unsteady = np.bincount(owner[unsteady], minlength=k)
+        n_able, n_unsteady = _able_members(self.population.member_offsets, idx, self.able, self.unit_member,
+                                           p.employed, p.formal_job)
         return np.where(n_able == 0, iv.stable, np.where(n_unsteady > 0, iv.unstable, iv.regular)).astype(np.int32)
 
     def supplement_share_of(self, persons: np.ndarray) -> np.ndarray:
