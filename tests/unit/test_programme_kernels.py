@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from aidsim.admin import declaring
+from aidsim.admin import declaring, pipeline
 from aidsim.admin.pipeline import GRACE, OFF, ON, PENDING
-from aidsim.programmes import dibao, means_test, orphans, tekun
+from aidsim.programmes import dibao, means_test, tekun
 from aidsim.programmes.dibao import _ROLL_SUMS, _roll_sums
 from aidsim.programmes.elderly import _old_persons
 
@@ -100,21 +100,6 @@ def test_tekun_eligible_persons_match_the_array_rule() -> None:
     assert np.array_equal(got, expected)
 
 
-def test_orphans_covered_match_the_array_rule() -> None:
-    rng = np.random.default_rng(6)
-    n_h, n = 400, 1200
-    household = _households(rng, n, n_h)
-    alive = rng.random(n) < 0.85
-    age = rng.integers(0, 500, n).astype(np.int16)
-    orphan = rng.random(n) < 0.1
-    alive_count = np.bincount(household[alive], minlength=n_h)
-    minors = alive & (age < 216)
-    adults = alive_count - np.bincount(household[minors], minlength=n_h)
-    expected = orphans.eligible(alive, age, orphan, adults[household], 216.0)
-    got = orphans._covered(_offsets(household, n_h), alive, age, orphan, alive_count, 216.0)
-    assert np.array_equal(got, expected)
-
-
 def test_case_member_sums_match_gathers_and_bincounts() -> None:
     rng = np.random.default_rng(7)
     n_h, n = 300, 900
@@ -136,3 +121,56 @@ def test_case_member_sums_match_gathers_and_bincounts() -> None:
     n_able, n_unsteady = dibao._able_members(offsets, cases, able, unit, employed, formal)
     assert np.array_equal(n_able, np.bincount(owner[a], minlength=cases.shape[0]))
     assert np.array_equal(n_unsteady, np.bincount(owner[unsteady], minlength=cases.shape[0]))
+
+
+def _advance_reference(roll: pipeline.Roll, *, month, alive, eligible, income, take_up_uniform, take_up_rate,
+                       delay_months, review_interval, grace_months, above_line=None) -> pipeline.AdminFlows:
+    """The simple roll's month as array expressions (what the compiled loop replaces)."""
+    status = roll.status
+    gone = ~alive & (status != OFF)
+    ends = (status == GRACE) & (month >= roll.exit_month)
+    exited = gone | ends
+    status[exited] = OFF
+    on = status == ON
+    due = (on | (status == GRACE)) & (month >= roll.next_review)
+    back = due & eligible
+    roll.assessed[back] = income[back]
+    status[back] = ON
+    roll.exit_month[back] = pipeline.NEVER
+    roll.next_review[due] = month + review_interval
+    lose = np.flatnonzero(due & ~eligible & on)
+    above = np.ones(lose.shape[0], dtype=bool) if above_line is None else above_line[lose]
+    exited[pipeline.leave_or_grace(roll, lose, above, month, grace_months)] = True
+    applied = alive & (status == OFF) & eligible & (take_up_uniform < take_up_rate)
+    status[applied] = PENDING
+    roll.decision_month[applied] = month + delay_months
+    decided = (status == PENDING) & (month >= roll.decision_month)
+    entered = decided & eligible & alive
+    refused = decided & ~entered
+    status[entered] = ON
+    roll.assessed[entered] = income[entered]
+    roll.next_review[entered] = month + review_interval
+    status[refused] = OFF
+    roll.decision_month[decided] = pipeline.NEVER
+    return pipeline.AdminFlows(applied=applied, entered=entered, refused=refused, exited=exited)
+
+
+def test_simple_roll_month_matches_the_array_steps() -> None:
+    rng = np.random.default_rng(8)
+    n = 5000
+    for grace, with_above in ((0, False), (3, False), (3, True)):
+        a, b = pipeline.Roll.empty(n), pipeline.Roll.empty(n)
+        for month in range(24):
+            alive = rng.random(n) < 0.97
+            eligible = rng.random(n) < 0.4
+            income = (rng.random(n, dtype=F32) * 500).astype(F32)
+            u = rng.random(n, dtype=F32)
+            u[:50] = F32(0.3)  # on the rate: compared as numpy compares it
+            above = rng.random(n) < 0.5 if with_above else None
+            kw = dict(month=month, alive=alive, eligible=eligible, income=income, take_up_uniform=u,
+                      take_up_rate=0.3, delay_months=2, review_interval=3, grace_months=grace, above_line=above)
+            fa, fb = pipeline.advance(a, **kw), _advance_reference(b, **kw)
+            for name in ("applied", "entered", "refused", "exited"):
+                assert np.array_equal(getattr(fa, name), getattr(fb, name)), (month, name)
+            for name in ("status", "decision_month", "next_review", "exit_month", "assessed"):
+                assert np.array_equal(getattr(a, name), getattr(b, name)), (month, name)

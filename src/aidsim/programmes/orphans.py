@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 from aidsim.population.categories import minor_months
@@ -43,28 +42,12 @@ def covered(sim, scenario, alive_count: np.ndarray, month: int) -> np.ndarray:
     p = pop.persons
     if not scenario.orphans.enabled:
         return np.zeros(p.n, dtype=bool)
-    return _covered(pop.member_offsets, p.alive, p.age_months, p.orphan, alive_count,
-                    float(minor_months(scenario.definitions, month)))
-
-
-@numba.njit(cache=True)
-def _covered(member_offsets: np.ndarray, alive: np.ndarray, age_months: np.ndarray, orphan: np.ndarray,
-             alive_count: np.ndarray, minor_months: float) -> np.ndarray:
-    """:func:`eligible` for every person, household by household: the household's adults are its
-    living members less its living minors; a living minor is covered when an orphan or when no
-    adult is left. One loop in place of the minors' mask, a bincount by household and the gathers."""
-    out = np.zeros(alive.shape[0], dtype=np.bool_)
-    for h in range(member_offsets.shape[0] - 1):
-        first, end = member_offsets[h], member_offsets[h + 1]
-        minors = 0
-        for i in range(first, end):
-            if alive[i] and age_months[i] < minor_months:
-                minors += 1
-        if minors == 0:
-            continue
-        no_adult = alive_count[h] - minors == 0
-        for i in range(first, end):
-            out[i] = alive[i] and age_months[i] < minor_months and (orphan[i] or no_adult)
+    minor = minor_months(scenario.definitions, month)
+    children = np.flatnonzero(p.alive & (p.age_months < minor))
+    adults = alive_count - np.bincount(p.household[children], minlength=pop.n_households)
+    out = np.zeros(p.n, dtype=bool)
+    out[children] = eligible(p.alive[children], p.age_months[children], p.orphan[children],
+                             adults[p.household[children]], minor)
     return out
 
 
