@@ -6,7 +6,7 @@ import numpy as np
 
 from aidsim.admin import declaring, pipeline
 from aidsim.admin.pipeline import GRACE, OFF, ON, PENDING
-from aidsim.programmes import dibao, means_test, tekun
+from aidsim.programmes import dibao, means_test, medical, tekun, temporary
 from aidsim.programmes.dibao import _ROLL_SUMS, _roll_sums
 from aidsim.programmes.elderly import _old_persons
 
@@ -26,7 +26,8 @@ def test_hidden_earnings_match_bincount_and_subtract_at() -> None:
     outside = np.flatnonzero(rng.random(n) < 0.05)
     expected = np.bincount(household, weights=earned * share, minlength=n_h)
     np.subtract.at(expected, household[outside], earned[outside] * share[outside])
-    got = declaring._hidden_earnings(household, earned, share, outside, n_h)
+    got = np.zeros(n_h)
+    declaring._hidden_earnings(household, earned, share, outside, got)
     assert np.array_equal(got, expected)
     other = (rng.random(n_h, dtype=F32) * 500).astype(F32)
     members = rng.integers(0, 4, n_h)
@@ -75,7 +76,9 @@ def test_old_persons_match_masks() -> None:
     alive = rng.random(n) < 0.9
     age = rng.integers(0, 1300, n).astype(np.int16)
     selfcare = rng.integers(0, 3, n).astype(np.int8)
-    banded, dependent = _old_persons(alive, age, selfcare, 960.0, 720.0)
+    banded, dependent = np.empty(n, dtype=np.intp), np.empty(n, dtype=np.intp)
+    nb, nd = _old_persons(alive, age, selfcare, 960.0, 720.0, banded, dependent)
+    banded, dependent = banded[:nb], dependent[:nd]
     assert np.array_equal(banded, np.flatnonzero(alive & (age >= 960)))
     assert np.array_equal(dependent, np.flatnonzero(alive & (age >= 720) & (selfcare > 0)))
 
@@ -95,8 +98,9 @@ def test_tekun_eligible_persons_match_the_array_rule() -> None:
     counts = np.bincount(household[able], minlength=n_h)
     has_supporter = ((counts > 0) | outside_supporter)[household]
     expected = tekun.eligible(alive & ~orphan, able, own, 1.1 * std, has_supporter)
-    got = tekun._eligible_persons(_offsets(household, n_h), alive, orphan, able, own, F32(1.1), std,
-                                  outside_supporter)
+    got = np.zeros(n, dtype=bool)
+    tekun._eligible_persons(_offsets(household, n_h), alive, orphan, able, own, F32(1.1), std,
+                            outside_supporter, got)
     assert np.array_equal(got, expected)
 
 
@@ -174,3 +178,47 @@ def test_simple_roll_month_matches_the_array_steps() -> None:
                 assert np.array_equal(getattr(fa, name), getattr(fb, name)), (month, name)
             for name in ("status", "decision_month", "next_review", "exit_month", "assessed"):
                 assert np.array_equal(getattr(a, name), getattr(b, name)), (month, name)
+
+
+def test_temporary_losses_match_the_array_rules() -> None:
+    rng = np.random.default_rng(9)
+    n_h = 600
+    hosp_hh = np.sort(rng.integers(0, n_h, 80))
+    hosp_cost = rng.random(80) * 9000
+    lost_hh = rng.integers(0, n_h, 60)
+    lost_earnings = rng.random(60) * 3000
+    job, death, hit = (rng.random((3, n_h)) < 0.05)
+    asset_loss = np.where(hit, rng.random(n_h) * 20000, 0.0)
+    income = rng.random(n_h) * 4000
+    members = rng.integers(0, 5, n_h)
+    hospital_h = np.bincount(hosp_hh, weights=hosp_cost, minlength=n_h)
+    earnings_h = np.bincount(lost_hh, weights=lost_earnings, minlength=n_h)
+    loss = hospital_h + np.where(job | death, earnings_h, 0) + asset_loss
+    events = (hospital_h > 0) | job | death | hit
+    got = np.empty(n_h), np.empty(n_h, dtype=bool), np.empty(n_h)
+    temporary._losses_and_resources(hosp_hh, hosp_cost, lost_hh, lost_earnings, job, death, asset_loss,
+                                    hit, income, members, 12, np.zeros(n_h), np.zeros(n_h), *got)
+    assert np.array_equal(got[0], loss)
+    assert np.array_equal(got[1], events)
+    assert np.array_equal(got[2], temporary.resources(income, loss, members, 12))
+
+
+def test_medical_sparse_sums_and_chronic_recipients_match_the_array_forms() -> None:
+    rng = np.random.default_rng(10)
+    n_h, n = 400, 1300
+    household = _households(rng, n, n_h)
+    onset = np.flatnonzero(rng.random(n) < 0.1)
+    after = rng.random(onset.shape[0]) * 3000
+    base = (rng.random(n_h, dtype=F32) * 100).astype(F32)
+    expected = base + np.bincount(household[onset], weights=after, minlength=n_h).astype(F32)
+    got = base.copy()
+    medical._add_household_sums(got, household[onset], after)
+    assert np.array_equal(got, expected)
+    chronic, alive, orphan, tk, unit = (rng.random((5, n)) < np.array([[0.3], [0.9], [0.05], [0.05], [0.8]]))
+    paid = rng.random(n_h) < 0.2
+    rows = np.flatnonzero(chronic & alive)
+    rows = rows[orphan[rows] | tk[rows] | (unit[rows] & paid[household[rows]])]
+    out = np.empty(n, dtype=np.intp)
+    k = medical._chronic_in_category(chronic, alive, orphan, tk, unit, paid, household, out)
+    assert np.array_equal(out[:k], rows)
+

@@ -33,7 +33,8 @@ def hidden_income(population: Population, *, earned: np.ndarray, other: np.ndarr
     if kind_share is None:
         hidden = np.zeros(n_h)
     else:
-        hidden = _hidden_earnings(p.household, earned, kind_share, outside, n_h)
+        hidden = np.zeros(n_h)
+        _hidden_earnings(p.household, earned, kind_share, outside, hidden)
     if other_share:
         _add_hidden_other(hidden, F32(other_share), other, members)
     return hidden
@@ -41,17 +42,16 @@ def hidden_income(population: Population, *, earned: np.ndarray, other: np.ndarr
 
 @numba.njit(cache=True)
 def _hidden_earnings(household: np.ndarray, earned: np.ndarray, kind_share: np.ndarray, outside: np.ndarray,
-                     n_households: int) -> np.ndarray:
+                     hidden: np.ndarray) -> None:
     """Σ over each household's persons of earnings × hidden share (float32 products, float64
     sums in row order), less the same for the persons ``outside`` the unit: one loop in place of
-    ``bincount(household, weights=earned * kind_share)`` and ``subtract.at`` (same order, same sums)."""
-    hidden = np.zeros(n_households)
+    ``bincount(household, weights=earned * kind_share)`` and ``subtract.at`` (same order, same sums),
+    added to ``hidden`` (zeros, allocated by the caller: numpy's large allocations fault in fewer pages)."""
     for i in range(household.shape[0]):
         hidden[household[i]] += earned[i] * kind_share[i]
     for j in range(outside.shape[0]):
         i = outside[j]
         hidden[household[i]] -= earned[i] * kind_share[i]
-    return hidden
 
 
 @numba.njit(cache=True)

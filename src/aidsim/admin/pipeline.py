@@ -120,12 +120,12 @@ def advance(roll: Roll, *, month: int, alive: np.ndarray, eligible: np.ndarray,
     """
     # The rate in the type numpy compares it in (a Python float with float32 uniforms: float32).
     rate = np.result_type(take_up_uniform, take_up_rate).type(take_up_rate)
-    applied, entered, refused, exited = _advance_units(
-        roll.status, roll.decision_month, roll.next_review, roll.exit_month, roll.assessed, month, alive,
-        eligible, income, take_up_uniform, rate, delay_months,
-        review_interval, grace_months, np.ones(1, dtype=bool) if above_line is None else above_line,
-        above_line is None)
-    return AdminFlows(applied=applied, entered=entered, refused=refused, exited=exited)
+    flows = AdminFlows.none(roll.status.shape[0])
+    _advance_units(roll.status, roll.decision_month, roll.next_review, roll.exit_month, roll.assessed, month, alive,
+                   eligible, income, take_up_uniform, rate, delay_months, review_interval, grace_months,
+                   np.ones(1, dtype=bool) if above_line is None else above_line, above_line is None,
+                   flows.applied, flows.entered, flows.refused, flows.exited)
+    return flows
 
 
 @numba.njit(cache=True)
@@ -133,17 +133,17 @@ def _advance_units(status: np.ndarray, decision_month: np.ndarray, next_review: 
                    exit_month: np.ndarray, assessed: np.ndarray, month: int, alive: np.ndarray,
                    eligible: np.ndarray, income: np.ndarray, take_up_uniform: np.ndarray, take_up_rate,
                    delay_months: int, review_interval: int, grace_months: int, above_line: np.ndarray,
-                   all_above: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                   all_above: bool, applied: np.ndarray, entered: np.ndarray, refused: np.ndarray,
+                   exited: np.ndarray) -> None:
     """:func:`advance` unit by unit (each unit's month depends on its own state only), in the same
     order of steps: deaths and ends of gradual exits, reviews due (kept, back from gradual exit,
     into gradual exit or off, :func:`leave_or_grace`), applications, decisions. One loop in place
-    of a dozen unit-sized masks. Returns the flows: applied, entered, refused, exited."""
-    n = status.shape[0]
-    applied = np.zeros(n, dtype=np.bool_)
-    entered = np.zeros(n, dtype=np.bool_)
-    refused = np.zeros(n, dtype=np.bool_)
-    exited = np.zeros(n, dtype=np.bool_)
-    for i in range(n):
+    of a dozen unit-sized masks. Marks the flows in ``applied``, ``entered``, ``refused`` and
+    ``exited`` (all false on entry).
+    Outputs are allocated by the caller: numpy's large allocations fault in fewer pages (huge
+    pages) than allocations made inside a compiled function.
+    """
+    for i in range(status.shape[0]):
         st = status[i]
         if st == OFF and not (alive[i] and eligible[i]):
             continue  # most units: off the roll and not applying
@@ -180,4 +180,3 @@ def _advance_units(status: np.ndarray, decision_month: np.ndarray, next_review: 
                 refused[i] = True
             decision_month[i] = NEVER
         status[i] = st
-    return applied, entered, refused, exited

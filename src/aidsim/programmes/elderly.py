@@ -36,24 +36,19 @@ def home_care_served(eligible_index: np.ndarray, priority_income: np.ndarray,
 
 @numba.njit(cache=True)
 def _old_persons(alive: np.ndarray, age_months: np.ndarray, selfcare: np.ndarray, allowance_from: float,
-                 elderly_from: float) -> tuple[np.ndarray, np.ndarray]:
+                 elderly_from: float, banded: np.ndarray, dependent: np.ndarray) -> tuple[int, int]:
     """Persons the two rules look at, found in one pass over the persons (instead of a chain of
     person-sized masks): the living at or above the first allowance band (``allowance_from``
-    months), and the living dependent elderly (self-care not full, at or above ``elderly_from``)."""
-    n = alive.shape[0]
-    banded = np.empty(n, dtype=np.intp)
-    dependent = np.empty(n, dtype=np.intp)
+    months), and the living dependent elderly (self-care not full, at or above ``elderly_from``):
+    written to the front of ``banded`` and ``dependent`` (person-sized buffers), returns how many."""
     nb = nd = 0
-    for i in range(n):
-        if alive[i]:
-            age = age_months[i]
-            if age >= allowance_from:
-                banded[nb] = i
-                nb += 1
-            if selfcare[i] > 0 and age >= elderly_from:
-                dependent[nd] = i
-                nd += 1
-    return banded[:nb].copy(), dependent[:nd].copy()
+    for i in range(alive.shape[0]):  # branch-free: write the row, keep it by counting it
+        a, age = alive[i], age_months[i]
+        banded[nb] = i
+        nb += a & (age >= allowance_from)
+        dependent[nd] = i
+        nd += a & (selfcare[i] > 0) & (age >= elderly_from)
+    return nb, nd
 
 
 class Elderly(Programme):
@@ -77,7 +72,9 @@ class Elderly(Programme):
         # of 0 is not booked), and only dependent elders can be served.
         first_band = 12 * min(el.allowance_ages) if el.allowance_ages else np.inf
         if el.enabled:
-            banded, dependent = _old_persons(p.alive, p.age_months, p.selfcare, float(first_band), float(elderly))
+            banded, dependent = np.empty(p.n, dtype=np.intp), np.empty(p.n, dtype=np.intp)
+            nb, nd = _old_persons(p.alive, p.age_months, p.selfcare, float(first_band), float(elderly), banded, dependent)
+            banded, dependent = banded[:nb].copy(), dependent[:nd].copy()
         else:
             banded = dependent = np.zeros(0, np.intp)
         paid = allowance(p.age_months[banded], p.alive[banded], el.allowance_ages, el.allowance)

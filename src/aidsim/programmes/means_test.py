@@ -12,19 +12,20 @@ def per_capita(total: np.ndarray, members: np.ndarray) -> np.ndarray:
     """Household total ÷ members; ``inf`` where a household has no members (never eligible)."""
     total, members = np.asarray(total), np.asarray(members)
     if total.ndim == 1 and members.ndim == 1 and total.shape == members.shape:
-        return _per_capita(total, members)
+        out = np.empty(total.shape[0])
+        _per_capita(total, members, out)
+        return out
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(members > 0, total / np.maximum(members, 1), np.inf)
 
 
 @numba.njit(cache=True)
-def _per_capita(total: np.ndarray, members: np.ndarray) -> np.ndarray:
-    """:func:`per_capita` in one loop (no temporaries): float64 quotient, ``inf`` with no member."""
-    out = np.empty(total.shape[0])
+def _per_capita(total: np.ndarray, members: np.ndarray, out: np.ndarray) -> None:
+    """:func:`per_capita` in one loop (no temporaries) into ``out`` (float64): the quotient, ``inf``
+    with no member (``out`` comes from numpy: its large allocations fault in fewer pages)."""
     for i in range(total.shape[0]):
         m = members[i]
         out[i] = np.float64(total[i]) / np.float64(m) if m > 0 else np.inf
-    return out
 
 
 def member_bars_household(switches: DibaoExclusions, *, public_sector: np.ndarray,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from aidsim.calendar import calendar_month
@@ -54,6 +55,36 @@ def category_rate(frame, idx: np.ndarray, rates) -> np.ndarray:
     rate = np.maximum(rate, np.where(frame["tekun.paid"][idx], rates.tekun, 0.0))
     rate = np.maximum(rate, np.where(frame["orphans.covered"][idx], rates.orphan, 0.0))
     return np.maximum(rate, np.where(frame["margin.household"][hh], rates.margin, 0.0))
+
+
+@numba.njit(cache=True)
+def _add_household_sums(total: np.ndarray, household: np.ndarray, amounts: np.ndarray) -> None:
+    """``total += bincount(household, weights=amounts).astype(float32)`` over the households
+    concerned only: ``household`` is non-decreasing (episodes' persons in row order), so each
+    household's amounts are one run, summed in float64 in order and added as float32 (adding 0 to
+    the others changes nothing)."""
+    j, m = 0, household.shape[0]
+    while j < m:
+        h = household[j]
+        acc = 0.0
+        while j < m and household[j] == h:
+            acc += amounts[j]
+            j += 1
+        total[h] += np.float32(acc)
+
+
+@numba.njit(cache=True)
+def _chronic_in_category(chronic: np.ndarray, alive: np.ndarray, orphan: np.ndarray, tekun: np.ndarray,
+                         dibao_unit_member: np.ndarray, dibao_paid: np.ndarray, household: np.ndarray,
+                         out: np.ndarray) -> int:
+    """Rows of the living chronically ill on the orphan allowance, on tekun or enrolled in a paid
+    dibao household (outpatient aid), increasing, written to the front of ``out`` (a person-sized
+    buffer); returns how many. One pass in place of the mask, its ``flatnonzero`` and the gathers."""
+    k = 0
+    for i in range(chronic.shape[0]):  # branch-free: write the row, keep it by counting it
+        out[k] = i
+        k += chronic[i] & alive[i] & (orphan[i] | tekun[i] | (dibao_unit_member[i] & dibao_paid[household[i]]))
+    return k
 
 
 @dataclass
@@ -119,10 +150,9 @@ class Medical(Programme):
             pay = self._pay(frame, onset, episode_aid)
         # Out-of-pocket medical spending of the last n months (exponentially weighted), for the
         # spending-type means test of the months that follow.
-        spent = np.bincount(p.household[onset], weights=after, minlength=sim.population.n_households)
         n = frame.scenario.spending_poverty.medical_months
         state.spent_recent *= F32((n - 1) / n)
-        state.spent_recent += spent.astype(F32)
+        _add_household_sums(state.spent_recent, p.household[onset], after)
         frame["medical.onset"] = onset
         frame["medical.episode_aid"] = episode_aid
         frame["medical.out_of_pocket_after_aid"] = after
@@ -132,9 +162,12 @@ class Medical(Programme):
         sim, med = frame.sim, frame.scenario.medical
         p = sim.population.persons
         persons, amounts = [onset], [episode_aid]
-        chronic = np.flatnonzero(p.chronic & p.alive) if med.outpatient_chronic > 0 else onset[:0]
-        chronic = chronic[frame["orphans.covered"][chronic] | frame["tekun.paid"][chronic]
-                          | (frame["dibao.unit_member"][chronic] & frame["dibao.paid"][p.household[chronic]])]
+        chronic = onset[:0]
+        if med.outpatient_chronic > 0:
+            chronic = np.empty(p.n, dtype=np.intp)
+            k = _chronic_in_category(p.chronic, p.alive, frame["orphans.covered"], frame["tekun.paid"],
+                                     frame["dibao.unit_member"], frame["dibao.paid"], p.household, chronic)
+            chronic = chronic[:k].copy()
         persons.append(chronic)
         amounts.append(np.full(chronic.shape[0], med.outpatient_chronic))
         if calendar_month(frame.month) == med.premium_month:
