@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from aidsim.admin import declaring, pipeline
+from aidsim.admin import declaring, pipeline, process
 from aidsim.admin.pipeline import GRACE, OFF, ON, PENDING
-from aidsim.programmes import dibao, means_test, medical, tekun, temporary
+from aidsim.programmes import dibao, disability, means_test, medical, orphans, tekun, temporary
 from aidsim.programmes.dibao import _ROLL_SUMS, _roll_sums
 from aidsim.programmes.elderly import _old_persons
 
@@ -222,3 +222,59 @@ def test_medical_sparse_sums_and_chronic_recipients_match_the_array_forms() -> N
     k = medical._chronic_in_category(chronic, alive, orphan, tk, unit, paid, household, out)
     assert np.array_equal(out[:k], rows)
 
+
+
+def test_index_passes_match_flatnonzero() -> None:
+    rng = np.random.default_rng(12)
+    n_h, n = 500, 1600
+    household = _households(rng, n, n_h)
+    alive = rng.random(n) < 0.9
+    age = rng.integers(0, 600, n).astype(np.int16)
+    grade = np.where(rng.random(n) < 0.1, rng.integers(1, 5, n), 0).astype(np.int8)
+    certified, orphan = rng.random(n) < 0.5, rng.random(n) < 0.1
+    buf = np.empty(n, dtype=np.intp)
+    k = disability._certified_disabled(grade, alive, certified, buf)
+    assert np.array_equal(buf[:k], np.flatnonzero((grade > 0) & alive & certified))
+    k = orphans._living_minors(alive, age, 216.0, buf)
+    children = buf[:k].copy()
+    assert np.array_equal(children, np.flatnonzero(alive & (age < 216)))
+    alive_count = np.bincount(household[alive], minlength=n_h)
+    alive_count[household[children[::7]]] -= alive_count[household[children[::7]]] > 0  # some adult-less
+    adults = alive_count - np.bincount(household[children], minlength=n_h)
+    expected = np.zeros(n, dtype=bool)
+    expected[children] = orphans.eligible(alive[children], age[children], orphan[children],
+                                          adults[household[children]], 216.0)
+    got = np.zeros(n, dtype=bool)
+    orphans._cover_children(children, household, orphan, alive_count, got)
+    assert np.array_equal(got, expected)
+    status = rng.integers(0, 4, n_h).astype(np.int8)
+    refused_until = rng.integers(0, 30, n_h).astype(np.int32)
+    declared = rng.random(n_h) * 1000
+    standard = np.full(n_h, 600.0)
+    connected = rng.random(n_h) < 0.2
+    hopeful = declared < 1.2 * standard
+    hopeful |= connected & (declared < 1.6 * standard)
+    expected_c = np.flatnonzero(hopeful & (status == OFF) & (refused_until <= 12))
+    buf = np.empty(n_h, dtype=np.intp)
+    k = process._hopeful_candidates(status, refused_until, 12, declared, standard, connected, 1.2, 1.6, buf)
+    assert np.array_equal(buf[:k], expected_c)
+
+
+def test_unit_members_and_income_match_bincounts() -> None:
+    rng = np.random.default_rng(13)
+    n_h, n = 500, 1600
+    household = _households(rng, n, n_h)
+    alive = rng.random(n) < 0.9
+    outside = np.flatnonzero(alive & (rng.random(n) < 0.1))
+    own = (rng.random(n, dtype=F32) * 900).astype(F32)
+    total = rng.random(n_h) * 4000
+    other = (rng.random(n_h, dtype=F32) * 300).astype(F32)
+    alive_count = np.bincount(household[alive], minlength=n_h)
+    hh_out = household[outside]
+    members = alive_count - np.bincount(hh_out, minlength=n_h)
+    unit_income = total - other - np.bincount(hh_out, weights=own[outside], minlength=n_h)
+    unit_income += np.where(members > 0, other, 0)
+    got_members, got_income = np.empty(n_h, dtype=np.int64), np.empty(n_h)
+    dibao._unit_members_and_income(hh_out, own[outside], alive_count, total, other, got_members, got_income)
+    assert np.array_equal(got_members, members)
+    assert np.array_equal(got_income, unit_income)

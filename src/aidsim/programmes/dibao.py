@@ -121,6 +121,28 @@ def spending_deduction(sim, scenario, unit_member: np.ndarray, medical_spent: np
     return deduction
 
 
+@numba.njit(cache=True)
+def _unit_members_and_income(outside_household: np.ndarray, outside_own: np.ndarray, alive_count: np.ndarray,
+                             total: np.ndarray, other: np.ndarray, members: np.ndarray,
+                             unit_income: np.ndarray) -> None:
+    """Each household's dibao unit: its living members less those outside the unit, and its income,
+    ``total − other − Σ outside members' own income`` (summed in row order, as a bincount would),
+    plus other income when the unit has members. ``outside_household`` is non-decreasing (the
+    outside persons in row order), so each household's outside members are one run. One pass
+    writing ``members`` and ``unit_income`` in place of two household-sized bincounts and the
+    array chain."""
+    j, n_out = 0, outside_household.shape[0]
+    for h in range(alive_count.shape[0]):
+        count, own = 0, 0.0
+        while j < n_out and outside_household[j] == h:
+            count += 1
+            own += outside_own[j]
+            j += 1
+        m = alive_count[h] - count
+        members[h] = m
+        unit_income[h] = ((total[h] - other[h]) - own) + (other[h] if m > 0 else np.float32(0))
+
+
 def assess(frame) -> Assessment:
     """The means test of each household less its members on tekun or the orphan allowance."""
     sim, scenario = frame.sim, frame.scenario
@@ -130,10 +152,9 @@ def assess(frame) -> Assessment:
     outside = np.flatnonzero(p.alive & (frame["tekun.paid"] | frame["orphans.covered"]))
     unit_member = p.alive.copy()
     unit_member[outside] = False
-    hh_out = p.household[outside]
-    members = frame["household.alive_count"] - np.bincount(hh_out, minlength=h.n)
-    unit_income = total - other - np.bincount(hh_out, weights=own[outside], minlength=h.n)
-    unit_income += np.where(members > 0, other, 0)
+    members, unit_income = np.empty(h.n, dtype=np.int64), np.empty(h.n)
+    _unit_members_and_income(p.household[outside], own[outside], frame["household.alive_count"], total, other,
+                             members, unit_income)
     deduction = spending_deduction(sim, scenario, unit_member, frame["medical.spent_recent"])
     net = unit_income - deduction
     pc_income = means_test.per_capita(np.maximum(net, 0, out=net), members)

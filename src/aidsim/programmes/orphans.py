@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from aidsim.population.categories import minor_months
@@ -42,13 +43,42 @@ def covered(sim, scenario, alive_count: np.ndarray, month: int) -> np.ndarray:
     p = pop.persons
     if not scenario.orphans.enabled:
         return np.zeros(p.n, dtype=bool)
-    minor = minor_months(scenario.definitions, month)
-    children = np.flatnonzero(p.alive & (p.age_months < minor))
-    adults = alive_count - np.bincount(p.household[children], minlength=pop.n_households)
+    children = np.empty(p.n, dtype=np.intp)
+    children = children[:_living_minors(p.alive, p.age_months, minor_months(scenario.definitions, month), children)]
     out = np.zeros(p.n, dtype=bool)
-    out[children] = eligible(p.alive[children], p.age_months[children], p.orphan[children],
-                             adults[p.household[children]], minor)
+    _cover_children(children, p.household, p.orphan, alive_count, out)
     return out
+
+
+@numba.njit(cache=True)
+def _living_minors(alive: np.ndarray, age_months: np.ndarray, minor_months: float, out: np.ndarray) -> int:
+    """Rows of the living persons under ``minor_months``, increasing, written to the front of
+    ``out`` (a person-sized buffer); returns how many. One branch-free pass in place of the mask
+    chain and ``flatnonzero``."""
+    k = 0
+    for i in range(alive.shape[0]):
+        out[k] = i
+        k += alive[i] & (age_months[i] < minor_months)
+    return k
+
+
+@numba.njit(cache=True)
+def _cover_children(children: np.ndarray, household: np.ndarray, orphan: np.ndarray, alive_count: np.ndarray,
+                    out: np.ndarray) -> None:
+    """:func:`eligible` for the living minors ``children`` (increasing rows, so each household's
+    children are one run): a child is covered when an orphan or when the household's living
+    members are all children (no adult). Marks them in ``out``; in place of a household-sized
+    bincount and the gathers."""
+    j, n = 0, children.shape[0]
+    while j < n:
+        h = household[children[j]]
+        end = j
+        while end < n and household[children[end]] == h:
+            end += 1
+        no_adult = alive_count[h] == end - j
+        for q in range(j, end):
+            out[children[q]] = orphan[children[q]] | no_adult
+        j = end
 
 
 @dataclass
