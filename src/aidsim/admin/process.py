@@ -257,13 +257,16 @@ def _hopeful_candidates(status: np.ndarray, refused_until: np.ndarray, month: in
                         favour_ceiling_multiple: float, out: np.ndarray) -> int:
     """Households that may apply: off the roll, not waiting after a refusal (``refused_until``),
     and declaring under ``hopeful_multiple`` × the standard, or under ``favour_ceiling_multiple``
-    × the standard when connected. Written to the front of ``out`` (a household-sized buffer,
-    increasing); returns how many. One branch-free pass in place of five household-sized masks."""
-    k = 0
+    × the standard when connected. Written to ``out``, increasing; returns how many. A branch-free
+    pass in place of five household-sized masks.
+    Called twice: with an empty ``out`` it only counts; then with ``out`` of the count + 1
+    (the loop writes each row before deciding to keep it), so no household-sized buffer is held."""
+    k, write = 0, out.shape[0] > 0
     for h in range(status.shape[0]):
         d, s = declared_pc[h], standard[h]
         hopeful = (d < hopeful_multiple * s) | (connected[h] & (d < favour_ceiling_multiple * s))
-        out[k] = h
+        if write:
+            out[k] = h
         k += hopeful & (status[h] == OFF) & (refused_until[h] <= month)
     return k
 
@@ -337,10 +340,10 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
     connected = hh.connected
     # Households that think they may qualify: declared income under the hopeful ceiling, or under
     # the favour ceiling for the (few) connected ones; off the roll and not waiting after a refusal.
-    candidates = np.empty(n, dtype=np.intp)
-    candidates = candidates[:_hopeful_candidates(status, roll.refused_until, month, hh.declared_pc, hh.standard,
-                                                 connected, lv.hopeful_multiple, lv.favour_ceiling_multiple,
-                                                 candidates)].copy()
+    args = (status, roll.refused_until, month, hh.declared_pc, hh.standard, connected, lv.hopeful_multiple,
+            lv.favour_ceiling_multiple)
+    candidates = np.empty(_hopeful_candidates(*args, np.empty(0, np.intp)) + 1, dtype=np.intp)
+    candidates = candidates[:_hopeful_candidates(*args, candidates)]
     scale = 1.0 if lv.benefit_scale is None else lv.benefit_scale[hh.area[candidates]]
     expect = expected_benefit(hh.declared_pc[candidates], hh.standard[candidates],
                               hh.members[candidates], lv.hopeful_benefit * scale)

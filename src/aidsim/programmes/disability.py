@@ -27,12 +27,14 @@ def care_subsidy(severely_disabled: np.ndarray, amount: float) -> np.ndarray:
 
 @numba.njit(cache=True)
 def _certified_disabled(disability: np.ndarray, alive: np.ndarray, certified: np.ndarray, out: np.ndarray) -> int:
-    """Rows of the living disabled (any grade) holding a certificate, increasing, written to the
-    front of ``out`` (a person-sized buffer); returns how many. One branch-free pass in place of
-    the mask chain and ``flatnonzero``."""
-    k = 0
+    """Rows of the living disabled (any grade) holding a certificate, increasing, written to
+    ``out``; returns how many. A branch-free pass in place of the mask chain and ``flatnonzero``.
+    Called twice: with an empty ``out`` it only counts; then with ``out`` of the count + 1
+    (the loop writes each row before deciding to keep it), so no person-sized buffer is held."""
+    k, write = 0, out.shape[0] > 0
     for i in range(alive.shape[0]):
-        out[k] = i
+        if write:
+            out[k] = i
         k += (disability[i] > 0) & alive[i] & certified[i]
     return k
 
@@ -57,8 +59,9 @@ class DisabilitySubsidies(Programme):
         p = sim.population.persons
         disabled = np.zeros(0, np.intp)
         if params.enabled:
-            disabled = np.empty(p.n, dtype=np.intp)
-            disabled = disabled[:_certified_disabled(p.disability, p.alive, p.certified, disabled)].copy()
+            args = (p.disability, p.alive, p.certified)
+            disabled = np.empty(_certified_disabled(*args, np.empty(0, np.intp)) + 1, dtype=np.intp)
+            disabled = disabled[:_certified_disabled(*args, disabled)]
         hh = p.household[disabled]
         poor = (frame["dibao.unit_member"][disabled] & frame["dibao.paid"][hh]) | frame["margin.household"][hh]
         grade = p.disability[disabled]

@@ -40,13 +40,17 @@ def _old_persons(alive: np.ndarray, age_months: np.ndarray, selfcare: np.ndarray
     """Persons the two rules look at, found in one pass over the persons (instead of a chain of
     person-sized masks): the living at or above the first allowance band (``allowance_from``
     months), and the living dependent elderly (self-care not full, at or above ``elderly_from``):
-    written to the front of ``banded`` and ``dependent`` (person-sized buffers), returns how many."""
+    written to ``banded`` and ``dependent``, returns how many of each. Called twice: with empty
+    outputs it only counts; then with outputs of the counts + 1 (the loop writes each row before
+    deciding to keep it), so no person-sized buffer is held."""
     nb = nd = 0
-    for i in range(alive.shape[0]):  # branch-free: write the row, keep it by counting it
+    write = banded.shape[0] > 0
+    for i in range(alive.shape[0]):
         a, age = alive[i], age_months[i]
-        banded[nb] = i
+        if write:
+            banded[nb] = i
+            dependent[nd] = i
         nb += a & (age >= allowance_from)
-        dependent[nd] = i
         nd += a & (selfcare[i] > 0) & (age >= elderly_from)
     return nb, nd
 
@@ -72,9 +76,11 @@ class Elderly(Programme):
         # of 0 is not booked), and only dependent elders can be served.
         first_band = 12 * min(el.allowance_ages) if el.allowance_ages else np.inf
         if el.enabled:
-            banded, dependent = np.empty(p.n, dtype=np.intp), np.empty(p.n, dtype=np.intp)
-            nb, nd = _old_persons(p.alive, p.age_months, p.selfcare, float(first_band), float(elderly), banded, dependent)
-            banded, dependent = banded[:nb].copy(), dependent[:nd].copy()
+            args = (p.alive, p.age_months, p.selfcare, float(first_band), float(elderly))
+            nb, nd = _old_persons(*args, np.empty(0, np.intp), np.empty(0, np.intp))
+            banded, dependent = np.empty(nb + 1, dtype=np.intp), np.empty(nd + 1, dtype=np.intp)
+            _old_persons(*args, banded, dependent)
+            banded, dependent = banded[:nb], dependent[:nd]
         else:
             banded = dependent = np.zeros(0, np.intp)
         paid = allowance(p.age_months[banded], p.alive[banded], el.allowance_ages, el.allowance)

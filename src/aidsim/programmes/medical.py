@@ -78,11 +78,14 @@ def _chronic_in_category(chronic: np.ndarray, alive: np.ndarray, orphan: np.ndar
                          dibao_unit_member: np.ndarray, dibao_paid: np.ndarray, household: np.ndarray,
                          out: np.ndarray) -> int:
     """Rows of the living chronically ill on the orphan allowance, on tekun or enrolled in a paid
-    dibao household (outpatient aid), increasing, written to the front of ``out`` (a person-sized
-    buffer); returns how many. One pass in place of the mask, its ``flatnonzero`` and the gathers."""
-    k = 0
-    for i in range(chronic.shape[0]):  # branch-free: write the row, keep it by counting it
-        out[k] = i
+    dibao household (outpatient aid), increasing, written to ``out``; returns how many. A
+    branch-free pass in place of the mask, its ``flatnonzero`` and the gathers.
+    Called twice: with an empty ``out`` it only counts; then with ``out`` of the count + 1
+    (the loop writes each row before deciding to keep it), so no person-sized buffer is held."""
+    k, write = 0, out.shape[0] > 0
+    for i in range(chronic.shape[0]):
+        if write:
+            out[k] = i
         k += chronic[i] & alive[i] & (orphan[i] | tekun[i] | (dibao_unit_member[i] & dibao_paid[household[i]]))
     return k
 
@@ -164,10 +167,10 @@ class Medical(Programme):
         persons, amounts = [onset], [episode_aid]
         chronic = onset[:0]
         if med.outpatient_chronic > 0:
-            chronic = np.empty(p.n, dtype=np.intp)
-            k = _chronic_in_category(p.chronic, p.alive, frame["orphans.covered"], frame["tekun.paid"],
-                                     frame["dibao.unit_member"], frame["dibao.paid"], p.household, chronic)
-            chronic = chronic[:k].copy()
+            args = (p.chronic, p.alive, frame["orphans.covered"], frame["tekun.paid"], frame["dibao.unit_member"],
+                    frame["dibao.paid"], p.household)
+            chronic = np.empty(_chronic_in_category(*args, np.empty(0, np.intp)) + 1, dtype=np.intp)
+            chronic = chronic[:_chronic_in_category(*args, chronic)]
         persons.append(chronic)
         amounts.append(np.full(chronic.shape[0], med.outpatient_chronic))
         if calendar_month(frame.month) == med.premium_month:

@@ -43,8 +43,9 @@ def covered(sim, scenario, alive_count: np.ndarray, month: int) -> np.ndarray:
     p = pop.persons
     if not scenario.orphans.enabled:
         return np.zeros(p.n, dtype=bool)
-    children = np.empty(p.n, dtype=np.intp)
-    children = children[:_living_minors(p.alive, p.age_months, minor_months(scenario.definitions, month), children)]
+    args = (p.alive, p.age_months, minor_months(scenario.definitions, month))
+    children = np.empty(_living_minors(*args, np.empty(0, np.intp)) + 1, dtype=np.intp)
+    children = children[:_living_minors(*args, children)]
     out = np.zeros(p.n, dtype=bool)
     _cover_children(children, p.household, p.orphan, alive_count, out)
     return out
@@ -52,12 +53,14 @@ def covered(sim, scenario, alive_count: np.ndarray, month: int) -> np.ndarray:
 
 @numba.njit(cache=True)
 def _living_minors(alive: np.ndarray, age_months: np.ndarray, minor_months: float, out: np.ndarray) -> int:
-    """Rows of the living persons under ``minor_months``, increasing, written to the front of
-    ``out`` (a person-sized buffer); returns how many. One branch-free pass in place of the mask
-    chain and ``flatnonzero``."""
-    k = 0
+    """Rows of the living persons under ``minor_months``, increasing, written to ``out``; returns
+    how many. A branch-free pass in place of the mask chain and ``flatnonzero``.
+    Called twice: with an empty ``out`` it only counts; then with ``out`` of the count + 1
+    (the loop writes each row before deciding to keep it), so no person-sized buffer is held."""
+    k, write = 0, out.shape[0] > 0
     for i in range(alive.shape[0]):
-        out[k] = i
+        if write:
+            out[k] = i
         k += alive[i] & (age_months[i] < minor_months)
     return k
 
