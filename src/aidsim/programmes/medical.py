@@ -73,23 +73,6 @@ def _add_household_sums(total: np.ndarray, household: np.ndarray, amounts: np.nd
         total[h] += np.float32(acc)
 
 
-@numba.njit(cache=True)
-def _chronic_in_category(chronic: np.ndarray, alive: np.ndarray, orphan: np.ndarray, tekun: np.ndarray,
-                         dibao_unit_member: np.ndarray, dibao_paid: np.ndarray, household: np.ndarray,
-                         out: np.ndarray) -> int:
-    """Rows of the living chronically ill on the orphan allowance, on tekun or enrolled in a paid
-    dibao household (outpatient aid), increasing, written to ``out``; returns how many. A
-    branch-free pass in place of the mask, its ``flatnonzero`` and the gathers.
-    Called twice: with an empty ``out`` it only counts; then with ``out`` of the count + 1
-    (the loop writes each row before deciding to keep it), so no person-sized buffer is held."""
-    k, write = 0, out.shape[0] > 0
-    for i in range(chronic.shape[0]):
-        if write:
-            out[k] = i
-        k += chronic[i] & alive[i] & (orphan[i] | tekun[i] | (dibao_unit_member[i] & dibao_paid[household[i]]))
-    return k
-
-
 @dataclass
 class MedicalState:
     aid_year: np.ndarray     # float32 (n_persons,): inpatient aid received this calendar year
@@ -165,12 +148,9 @@ class Medical(Programme):
         sim, med = frame.sim, frame.scenario.medical
         p = sim.population.persons
         persons, amounts = [onset], [episode_aid]
-        chronic = onset[:0]
-        if med.outpatient_chronic > 0:
-            args = (p.chronic, p.alive, frame["orphans.covered"], frame["tekun.paid"], frame["dibao.unit_member"],
-                    frame["dibao.paid"], p.household)
-            chronic = np.empty(_chronic_in_category(*args, np.empty(0, np.intp)) + 1, dtype=np.intp)
-            chronic = chronic[:_chronic_in_category(*args, chronic)]
+        chronic = np.flatnonzero(p.chronic & p.alive) if med.outpatient_chronic > 0 else onset[:0]
+        chronic = chronic[frame["orphans.covered"][chronic] | frame["tekun.paid"][chronic]
+                          | (frame["dibao.unit_member"][chronic] & frame["dibao.paid"][p.household[chronic]])]
         persons.append(chronic)
         amounts.append(np.full(chronic.shape[0], med.outpatient_chronic))
         if calendar_month(frame.month) == med.premium_month:
