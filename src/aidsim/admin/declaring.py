@@ -7,6 +7,7 @@ office sees the declaration; verification (:mod:`aidsim.admin.process`) finds pa
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from aidsim.population.arrays import Population
@@ -29,13 +30,36 @@ def hidden_income(population: Population, *, earned: np.ndarray, other: np.ndarr
     only by households with members.
     """
     p, n_h = population.persons, population.n_households
-    hidden = np.zeros(n_h)
-    if kind_share is not None:
-        hidden = np.bincount(p.household, weights=earned * kind_share, minlength=n_h)
-        np.subtract.at(hidden, p.household[outside], earned[outside] * kind_share[outside])
+    if kind_share is None:
+        hidden = np.zeros(n_h)
+    else:
+        hidden = np.zeros(n_h)
+        _hidden_earnings(p.household, earned, kind_share, outside, hidden)
     if other_share:
-        hidden += other_share * np.where(members > 0, other, F32(0))
+        _add_hidden_other(hidden, F32(other_share), other, members)
     return hidden
+
+
+@numba.njit(cache=True)
+def _hidden_earnings(household: np.ndarray, earned: np.ndarray, kind_share: np.ndarray, outside: np.ndarray,
+                     hidden: np.ndarray) -> None:
+    """Σ over each household's persons of earnings × hidden share (float32 products, float64
+    sums in row order), less the same for the persons ``outside`` the unit: one loop in place of
+    ``bincount(household, weights=earned * kind_share)`` and ``subtract.at`` (same order, same sums),
+    added to ``hidden`` (zeros, allocated by the caller: numpy's large allocations fault in fewer pages)."""
+    for i in range(household.shape[0]):
+        hidden[household[i]] += earned[i] * kind_share[i]
+    for j in range(outside.shape[0]):
+        i = outside[j]
+        hidden[household[i]] -= earned[i] * kind_share[i]
+
+
+@numba.njit(cache=True)
+def _add_hidden_other(hidden: np.ndarray, other_share: np.float32, other: np.ndarray, members: np.ndarray) -> None:
+    """``hidden += other_share × other`` (float32 product) for households with members, in place."""
+    for h in range(hidden.shape[0]):
+        if members[h] > 0:
+            hidden[h] += other_share * other[h]
 
 
 def hidden_by_kind(population: Population, households: np.ndarray, *, earned: np.ndarray,
@@ -44,17 +68,33 @@ def hidden_by_kind(population: Population, households: np.ndarray, *, earned: np
     """The same rule for a few ``households`` (the cases an office works), by kind of income:
     formal wages, informal earnings and other income hidden, yuan/month, propensity applied
     (``shares``: ``admin.declaring.hidden_share``)."""
-    rows, owner = population.members_with_owner(households)
-    keep = unit_member[rows]
-    rows, owner = rows[keep], owner[keep]
-    wages = earned[rows].astype(np.float64)
-    formal = population.persons.formal_job[rows]
-    k = households.shape[0]
+    formal_wages, informal_wages = _unit_wages_by_kind(population.member_offsets, households, unit_member,
+                                                       earned, population.persons.formal_job)
     prop = propensity[households]
-    hidden_formal = np.bincount(owner, weights=wages * formal, minlength=k) * shares.formal * prop
-    hidden_informal = np.bincount(owner, weights=wages * ~formal, minlength=k) * shares.informal * prop
+    hidden_formal = formal_wages * shares.formal * prop
+    hidden_informal = informal_wages * shares.informal * prop
     hidden_other = np.where(members[households] > 0, other[households], 0.0) * shares.other * prop
     return hidden_formal, hidden_informal, hidden_other
+
+
+@numba.njit(cache=True)
+def _unit_wages_by_kind(member_offsets: np.ndarray, households: np.ndarray, unit_member: np.ndarray,
+                        earned: np.ndarray, formal_job: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each household's unit members' earnings, formal and informal (float64 sums in row order),
+    for the few ``households``: a loop over their members' rows in place of gathering them
+    (``members_with_owner``) and two weighted bincounts."""
+    k = households.shape[0]
+    formal = np.zeros(k)
+    informal = np.zeros(k)
+    for j in range(k):
+        h = households[j]
+        for i in range(member_offsets[h], member_offsets[h + 1]):
+            if unit_member[i]:
+                if formal_job[i]:
+                    formal[j] += np.float64(earned[i])
+                else:
+                    informal[j] += np.float64(earned[i])
+    return formal, informal
 
 
 def declared_income(unit_income: np.ndarray, hidden_total: np.ndarray,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from aidsim.admin import declaring, process
@@ -120,6 +121,28 @@ def spending_deduction(sim, scenario, unit_member: np.ndarray, medical_spent: np
     return deduction
 
 
+@numba.njit(cache=True)
+def _unit_members_and_income(outside_household: np.ndarray, outside_own: np.ndarray, alive_count: np.ndarray,
+                             total: np.ndarray, other: np.ndarray, members: np.ndarray,
+                             unit_income: np.ndarray) -> None:
+    """Each household's dibao unit: its living members less those outside the unit, and its income,
+    ``total − other − Σ outside members' own income`` (summed in row order, as a bincount would),
+    plus other income when the unit has members. ``outside_household`` is non-decreasing (the
+    outside persons in row order), so each household's outside members are one run. One pass
+    writing ``members`` and ``unit_income`` in place of two household-sized bincounts and the
+    array chain."""
+    j, n_out = 0, outside_household.shape[0]
+    for h in range(alive_count.shape[0]):
+        count, own = 0, 0.0
+        while j < n_out and outside_household[j] == h:
+            count += 1
+            own += outside_own[j]
+            j += 1
+        m = alive_count[h] - count
+        members[h] = m
+        unit_income[h] = ((total[h] - other[h]) - own) + (other[h] if m > 0 else np.float32(0))
+
+
 def assess(frame) -> Assessment:
     """The means test of each household less its members on tekun or the orphan allowance."""
     sim, scenario = frame.sim, frame.scenario
@@ -129,12 +152,12 @@ def assess(frame) -> Assessment:
     outside = np.flatnonzero(p.alive & (frame["tekun.paid"] | frame["orphans.covered"]))
     unit_member = p.alive.copy()
     unit_member[outside] = False
-    hh_out = p.household[outside]
-    members = frame["household.alive_count"] - np.bincount(hh_out, minlength=h.n)
-    unit_income = total - other - np.bincount(hh_out, weights=own[outside], minlength=h.n)
-    unit_income += np.where(members > 0, other, 0)
+    members, unit_income = np.empty(h.n, dtype=np.int64), np.empty(h.n)
+    _unit_members_and_income(p.household[outside], own[outside], frame["household.alive_count"], total, other,
+                             members, unit_income)
     deduction = spending_deduction(sim, scenario, unit_member, frame["medical.spent_recent"])
-    pc_income = means_test.per_capita(np.maximum(unit_income - deduction, 0), members)
+    net = unit_income - deduction
+    pc_income = means_test.per_capita(np.maximum(net, 0, out=net), members)
     barring = unit_member & means_test.member_bars_household(
         db.exclusions, public_sector=p.public_sector, employed=p.employed,
         refuses_work=p.refuses_work, own_income=own, standard=frame["lines.dibao_p"])
@@ -183,6 +206,25 @@ def single_member_units(population, unit_member: np.ndarray, members: np.ndarray
     return single
 
 
+@numba.njit(cache=True)
+def _able_members(member_offsets: np.ndarray, households: np.ndarray, able: np.ndarray, unit_member: np.ndarray,
+                  employed: np.ndarray, formal_job: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per household of ``households``: its unit members able to work, and those of them without a
+    formal job (the review category's counts); a loop over their rows in place of gathering them
+    and two bincounts."""
+    k = households.shape[0]
+    n_able = np.zeros(k, dtype=np.int64)
+    n_unsteady = np.zeros(k, dtype=np.int64)
+    for j in range(k):
+        h = households[j]
+        for i in range(member_offsets[h], member_offsets[h + 1]):
+            if able[i] and unit_member[i]:
+                n_able[j] += 1
+                if not (employed[i] and formal_job[i]):
+                    n_unsteady[j] += 1
+    return n_able, n_unsteady
+
+
 @dataclass
 class CaseFacts:
     """Answers :class:`~aidsim.admin.process.CaseFacts` for this month's cases: the administrative
@@ -210,12 +252,8 @@ class CaseFacts:
         member without a formal job → unstable (monthly); otherwise regular (quarterly)."""
         iv = self.scenario.admin.reviews
         p = self.population.persons
-        rows, owner = self.population.members_with_owner(idx)
-        able = self.able[rows] & self.unit_member[rows]
-        unsteady = able & ~(p.employed[rows] & p.formal_job[rows])
-        k = idx.shape[0]
-        n_able = np.bincount(owner[able], minlength=k)
-        n_unsteady = np.bincount(owner[unsteady], minlength=k)
+        n_able, n_unsteady = _able_members(self.population.member_offsets, idx, self.able, self.unit_member,
+                                           p.employed, p.formal_job)
         return np.where(n_able == 0, iv.stable, np.where(n_unsteady > 0, iv.unstable, iv.regular)).astype(np.int32)
 
     def supplement_share_of(self, persons: np.ndarray) -> np.ndarray:
@@ -274,6 +312,42 @@ def casework(frame, test: Assessment) -> tuple[CaseFacts, process.HouseholdView]
         asset_barred=test.asset_barred, other_barred=test.conduct_barred, connected=connected,
         distance_km=h.office_km, area=sim.household_area)
     return facts, view
+
+
+#: The measures :func:`_roll_sums` returns, in its rows' order.
+_ROLL_SUMS = ("dibao_households", "dibao_pending", "dibao_grace", "dibao_applications", "dibao_entries",
+              "dibao_exits", "dibao_single_member", "dibao_persons", "dibao_persons_entering",
+              "dibao_persons_leaving")
+
+
+@numba.njit(cache=True)
+def _roll_sums(area: np.ndarray, n_areas: int, paid: np.ndarray, status: np.ndarray, single: np.ndarray,
+               applied: np.ndarray, entered: np.ndarray, exited: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """The roll's counts by area (rows in :data:`_ROLL_SUMS`' order): households paid (on the roll
+    or in gradual exit), pending, in gradual exit, applying, entering, leaving, paid for members
+    enrolled alone, and the unit members of those paid, entering and leaving. One pass over the
+    households instead of a mask and a bincount per measure (counts are whole numbers: exact)."""
+    out = np.zeros((10, n_areas))
+    for i in range(area.shape[0]):
+        a, st, m = area[i], status[i], members[i]
+        if paid[i]:
+            out[0, a] += 1
+            out[7, a] += m
+            if single[i]:
+                out[6, a] += 1
+        if st == PENDING:
+            out[1, a] += 1
+        elif st == GRACE:
+            out[2, a] += 1
+        if applied[i]:
+            out[3, a] += 1
+        if entered[i]:
+            out[4, a] += 1
+            out[8, a] += m
+        if exited[i]:
+            out[5, a] += 1
+            out[9, a] += m
+    return out
 
 
 def _inspection_month(scenario, month: int) -> bool:
@@ -397,18 +471,10 @@ class Dibao(Programme):
     def measure(self, frame, state: process.DibaoRoll) -> dict[str, np.ndarray]:
         sim = frame.sim
         area, n_areas = sim.household_area, sim.population.n_areas
-        paid, members, flows = frame["dibao.paid"], frame["dibao.members"], frame["dibao.flows"]
-        counts = {"dibao_households": paid, "dibao_pending": state.status == PENDING,
-                  "dibao_grace": state.status == GRACE, "dibao_applications": flows.applied,
-                  "dibao_entries": flows.entered, "dibao_exits": flows.exited,
-                  "dibao_single_member": paid & frame["dibao.single"]}
-        out = {name: np.bincount(area[v], minlength=n_areas).astype(float) for name, v in counts.items()}
-        out["dibao_persons"] = np.bincount(area, weights=np.where(paid, members, 0), minlength=n_areas)
-        out["dibao_persons_entering"] = np.bincount(area, weights=np.where(flows.entered, members, 0),
-                                                    minlength=n_areas)
-        out["dibao_persons_leaving"] = np.bincount(area, weights=np.where(flows.exited, members, 0),
-                                                   minlength=n_areas)
-        return out
+        flows = frame["dibao.flows"]
+        sums = _roll_sums(area, n_areas, frame["dibao.paid"], state.status, frame["dibao.single"], flows.applied,
+                          flows.entered, flows.exited, frame["dibao.members"])
+        return dict(zip(_ROLL_SUMS, sums, strict=True))
 
     def explain(self, frame, state: process.DibaoRoll, household: int) -> list[Row]:
         h = household

@@ -3,6 +3,7 @@ dependent elders (政府购买居家养老服务, seed 000)."""
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from aidsim.population.categories import elderly_months
@@ -33,6 +34,27 @@ def home_care_served(eligible_index: np.ndarray, priority_income: np.ndarray,
     return eligible_index[order[:capacity]]
 
 
+@numba.njit(cache=True)
+def _old_persons(alive: np.ndarray, age_months: np.ndarray, selfcare: np.ndarray, allowance_from: float,
+                 elderly_from: float, banded: np.ndarray, dependent: np.ndarray) -> tuple[int, int]:
+    """Persons the two rules look at, found in one pass over the persons (instead of a chain of
+    person-sized masks): the living at or above the first allowance band (``allowance_from``
+    months), and the living dependent elderly (self-care not full, at or above ``elderly_from``):
+    written to ``banded`` and ``dependent``, returns how many of each. Called twice: with empty
+    outputs it only counts; then with outputs of the counts + 1 (the loop writes each row before
+    deciding to keep it), so no person-sized buffer is held."""
+    nb = nd = 0
+    write = banded.shape[0] > 0
+    for i in range(alive.shape[0]):
+        a, age = alive[i], age_months[i]
+        if write:
+            banded[nb] = i
+            dependent[nd] = i
+        nb += a & (age >= allowance_from)
+        nd += a & (selfcare[i] > 0) & (age >= elderly_from)
+    return nb, nd
+
+
 class Elderly(Programme):
     """The old-age allowance (by age band) and home care for poor dependent elders, up to capacity."""
 
@@ -50,16 +72,25 @@ class Elderly(Programme):
         p = sim.population.persons
         # Home care is for the elderly (definitions.elderly_age); an allowance band may start earlier.
         elderly = elderly_months(frame.scenario.definitions, frame.month)
-        youngest = min([elderly, *(12 * a for a in el.allowance_ages)])
-        old = np.flatnonzero(p.alive & (p.age_months >= youngest)) if el.enabled else np.zeros(0, np.intp)
-        paid = allowance(p.age_months[old], p.alive[old], el.allowance_ages, el.allowance)
-        hh = p.household[old]
-        poor = ((frame["dibao.unit_member"][old] & frame["dibao.paid"][hh]) | frame["margin.household"][hh]
-                | (frame["tekun.paid"][old] & ~frame["tekun.institutional"][old]))
-        dependent = old[poor & (p.selfcare[old] > 0) & (p.age_months[old] >= elderly)]
+        # Only persons in an allowance band can be paid it (others' allowance is 0, and a payment
+        # of 0 is not booked), and only dependent elders can be served.
+        first_band = 12 * min(el.allowance_ages) if el.allowance_ages else np.inf
+        if el.enabled:
+            args = (p.alive, p.age_months, p.selfcare, float(first_band), float(elderly))
+            nb, nd = _old_persons(*args, np.empty(0, np.intp), np.empty(0, np.intp))
+            banded, dependent = np.empty(nb + 1, dtype=np.intp), np.empty(nd + 1, dtype=np.intp)
+            _old_persons(*args, banded, dependent)
+            banded, dependent = banded[:nb], dependent[:nd]
+        else:
+            banded = dependent = np.zeros(0, np.intp)
+        paid = allowance(p.age_months[banded], p.alive[banded], el.allowance_ages, el.allowance)
+        hh = p.household[dependent]
+        poor = ((frame["dibao.unit_member"][dependent] & frame["dibao.paid"][hh]) | frame["margin.household"][hh]
+                | (frame["tekun.paid"][dependent] & ~frame["tekun.institutional"][dependent]))
+        dependent = dependent[poor]
         served = home_care_served(dependent, frame["household.pre_pc"][p.household[dependent]],
-                                  home_care_places(el.home_care_places_per_10k, int(p.alive.sum())))
-        return {"old_age_allowance": person_payment(sim, old, paid),
+                                  home_care_places(el.home_care_places_per_10k, np.count_nonzero(p.alive)))
+        return {"old_age_allowance": person_payment(sim, banded, paid),
                 "home_care": person_payment(sim, served, np.full(served.shape[0], el.home_care_cost))}
 
     def explain(self, frame, state: None, household: int) -> list[Row]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from aidsim.scenario.schema import DibaoExclusions
@@ -9,8 +10,22 @@ from aidsim.scenario.schema import DibaoExclusions
 
 def per_capita(total: np.ndarray, members: np.ndarray) -> np.ndarray:
     """Household total ÷ members; ``inf`` where a household has no members (never eligible)."""
+    total, members = np.asarray(total), np.asarray(members)
+    if total.ndim == 1 and members.ndim == 1 and total.shape == members.shape:
+        out = np.empty(total.shape[0])
+        _per_capita(total, members, out)
+        return out
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(members > 0, total / np.maximum(members, 1), np.inf)
+
+
+@numba.njit(cache=True)
+def _per_capita(total: np.ndarray, members: np.ndarray, out: np.ndarray) -> None:
+    """:func:`per_capita` in one loop (no temporaries) into ``out`` (float64): the quotient, ``inf``
+    with no member (``out`` comes from numpy: its large allocations fault in fewer pages)."""
+    for i in range(total.shape[0]):
+        m = members[i]
+        out[i] = np.float64(total[i]) / np.float64(m) if m > 0 else np.inf
 
 
 def member_bars_household(switches: DibaoExclusions, *, public_sector: np.ndarray,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from aidsim.calendar import calendar_month
@@ -54,6 +55,22 @@ def category_rate(frame, idx: np.ndarray, rates) -> np.ndarray:
     rate = np.maximum(rate, np.where(frame["tekun.paid"][idx], rates.tekun, 0.0))
     rate = np.maximum(rate, np.where(frame["orphans.covered"][idx], rates.orphan, 0.0))
     return np.maximum(rate, np.where(frame["margin.household"][hh], rates.margin, 0.0))
+
+
+@numba.njit(cache=True)
+def _add_household_sums(total: np.ndarray, household: np.ndarray, amounts: np.ndarray) -> None:
+    """``total += bincount(household, weights=amounts).astype(float32)`` over the households
+    concerned only: ``household`` is non-decreasing (episodes' persons in row order), so each
+    household's amounts are one run, summed in float64 in order and added as float32 (adding 0 to
+    the others changes nothing)."""
+    j, m = 0, household.shape[0]
+    while j < m:
+        h = household[j]
+        acc = 0.0
+        while j < m and household[j] == h:
+            acc += amounts[j]
+            j += 1
+        total[h] += np.float32(acc)
 
 
 @dataclass
@@ -119,10 +136,9 @@ class Medical(Programme):
             pay = self._pay(frame, onset, episode_aid)
         # Out-of-pocket medical spending of the last n months (exponentially weighted), for the
         # spending-type means test of the months that follow.
-        spent = np.bincount(p.household[onset], weights=after, minlength=sim.population.n_households)
         n = frame.scenario.spending_poverty.medical_months
         state.spent_recent *= F32((n - 1) / n)
-        state.spent_recent += spent.astype(F32)
+        _add_household_sums(state.spent_recent, p.household[onset], after)
         frame["medical.onset"] = onset
         frame["medical.episode_aid"] = episode_aid
         frame["medical.out_of_pocket_after_aid"] = after

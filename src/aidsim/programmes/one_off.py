@@ -41,8 +41,11 @@ class OneOff(Programme):
         festival, price = self._due(frame)
         if not oo.enabled or not (festival or price):
             return {"spring_festival": none, "price_subsidy": none}
-        recipients = np.unique(np.concatenate([frame["dibao.enrolled"], np.flatnonzero(frame["tekun.paid"]),
-                                               np.flatnonzero(frame["orphans.covered"])]))
+        # The union of the three groups, increasing (marked in a person-sized mask: cheaper than
+        # sorting or hashing them).
+        mark = frame["tekun.paid"] | frame["orphans.covered"]
+        mark[frame["dibao.enrolled"]] = True
+        recipients = np.flatnonzero(mark)
         urban = sim.person_urban[recipients]
         festival_pay = person_payment(sim, recipients, np.where(
             urban, oo.spring_festival.urban, oo.spring_festival.rural)) if festival else none

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from aidsim.population.categories import minor_months
@@ -42,13 +43,45 @@ def covered(sim, scenario, alive_count: np.ndarray, month: int) -> np.ndarray:
     p = pop.persons
     if not scenario.orphans.enabled:
         return np.zeros(p.n, dtype=bool)
-    minor = minor_months(scenario.definitions, month)
-    children = np.flatnonzero(p.alive & (p.age_months < minor))
-    adults = alive_count - np.bincount(p.household[children], minlength=pop.n_households)
+    args = (p.alive, p.age_months, minor_months(scenario.definitions, month))
+    children = np.empty(_living_minors(*args, np.empty(0, np.intp)) + 1, dtype=np.intp)
+    children = children[:_living_minors(*args, children)]
     out = np.zeros(p.n, dtype=bool)
-    out[children] = eligible(p.alive[children], p.age_months[children], p.orphan[children],
-                             adults[p.household[children]], minor)
+    _cover_children(children, p.household, p.orphan, alive_count, out)
     return out
+
+
+@numba.njit(cache=True)
+def _living_minors(alive: np.ndarray, age_months: np.ndarray, minor_months: float, out: np.ndarray) -> int:
+    """Rows of the living persons under ``minor_months``, increasing, written to ``out``; returns
+    how many. A branch-free pass in place of the mask chain and ``flatnonzero``.
+    Called twice: with an empty ``out`` it only counts; then with ``out`` of the count + 1
+    (the loop writes each row before deciding to keep it), so no person-sized buffer is held."""
+    k, write = 0, out.shape[0] > 0
+    for i in range(alive.shape[0]):
+        if write:
+            out[k] = i
+        k += alive[i] & (age_months[i] < minor_months)
+    return k
+
+
+@numba.njit(cache=True)
+def _cover_children(children: np.ndarray, household: np.ndarray, orphan: np.ndarray, alive_count: np.ndarray,
+                    out: np.ndarray) -> None:
+    """:func:`eligible` for the living minors ``children`` (increasing rows, so each household's
+    children are one run): a child is covered when an orphan or when the household's living
+    members are all children (no adult). Marks them in ``out``; in place of a household-sized
+    bincount and the gathers."""
+    j, n = 0, children.shape[0]
+    while j < n:
+        h = household[children[j]]
+        end = j
+        while end < n and household[children[end]] == h:
+            end += 1
+        no_adult = alive_count[h] == end - j
+        for q in range(j, end):
+            out[children[q]] = orphan[children[q]] | no_adult
+        j = end
 
 
 @dataclass

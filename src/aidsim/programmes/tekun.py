@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from aidsim.admin import pipeline
@@ -53,9 +54,34 @@ def eligible_persons(sim, scenario, own_income: np.ndarray, std_p: np.ndarray,
     of the household or a legal supporter elsewhere. Children on the orphan allowance are not also
     supported as tekun."""
     pop, tk = sim.population, scenario.tekun
-    p, h = pop.persons, pop.households
-    has_supporter = ((pop.household_count(able) > 0) | h.outside_supporter)[p.household]
-    return eligible(p.alive & ~orphan_paid, able, own_income, tk.income_threshold * std_p, has_supporter)
+    out = np.zeros(pop.n_persons, dtype=bool)
+    _eligible_persons(pop.member_offsets, pop.persons.alive, orphan_paid, able, own_income,
+                      np.float32(tk.income_threshold), std_p, pop.households.outside_supporter, out)
+    return out
+
+
+@numba.njit(cache=True)
+def _eligible_persons(member_offsets: np.ndarray, alive: np.ndarray, orphan_paid: np.ndarray, able: np.ndarray,
+                      own_income: np.ndarray, threshold: np.float32, std_p: np.ndarray,
+                      outside_supporter: np.ndarray, out: np.ndarray) -> None:
+    """:func:`eligible` for every person, household by household: no able member and no outside
+    supporter, alive and not on the orphan allowance, unable to work, own income below
+    ``threshold × standard`` (float32, as the array rule). One loop in place of the running count,
+    the gather of each person's household flag and the mask chain. Marks them in ``out`` (false
+    on entry, allocated by the caller: numpy's large allocations fault in fewer pages)."""
+    for h in range(member_offsets.shape[0] - 1):
+        first, end = member_offsets[h], member_offsets[h + 1]
+        if outside_supporter[h]:
+            continue
+        supported = False
+        for i in range(first, end):
+            if able[i]:
+                supported = True
+                break
+        if supported:
+            continue
+        for i in range(first, end):
+            out[i] = alive[i] & (not orphan_paid[i]) & (own_income[i] < threshold * std_p[i])
 
 
 def support(sim, scenario, month: int, persons: np.ndarray, std_p: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from aidsim.calendar import calendar_month, format_month
@@ -54,6 +55,34 @@ def amount(standard: np.ndarray, members: np.ndarray, loss: np.ndarray, standard
 def county_approves(amount_yuan: np.ndarray, township_limit: float) -> np.ndarray:
     """Cases above the township's approval limit go to the county."""
     return amount_yuan > township_limit
+
+
+@numba.njit(cache=True)
+def _losses_and_resources(hospital_household: np.ndarray, hospital_cost: np.ndarray, lost_household: np.ndarray,
+                          lost_earnings: np.ndarray, job_event: np.ndarray, death_event: np.ndarray,
+                          asset_loss: np.ndarray, disaster_hit: np.ndarray, income: np.ndarray,
+                          members: np.ndarray, resource_months: int, hospital: np.ndarray, earnings: np.ndarray,
+                          loss: np.ndarray, events: np.ndarray, per_member: np.ndarray) -> None:
+    """Each household's loss this month (large hospital costs, plus the earnings lost when a job
+    loss or a death is an event, plus the disaster's asset loss), whether an event hit it, and
+    its :func:`resources` after the loss, into ``loss``, ``events`` and ``per_member``. The hospital
+    costs and lost earnings are summed per household in the given order into ``hospital`` and
+    ``earnings`` (zeros), as a bincount would; then one loop over the households in place of the
+    dense bincounts, masks and the chain of :func:`resources`.
+    Outputs are allocated by the caller: numpy's large allocations fault in fewer pages (huge
+    pages) than allocations made inside a compiled function.
+    """
+    n = income.shape[0]
+    for j in range(hospital_household.shape[0]):
+        hospital[hospital_household[j]] += hospital_cost[j]
+    for j in range(lost_household.shape[0]):
+        earnings[lost_household[j]] += lost_earnings[j]
+    for h in range(n):  # bitwise, not short-circuit, logic: no branches, so the loop vectorises
+        personal = job_event[h] | death_event[h]
+        value = (hospital[h] + (earnings[h] if personal else 0.0)) + asset_loss[h]
+        loss[h] = value
+        events[h] = (hospital[h] > 0) | personal | disaster_hit[h]
+        per_member[h] = (resource_months * income[h] - value) / np.float64(resource_months * max(members[h], 1))
 
 
 @dataclass
@@ -106,42 +135,45 @@ class Temporary(Programme):
         p, n_h = pop.persons, pop.n_households
         onset, after = frame["medical.onset"], frame["medical.out_of_pocket_after_aid"]
         big = after >= tp.hospital_oop_threshold
-        hospital_h = np.bincount(p.household[onset[big]], weights=after[big], minlength=n_h)
         lost_work, died = frame["shocks.lost_work"], frame["shocks.died"]
         hh = p.household[lost_work]
-        earnings_h = np.bincount(hh, weights=frame["shocks.lost_earnings"], minlength=n_h)
-        death_event = np.bincount(hh[died[lost_work]], minlength=n_h) > 0
+        death_event = np.zeros(n_h, dtype=bool)
+        death_event[hh[died[lost_work]]] = True
         # A job loss is an event when no one in the household works any more.
         touched = np.unique(hh[p.alive[lost_work]])
-        members = pop.members_of(touched)
-        working = np.bincount(p.household[members], weights=p.employed[members] & p.alive[members],
-                              minlength=n_h)
+        members, owner = pop.members_with_owner(touched)
+        working = np.bincount(owner, weights=p.employed[members] & p.alive[members], minlength=touched.shape[0])
         job_event = np.zeros(n_h, dtype=bool)
-        job_event[touched] = working[touched] == 0
+        job_event[touched] = working == 0
         if tp.job_loss_while_applying:  # a bridge while the dibao decision waits (过渡)
-            job_event &= frame["dibao.pending"]
-        loss = hospital_h + np.where(job_event | death_event, earnings_h, 0) + frame["disaster.asset_loss"]
-        events = (hospital_h > 0) | job_event | death_event | frame["disaster.hit"]
+            job_event[touched] &= frame["dibao.pending"][touched]
         alive_count, std_h = frame["household.alive_count"], frame["lines.dibao_h"]
-        per_member = resources(frame["assessed.household_total"], loss, alive_count, tp.resource_months)
+        loss, events, per_member = np.empty(n_h), np.empty(n_h, dtype=bool), np.empty(n_h)
+        _losses_and_resources(
+            p.household[onset[big]], after[big], hh, frame["shocks.lost_earnings"], job_event, death_event,
+            frame["disaster.asset_loss"], frame["disaster.hit"], frame["assessed.household_total"], alive_count,
+            tp.resource_months, np.zeros(n_h), np.zeros(n_h), loss, events, per_member)
         pay = Payment.nothing(pop.n_areas)
         if tp.enabled:
-            ok = eligible(events, per_member, alive_count, std_h, tp.resource_threshold,
-                          state.cases_year, tp.max_per_year)
-            waiting = state.due_fen > 0
-            new = np.flatnonzero(ok & ~waiting & (frame["draws.temporary"] < tp.take_up))
+            # Only households hit by an event can open a case (the rules, on those few).
+            hit = np.flatnonzero(events)
+            ok = eligible(events[hit], per_member[hit], alive_count[hit], std_h[hit], tp.resource_threshold,
+                          state.cases_year[hit], tp.max_per_year)
+            waiting = state.due_fen[hit] > 0
+            new = hit[ok & ~waiting & (frame["draws.temporary"][hit] < tp.take_up)]
             yuan_new = amount(std_h[new], alive_count[new], loss[new], tp.standard_months,
                               tp.loss_share, tp.cap)
             county = county_approves(yuan_new, tp.township_limit.at(month))
             state.due_fen[new] = to_fen(yuan_new)
             state.due_month[new] = month + np.where(county, tp.county_delay_months, tp.township_delay_months)
             state.cases_year[new] += 1
-            due = np.flatnonzero((state.due_fen > 0) & (state.due_month <= month) & (alive_count > 0))
+            open_cases = np.flatnonzero(state.due_fen > 0)
+            gone_now = alive_count[open_cases] == 0
+            due = open_cases[(state.due_month[open_cases] <= month) & ~gone_now]
             pay = household_payment(sim, due, state.due_fen[due].copy())
             state.due_fen[due] = 0
             state.due_month[due] = np.iinfo(np.int32).max
-            gone = np.flatnonzero((state.due_fen > 0) & (alive_count == 0))
-            state.due_fen[gone] = 0
+            state.due_fen[open_cases[gone_now]] = 0
         frame["temporary.events"] = events
         frame["temporary.loss"] = loss
         frame["temporary.resources"] = per_member

@@ -1,0 +1,274 @@
+"""The programmes' compiled loops give exactly what the array expressions they replace give."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from aidsim.admin import declaring, pipeline, process
+from aidsim.admin.pipeline import GRACE, OFF, ON, PENDING
+from aidsim.programmes import dibao, disability, means_test, medical, orphans, tekun, temporary
+from aidsim.programmes.dibao import _ROLL_SUMS, _roll_sums
+from aidsim.programmes.elderly import _old_persons
+
+F32 = np.float32
+
+
+def _households(rng: np.random.Generator, n_persons: int, n_households: int) -> np.ndarray:
+    return np.sort(rng.integers(0, n_households, n_persons)).astype(np.intp)
+
+
+def test_hidden_earnings_match_bincount_and_subtract_at() -> None:
+    rng = np.random.default_rng(1)
+    n_h, n = 500, 1600
+    household = _households(rng, n, n_h)
+    earned = (rng.random(n, dtype=F32) * 3000).astype(F32)
+    share = np.where(rng.random(n) < 0.4, F32(0.3), F32(0.6)).astype(F32)
+    outside = np.flatnonzero(rng.random(n) < 0.05)
+    expected = np.bincount(household, weights=earned * share, minlength=n_h)
+    np.subtract.at(expected, household[outside], earned[outside] * share[outside])
+    got = np.zeros(n_h)
+    declaring._hidden_earnings(household, earned, share, outside, got)
+    assert np.array_equal(got, expected)
+    other = (rng.random(n_h, dtype=F32) * 500).astype(F32)
+    members = rng.integers(0, 4, n_h)
+    expected += 0.25 * np.where(members > 0, other, F32(0))
+    declaring._add_hidden_other(got, F32(0.25), other, members)
+    assert np.array_equal(got, expected)
+
+
+def test_per_capita_matches_the_array_rule() -> None:
+    rng = np.random.default_rng(2)
+    total = rng.random(1000) * 5000 - 100
+    members = rng.integers(0, 6, 1000)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = np.where(members > 0, total / np.maximum(members, 1), np.inf)
+    assert np.array_equal(means_test.per_capita(total, members), expected)
+    assert np.array_equal(means_test.per_capita(total.astype(F32), members.astype(np.int32)),
+                          np.where(members > 0, total.astype(F32) / np.maximum(members, 1), np.inf))
+
+
+def test_roll_sums_match_masked_bincounts() -> None:
+    rng = np.random.default_rng(3)
+    n, n_areas = 2000, 7
+    area = rng.integers(0, n_areas, n).astype(np.intp)
+    status = rng.choice(np.array([OFF, PENDING, ON, GRACE], dtype=np.int8), n)
+    paid = status >= ON
+    single, applied, entered, exited = (rng.random((4, n)) < 0.1)
+    members = rng.integers(0, 6, n)
+    expected = {
+        "dibao_households": paid, "dibao_pending": status == PENDING, "dibao_grace": status == GRACE,
+        "dibao_applications": applied, "dibao_entries": entered, "dibao_exits": exited,
+        "dibao_single_member": paid & single}
+    expected = {k: np.bincount(area[v], minlength=n_areas).astype(float) for k, v in expected.items()}
+    for name, mask in (("dibao_persons", paid), ("dibao_persons_entering", entered),
+                       ("dibao_persons_leaving", exited)):
+        expected[name] = np.bincount(area, weights=np.where(mask, members, 0), minlength=n_areas)
+    got = dict(zip(_ROLL_SUMS, _roll_sums(area, n_areas, paid, status, single, applied, entered, exited, members),
+                   strict=True))
+    assert got.keys() == expected.keys()
+    for name in expected:
+        assert np.array_equal(got[name], expected[name]), name
+
+
+def test_old_persons_match_masks() -> None:
+    rng = np.random.default_rng(4)
+    n = 3000
+    alive = rng.random(n) < 0.9
+    age = rng.integers(0, 1300, n).astype(np.int16)
+    selfcare = rng.integers(0, 3, n).astype(np.int8)
+    banded, dependent = np.empty(n, dtype=np.intp), np.empty(n, dtype=np.intp)
+    nb, nd = _old_persons(alive, age, selfcare, 960.0, 720.0, banded, dependent)
+    banded, dependent = banded[:nb], dependent[:nd]
+    assert np.array_equal(banded, np.flatnonzero(alive & (age >= 960)))
+    assert np.array_equal(dependent, np.flatnonzero(alive & (age >= 720) & (selfcare > 0)))
+
+
+def _offsets(household: np.ndarray, n_households: int) -> np.ndarray:
+    return np.searchsorted(household, np.arange(n_households + 1))
+
+
+def test_tekun_eligible_persons_match_the_array_rule() -> None:
+    rng = np.random.default_rng(5)
+    n_h, n = 400, 1200
+    household = _households(rng, n, n_h)
+    alive, orphan, able = rng.random(n) < 0.9, rng.random(n) < 0.05, rng.random(n) < 0.3
+    own = (rng.random(n, dtype=F32) * 1000).astype(F32)
+    std = np.full(n, F32(650.5))
+    outside_supporter = rng.random(n_h) < 0.2
+    counts = np.bincount(household[able], minlength=n_h)
+    has_supporter = ((counts > 0) | outside_supporter)[household]
+    expected = tekun.eligible(alive & ~orphan, able, own, 1.1 * std, has_supporter)
+    got = np.zeros(n, dtype=bool)
+    tekun._eligible_persons(_offsets(household, n_h), alive, orphan, able, own, F32(1.1), std,
+                            outside_supporter, got)
+    assert np.array_equal(got, expected)
+
+
+def test_case_member_sums_match_gathers_and_bincounts() -> None:
+    rng = np.random.default_rng(7)
+    n_h, n = 300, 900
+    household = _households(rng, n, n_h)
+    offsets = _offsets(household, n_h)
+    unit, formal, employed, able = (rng.random((4, n)) < 0.6)
+    earned = (rng.random(n, dtype=F32) * 2000).astype(F32)
+    cases = np.sort(rng.choice(n_h, 50, replace=False))
+    owner = np.repeat(np.arange(cases.shape[0]), offsets[cases + 1] - offsets[cases])
+    rows = np.concatenate([np.arange(offsets[h], offsets[h + 1]) for h in cases])
+    keep = unit[rows]
+    w = earned[rows[keep]].astype(np.float64)
+    f = formal[rows[keep]]
+    got_formal, got_informal = declaring._unit_wages_by_kind(offsets, cases, unit, earned, formal)
+    assert np.array_equal(got_formal, np.bincount(owner[keep], weights=w * f, minlength=cases.shape[0]))
+    assert np.array_equal(got_informal, np.bincount(owner[keep], weights=w * ~f, minlength=cases.shape[0]))
+    a = able[rows] & unit[rows]
+    unsteady = a & ~(employed[rows] & formal[rows])
+    n_able, n_unsteady = dibao._able_members(offsets, cases, able, unit, employed, formal)
+    assert np.array_equal(n_able, np.bincount(owner[a], minlength=cases.shape[0]))
+    assert np.array_equal(n_unsteady, np.bincount(owner[unsteady], minlength=cases.shape[0]))
+
+
+def _advance_reference(roll: pipeline.Roll, *, month, alive, eligible, income, take_up_uniform, take_up_rate,
+                       delay_months, review_interval, grace_months, above_line=None) -> pipeline.AdminFlows:
+    """The simple roll's month as array expressions (what the compiled loop replaces)."""
+    status = roll.status
+    gone = ~alive & (status != OFF)
+    ends = (status == GRACE) & (month >= roll.exit_month)
+    exited = gone | ends
+    status[exited] = OFF
+    on = status == ON
+    due = (on | (status == GRACE)) & (month >= roll.next_review)
+    back = due & eligible
+    roll.assessed[back] = income[back]
+    status[back] = ON
+    roll.exit_month[back] = pipeline.NEVER
+    roll.next_review[due] = month + review_interval
+    lose = np.flatnonzero(due & ~eligible & on)
+    above = np.ones(lose.shape[0], dtype=bool) if above_line is None else above_line[lose]
+    exited[pipeline.leave_or_grace(roll, lose, above, month, grace_months)] = True
+    applied = alive & (status == OFF) & eligible & (take_up_uniform < take_up_rate)
+    status[applied] = PENDING
+    roll.decision_month[applied] = month + delay_months
+    decided = (status == PENDING) & (month >= roll.decision_month)
+    entered = decided & eligible & alive
+    refused = decided & ~entered
+    status[entered] = ON
+    roll.assessed[entered] = income[entered]
+    roll.next_review[entered] = month + review_interval
+    status[refused] = OFF
+    roll.decision_month[decided] = pipeline.NEVER
+    return pipeline.AdminFlows(applied=applied, entered=entered, refused=refused, exited=exited)
+
+
+def test_simple_roll_month_matches_the_array_steps() -> None:
+    rng = np.random.default_rng(8)
+    n = 5000
+    for grace, with_above in ((0, False), (3, False), (3, True)):
+        a, b = pipeline.Roll.empty(n), pipeline.Roll.empty(n)
+        for month in range(24):
+            alive = rng.random(n) < 0.97
+            eligible = rng.random(n) < 0.4
+            income = (rng.random(n, dtype=F32) * 500).astype(F32)
+            u = rng.random(n, dtype=F32)
+            u[:50] = F32(0.3)  # on the rate: compared as numpy compares it
+            above = rng.random(n) < 0.5 if with_above else None
+            kw = dict(month=month, alive=alive, eligible=eligible, income=income, take_up_uniform=u,
+                      take_up_rate=0.3, delay_months=2, review_interval=3, grace_months=grace, above_line=above)
+            fa, fb = pipeline.advance(a, **kw), _advance_reference(b, **kw)
+            for name in ("applied", "entered", "refused", "exited"):
+                assert np.array_equal(getattr(fa, name), getattr(fb, name)), (month, name)
+            for name in ("status", "decision_month", "next_review", "exit_month", "assessed"):
+                assert np.array_equal(getattr(a, name), getattr(b, name)), (month, name)
+
+
+def test_temporary_losses_match_the_array_rules() -> None:
+    rng = np.random.default_rng(9)
+    n_h = 600
+    hosp_hh = np.sort(rng.integers(0, n_h, 80))
+    hosp_cost = rng.random(80) * 9000
+    lost_hh = rng.integers(0, n_h, 60)
+    lost_earnings = rng.random(60) * 3000
+    job, death, hit = (rng.random((3, n_h)) < 0.05)
+    asset_loss = np.where(hit, rng.random(n_h) * 20000, 0.0)
+    income = rng.random(n_h) * 4000
+    members = rng.integers(0, 5, n_h)
+    hospital_h = np.bincount(hosp_hh, weights=hosp_cost, minlength=n_h)
+    earnings_h = np.bincount(lost_hh, weights=lost_earnings, minlength=n_h)
+    loss = hospital_h + np.where(job | death, earnings_h, 0) + asset_loss
+    events = (hospital_h > 0) | job | death | hit
+    got = np.empty(n_h), np.empty(n_h, dtype=bool), np.empty(n_h)
+    temporary._losses_and_resources(hosp_hh, hosp_cost, lost_hh, lost_earnings, job, death, asset_loss,
+                                    hit, income, members, 12, np.zeros(n_h), np.zeros(n_h), *got)
+    assert np.array_equal(got[0], loss)
+    assert np.array_equal(got[1], events)
+    assert np.array_equal(got[2], temporary.resources(income, loss, members, 12))
+
+
+def test_medical_sparse_sums_match_the_array_form() -> None:
+    rng = np.random.default_rng(10)
+    n_h, n = 400, 1300
+    household = _households(rng, n, n_h)
+    onset = np.flatnonzero(rng.random(n) < 0.1)
+    after = rng.random(onset.shape[0]) * 3000
+    base = (rng.random(n_h, dtype=F32) * 100).astype(F32)
+    expected = base + np.bincount(household[onset], weights=after, minlength=n_h).astype(F32)
+    got = base.copy()
+    medical._add_household_sums(got, household[onset], after)
+    assert np.array_equal(got, expected)
+
+
+
+
+def test_index_passes_match_flatnonzero() -> None:
+    rng = np.random.default_rng(12)
+    n_h, n = 500, 1600
+    household = _households(rng, n, n_h)
+    alive = rng.random(n) < 0.9
+    age = rng.integers(0, 600, n).astype(np.int16)
+    grade = np.where(rng.random(n) < 0.1, rng.integers(1, 5, n), 0).astype(np.int8)
+    certified, orphan = rng.random(n) < 0.5, rng.random(n) < 0.1
+    buf = np.empty(n, dtype=np.intp)
+    k = disability._certified_disabled(grade, alive, certified, buf)
+    assert np.array_equal(buf[:k], np.flatnonzero((grade > 0) & alive & certified))
+    k = orphans._living_minors(alive, age, 216.0, buf)
+    children = buf[:k].copy()
+    assert np.array_equal(children, np.flatnonzero(alive & (age < 216)))
+    alive_count = np.bincount(household[alive], minlength=n_h)
+    alive_count[household[children[::7]]] -= alive_count[household[children[::7]]] > 0  # some adult-less
+    adults = alive_count - np.bincount(household[children], minlength=n_h)
+    expected = np.zeros(n, dtype=bool)
+    expected[children] = orphans.eligible(alive[children], age[children], orphan[children],
+                                          adults[household[children]], 216.0)
+    got = np.zeros(n, dtype=bool)
+    orphans._cover_children(children, household, orphan, alive_count, got)
+    assert np.array_equal(got, expected)
+    status = rng.integers(0, 4, n_h).astype(np.int8)
+    refused_until = rng.integers(0, 30, n_h).astype(np.int32)
+    declared = rng.random(n_h) * 1000
+    standard = np.full(n_h, 600.0)
+    connected = rng.random(n_h) < 0.2
+    hopeful = declared < 1.2 * standard
+    hopeful |= connected & (declared < 1.6 * standard)
+    expected_c = np.flatnonzero(hopeful & (status == OFF) & (refused_until <= 12))
+    buf = np.empty(n_h, dtype=np.intp)
+    k = process._hopeful_candidates(status, refused_until, 12, declared, standard, connected, 1.2, 1.6, buf)
+    assert np.array_equal(buf[:k], expected_c)
+
+
+def test_unit_members_and_income_match_bincounts() -> None:
+    rng = np.random.default_rng(13)
+    n_h, n = 500, 1600
+    household = _households(rng, n, n_h)
+    alive = rng.random(n) < 0.9
+    outside = np.flatnonzero(alive & (rng.random(n) < 0.1))
+    own = (rng.random(n, dtype=F32) * 900).astype(F32)
+    total = rng.random(n_h) * 4000
+    other = (rng.random(n_h, dtype=F32) * 300).astype(F32)
+    alive_count = np.bincount(household[alive], minlength=n_h)
+    hh_out = household[outside]
+    members = alive_count - np.bincount(hh_out, minlength=n_h)
+    unit_income = total - other - np.bincount(hh_out, weights=own[outside], minlength=n_h)
+    unit_income += np.where(members > 0, other, 0)
+    got_members, got_income = np.empty(n_h, dtype=np.int64), np.empty(n_h)
+    dibao._unit_members_and_income(hh_out, own[outside], alive_count, total, other, got_members, got_income)
+    assert np.array_equal(got_members, members)
+    assert np.array_equal(got_income, unit_income)
