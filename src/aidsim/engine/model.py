@@ -111,7 +111,8 @@ class AidModel(mesa.Model):
         plans = [office.plan_month(self.month) for office in self.offices]
         plan = OfficePlan(*(np.array(column, dtype=float) for column in zip(*plans, strict=True)))
         policy = self.scenario if record else self.warmup_scenario
-        result, frame = run_month(self.state, policy, self.streams, self.month, record=record, plan=plan)
+        result, frame = run_month(self.state, policy, self.streams, self.month, record=record, plan=plan,
+                                  keep_frame=self.keep_frame)
         self.frame = frame if self.keep_frame else None
         self.county.top_up(self.offices, [office.close_month(result.office) for office in self.offices])
         if record:

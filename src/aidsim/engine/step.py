@@ -9,6 +9,7 @@ random numbers).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numba
@@ -79,32 +80,66 @@ def start_rolls(state: SimState, scenario: Scenario, streams: Streams, month: in
     return frame
 
 
+#: Person- or household-sized frame keys that only programmes read (never the measures, metrics or
+#: ledger): with ``keep_frame`` false each is dropped once the last programme that reads it (its
+#: needs, or its own draws) has run, which lowers the month's peak memory. Every draw (``draws.*``)
+#: is such a key too.
+RELEASED_AFTER_USE: tuple[str, ...] = ("incomes.person_own", "incomes.earned", "assessed.person_own",
+                                       "assessed.earned")
+
+
 def run_month(state: SimState, scenario: Scenario, streams: Streams, month: int, *, record: bool,
-              plan: OfficePlan | None = None) -> tuple[MonthResult, Frame]:
+              plan: OfficePlan | None = None, keep_frame: bool = True) -> tuple[MonthResult, Frame]:
     """Advance ``state`` by one month; when ``record`` is false (warm-up) nothing is booked.
     ``plan`` is what each office can do this month (by default: from the scenario, no budget limit).
-    Returns the month's result and its frame (what ``aidsim explain`` reads)."""
+    Returns the month's result and its frame (what ``aidsim explain`` reads); without
+    ``keep_frame`` the frame lacks what :func:`apply_rules` released."""
     for prog in state.registry:  # yearly counters start again in January
         prog.new_month(state.programmes[prog.name], month)
     keys = month_keys(state, scenario, streams, month) | _draw(state, scenario, streams, month, start=False)
-    return apply_rules(state, scenario, month, keys, record=record, plan=plan)
+    return apply_rules(state, scenario, month, keys, record=record, plan=plan, keep_frame=keep_frame)
+
+
+def _last_readers(order: list, keys: Iterable[str]) -> list[list[str]]:
+    """For each programme in ``order``, the releasable keys (:data:`RELEASED_AFTER_USE` and draws)
+    that no later programme reads; the keys no programme reads come last, one list more."""
+    releasable = [k for k in keys if k.startswith("draws.") or k in RELEASED_AFTER_USE]
+    last = {k: len(order) for k in releasable}
+    for i, prog in enumerate(order):
+        for key in (*prog.needs, *(s.key for s in prog.streams)):
+            if key in last:
+                last[key] = i
+    after: list[list[str]] = [[] for _ in range(len(order) + 1)]
+    for key, i in last.items():
+        after[i].append(key)
+    return after
 
 
 def apply_rules(state: SimState, scenario: Scenario, month: int, keys: dict, *, record: bool,
-                plan: OfficePlan | None = None) -> tuple[MonthResult, Frame]:
+                plan: OfficePlan | None = None, keep_frame: bool = True) -> tuple[MonthResult, Frame]:
     """The programmes' month given what happened (``keys``: the engine's frame keys and the
-    draws): every programme in order, then the ledger and the measures."""
+    draws): every programme in order, then the ledger and the measures. Without ``keep_frame``
+    the programmes' own inputs are released as soon as their last reader has run, and ``keys``
+    is emptied (the frame holds them)."""
     pop, registry = state.population, state.registry
     households, residents = _living(state.household_area, keys["household.alive_count"], pop.n_areas)
     if plan is None:
         plan = default_plan(scenario, residents, pop.area_urban)
     frame = Frame(month, scenario, state, keys | {"offices.plan": plan})
+    if not keep_frame:
+        keys.clear()  # the caller's dict would keep every array alive
+    release = _last_readers(registry.order, frame.keys()) if not keep_frame else None
+    if release is not None:
+        frame.release(release[-1])
     _carry(state, frame)
     paid: dict[str, Payment] = {}
-    for prog in registry.order:
+    for i, prog in enumerate(registry.order):
         own = (*(s.key for s in prog.streams), *prog.carries)
         view = frame.view(prog.name, (*prog.needs, *own), prog.provides)
         payments = prog.step(view, state.programmes[prog.name])
+        del view
+        if release is not None:
+            frame.release(release[i])
         if set(payments) != {line.name for line in prog.lines}:
             raise RuntimeError(f"{prog.name} paid {sorted(payments)}, not its ledger lines")
         paid |= payments

@@ -171,6 +171,11 @@ class Frame:
     def keys(self) -> Iterable[str]:
         return self._values.keys()
 
+    def release(self, keys: Iterable[str]) -> None:
+        """Forget ``keys`` (those present), so their arrays are freed once nobody reads them."""
+        for key in keys:
+            self._values.pop(key, None)
+
     def view(self, owner: str, reads: Iterable[str], writes: Iterable[str]) -> FrameView:
         """The frame as one programme may use it: it reads only ``reads`` and its own keys and
         writes only ``writes``."""
