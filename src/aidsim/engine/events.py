@@ -20,6 +20,7 @@ from aidsim.programmes.base import F32, by_hukou
 from aidsim.rng import Streams, uniform32
 from aidsim.scenario.schema import Scenario
 from aidsim.shocks import demography, disasters, health, income, labour
+from aidsim.shocks.kernels import standard_normal32
 
 
 @dataclass
@@ -61,8 +62,8 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: i
     u_illness = uniform32(streams["illness"], n_p)
     u_cost = uniform32(streams["hospital_cost"], n_p)
     u_job = uniform32(streams["jobs"], n_p)
-    z_earn = streams["earnings_persistent"].standard_normal(n_p, dtype=F32)
-    z_other = streams["other_income"].standard_normal(n_h, dtype=F32)
+    z_earn = standard_normal32(streams["earnings_persistent"], n_p)
+    z_other = standard_normal32(streams["other_income"], n_h)
 
     old = elderly_months(scenario.definitions, month)
     died = demography.deaths(p.alive, p.age_months, u_death, sh.mortality.band_starts,
@@ -229,7 +230,7 @@ def month_keys(state: SimState, scenario: Scenario, streams: Streams, month: int
                                        uniform32(streams["disaster"], h.n),
                                        state.disaster_until, state.disaster_loss)
     incomes = compute_incomes(state, scenario,
-                              streams["earnings_transitory"].standard_normal(p.n, dtype=F32), month)
+                              standard_normal32(streams["earnings_transitory"], p.n), month)
     lost = shocks.lost_work
     usual = np.exp(mean_log_earnings(state, scenario, lost) + p.earnings_level[lost])
     grown = growth(scenario, month)
