@@ -53,3 +53,188 @@ def test_standard_normal32_property(seed: int, n: int, skip: int) -> None:
     assert np.array_equal(kernels.standard_normal32(ours, n, block=977),
                           numpys.standard_normal(n, dtype=np.float32))
     assert _same_state(ours, numpys)
+
+
+# --- person-level loops against the numpy functions they replace --------------------------------
+
+def test_deaths_and_ageing_by_hand() -> None:
+    alive = np.array([True, True, False, True])
+    age = np.array([10, 10, 10, 2000], dtype=np.int16)
+    hazard = np.array([0.5] * 11 + [0.0], dtype=np.float32)  # ages beyond the table: the last entry
+    died = np.empty(4, dtype=bool)
+    kernels.deaths_and_ageing(alive, age, np.array([0.1, 0.9, 0.0, 0.1], np.float32), hazard, died)
+    assert died.tolist() == [True, False, False, False]
+    assert alive.tolist() == [False, True, False, True]
+    assert age.tolist() == [10, 11, 10, 2001]
+
+
+def _persons(seed: int, n: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return {"alive": rng.random(n) < 0.9, "age": rng.integers(0, 1300, n).astype(np.int16),
+            "disability": rng.choice(np.array([0, 0, 0, 1, 2, 3, 4], np.int8), n),
+            "selfcare": rng.integers(0, 3, n).astype(np.int8), "ill": rng.random(n) < 0.2,
+            "chronic": rng.random(n) < 0.3, "employed": rng.random(n) < 0.5, "refuses": rng.random(n) < 0.1,
+            "u1": rng.random(n, dtype=np.float32) * np.float32(0.01), "u2": rng.random(n, dtype=np.float32),
+            "u3": rng.random(n, dtype=np.float32), "u4": rng.random(n, dtype=np.float32)}
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31), n=st.integers(0, 3000))
+def test_deaths_and_ageing_property(seed: int, n: int) -> None:
+    from aidsim.shocks import demography
+    x = _persons(seed, n)
+    bands, q = [0, 15, 60, 80], [0.001, 0.002, 0.05, 0.3]
+    alive, age = x["alive"].copy(), x["age"].copy()
+    want = demography.deaths(alive, age, x["u2"] * np.float32(0.05), bands, q)
+    alive &= ~want
+    demography.age_one_month(age, alive)
+    table = demography.monthly_death_probability(np.arange(80 * 12 + 1), bands, q)
+    got_alive, got_age, died = x["alive"].copy(), x["age"].copy(), np.empty(n, dtype=bool)
+    kernels.deaths_and_ageing(got_alive, got_age, x["u2"] * np.float32(0.05), table, died)
+    assert np.array_equal(died, want) and np.array_equal(got_alive, alive) and np.array_equal(got_age, age)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31), n=st.integers(0, 3000), loss=st.floats(0, 1), finding=st.floats(0, 1))
+def test_disability_illness_jobs_property(seed: int, n: int, loss: float, finding: float) -> None:
+    import math
+
+    from aidsim.population.arrays import SELFCARE_FULL
+    from aidsim.scenario.schema import HealthShocks
+    from aidsim.shocks import health, labour
+    x = _persons(seed, n)
+    params = HealthShocks(illness_onset=0.05, illness_onset_60_plus=0.2, chronic_multiplier=2.5, recovery_rate=0.3)
+    grades, old, severe = [0.1, 0.2, 0.3, 0.4], 720.0, [1, 2]
+    ref = {k: v.copy() for k, v in x.items()}
+    labour.disability_onset(ref["disability"], ref["selfcare"], ref["alive"], ref["age"], ref["u1"], 0.004, 0.008,
+                            grades, old)
+    ill = health.illness_step(ref["ill"], ref["alive"], ref["chronic"], ref["age"], ref["u2"], ref["u4"], params, old)
+    able = (ref["alive"] & (ref["age"] >= 16 * 12) & (ref["age"] < 60 * 12) & (ref["selfcare"] == SELFCARE_FULL)
+            & ~np.isin(ref["disability"], severe))
+    lose = labour.job_transitions(ref["employed"], able, ref["refuses"], ref["u3"], loss, finding)
+
+    got = {k: v.copy() for k, v in x.items()}
+    onset, g_able, g_lose = (np.empty(n, dtype=bool) for _ in range(3))
+    table = np.zeros(128, dtype=bool)
+    table[severe] = True
+    kernels.disability_illness_jobs(
+        got["alive"], got["age"], got["disability"], got["selfcare"], got["ill"], got["chronic"], got["employed"],
+        got["refuses"], got["u1"], got["u2"], got["u3"], math.ceil(old), np.array([0.004, 0.008], np.float32),
+        np.cumsum(grades)[:-1], np.array([0.05, 0.2, 0.05 * 2.5, 0.2 * 2.5], np.float32),
+        kernels.below(params.recovery_rate), table, 16 * 12, 60 * 12, kernels.below(loss), kernels.below(finding),
+        onset, g_able, g_lose)
+    for name in ("disability", "selfcare", "ill", "employed"):
+        assert np.array_equal(got[name], ref[name]), name
+    assert np.array_equal(onset, ill.onset) and np.array_equal(g_able, able) and np.array_equal(g_lose, lose)
+
+
+@settings(max_examples=30, deadline=None)
+@given(rate=st.floats(0, 1) | st.floats(0, 1).map(np.float64) | st.floats(0, 1).map(np.float32))
+def test_below_is_numpys_comparison(rate: float) -> None:
+    # the float32 values next to the rate, on both sides
+    u = np.nextafter(np.float32(rate), np.float32([-1, 2]))
+    u = np.concatenate([u, np.nextafter(u, np.float32([-1, 2])), [np.float32(rate)]]).astype(np.float32)
+    assert np.array_equal(u < kernels.below(rate), u < rate)
+
+
+def test_below_by_hand() -> None:
+    r = float(np.float32(0.1)) + 1e-12  # a Python float is compared in float32, a float64 in float64
+    u = np.array([np.float32(0.1)])
+    assert not (u < kernels.below(r))[0] and (u < kernels.below(np.float64(r)))[0]
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31), n=st.integers(0, 3000), rho=st.floats(0, 1), sd=st.floats(0, 3))
+def test_ar1_update_property(seed: int, n: int, rho: float, sd: float) -> None:
+    from aidsim.shocks import income
+    rng = np.random.default_rng(seed)
+    level, z = rng.normal(size=n).astype(np.float32), rng.normal(size=n).astype(np.float32)
+    want = level.copy()
+    income.update_persistent(want, z, rho, sd)
+    kernels.ar1_update(level, z, np.float32(rho), np.float32(sd * np.sqrt(1.0 - rho * rho)))
+    assert np.array_equal(level, want)
+
+
+def _households(seed: int, n_h: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    household = np.repeat(np.arange(n_h), rng.integers(0, 6, n_h))
+    return household, rng.random(household.shape[0]).astype(np.float32) * np.float32(5000)
+
+
+def test_segment_sum_and_count_by_hand() -> None:
+    household = np.array([0, 0, 2, 2, 2])
+    values = np.array([1.5, 2.5, 1.0, 2.0, 3.0], np.float32)
+    assert kernels.segment_sum(values, household, 4).tolist() == [4.0, 0.0, 6.0, 0.0]
+    mask = np.array([True, False, True, True, False])
+    assert kernels.segment_count(mask, household, 3).tolist() == [1, 0, 2]
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31), n_h=st.integers(0, 2000))
+def test_segment_sum_and_count_property(seed: int, n_h: int) -> None:
+    household, values = _households(seed, n_h)
+    assert np.array_equal(kernels.segment_sum(values, household, n_h),
+                          np.bincount(household, weights=values, minlength=n_h))
+    mask = values > 2500
+    assert np.array_equal(kernels.segment_count(mask, household, n_h),
+                          np.bincount(household[mask], minlength=n_h))
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31), n_h=st.integers(1, 2000), grown=st.booleans(), struck=st.booleans())
+def test_earnings_and_household_income_property(seed: int, n_h: int, grown: bool, struck: bool) -> None:
+    household, _ = _households(seed, n_h)
+    n = household.shape[0]
+    rng = np.random.default_rng(seed + 1)
+    employed, alive, ill, urban = (rng.random(n) < s for s in (0.6, 0.9, 0.1, 0.5))
+    level, z = rng.normal(size=n).astype(np.float32), rng.normal(size=n).astype(np.float32)
+    pension = (rng.random(n) * 3000).astype(np.float32)
+    other = (rng.random(n_h) * 1000).astype(np.float32)
+    keep = (1 - rng.random(n_h) * 0.5).astype(np.float32)
+    g = (np.float32(1.03), np.float32(1.05))
+    # the numpy expression (events.compute_incomes before)
+    mean = np.where(urban, np.float32(8.2), np.float32(7.5))
+    log_e = mean + level + np.float32(0.2) * z
+    earned = np.where(employed & alive & ~ill, np.exp(log_e), np.float32(0)).astype(np.float32)
+    pens = pension
+    if grown:
+        earned *= np.where(urban, g[0], g[1])
+        pens = pension * np.where(urban, g[0], g[1])
+    if struck:
+        earned *= keep[household]
+    own = earned + np.where(alive, pens, np.float32(0))
+    total = np.bincount(household, weights=own, minlength=n_h) + other
+    # the kernels
+    got = np.empty(n, np.float32)
+    kernels.log_earnings(urban, np.float32(8.2), np.float32(7.5), level, z, np.float32(0.2), got)
+    np.exp(got, out=got)
+    got_own, got_total = np.empty(n, np.float32), np.zeros(n_h)
+    kernels.earnings_and_household_income(got, employed, alive, ill, pension, urban, g[0], g[1], grown, keep,
+                                          struck, household, got_own, got_total)
+    got_total += other
+    assert np.array_equal(got, earned) and np.array_equal(got_own, own) and np.array_equal(got_total, total)
+
+    # assessed incomes: moving average, the living's, own and household sums
+    assessed = (rng.random(n) * 4000).astype(np.float32)
+    weight = np.float32(2 / 7)
+    want = assessed.copy()
+    want += weight * (earned - want)
+    counted = np.where(alive, want, np.float32(0))
+    own2 = own - earned + counted
+    total2 = np.bincount(household, weights=own2, minlength=n_h) + other
+    out_e, out_own, out_total = np.empty(n, np.float32), np.empty(n, np.float32), np.zeros(n_h)
+    kernels.assessed_household_income(assessed, earned, weight, True, alive, own, household, out_e, out_own, out_total)
+    out_total += other
+    assert np.array_equal(assessed, want) and np.array_equal(out_e, counted)
+    assert np.array_equal(out_own, own2) and np.array_equal(out_total, total2)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31), n=st.integers(0, 3000), n_areas=st.integers(1, 20))
+def test_age_group_counts_property(seed: int, n: int, n_areas: int) -> None:
+    rng = np.random.default_rng(seed)
+    alive, age = rng.random(n) < 0.9, rng.integers(0, 1300, n).astype(np.int16)
+    area = np.sort(rng.integers(0, n_areas, n))
+    got = kernels.age_group_counts(alive, age, area, n_areas, 216, 720, 960)
+    for counts, rows in zip(got, (age < 216, age >= 720, age >= 960), strict=True):
+        assert np.array_equal(counts, np.bincount(area[alive & rows], minlength=n_areas).astype(float))

@@ -135,3 +135,203 @@ def _normal_block(bits: np.random.PCG64, out: np.ndarray) -> None:
         kept = bits.state
         kept["has_uint32"], kept["uinteger"] = 1, int(halves[used])
         bits.state = kept
+
+
+# ---------------------------------------------------------------------------------------------
+# Thresholds
+# ---------------------------------------------------------------------------------------------
+
+def below(rate: float) -> np.float32:
+    """The float32 ``t`` with ``u < t`` ⇔ numpy's ``u < rate`` for every float32 ``u``: numpy
+    compares a float32 array with a Python float in float32 (the float rounded to nearest), and
+    with a float64 scalar in float64 (then ``t`` is the least float32 ≥ ``rate``)."""
+    if isinstance(rate, np.float32):
+        return rate
+    t = F32(rate)
+    if isinstance(rate, np.generic) and float(t) < float(rate):
+        t = np.nextafter(t, F32(np.inf))
+    return t
+
+
+# ---------------------------------------------------------------------------------------------
+# Demography, disability, illness, jobs, persistent incomes
+# ---------------------------------------------------------------------------------------------
+
+@numba.njit(cache=True)
+def deaths_and_ageing(alive: np.ndarray, age: np.ndarray, uniform: np.ndarray, hazard: np.ndarray,
+                      died: np.ndarray) -> None:
+    """Deaths, then a month of age for the living (``shocks.demography``): replaces
+    ``died = alive & (u < hazard[age]); alive &= ~died; age += alive``. ``hazard`` is the monthly
+    death probability by age in months, its last entry serving all older ages. In place."""
+    last = hazard.shape[0] - 1
+    for i in range(alive.shape[0]):
+        a = age[i]
+        dies = alive[i] & (uniform[i] < hazard[min(a, last)])
+        lives = alive[i] & (not dies)
+        died[i] = dies
+        alive[i] = lives
+        age[i] = a + lives
+
+
+@numba.njit(cache=True)
+def disability_illness_jobs(alive: np.ndarray, age: np.ndarray, disability: np.ndarray, selfcare: np.ndarray,
+                            ill: np.ndarray, chronic: np.ndarray, employed: np.ndarray, refuses: np.ndarray,
+                            u_disability: np.ndarray, u_illness: np.ndarray, u_job: np.ndarray,
+                            older_from: int, disability_hazard: np.ndarray, grade_bounds: np.ndarray,
+                            illness_hazard: np.ndarray, recovery: np.float32, severe: np.ndarray,
+                            working_from: int, working_to: int, loss: np.float32, finding: np.float32,
+                            onset: np.ndarray, able: np.ndarray, lose: np.ndarray) -> None:
+    """One person-month of ``labour.disability_onset``, ``health.illness_step`` (its transitions),
+    ``events.able_persons`` and ``labour.job_transitions``, in that order (in place): replaces
+    their chains of person-sized masks by one pass.
+
+    ``disability_hazard`` and ``illness_hazard`` are float32 by ``older`` (and, for illness,
+    ``2·chronic + older``); ``grade_bounds`` the cumulative grade shares but the last (float64,
+    as ``searchsorted`` compares); ``severe`` whether each grade counts as severe. Writes the
+    month's illness ``onset``, who is ``able`` to work and who loses work (``lose``). The
+    frequent cases are written without branches (``&``, ``|``), as the masks were."""
+    for i in range(alive.shape[0]):
+        a = age[i]
+        older = a >= older_from
+        live = alive[i]
+        # disability onset (rare): the grade from the same draw rescaled
+        h = disability_hazard[np.int64(older)]
+        u = u_disability[i]
+        if live & (disability[i] == 0) & (u < h):
+            position = np.float64(u / max(h, np.float32(1e-12)))
+            grade = 1
+            for bound in grade_bounds:
+                if bound <= position:
+                    grade += 1
+            disability[i] = grade
+            if grade == 2:
+                selfcare[i] = max(selfcare[i], 1)
+            elif grade == 1:
+                selfcare[i] = 2
+        # illness: one draw for onset (healthy) or recovery (sick)
+        u = u_illness[i]
+        was_ill = ill[i]
+        new = live & (not was_ill) & (u < illness_hazard[2 * np.int64(chronic[i]) + np.int64(older)])
+        onset[i] = new
+        ill[i] = new | (was_ill & (not (u < recovery)) & live)
+        # able to work, then jobs
+        ok = live & (a >= working_from) & (a < working_to) & (selfcare[i] == 0) & (not severe[disability[i]])
+        able[i] = ok
+        u = u_job[i]
+        worker = employed[i]
+        gone = worker & ((u < loss) | (not ok))
+        found = (not worker) & ok & (not refuses[i]) & (u < finding)
+        lose[i] = gone
+        employed[i] = (worker | found) & (not gone)
+@numba.njit(cache=True)
+def ar1_update(level: np.ndarray, normal: np.ndarray, rho: np.float32, scale: np.float32) -> None:
+    """``income.update_persistent``: ``level *= rho; level += scale * normal`` in one pass, the
+    same three float32 roundings."""
+    for i in range(level.shape[0]):
+        level[i] = level[i] * rho + scale * normal[i]
+
+
+# ---------------------------------------------------------------------------------------------
+# Incomes and household sums (persons stored household by household)
+# ---------------------------------------------------------------------------------------------
+
+@numba.njit(cache=True)
+def log_earnings(urban: np.ndarray, mean_urban: np.float32, mean_rural: np.float32, level: np.ndarray,
+                 transitory: np.ndarray, sd: np.float32, out: np.ndarray) -> None:
+    """The log earnings of ``income.earnings``: ``mean_log + level + sd·ε`` (float32, that order);
+    the exponential is left to numpy (its float32 exp, not the compiled one)."""
+    for i in range(level.shape[0]):
+        mean = mean_urban if urban[i] else mean_rural
+        out[i] = (mean + level[i]) + sd * transitory[i]
+
+
+@numba.njit(cache=True)
+def earnings_and_household_income(earned: np.ndarray, employed: np.ndarray, alive: np.ndarray, ill: np.ndarray,
+                                  pension: np.ndarray, urban: np.ndarray, grow_urban: np.float32,
+                                  grow_rural: np.float32, grown: bool, keep: np.ndarray, struck: bool,
+                                  household: np.ndarray, own: np.ndarray, total: np.ndarray) -> None:
+    """The rest of ``events.compute_incomes``: ``earned`` holds ``exp(log earnings)`` and becomes
+    the earnings of workers not ill (else 0), grown by hukou when ``grown`` and cut by the
+    household's ``keep`` share when ``struck``; ``own = earned + pension`` (grown, the living
+    only); ``total`` (zeros on entry) gets each household's float64 sum of ``own`` in row order,
+    as ``np.bincount(household, weights=own)`` adds it."""
+    for i in range(earned.shape[0]):
+        x = earned[i]
+        e = x if employed[i] & alive[i] & (not ill[i]) else np.float32(0)
+        p = pension[i]
+        if grown:
+            g = grow_urban if urban[i] else grow_rural
+            e = e * g
+            p = p * g
+        h = household[i]
+        if struck:
+            e = e * keep[h]
+        earned[i] = e
+        o = e + (p if alive[i] else np.float32(0))
+        own[i] = o
+        total[h] += np.float64(o)
+
+
+@numba.njit(cache=True)
+def assessed_household_income(assessed: np.ndarray, earned: np.ndarray, weight: np.float32,
+                              update: bool, alive: np.ndarray, person_own: np.ndarray,
+                              household: np.ndarray, earned_out: np.ndarray, own: np.ndarray,
+                              total: np.ndarray) -> None:
+    """``events.assessed_incomes`` for persons: the assessed earnings move towards this month's
+    (``assessed += weight·(earned − assessed)`` when ``update``), count for the living
+    (``earned_out``), ``own = (person_own − earned) + earned_out``, and ``total`` (zeros on
+    entry) gets each household's float64 sum of ``own`` in row order (as ``bincount``)."""
+    for i in range(assessed.shape[0]):
+        a = assessed[i]
+        x = earned[i]
+        if update:
+            a = a + weight * (x - a)
+            assessed[i] = a
+        e = a if alive[i] else np.float32(0)
+        earned_out[i] = e
+        o = (person_own[i] - x) + e
+        own[i] = o
+        total[household[i]] += np.float64(o)
+
+
+@numba.njit(cache=True)
+def segment_sum(values: np.ndarray, household: np.ndarray, n_households: int) -> np.ndarray:
+    """``np.bincount(household, weights=values, minlength=n_households)``: each household's
+    float64 sum of its rows, added in row order (one pass, no float64 copy of ``values``)."""
+    out = np.zeros(n_households)
+    for i in range(values.shape[0]):
+        out[household[i]] += np.float64(values[i])
+    return out
+
+
+@numba.njit(cache=True)
+def segment_count(mask: np.ndarray, household: np.ndarray, n_households: int) -> np.ndarray:
+    """How many rows of each household have ``mask`` (int64)."""
+    out = np.zeros(n_households, dtype=np.int64)
+    for i in range(mask.shape[0]):
+        out[household[i]] += np.int64(mask[i])
+    return out
+
+
+@numba.njit(cache=True)
+def age_group_counts(alive: np.ndarray, age: np.ndarray, area: np.ndarray, n_areas: int, minor_below: int,
+                     elderly_from: int, old_from: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The living by area: minors, elderly and the oldest (``step.population_sums``), each float64
+    ``(n_areas,)``. One pass without branches: each person adds ``alive`` to the cell of its area
+    and flags (1 minor, 2 elderly, 4 oldest), kept in four interleaved tables so that neighbours
+    in the same area do not wait on each other's increment."""
+    cells = np.zeros((4, n_areas * 8), dtype=np.int64)
+    for i in range(alive.shape[0]):
+        a = age[i]
+        cell = area[i] * 8 + (a < minor_below) + 2 * (a >= elderly_from) + 4 * (a >= old_from)
+        cells[i & 3, cell] += alive[i]
+    by_flags = cells.sum(axis=0).reshape(n_areas, 8)
+    minor, elderly, old = np.zeros(n_areas), np.zeros(n_areas), np.zeros(n_areas)
+    for flags in range(8):
+        if flags & 1:
+            minor += by_flags[:, flags]
+        if flags & 2:
+            elderly += by_flags[:, flags]
+        if flags & 4:
+            old += by_flags[:, flags]
+    return minor, elderly, old
