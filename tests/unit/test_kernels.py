@@ -39,6 +39,26 @@ def test_standard_normal32_covers_the_tail_and_the_wedges() -> None:
     assert stats.kstest(got[:1_000_000], stats.norm.cdf).pvalue > 1e-3
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 1001])
+@pytest.mark.parametrize("skip", [0, 1, 2])
+def test_uniform_words_are_uniform32s(n: int, skip: int) -> None:
+    ours, numpys = (np.random.Generator(np.random.PCG64(99)) for _ in range(2))
+    uniform32(ours, skip), numpys.random(skip, dtype=np.float32)
+    first, words = kernels.uniform_words(ours, n)
+    want = numpys.random(n, dtype=np.float32)
+    assert np.array_equal(kernels.uniforms_at(first, words, np.arange(n)), want)
+    assert _same_state(ours, numpys)
+    assert np.array_equal(uniform32(ours, 7), numpys.random(7, dtype=np.float32))
+    rows = np.array([0, n - 1, n // 2])
+    assert np.array_equal(kernels.uniforms_at(first, words, rows), want[rows])
+
+
+def test_uniform_words_of_other_generators() -> None:
+    ours, numpys = (np.random.Generator(np.random.MT19937(3)) for _ in range(2))
+    first, words = kernels.uniform_words(ours, 101)
+    assert np.array_equal(kernels.uniforms_at(first, words, np.arange(101)), numpys.random(101, dtype=np.float32))
+
+
 def test_ziggurat_tables_are_the_standard_ones() -> None:
     assert kernels.ZIG_KI[1] == 0 and kernels.ZIG_KI[0] == 0x7799EC and kernels.ZIG_KI[255] == 0x78D2D2
     assert kernels.ZIG_FI[0] == 1 and np.all(np.diff(kernels.ZIG_FI) < 0)
@@ -62,10 +82,20 @@ def test_deaths_and_ageing_by_hand() -> None:
     age = np.array([10, 10, 10, 2000], dtype=np.int16)
     hazard = np.array([0.5] * 11 + [0.0], dtype=np.float32)  # ages beyond the table: the last entry
     died = np.empty(4, dtype=bool)
-    kernels.deaths_and_ageing(alive, age, np.array([0.1, 0.9, 0.0, 0.1], np.float32), hazard, died)
+    kernels.deaths_and_ageing(alive, age, *_words(np.array([0.125, 0.875, 0.0, 0.125], np.float32)), hazard, died)
     assert died.tolist() == [True, False, False, False]
     assert alive.tolist() == [False, True, False, True]
     assert age.tolist() == [10, 11, 10, 2001]
+
+
+def _words(u: np.ndarray) -> tuple[int, np.ndarray]:
+    """The raw words of float32 uniforms (multiples of 2**-24), as kernels.uniform_words gives them."""
+    return -1, (u * np.float32(2**24)).astype(np.uint32) << np.uint32(8)
+
+
+def _small(rng: np.random.Generator, n: int, below: int) -> np.ndarray:
+    """Float32 uniforms on [0, 1/below), multiples of 2**-24 like numpy's."""
+    return (rng.integers(0, 2**24 // below, n) * 2.0**-24).astype(np.float32)
 
 
 def _persons(seed: int, n: int) -> dict[str, np.ndarray]:
@@ -74,7 +104,7 @@ def _persons(seed: int, n: int) -> dict[str, np.ndarray]:
             "disability": rng.choice(np.array([0, 0, 0, 1, 2, 3, 4], np.int8), n),
             "selfcare": rng.integers(0, 3, n).astype(np.int8), "ill": rng.random(n) < 0.2,
             "chronic": rng.random(n) < 0.3, "employed": rng.random(n) < 0.5, "refuses": rng.random(n) < 0.1,
-            "u1": rng.random(n, dtype=np.float32) * np.float32(0.01), "u2": rng.random(n, dtype=np.float32),
+            "u1": _small(rng, n, 64), "u2": rng.random(n, dtype=np.float32),
             "u3": rng.random(n, dtype=np.float32), "u4": rng.random(n, dtype=np.float32)}
 
 
@@ -85,12 +115,13 @@ def test_deaths_and_ageing_property(seed: int, n: int) -> None:
     x = _persons(seed, n)
     bands, q = [0, 15, 60, 80], [0.001, 0.002, 0.05, 0.3]
     alive, age = x["alive"].copy(), x["age"].copy()
-    want = demography.deaths(alive, age, x["u2"] * np.float32(0.05), bands, q)
+    u = _small(np.random.default_rng(seed), n, 16)
+    want = demography.deaths(alive, age, u, bands, q)
     alive &= ~want
     demography.age_one_month(age, alive)
     table = demography.monthly_death_probability(np.arange(80 * 12 + 1), bands, q)
     got_alive, got_age, died = x["alive"].copy(), x["age"].copy(), np.empty(n, dtype=bool)
-    kernels.deaths_and_ageing(got_alive, got_age, x["u2"] * np.float32(0.05), table, died)
+    kernels.deaths_and_ageing(got_alive, got_age, *_words(u), table, died)
     assert np.array_equal(died, want) and np.array_equal(got_alive, alive) and np.array_equal(got_age, age)
 
 
@@ -119,7 +150,7 @@ def test_disability_illness_jobs_property(seed: int, n: int, loss: float, findin
     table[severe] = True
     kernels.disability_illness_jobs(
         got["alive"], got["age"], got["disability"], got["selfcare"], got["ill"], got["chronic"], got["employed"],
-        got["refuses"], got["u1"], got["u2"], got["u3"], math.ceil(old), np.array([0.004, 0.008], np.float32),
+        got["refuses"], *_words(got["u1"]), *_words(got["u2"]), *_words(got["u3"]), math.ceil(old), np.array([0.004, 0.008], np.float32),
         np.cumsum(grades)[:-1], np.array([0.05, 0.2, 0.05 * 2.5, 0.2 * 2.5], np.float32),
         kernels.below(params.recovery_rate), table, 16 * 12, 60 * 12, kernels.below(loss), kernels.below(finding),
         onset, g_able, g_lose)
@@ -213,6 +244,20 @@ def test_earnings_and_household_income_property(seed: int, n_h: int, grown: bool
                                           struck, household, got_own, got_total)
     got_total += other
     assert np.array_equal(got, earned) and np.array_equal(got_own, own) and np.array_equal(got_total, total)
+
+    # other household income (income.other_income, grown, less the disaster's share)
+    from aidsim.shocks import income
+    h_urban, has = rng.random(n_h) < 0.5, rng.random(n_h) < 0.7
+    h_level = rng.normal(size=n_h).astype(np.float32)
+    median = np.where(h_urban, np.float32(300), np.float32(200))
+    want_other = income.other_income(has, median, h_level)
+    if grown:
+        want_other *= np.where(h_urban, g[0], g[1])
+    if struck:
+        want_other *= keep
+    got_other = np.exp(h_level)
+    kernels.other_income(got_other, has, h_urban, np.float32(300), np.float32(200), g[0], g[1], grown, keep, struck)
+    assert np.array_equal(got_other, want_other)
 
     # assessed incomes: moving average, the living's, own and household sums
     assessed = (rng.random(n) * 4000).astype(np.float32)

@@ -87,7 +87,7 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: i
     # they are drawn does not matter), so that few draws are held at once.
     old = elderly_months(scenario.definitions, month)
     died = np.empty(n_p, dtype=bool)
-    kernels.deaths_and_ageing(p.alive, p.age_months, uniform32(streams["mortality"], n_p),
+    kernels.deaths_and_ageing(p.alive, p.age_months, *kernels.uniform_words(streams["mortality"], n_p),
                               death_hazard(state, scenario), died)
     start_pensions(state, scenario, streams, month)
     renewed = None
@@ -104,13 +104,15 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: i
     # Disability onset, illness, who is able to work and jobs in one pass (the numpy meaning:
     # labour.disability_onset, health.illness_step, able_persons, labour.job_transitions).
     onset, able, lost = np.empty(n_p, dtype=bool), np.empty(n_p, dtype=bool), np.empty(n_p, dtype=bool)
-    u_disability, u_illness = uniform32(streams["disability"], n_p), uniform32(streams["illness"], n_p)
-    u_job = uniform32(streams["jobs"], n_p)
+    # the uniforms as raw words, converted in the loop (aidsim.rng.uniform32's numbers)
+    u_disability = kernels.uniform_words(streams["disability"], n_p)
+    u_illness = kernels.uniform_words(streams["illness"], n_p)
+    u_job = kernels.uniform_words(streams["jobs"], n_p)
     older = math.ceil(old)  # ages are whole months
     hs, low_high = sh.health, scenario.tekun.working_age
     kernels.disability_illness_jobs(
         p.alive, p.age_months, p.disability, p.selfcare, p.ill, p.chronic, p.employed, p.refuses_work,
-        u_disability, u_illness, u_job, older,
+        *u_disability, *u_illness, *u_job, older,
         np.array([sh.disability.onset_rate, sh.disability.onset_rate_60_plus], dtype=F32),
         np.cumsum(scenario.population.disability_grades)[:-1].astype(np.float64),
         np.array([hs.illness_onset, hs.illness_onset_60_plus, hs.illness_onset * hs.chronic_multiplier,
@@ -119,7 +121,10 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: i
         math.ceil(low_high[0] * 12), math.ceil(low_high[1] * 12),
         kernels.below(sh.labour.job_loss_rate), kernels.below(sh.labour.job_finding_rate), onset, able, lost)
     del u_disability, u_illness, u_job
-    illness = health.episode_costs(onset, uniform32(streams["hospital_cost"], n_p), hs)
+    # one cost draw per person, of which only the new episodes' are converted
+    new = np.flatnonzero(onset)
+    u_cost = kernels.uniforms_at(*kernels.uniform_words(streams["hospital_cost"], n_p), new)
+    illness = health.episode_costs(onset, u_cost, hs, new)
     inc = sh.income
     kernels.ar1_update(p.earnings_level, standard_normal32(streams["earnings_persistent"], n_p),
                        *ar1_factors(inc.persistent_rho, inc.persistent_sd))
@@ -171,17 +176,17 @@ def compute_incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, mo
     the share lost by households still under a disaster."""
     pop, inc, prof = state.population, scenario.shocks.income, scenario.population
     p, h = pop.persons, pop.households
-    median = by_hukou(h.urban, prof.other_income_median.urban, prof.other_income_median.rural, F32)
-    other = income.other_income(h.has_other_income, median, h.other_income_level)
     grown = growth(scenario, month)
-    if grown != (1.0, 1.0):  # incomes grown since the first reported month
-        other *= by_hukou(h.urban, *grown, F32)
     struck = np.flatnonzero(state.disaster_until > month)
     keep = np.ones(1, dtype=F32)
     if struck.shape[0]:
         keep = np.ones(h.n, dtype=F32)
         keep[struck] = 1 - state.disaster_loss[struck]
-        other *= keep
+    # income.other_income, grown since the first reported month and less the disasters' share
+    other = np.exp(h.other_income_level)
+    median = prof.other_income_median
+    kernels.other_income(other, h.has_other_income, h.urban, F32(median.urban), F32(median.rural),
+                         F32(grown[0]), F32(grown[1]), grown != (1.0, 1.0), keep, struck.shape[0] > 0)
     # income.earnings: the log earnings, numpy's float32 exp, then (compiled) who earns them,
     # growth, disaster losses, pensions and the household sums, person by person.
     mean = inc.mean_log_earnings

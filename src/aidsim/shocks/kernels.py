@@ -138,6 +138,53 @@ def _normal_block(bits: np.random.PCG64, out: np.ndarray) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Uniforms as raw words, converted where they are used
+# ---------------------------------------------------------------------------------------------
+
+def uniform_words(generator: np.random.Generator, n: int) -> tuple[int, np.ndarray]:
+    """The 32-bit words behind ``generator.random(n, dtype=np.float32)`` (``aidsim.rng.uniform32``),
+    leaving the generator's state as that draw would: ``(first, halves)``, where ``first`` is the
+    half-word the generator kept from an earlier draw (-1 if none) and ``halves`` the rest. The
+    ``i``-th uniform is ``(word >> 8) · 2**-24`` (see :func:`uniform_at`), so the loops that use
+    the uniforms convert them as they read them, without a float32 array of all of them."""
+    bits = generator.bit_generator
+    if not isinstance(bits, np.random.PCG64) or n <= 0:  # the same words back from the floats
+        u = generator.random(max(n, 0), dtype=F32)
+        return -1, (u * F32(16777216.0)).astype(np.uint32) << np.uint32(8)
+    kept = bits.state
+    first = int(kept["uinteger"]) & 0xFFFFFFFF if kept["has_uint32"] else -1
+    rest = n - (first >= 0)
+    halves = bits.random_raw((rest + 1) // 2).view(np.uint32)  # little-endian: low half first
+    if first >= 0 or rest % 2:  # numpy keeps the high half of an odd last word for the next draw
+        state = bits.state
+        state["has_uint32"] = rest % 2
+        state["uinteger"] = int(halves[rest]) if rest % 2 else 0
+        bits.state = state
+    return first, halves
+
+
+@numba.njit(inline="always")
+def uniform_at(first: int, halves: np.ndarray, i: int) -> np.float32:
+    """The ``i``-th float32 uniform of a draw given by :func:`uniform_words`."""
+    if first >= 0:
+        word = np.uint32(first) if i == 0 else halves[i - 1]
+    else:
+        word = halves[i]
+    return np.float32(word >> np.uint32(8)) * np.float32(1.0 / 16777216.0)
+
+
+def uniforms_at(first: int, halves: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The float32 uniforms of the given rows of a draw given by :func:`uniform_words`."""
+    if first < 0:
+        words = halves[rows]
+    else:  # row 0 is the kept half-word
+        words = np.full(rows.shape[0], first, dtype=np.uint32)
+        later = rows > 0
+        words[later] = halves[rows[later] - 1]
+    return (words >> np.uint32(8)).astype(F32) * _U24
+
+
+# ---------------------------------------------------------------------------------------------
 # Thresholds
 # ---------------------------------------------------------------------------------------------
 
@@ -158,15 +205,16 @@ def below(rate: float) -> np.float32:
 # ---------------------------------------------------------------------------------------------
 
 @numba.njit(cache=True)
-def deaths_and_ageing(alive: np.ndarray, age: np.ndarray, uniform: np.ndarray, hazard: np.ndarray,
+def deaths_and_ageing(alive: np.ndarray, age: np.ndarray, first: int, words: np.ndarray, hazard: np.ndarray,
                       died: np.ndarray) -> None:
     """Deaths, then a month of age for the living (``shocks.demography``): replaces
     ``died = alive & (u < hazard[age]); alive &= ~died; age += alive``. ``hazard`` is the monthly
-    death probability by age in months, its last entry serving all older ages. In place."""
+    death probability by age in months, its last entry serving all older ages; ``u`` the
+    uniforms given by ``(first, words)`` (:func:`uniform_words`). In place."""
     last = hazard.shape[0] - 1
     for i in range(alive.shape[0]):
         a = age[i]
-        dies = alive[i] & (uniform[i] < hazard[min(a, last)])
+        dies = alive[i] & (uniform_at(first, words, i) < hazard[min(a, last)])
         lives = alive[i] & (not dies)
         died[i] = dies
         alive[i] = lives
@@ -176,8 +224,8 @@ def deaths_and_ageing(alive: np.ndarray, age: np.ndarray, uniform: np.ndarray, h
 @numba.njit(cache=True)
 def disability_illness_jobs(alive: np.ndarray, age: np.ndarray, disability: np.ndarray, selfcare: np.ndarray,
                             ill: np.ndarray, chronic: np.ndarray, employed: np.ndarray, refuses: np.ndarray,
-                            u_disability: np.ndarray, u_illness: np.ndarray, u_job: np.ndarray,
-                            older_from: int, disability_hazard: np.ndarray, grade_bounds: np.ndarray,
+                            first_d: int, u_disability: np.ndarray, first_i: int, u_illness: np.ndarray,
+                            first_j: int, u_job: np.ndarray, older_from: int, disability_hazard: np.ndarray, grade_bounds: np.ndarray,
                             illness_hazard: np.ndarray, recovery: np.float32, severe: np.ndarray,
                             working_from: int, working_to: int, loss: np.float32, finding: np.float32,
                             onset: np.ndarray, able: np.ndarray, lose: np.ndarray) -> None:
@@ -188,15 +236,16 @@ def disability_illness_jobs(alive: np.ndarray, age: np.ndarray, disability: np.n
     ``disability_hazard`` and ``illness_hazard`` are float32 by ``older`` (and, for illness,
     ``2·chronic + older``); ``grade_bounds`` the cumulative grade shares but the last (float64,
     as ``searchsorted`` compares); ``severe`` whether each grade counts as severe. Writes the
-    month's illness ``onset``, who is ``able`` to work and who loses work (``lose``). The
-    frequent cases are written without branches (``&``, ``|``), as the masks were."""
+    month's illness ``onset``, who is ``able`` to work and who loses work (``lose``). The three
+    uniforms come as words (``first_*``, ``u_*``: :func:`uniform_words`). The frequent cases are
+    written without branches (``&``, ``|``), as the masks were."""
     for i in range(alive.shape[0]):
         a = age[i]
         older = a >= older_from
         live = alive[i]
         # disability onset (rare): the grade from the same draw rescaled
         h = disability_hazard[np.int64(older)]
-        u = u_disability[i]
+        u = uniform_at(first_d, u_disability, i)
         if live & (disability[i] == 0) & (u < h):
             position = np.float64(u / max(h, np.float32(1e-12)))
             grade = 1
@@ -209,7 +258,7 @@ def disability_illness_jobs(alive: np.ndarray, age: np.ndarray, disability: np.n
             elif grade == 1:
                 selfcare[i] = 2
         # illness: one draw for onset (healthy) or recovery (sick)
-        u = u_illness[i]
+        u = uniform_at(first_i, u_illness, i)
         was_ill = ill[i]
         new = live & (not was_ill) & (u < illness_hazard[2 * np.int64(chronic[i]) + np.int64(older)])
         onset[i] = new
@@ -217,7 +266,7 @@ def disability_illness_jobs(alive: np.ndarray, age: np.ndarray, disability: np.n
         # able to work, then jobs
         ok = live & (a >= working_from) & (a < working_to) & (selfcare[i] == 0) & (not severe[disability[i]])
         able[i] = ok
-        u = u_job[i]
+        u = uniform_at(first_j, u_job, i)
         worker = employed[i]
         gone = worker & ((u < loss) | (not ok))
         found = (not worker) & ok & (not refuses[i]) & (u < finding)
@@ -243,6 +292,24 @@ def log_earnings(urban: np.ndarray, mean_urban: np.float32, mean_rural: np.float
     for i in range(level.shape[0]):
         mean = mean_urban if urban[i] else mean_rural
         out[i] = (mean + level[i]) + sd * transitory[i]
+
+
+@numba.njit(cache=True)
+def other_income(exp_level: np.ndarray, has_other: np.ndarray, urban: np.ndarray, median_urban: np.float32,
+                 median_rural: np.float32, grow_urban: np.float32, grow_rural: np.float32, grown: bool,
+                 keep: np.ndarray, struck: bool) -> None:
+    """``income.other_income`` with growth and disaster losses (``events.compute_incomes``), in
+    place on ``exp_level`` (numpy's float32 ``exp`` of the level): ``where(has_other, median ·
+    exp(level), 0)``, then ``· growth`` by hukou when ``grown``, then ``· keep`` when ``struck``."""
+    for h in range(exp_level.shape[0]):
+        u = urban[h]
+        o = (median_urban if u else median_rural) * exp_level[h]
+        o = o if has_other[h] else np.float32(0)
+        if grown:
+            o = o * (grow_urban if u else grow_rural)
+        if struck:
+            o = o * keep[h]
+        exp_level[h] = o
 
 
 @numba.njit(cache=True)
