@@ -125,9 +125,17 @@ def test_deaths_and_ageing_property(seed: int, n: int) -> None:
     assert np.array_equal(died, want) and np.array_equal(got_alive, alive) and np.array_equal(got_age, age)
 
 
+def _kept(words: tuple[int, np.ndarray], keep: bool) -> tuple[int, np.ndarray]:
+    """The same words with the first one given as the generator's kept half-word."""
+    first, halves = words
+    return (int(halves[0]), halves[1:]) if keep and halves.shape[0] else (first, halves)
+
+
 @settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 2**31), n=st.integers(0, 3000), loss=st.floats(0, 1), finding=st.floats(0, 1))
-def test_disability_illness_jobs_property(seed: int, n: int, loss: float, finding: float) -> None:
+@given(seed=st.integers(0, 2**31), n=st.integers(0, 3000), loss=st.floats(0, 1), finding=st.floats(0, 1),
+       kept=st.tuples(st.booleans(), st.booleans(), st.booleans()))
+def test_disability_illness_jobs_property(seed: int, n: int, loss: float, finding: float,
+                                          kept: tuple[bool, bool, bool]) -> None:
     import math
 
     from aidsim.population.arrays import SELFCARE_FULL
@@ -146,13 +154,12 @@ def test_disability_illness_jobs_property(seed: int, n: int, loss: float, findin
 
     got = {k: v.copy() for k, v in x.items()}
     onset, g_able, g_lose = (np.empty(n, dtype=bool) for _ in range(3))
-    table = np.zeros(128, dtype=bool)
-    table[severe] = True
     kernels.disability_illness_jobs(
         got["alive"], got["age"], got["disability"], got["selfcare"], got["ill"], got["chronic"], got["employed"],
-        got["refuses"], *_words(got["u1"]), *_words(got["u2"]), *_words(got["u3"]), math.ceil(old), np.array([0.004, 0.008], np.float32),
+        got["refuses"], *_kept(_words(got["u1"]), kept[0]), *_kept(_words(got["u2"]), kept[1]),
+        *_kept(_words(got["u3"]), kept[2]), math.ceil(old), np.array([0.004, 0.008], np.float32),
         np.cumsum(grades)[:-1], np.array([0.05, 0.2, 0.05 * 2.5, 0.2 * 2.5], np.float32),
-        kernels.below(params.recovery_rate), table, 16 * 12, 60 * 12, kernels.below(loss), kernels.below(finding),
+        kernels.below(params.recovery_rate), sum(1 << g for g in severe), 16 * 12, 60 * 12, kernels.below(loss), kernels.below(finding),
         onset, g_able, g_lose)
     for name in ("disability", "selfcare", "ill", "employed"):
         assert np.array_equal(got[name], ref[name]), name

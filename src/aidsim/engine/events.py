@@ -64,12 +64,19 @@ def death_hazard(state: SimState, scenario: Scenario) -> np.ndarray:
     return state.cached(key, make)
 
 
-def severe_grades(scenario: Scenario) -> np.ndarray:
-    """Whether each disability grade (0 … 127, int8 codes) counts as severe
-    (``definitions.severe_disability_grades``)."""
-    severe = np.zeros(128, dtype=bool)
-    severe[scenario.definitions.severe_disability_grades] = True
-    return severe
+def severe_bits(scenario: Scenario) -> int:
+    """The disability grades that count as severe (``definitions.severe_disability_grades``) as
+    the bits of an integer (bit ``g`` for grade ``g``)."""
+    return sum(1 << int(g) for g in set(scenario.definitions.severe_disability_grades))
+
+
+def grade_bounds(scenario: Scenario) -> np.ndarray:
+    """The cumulative shares of the disability grades but the last (``labour.disability_onset``'s
+    searchsorted bounds), three float64 values (+inf where fewer grades are drawn)."""
+    bounds = np.cumsum(scenario.population.disability_grades)[:-1].astype(np.float64)
+    if bounds.shape[0] > 3:
+        raise ValueError("disability grades are 1 … 4")
+    return np.concatenate([bounds, np.full(3 - bounds.shape[0], np.inf)])
 
 
 def ar1_factors(rho: float, sd: float) -> tuple[np.float32, np.float32]:
@@ -114,10 +121,10 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: i
         p.alive, p.age_months, p.disability, p.selfcare, p.ill, p.chronic, p.employed, p.refuses_work,
         *u_disability, *u_illness, *u_job, older,
         np.array([sh.disability.onset_rate, sh.disability.onset_rate_60_plus], dtype=F32),
-        np.cumsum(scenario.population.disability_grades)[:-1].astype(np.float64),
+        grade_bounds(scenario),
         np.array([hs.illness_onset, hs.illness_onset_60_plus, hs.illness_onset * hs.chronic_multiplier,
                   hs.illness_onset_60_plus * hs.chronic_multiplier], dtype=F32),
-        kernels.below(hs.recovery_rate), severe_grades(scenario),
+        kernels.below(hs.recovery_rate), severe_bits(scenario),
         math.ceil(low_high[0] * 12), math.ceil(low_high[1] * 12),
         kernels.below(sh.labour.job_loss_rate), kernels.below(sh.labour.job_finding_rate), onset, able, lost)
     del u_disability, u_illness, u_job

@@ -222,31 +222,14 @@ def deaths_and_ageing(alive: np.ndarray, age: np.ndarray, first: int, words: np.
 
 
 @numba.njit(cache=True)
-def disability_illness_jobs(alive: np.ndarray, age: np.ndarray, disability: np.ndarray, selfcare: np.ndarray,
-                            ill: np.ndarray, chronic: np.ndarray, employed: np.ndarray, refuses: np.ndarray,
-                            first_d: int, u_disability: np.ndarray, first_i: int, u_illness: np.ndarray,
-                            first_j: int, u_job: np.ndarray, older_from: int, disability_hazard: np.ndarray, grade_bounds: np.ndarray,
-                            illness_hazard: np.ndarray, recovery: np.float32, severe: np.ndarray,
-                            working_from: int, working_to: int, loss: np.float32, finding: np.float32,
-                            onset: np.ndarray, able: np.ndarray, lose: np.ndarray) -> None:
-    """One person-month of ``labour.disability_onset``, ``health.illness_step`` (its transitions),
-    ``events.able_persons`` and ``labour.job_transitions``, in that order (in place): replaces
-    their chains of person-sized masks by one pass.
-
-    ``disability_hazard`` and ``illness_hazard`` are float32 by ``older`` (and, for illness,
-    ``2·chronic + older``); ``grade_bounds`` the cumulative grade shares but the last (float64,
-    as ``searchsorted`` compares); ``severe`` whether each grade counts as severe. Writes the
-    month's illness ``onset``, who is ``able`` to work and who loses work (``lose``). The three
-    uniforms come as words (``first_*``, ``u_*``: :func:`uniform_words`). The frequent cases are
-    written without branches (``&``, ``|``), as the masks were."""
-    for i in range(alive.shape[0]):
-        a = age[i]
-        older = a >= older_from
-        live = alive[i]
-        # disability onset (rare): the grade from the same draw rescaled
-        h = disability_hazard[np.int64(older)]
-        u = uniform_at(first_d, u_disability, i)
-        if live & (disability[i] == 0) & (u < h):
+def _disability_onset(alive: np.ndarray, age: np.ndarray, disability: np.ndarray, selfcare: np.ndarray,
+                      words: np.ndarray, off: int, older_from: int, hazard: np.ndarray, grade_bounds: np.ndarray,
+                      start: int) -> None:
+    """``labour.disability_onset`` from row ``start`` (rare: a branch, not a mask)."""
+    for i in range(start, alive.shape[0]):
+        h = hazard[1] if age[i] >= older_from else hazard[0]
+        u = _u(words[i - off])
+        if alive[i] & (disability[i] == 0) & (u < h):
             position = np.float64(u / max(h, np.float32(1e-12)))
             grade = 1
             for bound in grade_bounds:
@@ -257,21 +240,84 @@ def disability_illness_jobs(alive: np.ndarray, age: np.ndarray, disability: np.n
                 selfcare[i] = max(selfcare[i], 1)
             elif grade == 1:
                 selfcare[i] = 2
-        # illness: one draw for onset (healthy) or recovery (sick)
-        u = uniform_at(first_i, u_illness, i)
+
+
+@numba.njit(cache=True)
+def _illness_and_jobs(alive: np.ndarray, age: np.ndarray, disability: np.ndarray, selfcare: np.ndarray,
+                      ill: np.ndarray, chronic: np.ndarray, employed: np.ndarray, refuses: np.ndarray,
+                      w_i: np.ndarray, off_i: int, w_j: np.ndarray, off_j: int, older_from: int,
+                      ih: np.ndarray, recovery: np.float32, severe_bits: int, working_from: int, working_to: int,
+                      loss: np.float32, finding: np.float32, onset: np.ndarray, able: np.ndarray,
+                      lose: np.ndarray, start: int) -> None:
+    """Illness transitions, ability to work and jobs from row ``start``, without branches
+    (0/1 bytes: the bool arrays as uint8 views), so that the loop can be vectorised."""
+    one = np.uint8(1)
+    h0, h1, h2, h3 = ih[0], ih[1], ih[2], ih[3]
+    for i in range(start, alive.shape[0]):
+        a = age[i]
+        older = a >= older_from
+        live = alive[i]
+        u_i = _u(w_i[i - off_i])
         was_ill = ill[i]
-        new = live & (not was_ill) & (u < illness_hazard[2 * np.int64(chronic[i]) + np.int64(older)])
+        hazard = (h3 if older else h2) if chronic[i] else (h1 if older else h0)
+        new = live & (was_ill ^ one) & np.uint8(u_i < hazard)
         onset[i] = new
-        ill[i] = new | (was_ill & (not (u < recovery)) & live)
-        # able to work, then jobs
-        ok = live & (a >= working_from) & (a < working_to) & (selfcare[i] == 0) & (not severe[disability[i]])
+        ill[i] = new | (was_ill & np.uint8(not u_i < recovery) & live)
+        ok = (live & np.uint8(a >= working_from) & np.uint8(a < working_to) & np.uint8(selfcare[i] == 0)
+              & np.uint8(((severe_bits >> np.int64(disability[i])) & 1) ^ 1))
         able[i] = ok
-        u = uniform_at(first_j, u_job, i)
+        u_j = _u(w_j[i - off_j])
         worker = employed[i]
-        gone = worker & ((u < loss) | (not ok))
-        found = (not worker) & ok & (not refuses[i]) & (u < finding)
+        gone = worker & np.uint8((u_j < loss) | (ok == 0))
+        found = (worker ^ one) & ok & (refuses[i] ^ one) & np.uint8(u_j < finding)
         lose[i] = gone
-        employed[i] = (worker | found) & (not gone)
+        employed[i] = (worker | found) & (gone ^ one)
+
+
+@numba.njit(inline="always")
+def _u(word: np.uint32) -> np.float32:
+    return np.float32(word >> np.uint32(8)) * np.float32(1.0 / 16777216.0)
+
+
+@numba.njit(cache=True)
+def disability_illness_jobs(alive: np.ndarray, age: np.ndarray, disability: np.ndarray, selfcare: np.ndarray,
+                            ill: np.ndarray, chronic: np.ndarray, employed: np.ndarray, refuses: np.ndarray,
+                            first_d: int, u_disability: np.ndarray, first_i: int, u_illness: np.ndarray,
+                            first_j: int, u_job: np.ndarray, older_from: int, disability_hazard: np.ndarray,
+                            grade_bounds: np.ndarray, illness_hazard: np.ndarray, recovery: np.float32,
+                            severe_bits: int, working_from: int, working_to: int, loss: np.float32,
+                            finding: np.float32, onset: np.ndarray, able: np.ndarray, lose: np.ndarray) -> None:
+    """One person-month of ``labour.disability_onset``, ``health.illness_step`` (its transitions),
+    ``events.able_persons`` and ``labour.job_transitions``, in that order (in place): replaces
+    their chains of person-sized masks by two passes (the rare onsets of disability, then the rest).
+
+    ``disability_hazard`` and ``illness_hazard`` are float32 by ``older`` (and, for illness,
+    ``2·chronic + older``); ``grade_bounds`` the cumulative grade shares but the last (float64,
+    as ``searchsorted`` compares them); bit ``g`` of ``severe_bits`` says whether grade ``g``
+    counts as severe. Writes the month's illness ``onset``, who is ``able`` to work and who loses
+    work (``lose``). The three uniforms come as words (``first_*``, ``u_*``: :func:`uniform_words`):
+    the first person may take the half-words the generators kept, the others read shifted rows."""
+    n = alive.shape[0]
+    if n == 0:
+        return
+    al, il, ch, em, rf = (alive.view(np.uint8), ill.view(np.uint8), chronic.view(np.uint8),
+                          employed.view(np.uint8), refuses.view(np.uint8))
+    on, ab, lo = onset.view(np.uint8), able.view(np.uint8), lose.view(np.uint8)
+    off_d, off_i, off_j = int(first_d >= 0), int(first_i >= 0), int(first_j >= 0)
+    head_d = np.array([np.uint32(first_d) if off_d else u_disability[0]], dtype=np.uint32)
+    head_i = np.array([np.uint32(first_i) if off_i else u_illness[0]], dtype=np.uint32)
+    head_j = np.array([np.uint32(first_j) if off_j else u_job[0]], dtype=np.uint32)
+    _disability_onset(al[:1], age[:1], disability[:1], selfcare[:1], head_d, 0, older_from, disability_hazard,
+                      grade_bounds, 0)
+    _disability_onset(al, age, disability, selfcare, u_disability, off_d, older_from, disability_hazard,
+                      grade_bounds, 1)
+    _illness_and_jobs(al[:1], age[:1], disability[:1], selfcare[:1], il[:1], ch[:1], em[:1], rf[:1], head_i, 0,
+                      head_j, 0, older_from, illness_hazard, recovery, severe_bits, working_from, working_to,
+                      loss, finding, on[:1], ab[:1], lo[:1], 0)
+    _illness_and_jobs(al, age, disability, selfcare, il, ch, em, rf, u_illness, off_i, u_job, off_j, older_from,
+                      illness_hazard, recovery, severe_bits, working_from, working_to, loss, finding, on, ab, lo, 1)
+
+
 @numba.njit(cache=True)
 def ar1_update(level: np.ndarray, normal: np.ndarray, rho: np.float32, scale: np.float32) -> None:
     """``income.update_persistent``: ``level *= rho; level += scale * normal`` in one pass, the
