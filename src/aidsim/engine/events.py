@@ -260,9 +260,11 @@ def standards(scenario: Scenario, month: int) -> tuple[float, float]:
 
 def dibao_lines(state: SimState, scenario: Scenario, month: int) -> tuple[np.ndarray, np.ndarray]:
     """The dibao standard in force for each household (float64) and each person (float32): the
-    dibao line that the programmes and the poverty measures use as a yardstick."""
+    dibao line that the programmes and the poverty measures use as a yardstick. Both are kept
+    while the standards stay the same (read only), not rebuilt each month."""
     urban, rural = standards(scenario, month)
-    std_h = by_hukou(state.population.households.urban, urban, rural)
+    urban_h = state.population.households.urban
+    std_h = state.cached(("dibao_h", urban, rural), lambda: by_hukou(urban_h, urban, rural))
     return std_h, state.by_hukou_per_person(urban, rural)
 
 
