@@ -72,11 +72,8 @@ def severe_bits(scenario: Scenario) -> int:
 
 def grade_bounds(scenario: Scenario) -> np.ndarray:
     """The cumulative shares of the disability grades but the last (``labour.disability_onset``'s
-    searchsorted bounds), three float64 values (+inf where fewer grades are drawn)."""
-    bounds = np.cumsum(scenario.population.disability_grades)[:-1].astype(np.float64)
-    if bounds.shape[0] > 3:
-        raise ValueError("disability grades are 1 … 4")
-    return np.concatenate([bounds, np.full(3 - bounds.shape[0], np.inf)])
+    searchsorted bounds, float64)."""
+    return np.cumsum(scenario.population.disability_grades)[:-1].astype(np.float64)
 
 
 def ar1_factors(rho: float, sd: float) -> tuple[np.float32, np.float32]:

@@ -125,6 +125,8 @@ class Population:
     def household_sum(self, values: np.ndarray) -> np.ndarray:
         """Sum a person array over households → float64 ``(n_households,)``: each household's rows
         added in row order, as ``np.bincount(household, weights=values)`` adds them."""
+        if values.shape != self.persons.household.shape:
+            raise ValueError(f"household_sum needs one value per person, got shape {values.shape}")
         return kernels.segment_sum(values, self.persons.household, self.n_households)
 
     @cached_property
@@ -149,6 +151,8 @@ class Population:
 
     def household_count(self, mask: np.ndarray) -> np.ndarray:
         """Count persons with ``mask`` in each household → int64 ``(n_households,)`` (one pass)."""
+        if mask.shape != self.persons.household.shape:
+            raise ValueError(f"household_count needs one flag per person, got shape {mask.shape}")
         return kernels.segment_count(mask, self.persons.household, self.n_households)
 
     def nbytes(self) -> int:
