@@ -7,6 +7,7 @@ that a baseline and a reform run with the same seed meet the same shocks (common
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,8 @@ from aidsim.programmes import means_test
 from aidsim.programmes.base import F32, by_hukou
 from aidsim.rng import Streams, uniform32
 from aidsim.scenario.schema import Scenario
-from aidsim.shocks import demography, disasters, health, income, labour
+from aidsim.shocks import demography, disasters, health, income, kernels
+from aidsim.shocks.kernels import standard_normal32
 
 
 @dataclass
@@ -50,25 +52,47 @@ def able_persons(state: SimState, scenario: Scenario) -> np.ndarray:
             & (p.selfcare == SELFCARE_FULL) & ~severely_disabled(p.disability, scenario.definitions))
 
 
+def death_hazard(state: SimState, scenario: Scenario) -> np.ndarray:
+    """The monthly death probability by age in whole months (``demography``), float32, up to the
+    last band's start (older ages take the last entry); made once per mortality table."""
+    mort = scenario.shocks.mortality
+    key = ("death_hazard", tuple(mort.band_starts), tuple(mort.annual_probability))
+
+    def make() -> np.ndarray:
+        ages = np.arange(mort.band_starts[-1] * 12 + 1, dtype=np.int64)
+        return demography.monthly_death_probability(ages, mort.band_starts, mort.annual_probability)
+    return state.cached(key, make)
+
+
+def severe_bits(scenario: Scenario) -> int:
+    """The disability grades that count as severe (``definitions.severe_disability_grades``) as
+    the bits of an integer (bit ``g`` for grade ``g``)."""
+    return sum(1 << int(g) for g in set(scenario.definitions.severe_disability_grades))
+
+
+def grade_bounds(scenario: Scenario) -> np.ndarray:
+    """The cumulative shares of the disability grades but the last (``labour.disability_onset``'s
+    searchsorted bounds, float64)."""
+    return np.cumsum(scenario.population.disability_grades)[:-1].astype(np.float64)
+
+
+def ar1_factors(rho: float, sd: float) -> tuple[np.float32, np.float32]:
+    """The float32 factors of ``income.update_persistent``: ``ρ`` and ``sd √(1 − ρ²)``."""
+    return np.float32(rho), np.float32(sd * np.sqrt(1.0 - rho * rho))
+
+
 def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: int) -> ShockOutcome:
     """Demography (deaths, ageing, then renewal: out-migration, leaving home, births), disability,
     illness, jobs and income levels for one month (in place)."""
     pop, sh = state.population, scenario.shocks
     p, h = pop.persons, pop.households
     n_p, n_h = p.n, h.n
-    u_death = uniform32(streams["mortality"], n_p)
-    u_disability = uniform32(streams["disability"], n_p)
-    u_illness = uniform32(streams["illness"], n_p)
-    u_cost = uniform32(streams["hospital_cost"], n_p)
-    u_job = uniform32(streams["jobs"], n_p)
-    z_earn = streams["earnings_persistent"].standard_normal(n_p, dtype=F32)
-    z_other = streams["other_income"].standard_normal(n_h, dtype=F32)
-
+    # Each stream is drawn just before its use (streams are independent, so the order in which
+    # they are drawn does not matter), so that few draws are held at once.
     old = elderly_months(scenario.definitions, month)
-    died = demography.deaths(p.alive, p.age_months, u_death, sh.mortality.band_starts,
-                             sh.mortality.annual_probability)
-    p.alive &= ~died
-    demography.age_one_month(p.age_months, p.alive)
+    died = np.empty(n_p, dtype=bool)
+    kernels.deaths_and_ageing(p.alive, p.age_months, *kernels.uniform_words(streams["mortality"], n_p),
+                              death_hazard(state, scenario), died)
     start_pensions(state, scenario, streams, month)
     renewed = None
     ren = scenario.population.renewal
@@ -81,16 +105,35 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: i
         state.last_renewal = renewed
         if renewed.changed:
             state.persons_changed()
-    labour.disability_onset(p.disability, p.selfcare, p.alive, p.age_months, u_disability,
-                            sh.disability.onset_rate, sh.disability.onset_rate_60_plus,
-                            scenario.population.disability_grades, old)
-    illness = health.illness_step(p.ill, p.alive, p.chronic, p.age_months, u_illness, u_cost, sh.health, old)
-    able = able_persons(state, scenario)
-    lost = labour.job_transitions(p.employed, able, p.refuses_work, u_job, sh.labour.job_loss_rate,
-                                  sh.labour.job_finding_rate)
-    income.update_persistent(p.earnings_level, z_earn, sh.income.persistent_rho, sh.income.persistent_sd)
-    income.update_persistent(h.other_income_level, z_other, sh.income.other_income_rho,
-                             sh.income.other_income_sd)
+    # Disability onset, illness, who is able to work and jobs in one pass (the numpy meaning:
+    # labour.disability_onset, health.illness_step, able_persons, labour.job_transitions).
+    onset, able, lost = np.empty(n_p, dtype=bool), np.empty(n_p, dtype=bool), np.empty(n_p, dtype=bool)
+    # the uniforms as raw words, converted in the loop (aidsim.rng.uniform32's numbers)
+    u_disability = kernels.uniform_words(streams["disability"], n_p)
+    u_illness = kernels.uniform_words(streams["illness"], n_p)
+    u_job = kernels.uniform_words(streams["jobs"], n_p)
+    older = math.ceil(old)  # ages are whole months
+    hs, low_high = sh.health, scenario.tekun.working_age
+    kernels.disability_illness_jobs(
+        p.alive, p.age_months, p.disability, p.selfcare, p.ill, p.chronic, p.employed, p.refuses_work,
+        *u_disability, *u_illness, *u_job, older,
+        np.array([sh.disability.onset_rate, sh.disability.onset_rate_60_plus], dtype=F32),
+        grade_bounds(scenario),
+        np.array([hs.illness_onset, hs.illness_onset_60_plus, hs.illness_onset * hs.chronic_multiplier,
+                  hs.illness_onset_60_plus * hs.chronic_multiplier], dtype=F32),
+        kernels.below(hs.recovery_rate), severe_bits(scenario),
+        math.ceil(low_high[0] * 12), math.ceil(low_high[1] * 12),
+        kernels.below(sh.labour.job_loss_rate), kernels.below(sh.labour.job_finding_rate), onset, able, lost)
+    del u_disability, u_illness, u_job
+    # one cost draw per person, of which only the new episodes' are converted
+    new = np.flatnonzero(onset)
+    u_cost = kernels.uniforms_at(*kernels.uniform_words(streams["hospital_cost"], n_p), new)
+    illness = health.episode_costs(onset, u_cost, hs, new)
+    inc = sh.income
+    kernels.ar1_update(p.earnings_level, standard_normal32(streams["earnings_persistent"], n_p),
+                       *ar1_factors(inc.persistent_rho, inc.persistent_sd))
+    kernels.ar1_update(h.other_income_level, standard_normal32(streams["other_income"], n_h),
+                       *ar1_factors(inc.other_income_rho, inc.other_income_sd))
     return ShockOutcome(illness, died, np.flatnonzero(lost), able, renewed)
 
 
@@ -137,24 +180,29 @@ def compute_incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, mo
     the share lost by households still under a disaster."""
     pop, inc, prof = state.population, scenario.shocks.income, scenario.population
     p, h = pop.persons, pop.households
-    earned = income.earnings(p.employed & p.alive, p.ill, mean_log_earnings(state, scenario),
-                             p.earnings_level, z_trans, inc.transitory_sd)
-    median = by_hukou(h.urban, prof.other_income_median.urban, prof.other_income_median.rural, F32)
-    other = income.other_income(h.has_other_income, median, h.other_income_level)
-    pension = p.pension
     grown = growth(scenario, month)
-    if grown != (1.0, 1.0):  # incomes grown since the first reported month
-        earned *= state.by_hukou_per_person(*grown)
-        pension = pension * state.by_hukou_per_person(*grown)
-        other *= by_hukou(h.urban, *grown, F32)
     struck = np.flatnonzero(state.disaster_until > month)
+    keep = np.ones(1, dtype=F32)
     if struck.shape[0]:
         keep = np.ones(h.n, dtype=F32)
         keep[struck] = 1 - state.disaster_loss[struck]
-        earned *= keep[p.household]
-        other *= keep
-    own = earned + np.where(p.alive, pension, F32(0))
-    total = pop.household_sum(own) + other
+    # income.other_income, grown since the first reported month and less the disasters' share
+    other = np.exp(h.other_income_level)
+    median = prof.other_income_median
+    kernels.other_income(other, h.has_other_income, h.urban, F32(median.urban), F32(median.rural),
+                         F32(grown[0]), F32(grown[1]), grown != (1.0, 1.0), keep, struck.shape[0] > 0)
+    # income.earnings: the log earnings, numpy's float32 exp, then (compiled) who earns them,
+    # growth, disaster losses, pensions and the household sums, person by person.
+    mean = inc.mean_log_earnings
+    earned = np.empty(p.n, dtype=F32)
+    kernels.log_earnings(state.person_urban, F32(mean.urban), F32(mean.rural), p.earnings_level, z_trans,
+                         F32(inc.transitory_sd), earned)
+    np.exp(earned, out=earned)
+    own, total = np.empty(p.n, dtype=F32), np.zeros(h.n)
+    kernels.earnings_and_household_income(
+        earned, p.employed, p.alive, p.ill, p.pension, state.person_urban, F32(grown[0]), F32(grown[1]),
+        grown != (1.0, 1.0), keep, struck.shape[0] > 0, p.household, own, total)
+    total += other
     return Incomes(person_own=own, earned=earned, household_total=total, other=other)
 
 
@@ -171,8 +219,10 @@ def assessed_incomes(state: SimState, scenario: Scenario, incomes: Incomes,
     months = scenario.dibao.income_months
     if months <= 1:
         return incomes
-    p = state.population.persons
-    if start or state.assessed_earned is None:
+    pop = state.population
+    weight = F32(2.0 / (months + 1))
+    update = not (start or state.assessed_earned is None)
+    if not update:
         state.assessed_earned, state.assessed_other = incomes.earned.copy(), incomes.other.copy()
     else:
         earned, other = state.assessed_earned, state.assessed_other
@@ -180,12 +230,15 @@ def assessed_incomes(state: SimState, scenario: Scenario, incomes: Incomes,
             earned[renewed.moved_to] = earned[renewed.left_home]
             earned[renewed.arrivals] = incomes.earned[renewed.arrivals]
             other[renewed.arrived] = incomes.other[renewed.arrived]
-        weight = F32(2.0 / (months + 1))
-        earned += weight * (incomes.earned - earned)
         other += weight * (incomes.other - other)
-    earned = np.where(p.alive, state.assessed_earned, F32(0))
-    own = incomes.person_own - incomes.earned + earned
-    total = state.population.household_sum(own) + state.assessed_other
+    # The earnings' moving average (assessed += weight·(earned − assessed)), the living's
+    # (np.where(alive, assessed, 0)), own = person_own − earned + that, and the household sums,
+    # in one pass.
+    earned, own = np.empty(pop.n_persons, dtype=F32), np.empty(pop.n_persons, dtype=F32)
+    total = np.zeros(pop.n_households)
+    kernels.assessed_household_income(state.assessed_earned, incomes.earned, weight, update, pop.persons.alive,
+                                      incomes.person_own, pop.persons.household, earned, own, total)
+    total += state.assessed_other
     return Incomes(person_own=own, earned=earned, household_total=total, other=state.assessed_other.copy())
 
 
@@ -204,9 +257,11 @@ def standards(scenario: Scenario, month: int) -> tuple[float, float]:
 
 def dibao_lines(state: SimState, scenario: Scenario, month: int) -> tuple[np.ndarray, np.ndarray]:
     """The dibao standard in force for each household (float64) and each person (float32): the
-    dibao line that the programmes and the poverty measures use as a yardstick."""
+    dibao line that the programmes and the poverty measures use as a yardstick. Both are kept
+    while the standards stay the same (read only), not rebuilt each month."""
     urban, rural = standards(scenario, month)
-    std_h = by_hukou(state.population.households.urban, urban, rural)
+    urban_h = state.population.households.urban
+    std_h = state.cached(("dibao_h", urban, rural), lambda: by_hukou(urban_h, urban, rural))
     return std_h, state.by_hukou_per_person(urban, rural)
 
 
@@ -229,7 +284,7 @@ def month_keys(state: SimState, scenario: Scenario, streams: Streams, month: int
                                        uniform32(streams["disaster"], h.n),
                                        state.disaster_until, state.disaster_loss)
     incomes = compute_incomes(state, scenario,
-                              streams["earnings_transitory"].standard_normal(p.n, dtype=F32), month)
+                              standard_normal32(streams["earnings_transitory"], p.n), month)
     lost = shocks.lost_work
     usual = np.exp(mean_log_earnings(state, scenario, lost) + p.earnings_level[lost])
     grown = growth(scenario, month)

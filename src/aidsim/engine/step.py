@@ -27,6 +27,7 @@ from aidsim.population.categories import elderly_months, minor_months
 from aidsim.programmes.base import Frame, Payment
 from aidsim.rng import Streams
 from aidsim.scenario.schema import Scenario
+from aidsim.shocks import kernels
 
 
 @dataclass
@@ -189,21 +190,12 @@ def population_sums(state: SimState, scenario: Scenario, month: int) -> dict[str
     (births, households formed, departures from and arrivals in the county)."""
     p, n_areas = state.population.persons, state.population.n_areas
     area_p = state.person_area
-    # One pass: each living person's flags (1 minor, 2 elderly, 4 aged 80+) by area, the dead and
-    # reserved rows in a cell of their own.
-    # Ages are whole months, so each threshold is compared as a whole number of months (comparing
-    # int16 ages with a float would first convert every age to float64); the cell is built in
-    # place in one int32 array.
-    age = p.age_months
-    cell = np.multiply(area_p, 8, dtype=np.int32)
-    cell += age < math.ceil(minor_months(scenario.definitions, month))
-    cell += (age >= math.ceil(elderly_months(scenario.definitions, month))).view(np.int8) * np.int8(2)
-    cell += (age >= 80 * 12).view(np.int8) * np.int8(4)
-    cell[~p.alive] = n_areas * 8
-    counts = np.bincount(cell, minlength=n_areas * 8 + 1)[:-1].reshape(n_areas, 8).astype(float)
-    has = np.arange(8)
-    out = {name: counts[:, (has & bit) > 0].sum(axis=1)
-           for name, bit in (("persons_minor", 1), ("persons_elderly", 2), ("persons_80_plus", 4))}
+    # One pass over the living: ages are whole months, so each threshold is a whole number of
+    # months (age < m ⇔ age < ⌈m⌉, age ≥ m ⇔ age ≥ ⌈m⌉).
+    minor, elderly, old = kernels.age_group_counts(
+        p.alive, p.age_months, area_p, n_areas, math.ceil(minor_months(scenario.definitions, month)),
+        math.ceil(elderly_months(scenario.definitions, month)), 80 * 12)
+    out = {"persons_minor": minor, "persons_elderly": elderly, "persons_80_plus": old}
     renewed = state.last_renewal
     none = np.zeros(0, np.intp)
     for name, rows in (("births", none if renewed is None else renewed.born),

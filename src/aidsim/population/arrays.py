@@ -19,6 +19,7 @@ from functools import cached_property
 import numpy as np
 
 from aidsim.errors import PopulationDataError
+from aidsim.shocks import kernels
 
 # Self-care ability codes (生活自理能力).
 SELFCARE_FULL, SELFCARE_PARTIAL, SELFCARE_NONE = 0, 1, 2
@@ -124,8 +125,11 @@ class Population:
         return self.persons.n
 
     def household_sum(self, values: np.ndarray) -> np.ndarray:
-        """Sum a person array over households → float64 ``(n_households,)``."""
-        return np.bincount(self.persons.household, weights=values, minlength=self.n_households)
+        """Sum a person array over households → float64 ``(n_households,)``: each household's rows
+        added in row order, as ``np.bincount(household, weights=values)`` adds them."""
+        if values.shape != self.persons.household.shape:
+            raise ValueError(f"household_sum needs one value per person, got shape {values.shape}")
+        return kernels.segment_sum(values, self.persons.household, self.n_households)
 
     @cached_property
     def member_offsets(self) -> np.ndarray:
@@ -148,16 +152,10 @@ class Population:
         return self.members_with_owner(households)[0]
 
     def household_count(self, mask: np.ndarray) -> np.ndarray:
-        """Count persons with ``mask`` in each household → int64 ``(n_households,)``.
-
-        Persons are stored household by household, so the count is the difference of the running
-        count of ``mask`` at the households' first rows (several times faster than a bincount of
-        the selected rows, and exact)."""
-        n = mask.shape[0]
-        running = np.empty(n + 1, dtype=np.int32 if n < 2**31 - 1 else np.int64)
-        running[0] = 0
-        np.cumsum(mask, dtype=running.dtype, out=running[1:])
-        return np.diff(running[self.member_offsets]).astype(np.int64, copy=False)
+        """Count persons with ``mask`` in each household → int64 ``(n_households,)`` (one pass)."""
+        if mask.shape != self.persons.household.shape:
+            raise ValueError(f"household_count needs one flag per person, got shape {mask.shape}")
+        return kernels.segment_count(mask, self.persons.household, self.n_households)
 
     def nbytes(self) -> int:
         """Memory held by the population's arrays."""

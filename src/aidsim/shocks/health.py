@@ -47,10 +47,21 @@ def illness_step(ill: np.ndarray, alive: np.ndarray, chronic: np.ndarray, age_mo
     recover = ill & (uniform < params.recovery_rate)
     ill |= onset
     ill &= ~recover & alive
-    new = np.flatnonzero(onset)
-    cost = np.zeros(ill.shape[0], dtype=np.float32)
-    cost[new] = params.hospital_cost_median * np.exp(params.hospital_cost_sd * ndtri(cost_uniform[new]))
-    reimbursed = np.zeros(ill.shape[0], dtype=np.float32)
+    return episode_costs(onset, cost_uniform, params)
+
+
+def episode_costs(onset: np.ndarray, cost_uniform: np.ndarray, params: HealthShocks,
+                  new: np.ndarray | None = None) -> IllnessOutcome:
+    """The in-policy cost, reimbursement and out-of-pocket rest of the episodes that start this
+    month (``onset``), from one cost draw per person (used only for the new episodes), or, when
+    the rows ``new`` of the episodes are given, the cost draws of those rows only."""
+    if new is None:
+        new = np.flatnonzero(onset)
+        cost_uniform = cost_uniform[new]
+    n = onset.shape[0]
+    cost, reimbursed, out_of_pocket = (np.zeros(n, dtype=np.float32) for _ in range(3))
+    cost[new] = params.hospital_cost_median * np.exp(params.hospital_cost_sd * ndtri(cost_uniform))
     reimbursed[new] = insurance_reimbursement(cost[new], params.insurance_deductible,
                                               params.insurance_rate, params.insurance_cap)
-    return IllnessOutcome(onset=onset, cost=cost, reimbursed=reimbursed, out_of_pocket=cost - reimbursed)
+    out_of_pocket[new] = cost[new] - reimbursed[new]  # nothing elsewhere: 0 − 0
+    return IllnessOutcome(onset=onset, cost=cost, reimbursed=reimbursed, out_of_pocket=out_of_pocket)

@@ -1,0 +1,450 @@
+"""Compiled loops for the person-level month: each replaces a chain of numpy array operations
+(named in its docstring) by one pass over the persons, with the same float32 arithmetic in the
+same order, so results are bit-identical and no person-sized temporaries are made.
+
+Persons are stored household by household (``Population.member_offsets``), so a sum over a
+household's members is a run over consecutive rows.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+F32 = np.float32
+
+
+# ---------------------------------------------------------------------------------------------
+# Standard normals: numpy's float32 ziggurat on raw PCG64 words
+# ---------------------------------------------------------------------------------------------
+
+def _ziggurat_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The 256-box ziggurat of Marsaglia and Tsang (2000) for float32 normals, as numpy builds
+    it: ``ki`` (uint32, acceptance bounds on 23-bit integers), ``wi`` (float32, box widths over
+    2**23) and ``fi`` (float32, the density at each box edge). Computed in float64 from the
+    tail start ``r`` and the common box area ``v``, then rounded."""
+    r, v, m1 = 3.6541528853610088, 0.00492867323399, 2.0**23
+    x = np.empty(257)  # box edges, x[255] = r, x[256] unused
+    f = np.empty(256)
+    q = v / math.exp(-0.5 * r * r)
+    ki, wi = np.empty(256), np.empty(256)
+    ki[0], ki[1] = (r / q) * m1, 0.0
+    wi[0], wi[255] = q / m1, r / m1
+    f[0], f[255] = 1.0, math.exp(-0.5 * r * r)
+    x[255] = r
+    dn = tn = r
+    for i in range(254, 0, -1):
+        dn = math.sqrt(-2.0 * math.log(v / dn + math.exp(-0.5 * dn * dn)))
+        ki[i + 1] = (dn / tn) * m1
+        tn = dn
+        f[i] = math.exp(-0.5 * dn * dn)
+        wi[i] = dn / m1
+    # numpy's bounds are the products rounded to the nearest integer (none lies near a half)
+    return np.rint(ki).astype(np.uint32), wi.astype(np.float32), f.astype(np.float32)
+
+
+ZIG_KI, ZIG_WI, ZIG_FI = _ziggurat_tables()
+_ZIG_R = F32(3.6541528853610087963519472518)
+_ZIG_INV_R = F32(0.27366123732975827203)
+_U24 = F32(1.0 / 16777216.0)
+
+
+@numba.njit(cache=True)
+def _ziggurat32(halves: np.ndarray, first: int, out: np.ndarray, ki: np.ndarray, wi: np.ndarray,
+                fi: np.ndarray, r: np.float32, inv_r: np.float32, u24: np.float32) -> int:
+    """Fill ``out`` with standard normals exactly as numpy's ``random_standard_normal_f`` makes
+    them from a stream of 32-bit words: ``first`` (≥ 0: the half-word the generator kept) then
+    ``halves``. Returns how many of ``halves`` were used, or -1 if they ran out."""
+    pos = 0
+    pending = first
+    n_halves = halves.shape[0]
+    for i in range(out.shape[0]):
+        while True:
+            if pending >= 0:
+                word = np.uint32(pending)
+                pending = -1
+            elif pos < n_halves:
+                word = halves[pos]
+                pos += 1
+            else:
+                return -1
+            idx = word & np.uint32(0xFF)
+            sign = (word >> np.uint32(8)) & np.uint32(1)
+            rabs = (word >> np.uint32(9)) & np.uint32(0x7FFFFF)
+            x = np.float32(rabs) * wi[idx]
+            if sign:
+                x = -x
+            if rabs < ki[idx]:
+                out[i] = x
+                break
+            if idx == 0:  # the tail beyond r
+                while True:
+                    if pos + 1 >= n_halves:
+                        return -1
+                    xx = -inv_r * np.float32(math.log1p(-(np.float32(halves[pos] >> np.uint32(8)) * u24)))
+                    yy = -np.float32(math.log1p(-(np.float32(halves[pos + 1] >> np.uint32(8)) * u24)))
+                    pos += 2
+                    if yy + yy > xx * xx:
+                        out[i] = -(r + xx) if (rabs >> np.uint32(8)) & np.uint32(1) else r + xx
+                        break
+                break
+            if pos >= n_halves:
+                return -1
+            u = np.float32(halves[pos] >> np.uint32(8)) * u24
+            pos += 1
+            if (fi[idx - 1] - fi[idx]) * u + fi[idx] < math.exp(-0.5 * x * x):
+                out[i] = x
+                break
+    return pos
+
+
+def standard_normal32(generator: np.random.Generator, n: int, block: int = 1 << 18) -> np.ndarray:
+    """``generator.standard_normal(n, dtype=np.float32)``: the same numbers and the same state
+    after, about three times faster (numpy's ziggurat compiled inline on raw PCG64 words instead
+    of one call per 32-bit half-word). Drawn in blocks so the raw words stay small; other bit
+    generators fall back to numpy."""
+    bits = generator.bit_generator
+    if not isinstance(bits, np.random.PCG64) or n <= 0:
+        return generator.standard_normal(n, dtype=F32)
+    out = np.empty(n, dtype=F32)
+    for start in range(0, n, block):
+        _normal_block(bits, out[start:start + block])
+    return out
+
+
+def _normal_block(bits: np.random.PCG64, out: np.ndarray) -> None:
+    """Fill ``out`` from ``bits`` and leave its state where numpy's would be."""
+    state = bits.state
+    first = int(state["uinteger"]) & 0xFFFFFFFF if state["has_uint32"] else -1
+    n = out.shape[0]
+    words = n // 2 + n // 32 + 64  # ~1.5 % of draws take an extra half-word or two
+    while True:
+        halves = bits.random_raw(words).view(np.uint32)
+        used = _ziggurat32(halves, first, out, ZIG_KI, ZIG_WI, ZIG_FI, _ZIG_R, _ZIG_INV_R, _U24)
+        if used >= 0:
+            break
+        bits.state = state  # ran out (rare): again from the same state with more words
+        words *= 2
+    # The generator drew ⌈used / 2⌉ words; an odd count leaves the high half of the last for
+    # the next draw, as numpy keeps it.
+    bits.state = state
+    bits.advance((used + 1) // 2)
+    if used % 2:
+        kept = bits.state
+        kept["has_uint32"], kept["uinteger"] = 1, int(halves[used])
+        bits.state = kept
+
+
+# ---------------------------------------------------------------------------------------------
+# Uniforms as raw words, converted where they are used
+# ---------------------------------------------------------------------------------------------
+
+def uniform_words(generator: np.random.Generator, n: int) -> tuple[int, np.ndarray]:
+    """The 32-bit words behind ``generator.random(n, dtype=np.float32)`` (``aidsim.rng.uniform32``),
+    leaving the generator's state as that draw would: ``(first, halves)``, where ``first`` is the
+    half-word the generator kept from an earlier draw (-1 if none) and ``halves`` the rest. The
+    ``i``-th uniform is ``(word >> 8) · 2**-24`` (see :func:`uniform_at`), so the loops that use
+    the uniforms convert them as they read them, without a float32 array of all of them."""
+    bits = generator.bit_generator
+    if not isinstance(bits, np.random.PCG64) or n <= 0:  # the same words back from the floats
+        u = generator.random(max(n, 0), dtype=F32)
+        return -1, (u * F32(16777216.0)).astype(np.uint32) << np.uint32(8)
+    kept = bits.state
+    first = int(kept["uinteger"]) & 0xFFFFFFFF if kept["has_uint32"] else -1
+    rest = n - (first >= 0)
+    halves = bits.random_raw((rest + 1) // 2).view(np.uint32)  # little-endian: low half first
+    if first >= 0 or rest % 2:  # numpy keeps the high half of an odd last word for the next draw
+        state = bits.state
+        state["has_uint32"] = rest % 2
+        state["uinteger"] = int(halves[rest]) if rest % 2 else 0
+        bits.state = state
+    return first, halves
+
+
+@numba.njit(inline="always")
+def uniform_at(first: int, halves: np.ndarray, i: int) -> np.float32:
+    """The ``i``-th float32 uniform of a draw given by :func:`uniform_words`."""
+    if first >= 0:
+        word = np.uint32(first) if i == 0 else halves[i - 1]
+    else:
+        word = halves[i]
+    return np.float32(word >> np.uint32(8)) * np.float32(1.0 / 16777216.0)
+
+
+def uniforms_at(first: int, halves: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The float32 uniforms of the given rows of a draw given by :func:`uniform_words`."""
+    if first < 0:
+        words = halves[rows]
+    else:  # row 0 is the kept half-word
+        words = np.full(rows.shape[0], first, dtype=np.uint32)
+        later = rows > 0
+        words[later] = halves[rows[later] - 1]
+    return (words >> np.uint32(8)).astype(F32) * _U24
+
+
+# ---------------------------------------------------------------------------------------------
+# Thresholds
+# ---------------------------------------------------------------------------------------------
+
+def below(rate: float) -> np.float32:
+    """The float32 ``t`` with ``u < t`` ⇔ numpy's ``u < rate`` for every float32 ``u``: numpy
+    compares a float32 array with a Python float in float32 (the float rounded to nearest), and
+    with a float64 scalar in float64 (then ``t`` is the least float32 ≥ ``rate``)."""
+    if isinstance(rate, np.float32):
+        return rate
+    t = F32(rate)
+    if isinstance(rate, np.generic) and float(t) < float(rate):
+        t = np.nextafter(t, F32(np.inf))
+    return t
+
+
+# ---------------------------------------------------------------------------------------------
+# Demography, disability, illness, jobs, persistent incomes
+# ---------------------------------------------------------------------------------------------
+
+@numba.njit(cache=True)
+def deaths_and_ageing(alive: np.ndarray, age: np.ndarray, first: int, words: np.ndarray, hazard: np.ndarray,
+                      died: np.ndarray) -> None:
+    """Deaths, then a month of age for the living (``shocks.demography``): replaces
+    ``died = alive & (u < hazard[age]); alive &= ~died; age += alive``. ``hazard`` is the monthly
+    death probability by age in months, its last entry serving all older ages; ``u`` the
+    uniforms given by ``(first, words)`` (:func:`uniform_words`). In place."""
+    last = hazard.shape[0] - 1
+    for i in range(alive.shape[0]):
+        a = age[i]
+        dies = alive[i] & (uniform_at(first, words, i) < hazard[min(a, last)])
+        lives = alive[i] & (not dies)
+        died[i] = dies
+        alive[i] = lives
+        age[i] = a + lives
+
+
+@numba.njit(cache=True)
+def _disability_onset(alive: np.ndarray, age: np.ndarray, disability: np.ndarray, selfcare: np.ndarray,
+                      words: np.ndarray, off: int, older_from: int, hazard: np.ndarray, grade_bounds: np.ndarray,
+                      start: int) -> None:
+    """``labour.disability_onset`` from row ``start`` (rare: a branch, not a mask)."""
+    for i in range(start, alive.shape[0]):
+        h = hazard[1] if age[i] >= older_from else hazard[0]
+        u = _u(words[i - off])
+        if alive[i] & (disability[i] == 0) & (u < h):
+            position = np.float64(u / max(h, np.float32(1e-12)))
+            grade = 1
+            for bound in grade_bounds:
+                if bound <= position:
+                    grade += 1
+            disability[i] = grade
+            if grade == 2:
+                selfcare[i] = max(selfcare[i], 1)
+            elif grade == 1:
+                selfcare[i] = 2
+
+
+@numba.njit(cache=True)
+def _illness_and_jobs(alive: np.ndarray, age: np.ndarray, disability: np.ndarray, selfcare: np.ndarray,
+                      ill: np.ndarray, chronic: np.ndarray, employed: np.ndarray, refuses: np.ndarray,
+                      w_i: np.ndarray, off_i: int, w_j: np.ndarray, off_j: int, older_from: int,
+                      ih: np.ndarray, recovery: np.float32, severe_bits: int, working_from: int, working_to: int,
+                      loss: np.float32, finding: np.float32, onset: np.ndarray, able: np.ndarray,
+                      lose: np.ndarray, start: int) -> None:
+    """Illness transitions, ability to work and jobs from row ``start``, without branches
+    (0/1 bytes: the bool arrays as uint8 views), so that the loop can be vectorised."""
+    one = np.uint8(1)
+    h0, h1, h2, h3 = ih[0], ih[1], ih[2], ih[3]
+    for i in range(start, alive.shape[0]):
+        a = age[i]
+        older = a >= older_from
+        live = alive[i]
+        u_i = _u(w_i[i - off_i])
+        was_ill = ill[i]
+        hazard = (h3 if older else h2) if chronic[i] else (h1 if older else h0)
+        new = live & (was_ill ^ one) & np.uint8(u_i < hazard)
+        onset[i] = new
+        ill[i] = new | (was_ill & np.uint8(not u_i < recovery) & live)
+        ok = (live & np.uint8(a >= working_from) & np.uint8(a < working_to) & np.uint8(selfcare[i] == 0)
+              & np.uint8(((severe_bits >> np.int64(disability[i])) & 1) ^ 1))
+        able[i] = ok
+        u_j = _u(w_j[i - off_j])
+        worker = employed[i]
+        gone = worker & np.uint8((u_j < loss) | (ok == 0))
+        found = (worker ^ one) & ok & (refuses[i] ^ one) & np.uint8(u_j < finding)
+        lose[i] = gone
+        employed[i] = (worker | found) & (gone ^ one)
+
+
+@numba.njit(inline="always")
+def _u(word: np.uint32) -> np.float32:
+    return np.float32(word >> np.uint32(8)) * np.float32(1.0 / 16777216.0)
+
+
+@numba.njit(cache=True)
+def disability_illness_jobs(alive: np.ndarray, age: np.ndarray, disability: np.ndarray, selfcare: np.ndarray,
+                            ill: np.ndarray, chronic: np.ndarray, employed: np.ndarray, refuses: np.ndarray,
+                            first_d: int, u_disability: np.ndarray, first_i: int, u_illness: np.ndarray,
+                            first_j: int, u_job: np.ndarray, older_from: int, disability_hazard: np.ndarray,
+                            grade_bounds: np.ndarray, illness_hazard: np.ndarray, recovery: np.float32,
+                            severe_bits: int, working_from: int, working_to: int, loss: np.float32,
+                            finding: np.float32, onset: np.ndarray, able: np.ndarray, lose: np.ndarray) -> None:
+    """One person-month of ``labour.disability_onset``, ``health.illness_step`` (its transitions),
+    ``events.able_persons`` and ``labour.job_transitions``, in that order (in place): replaces
+    their chains of person-sized masks by two passes (the rare onsets of disability, then the rest).
+
+    ``disability_hazard`` and ``illness_hazard`` are float32 by ``older`` (and, for illness,
+    ``2·chronic + older``); ``grade_bounds`` the cumulative grade shares but the last (float64,
+    as ``searchsorted`` compares them); bit ``g`` of ``severe_bits`` says whether grade ``g``
+    counts as severe. Writes the month's illness ``onset``, who is ``able`` to work and who loses
+    work (``lose``). The three uniforms come as words (``first_*``, ``u_*``: :func:`uniform_words`):
+    the first person may take the half-words the generators kept, the others read shifted rows."""
+    n = alive.shape[0]
+    if n == 0:
+        return
+    al, il, ch, em, rf = (alive.view(np.uint8), ill.view(np.uint8), chronic.view(np.uint8),
+                          employed.view(np.uint8), refuses.view(np.uint8))
+    on, ab, lo = onset.view(np.uint8), able.view(np.uint8), lose.view(np.uint8)
+    off_d, off_i, off_j = int(first_d >= 0), int(first_i >= 0), int(first_j >= 0)
+    head_d = np.array([np.uint32(first_d) if off_d else u_disability[0]], dtype=np.uint32)
+    head_i = np.array([np.uint32(first_i) if off_i else u_illness[0]], dtype=np.uint32)
+    head_j = np.array([np.uint32(first_j) if off_j else u_job[0]], dtype=np.uint32)
+    _disability_onset(al[:1], age[:1], disability[:1], selfcare[:1], head_d, 0, older_from, disability_hazard,
+                      grade_bounds, 0)
+    _disability_onset(al, age, disability, selfcare, u_disability, off_d, older_from, disability_hazard,
+                      grade_bounds, 1)
+    _illness_and_jobs(al[:1], age[:1], disability[:1], selfcare[:1], il[:1], ch[:1], em[:1], rf[:1], head_i, 0,
+                      head_j, 0, older_from, illness_hazard, recovery, severe_bits, working_from, working_to,
+                      loss, finding, on[:1], ab[:1], lo[:1], 0)
+    _illness_and_jobs(al, age, disability, selfcare, il, ch, em, rf, u_illness, off_i, u_job, off_j, older_from,
+                      illness_hazard, recovery, severe_bits, working_from, working_to, loss, finding, on, ab, lo, 1)
+
+
+@numba.njit(cache=True)
+def ar1_update(level: np.ndarray, normal: np.ndarray, rho: np.float32, scale: np.float32) -> None:
+    """``income.update_persistent``: ``level *= rho; level += scale * normal`` in one pass, the
+    same three float32 roundings."""
+    for i in range(level.shape[0]):
+        level[i] = level[i] * rho + scale * normal[i]
+
+
+# ---------------------------------------------------------------------------------------------
+# Incomes and household sums (persons stored household by household)
+# ---------------------------------------------------------------------------------------------
+
+@numba.njit(cache=True)
+def log_earnings(urban: np.ndarray, mean_urban: np.float32, mean_rural: np.float32, level: np.ndarray,
+                 transitory: np.ndarray, sd: np.float32, out: np.ndarray) -> None:
+    """The log earnings of ``income.earnings``: ``mean_log + level + sd·ε`` (float32, that order);
+    the exponential is left to numpy (its float32 exp, not the compiled one)."""
+    for i in range(level.shape[0]):
+        mean = mean_urban if urban[i] else mean_rural
+        out[i] = (mean + level[i]) + sd * transitory[i]
+
+
+@numba.njit(cache=True)
+def other_income(exp_level: np.ndarray, has_other: np.ndarray, urban: np.ndarray, median_urban: np.float32,
+                 median_rural: np.float32, grow_urban: np.float32, grow_rural: np.float32, grown: bool,
+                 keep: np.ndarray, struck: bool) -> None:
+    """``income.other_income`` with growth and disaster losses (``events.compute_incomes``), in
+    place on ``exp_level`` (numpy's float32 ``exp`` of the level): ``where(has_other, median ·
+    exp(level), 0)``, then ``· growth`` by hukou when ``grown``, then ``· keep`` when ``struck``."""
+    for h in range(exp_level.shape[0]):
+        u = urban[h]
+        o = (median_urban if u else median_rural) * exp_level[h]
+        o = o if has_other[h] else np.float32(0)
+        if grown:
+            o = o * (grow_urban if u else grow_rural)
+        if struck:
+            o = o * keep[h]
+        exp_level[h] = o
+
+
+@numba.njit(cache=True)
+def earnings_and_household_income(earned: np.ndarray, employed: np.ndarray, alive: np.ndarray, ill: np.ndarray,
+                                  pension: np.ndarray, urban: np.ndarray, grow_urban: np.float32,
+                                  grow_rural: np.float32, grown: bool, keep: np.ndarray, struck: bool,
+                                  household: np.ndarray, own: np.ndarray, total: np.ndarray) -> None:
+    """The rest of ``events.compute_incomes``: ``earned`` holds ``exp(log earnings)`` and becomes
+    the earnings of workers not ill (else 0), grown by hukou when ``grown`` and cut by the
+    household's ``keep`` share when ``struck``; ``own = earned + pension`` (grown, the living
+    only); ``total`` (zeros on entry) gets each household's float64 sum of ``own`` in row order,
+    as ``np.bincount(household, weights=own)`` adds it."""
+    for i in range(earned.shape[0]):
+        x = earned[i]
+        e = x if employed[i] & alive[i] & (not ill[i]) else np.float32(0)
+        p = pension[i]
+        if grown:
+            g = grow_urban if urban[i] else grow_rural
+            e = e * g
+            p = p * g
+        h = household[i]
+        if struck:
+            e = e * keep[h]
+        earned[i] = e
+        o = e + (p if alive[i] else np.float32(0))
+        own[i] = o
+        total[h] += np.float64(o)
+
+
+@numba.njit(cache=True)
+def assessed_household_income(assessed: np.ndarray, earned: np.ndarray, weight: np.float32,
+                              update: bool, alive: np.ndarray, person_own: np.ndarray,
+                              household: np.ndarray, earned_out: np.ndarray, own: np.ndarray,
+                              total: np.ndarray) -> None:
+    """``events.assessed_incomes`` for persons: the assessed earnings move towards this month's
+    (``assessed += weight·(earned − assessed)`` when ``update``), count for the living
+    (``earned_out``), ``own = (person_own − earned) + earned_out``, and ``total`` (zeros on
+    entry) gets each household's float64 sum of ``own`` in row order (as ``bincount``)."""
+    for i in range(assessed.shape[0]):
+        a = assessed[i]
+        x = earned[i]
+        if update:
+            a = a + weight * (x - a)
+            assessed[i] = a
+        e = a if alive[i] else np.float32(0)
+        earned_out[i] = e
+        o = (person_own[i] - x) + e
+        own[i] = o
+        total[household[i]] += np.float64(o)
+
+
+@numba.njit(cache=True)
+def segment_sum(values: np.ndarray, household: np.ndarray, n_households: int) -> np.ndarray:
+    """``np.bincount(household, weights=values, minlength=n_households)``: each household's
+    float64 sum of its rows, added in row order (one pass, no float64 copy of ``values``)."""
+    out = np.zeros(n_households)
+    for i in range(values.shape[0]):
+        out[household[i]] += np.float64(values[i])
+    return out
+
+
+@numba.njit(cache=True)
+def segment_count(mask: np.ndarray, household: np.ndarray, n_households: int) -> np.ndarray:
+    """How many rows of each household have ``mask`` (int64)."""
+    out = np.zeros(n_households, dtype=np.int64)
+    for i in range(mask.shape[0]):
+        out[household[i]] += np.int64(mask[i])
+    return out
+
+
+@numba.njit(cache=True)
+def age_group_counts(alive: np.ndarray, age: np.ndarray, area: np.ndarray, n_areas: int, minor_below: int,
+                     elderly_from: int, old_from: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The living by area: minors, elderly and the oldest (``step.population_sums``), each float64
+    ``(n_areas,)``. One pass without branches: each person adds ``alive`` to the cell of its area
+    and flags (1 minor, 2 elderly, 4 oldest), kept in four interleaved tables so that neighbours
+    in the same area do not wait on each other's increment."""
+    cells = np.zeros((4, n_areas * 8), dtype=np.int64)
+    for i in range(alive.shape[0]):
+        a = age[i]
+        cell = area[i] * 8 + (a < minor_below) + 2 * (a >= elderly_from) + 4 * (a >= old_from)
+        cells[i & 3, cell] += alive[i]
+    by_flags = cells.sum(axis=0).reshape(n_areas, 8)
+    minor, elderly, old = np.zeros(n_areas), np.zeros(n_areas), np.zeros(n_areas)
+    for flags in range(8):
+        if flags & 1:
+            minor += by_flags[:, flags]
+        if flags & 2:
+            elderly += by_flags[:, flags]
+        if flags & 4:
+            old += by_flags[:, flags]
+    return minor, elderly, old
