@@ -340,8 +340,8 @@ def build(case: dict[str, Any], registry: Registry = REGISTRY) -> BuiltCase:
     new = np.flatnonzero(onset)
     reimbursed[new] = insurance_reimbursement(cost[new], health.insurance_deductible,
                                               health.insurance_rate, health.insurance_cap)
-    illness = IllnessOutcome(onset=onset, cost=cost, reimbursed=reimbursed,
-                             out_of_pocket=cost - reimbursed)
+    illness = IllnessOutcome.from_persons(onset=onset, cost=cost, reimbursed=reimbursed,
+                                          out_of_pocket=cost - reimbursed)
     earned = np.where(p.employed & p.alive, arr("earnings", F32), F32(0)).astype(F32)
     own = (earned + np.where(p.alive, p.pension, F32(0))).astype(F32)
     other = np.asarray(hh_rows["other"], F32)

@@ -39,6 +39,7 @@ def test_illness_onset_recovery_and_out_of_pocket():
                               elderly_months=720)
     assert out.onset.tolist() == [True, False, False, False]
     assert ill.tolist() == [True, False, False, True]
+    assert out.episodes.tolist() == [0]  # the money is per episode
     assert out.cost[0] == 10_000 and out.reimbursed[0] == 4500 and out.out_of_pocket[0] == 5500
 
 

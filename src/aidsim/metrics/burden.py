@@ -59,10 +59,10 @@ def medical_burden(frame: Frame, line_urban: float, line_rural: float) -> dict[s
     illness = frame["shocks.illness"]
     onset, after = frame["medical.onset"], frame["medical.out_of_pocket_after_aid"]
     alive_count, pre_pc = frame["household.alive_count"], frame["household.pre_pc"]
-    oop = illness.out_of_pocket[onset]
+    oop = illness.out_of_pocket  # per episode; medical.onset is illness.episodes
     sums = area_sums(
         sim.person_area[onset], n_areas,
-        hospital_episodes=np.ones(onset.shape[0]), hospital_cost=illness.cost[onset],
+        hospital_episodes=np.ones(onset.shape[0]), hospital_cost=illness.cost,
         medical_out_of_pocket=oop,
         medical_episode_aid=frame["medical.episode_aid"],
         medical_out_of_pocket_after_aid=after,

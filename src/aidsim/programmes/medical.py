@@ -118,8 +118,8 @@ class Medical(Programme):
         sim, med = frame.sim, frame.scenario.medical
         p = sim.population.persons
         illness = frame["shocks.illness"]
-        onset = np.flatnonzero(illness.onset)
-        oop = illness.out_of_pocket[onset].astype(np.float64)
+        onset = illness.episodes
+        oop = illness.out_of_pocket.astype(np.float64)
         pay = Payment.nothing(sim.population.n_areas)
         episode_aid, after = np.zeros(onset.shape[0]), oop
         if med.enabled:
@@ -179,12 +179,12 @@ class Medical(Programme):
         p, med = frame.sim.population.persons, frame.scenario.medical
         onset, aid, after = (frame["medical.onset"], frame["medical.episode_aid"],
                              frame["medical.out_of_pocket_after_aid"])
-        illness = frame["shocks.illness"]
+        illness = frame["shocks.illness"]  # its money is per episode, in the order of onset
         rows = []
         for k in np.flatnonzero(p.household[onset] == household):
             rows.append((f"member {onset[k]}: new hospital episode",
-                         f"in-policy cost {illness.cost[onset[k]]:,.2f}; out-of-pocket after insurance "
-                         f"{illness.out_of_pocket[onset[k]]:,.2f}; "
+                         f"in-policy cost {illness.cost[k]:,.2f}; out-of-pocket after insurance "
+                         f"{illness.out_of_pocket[k]:,.2f}; "
                          f"medical assistance {aid[k]:,.2f}; left {after[k]:,.2f}"))
         if calendar_month(frame.month) == med.premium_month:
             rows.append(("premium month", f"premium {med.premium.at(frame.month):g} yuan/person/year"))

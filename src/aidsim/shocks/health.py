@@ -13,10 +13,21 @@ from aidsim.scenario.schema import HealthShocks
 
 @dataclass
 class IllnessOutcome:
+    """The month's new hospital episodes. The money is kept per episode, not per person (a few
+    hundred episodes in a million persons): ``cost[k]`` is the episode of person ``episodes[k]``."""
+
     onset: np.ndarray        # bool (n_persons,): an episode started this month
-    cost: np.ndarray         # float32 (n_persons,): in-policy hospital cost of the new episode, yuan
-    reimbursed: np.ndarray   # float32: paid by insurance, yuan
-    out_of_pocket: np.ndarray  # float32: left to the household, yuan
+    episodes: np.ndarray     # intp, increasing: the persons whose episode started (flatnonzero(onset))
+    cost: np.ndarray         # float32 (len(episodes),): in-policy hospital cost of each episode, yuan
+    reimbursed: np.ndarray   # float32 (len(episodes),): paid by insurance, yuan
+    out_of_pocket: np.ndarray  # float32 (len(episodes),): left to the household, yuan
+
+    @classmethod
+    def from_persons(cls, onset: np.ndarray, cost: np.ndarray, reimbursed: np.ndarray,
+                     out_of_pocket: np.ndarray) -> IllnessOutcome:
+        """From person-sized arrays (what a hand-written case states), read at the onsets."""
+        episodes = np.flatnonzero(onset)
+        return cls(onset, episodes, cost[episodes], reimbursed[episodes], out_of_pocket[episodes])
 
 
 def insurance_reimbursement(cost: np.ndarray, deductible: float, rate: float, cap: float) -> np.ndarray:
@@ -58,10 +69,8 @@ def episode_costs(onset: np.ndarray, cost_uniform: np.ndarray, params: HealthSho
     if new is None:
         new = np.flatnonzero(onset)
         cost_uniform = cost_uniform[new]
-    n = onset.shape[0]
-    cost, reimbursed, out_of_pocket = (np.zeros(n, dtype=np.float32) for _ in range(3))
-    cost[new] = params.hospital_cost_median * np.exp(params.hospital_cost_sd * ndtri(cost_uniform))
-    reimbursed[new] = insurance_reimbursement(cost[new], params.insurance_deductible,
-                                              params.insurance_rate, params.insurance_cap)
-    out_of_pocket[new] = cost[new] - reimbursed[new]  # nothing elsewhere: 0 − 0
-    return IllnessOutcome(onset=onset, cost=cost, reimbursed=reimbursed, out_of_pocket=out_of_pocket)
+    cost = (params.hospital_cost_median * np.exp(params.hospital_cost_sd * ndtri(cost_uniform))).astype(np.float32)
+    reimbursed = insurance_reimbursement(cost, params.insurance_deductible, params.insurance_rate,
+                                         params.insurance_cap)
+    return IllnessOutcome(onset=onset, episodes=new, cost=cost, reimbursed=reimbursed,
+                          out_of_pocket=cost - reimbursed)
