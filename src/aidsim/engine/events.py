@@ -282,7 +282,9 @@ def month_keys(state: SimState, scenario: Scenario, streams: Streams, month: int
     shocks = apply_shocks(state, scenario, streams, month)
     hit, asset_loss = disasters.strike(scenario.shocks.disasters, month, state.household_area,
                                        uniform32(streams["disaster"], h.n),
-                                       state.disaster_until, state.disaster_loss)
+                                       state.disaster_until, state.disaster_loss,
+                                       (state.cached(("no household hit",), lambda: np.zeros(h.n, dtype=bool)),
+                                        state.cached(("no asset lost",), lambda: np.zeros(h.n))))
     incomes = compute_incomes(state, scenario,
                               standard_normal32(streams["earnings_transitory"], p.n), month)
     lost = shocks.lost_work

@@ -10,21 +10,25 @@ from aidsim.scenario.schema import Disaster
 
 
 def strike(disasters: list[Disaster], month: int, area: np.ndarray, uniform: np.ndarray,
-           until: np.ndarray, loss_share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+           until: np.ndarray, loss_share: np.ndarray,
+           nothing: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Apply the disasters starting this month (updates ``until`` and ``loss_share`` in place).
 
     Returns the households newly hit and their one-off asset loss in yuan, ``(n_households,)``.
     One uniform per household per month decides who is hit (drawn whether or not a disaster
-    strikes, for common random numbers).
+    strikes, for common random numbers). In a month when none starts, they are ``nothing`` if
+    given (read-only zeros kept by the caller), so most months make no household-sized arrays.
     """
+    starting = [event for event in disasters if parse_month(event.start) == month]
+    if not starting and nothing is not None:
+        return nothing
     hit = np.zeros(area.shape[0], dtype=bool)
     asset_loss = np.zeros(area.shape[0])
-    for event in disasters:
-        if parse_month(event.start) != month:
-            continue
+    for event in starting:
         struck = np.isin(area, event.areas) & (uniform < event.share_hit)
         until[struck] = month + event.duration_months
         loss_share[struck] = event.income_loss
         asset_loss[struck] += event.asset_loss
         hit |= struck
     return hit, asset_loss
+
