@@ -74,10 +74,14 @@ def start_rolls(state: SimState, scenario: Scenario, streams: Streams, month: in
     """The rolls when the simulation begins: each programme's ``start``, in the registry's order."""
     frame = Frame(month, scenario, state, start_keys(state, scenario, month)
                   | _draw(state, scenario, streams, month, start=True))
+    order = state.registry.start_order
+    release = _last_readers(frame.keys(), [(*p.start_needs, *(s.key for s in p.start_streams)) for p in order])
+    frame.release(release[-1])
     _carry(state, frame)
-    for prog in state.registry.start_order:
+    for i, prog in enumerate(order):
         own = {s.key for s in prog.start_streams}
         prog.start(frame.view(prog.name, (*prog.start_needs, *own), prog.provides), state.programmes[prog.name])
+        frame.release(release[i])  # the start's draws and person-level incomes, once read
     return frame
 
 
@@ -101,16 +105,17 @@ def run_month(state: SimState, scenario: Scenario, streams: Streams, month: int,
     return apply_rules(state, scenario, month, keys, record=record, plan=plan, keep_frame=keep_frame)
 
 
-def _last_readers(order: list, keys: Iterable[str]) -> list[list[str]]:
-    """For each programme in ``order``, the releasable keys (:data:`RELEASED_AFTER_USE` and draws)
-    that no later programme reads; the keys no programme reads come last, one list more."""
+def _last_readers(keys: Iterable[str], reads: list[tuple[str, ...]]) -> list[list[str]]:
+    """For each programme in turn (``reads``: the keys each declares, its needs and its own
+    draws), the releasable keys (:data:`RELEASED_AFTER_USE` and draws) that no later programme
+    reads; the keys no programme reads come last, one list more."""
     releasable = [k for k in keys if k.startswith("draws.") or k in RELEASED_AFTER_USE]
-    last = {k: len(order) for k in releasable}
-    for i, prog in enumerate(order):
-        for key in (*prog.needs, *(s.key for s in prog.streams)):
+    last = {k: len(reads) for k in releasable}
+    for i, declared in enumerate(reads):
+        for key in declared:
             if key in last:
                 last[key] = i
-    after: list[list[str]] = [[] for _ in range(len(order) + 1)]
+    after: list[list[str]] = [[] for _ in range(len(reads) + 1)]
     for key, i in last.items():
         after[i].append(key)
     return after
@@ -129,7 +134,8 @@ def apply_rules(state: SimState, scenario: Scenario, month: int, keys: dict, *, 
     frame = Frame(month, scenario, state, keys | {"offices.plan": plan})
     if not keep_frame:
         keys.clear()  # the caller's dict would keep every array alive
-    release = _last_readers(registry.order, frame.keys()) if not keep_frame else None
+    release = (_last_readers(frame.keys(), [(*p.needs, *(s.key for s in p.streams)) for p in registry.order])
+               if not keep_frame else None)
     if release is not None:
         frame.release(release[-1])
     _carry(state, frame)
