@@ -89,8 +89,9 @@ def start_rolls(state: SimState, scenario: Scenario, streams: Streams, month: in
 #: ledger): with ``keep_frame`` false each is dropped once the last programme that reads it (its
 #: needs, or its own draws) has run, which lowers the month's peak memory. Every draw (``draws.*``)
 #: is such a key too.
-RELEASED_AFTER_USE: tuple[str, ...] = ("incomes.person_own", "incomes.earned", "assessed.person_own",
-                                       "assessed.earned")
+RELEASED_AFTER_USE: tuple[str, ...] = ("incomes.person_own", "incomes.earned", "incomes.household_total",
+                                       "incomes.other", "assessed.person_own", "assessed.earned",
+                                       "assessed.household_total", "assessed.other")
 
 
 def run_month(state: SimState, scenario: Scenario, streams: Streams, month: int, *, record: bool,
