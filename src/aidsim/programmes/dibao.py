@@ -109,9 +109,9 @@ def spending_deduction(sim, scenario, unit_member: np.ndarray, medical_spent: np
     cost of each member of student age who does not work."""
     sp = scenario.spending_poverty
     pop = sim.population
+    if not sp.enabled:  # read-only zeros kept by the state: no household-sized array a month
+        return sim.cached(("no spending deduction",), lambda: np.zeros(pop.n_households))
     deduction = np.zeros(pop.n_households)
-    if not sp.enabled:
-        return deduction
     p = pop.persons
     if sp.medical:
         deduction += medical_spent / float(sp.medical_months)
@@ -201,7 +201,8 @@ def single_member_units(population, unit_member: np.ndarray, members: np.ndarray
     n = members.shape[0]
     members[households] = np.bincount(hh, minlength=n)[households]
     unit_income[households] = np.bincount(hh, weights=own_income[alone], minlength=n)[households]
-    deduction[households] = 0.0
+    if deduction.flags.writeable:  # else the shared zeros of no spending-type poverty
+        deduction[households] = 0.0
     pc_income[households] = means_test.per_capita(np.maximum(unit_income[households], 0), members[households])
     return single
 
