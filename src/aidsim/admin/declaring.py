@@ -98,7 +98,12 @@ def _unit_wages_by_kind(member_offsets: np.ndarray, households: np.ndarray, unit
 
 
 def declared_income(unit_income: np.ndarray, hidden_total: np.ndarray,
-                    deduction: np.ndarray) -> np.ndarray:
+                    deduction: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """The income a household's unit declares: its income less what it hides, less the spending it
-    may deduct (never below 0), yuan/month."""
-    return np.maximum(unit_income - hidden_total - deduction, 0)
+    may deduct (never below 0), yuan/month. ``out`` (may be ``hidden_total`` itself) receives it
+    when given, without the two household-sized temporaries."""
+    if out is None:
+        return np.maximum(unit_income - hidden_total - deduction, 0)
+    np.subtract(unit_income, hidden_total, out=out)
+    np.subtract(out, deduction, out=out)
+    return np.maximum(out, 0, out=out)

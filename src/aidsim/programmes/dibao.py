@@ -298,8 +298,10 @@ def casework(frame, test: Assessment) -> tuple[CaseFacts, process.HouseholdView]
             pop, alone, earned=earned, other=other, unit_member=test.unit_member, members=test.members,
             shares=share, propensity=np.ones(h.n))
         hidden[alone] = formal + informal
-    declared = means_test.per_capita(declaring.declared_income(test.unit_income, hidden * prop, test.deduction),
-                                     test.members)
+    # In place in ``hidden`` (a fresh array): the same operations, without three household-sized copies.
+    np.multiply(hidden, prop, out=hidden)
+    declared = means_test.per_capita(declaring.declared_income(test.unit_income, hidden, test.deduction, out=hidden),
+                                     test.members, out=hidden)
     standard = frame["lines.dibao_h"]
     facts = CaseFacts(scenario=scenario, population=pop, earned=earned, other=other,
                       unit_member=test.unit_member, able=frame["shocks.able"], members=test.members,

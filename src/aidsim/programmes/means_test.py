@@ -8,11 +8,13 @@ import numpy as np
 from aidsim.scenario.schema import DibaoExclusions
 
 
-def per_capita(total: np.ndarray, members: np.ndarray) -> np.ndarray:
-    """Household total ÷ members; ``inf`` where a household has no members (never eligible)."""
+def per_capita(total: np.ndarray, members: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Household total ÷ members; ``inf`` where a household has no members (never eligible).
+    ``out`` (float64, may be ``total`` itself) receives it when given."""
     total, members = np.asarray(total), np.asarray(members)
     if total.ndim == 1 and members.ndim == 1 and total.shape == members.shape:
-        out = np.empty(total.shape[0])
+        if out is None:
+            out = np.empty(total.shape[0])
         _per_capita(total, members, out)
         return out
     with np.errstate(divide="ignore", invalid="ignore"):
