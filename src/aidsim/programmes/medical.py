@@ -14,7 +14,7 @@ Categories per person are given as a rate array (the best rate of the categories
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numba
 import numpy as np
@@ -74,9 +74,46 @@ def _add_household_sums(total: np.ndarray, household: np.ndarray, amounts: np.nd
 
 
 @dataclass
+class PersonTotals:
+    """Float32 totals of the few persons who have one, every other person's being 0: a calendar
+    year's counter over a million persons holds only those with a hospital episode this year
+    (about 2%), not a float per person. ``rows`` is increasing; reads and additions give what a
+    float32 array per person would (``totals[rows]``, ``totals[rows] += amounts``)."""
+
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.intp))
+    values: np.ndarray = field(default_factory=lambda: np.zeros(0, F32))
+
+    def __getitem__(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows)
+        out = np.zeros(rows.shape, dtype=F32)
+        if self.rows.shape[0]:
+            pos = np.minimum(np.searchsorted(self.rows, rows), self.rows.shape[0] - 1)
+            found = self.rows[pos] == rows
+            out[found] = self.values[pos[found]]
+        return out
+
+    def add(self, rows: np.ndarray, amounts: np.ndarray) -> None:
+        """``totals[rows] += amounts`` for distinct ``rows``, in float32."""
+        rows = np.asarray(rows, dtype=np.intp)
+        total = self[rows] + np.asarray(amounts, dtype=F32)
+        keep = ~np.isin(self.rows, rows, assume_unique=True)
+        all_rows = np.concatenate([self.rows[keep], rows])
+        order = np.argsort(all_rows, kind="stable")
+        self.rows, self.values = all_rows[order], np.concatenate([self.values[keep], total])[order]
+
+    def __setitem__(self, row: int, value: float) -> None:
+        """One person's total (a hand-written case states it)."""
+        rows = np.array([row], dtype=np.intp)
+        self.add(rows, np.array([value], dtype=F32) - self[rows])
+
+    def clear(self) -> None:
+        self.rows, self.values = np.zeros(0, np.intp), np.zeros(0, F32)
+
+
+@dataclass
 class MedicalState:
-    aid_year: np.ndarray     # float32 (n_persons,): inpatient aid received this calendar year
-    spent_year: np.ndarray   # float32 (n_persons,): out-of-pocket paid this year, after aid
+    aid_year: PersonTotals     # inpatient aid received this calendar year, by person
+    spent_year: PersonTotals   # out-of-pocket paid this year after aid, by person
     spent_recent: np.ndarray  # float32 (n_households,): out-of-pocket of the last months (weighted total)
 
 
@@ -100,13 +137,12 @@ class Medical(Programme):
 
     def init_state(self, sim) -> MedicalState:
         pop = sim.population
-        return MedicalState(np.zeros(pop.n_persons, dtype=F32), np.zeros(pop.n_persons, dtype=F32),
-                            np.zeros(pop.n_households, dtype=F32))
+        return MedicalState(PersonTotals(), PersonTotals(), np.zeros(pop.n_households, dtype=F32))
 
     def new_month(self, state: MedicalState, month: int) -> None:
         if calendar_month(month) == 1:  # caps are per calendar year
-            state.aid_year[:] = 0
-            state.spent_year[:] = 0
+            state.aid_year.clear()
+            state.spent_year.clear()
 
     def carry(self, state: MedicalState) -> dict[str, np.ndarray]:
         return {"medical.spent_recent": state.spent_recent.copy()}
@@ -125,14 +161,14 @@ class Medical(Programme):
         if med.enabled:
             rate = category_rate(frame, onset, med.inpatient_rate)
             inpatient = inpatient_aid(oop, rate, med.deductible, state.aid_year[onset], med.annual_cap)
-            state.aid_year[onset] += inpatient.astype(F32)
+            state.aid_year.add(onset, inpatient.astype(F32))
             hh = p.household[onset]
             qualifies = frame["household.pre_pc"][hh] < med.catastrophic_income_limit * frame["lines.dibao_h"][hh]
             catastrophic = catastrophic_aid(oop - inpatient, state.spent_year[onset],
                                             med.catastrophic_threshold, med.catastrophic_rate, qualifies)
             episode_aid = inpatient + catastrophic
             after = oop - episode_aid
-            state.spent_year[onset] += after.astype(F32)
+            state.spent_year.add(onset, after.astype(F32))
             pay = self._pay(frame, onset, episode_aid)
         # Out-of-pocket medical spending of the last n months (exponentially weighted), for the
         # spending-type means test of the months that follow.
