@@ -22,12 +22,13 @@ def test_hidden_earnings_match_bincount_and_subtract_at() -> None:
     n_h, n = 500, 1600
     household = _households(rng, n, n_h)
     earned = (rng.random(n, dtype=F32) * 3000).astype(F32)
-    share = np.where(rng.random(n) < 0.4, F32(0.3), F32(0.6)).astype(F32)
+    formal_job = rng.random(n) < 0.4
+    share = np.where(formal_job, F32(0.3), F32(0.6)).astype(F32)  # the per-person array it replaces
     outside = np.flatnonzero(rng.random(n) < 0.05)
     expected = np.bincount(household, weights=earned * share, minlength=n_h)
     np.subtract.at(expected, household[outside], earned[outside] * share[outside])
     got = np.zeros(n_h)
-    declaring._hidden_earnings(household, earned, share, outside, got)
+    declaring._hidden_earnings(household, earned, formal_job, F32(0.3), F32(0.6), outside, got)
     assert np.array_equal(got, expected)
     other = (rng.random(n_h, dtype=F32) * 500).astype(F32)
     members = rng.integers(0, 4, n_h)

@@ -21,37 +21,37 @@ def propensity(population: Population, spread: float) -> np.ndarray:
 
 
 def hidden_income(population: Population, *, earned: np.ndarray, other: np.ndarray,
-                  members: np.ndarray, outside: np.ndarray, kind_share: np.ndarray | None,
+                  members: np.ndarray, outside: np.ndarray, kind_shares: tuple[float, float] | None,
                   other_share: float) -> np.ndarray:
     """Income each household's unit leaves out of its declaration before the propensity, yuan/month.
 
-    ``kind_share`` is the hidden share of each person's earnings by kind of job (``None``: none
-    hidden); persons ``outside`` the unit (tekun, orphans) do not count; other income is hidden
-    only by households with members.
+    ``kind_shares`` are the hidden shares of earnings from a formal job and from informal work
+    (``None``: none hidden), each person's by ``persons.formal_job``; persons ``outside`` the
+    unit (tekun, orphans) do not count; other income is hidden only by households with members.
     """
     p, n_h = population.persons, population.n_households
-    if kind_share is None:
-        hidden = np.zeros(n_h)
-    else:
-        hidden = np.zeros(n_h)
-        _hidden_earnings(p.household, earned, kind_share, outside, hidden)
+    hidden = np.zeros(n_h)
+    if kind_shares is not None:
+        _hidden_earnings(p.household, earned, p.formal_job, F32(kind_shares[0]), F32(kind_shares[1]), outside,
+                         hidden)
     if other_share:
         _add_hidden_other(hidden, F32(other_share), other, members)
     return hidden
 
 
 @numba.njit(cache=True)
-def _hidden_earnings(household: np.ndarray, earned: np.ndarray, kind_share: np.ndarray, outside: np.ndarray,
-                     hidden: np.ndarray) -> None:
-    """Σ over each household's persons of earnings × hidden share (float32 products, float64
-    sums in row order), less the same for the persons ``outside`` the unit: one loop in place of
-    ``bincount(household, weights=earned * kind_share)`` and ``subtract.at`` (same order, same sums),
-    added to ``hidden`` (zeros, allocated by the caller: numpy's large allocations fault in fewer pages)."""
+def _hidden_earnings(household: np.ndarray, earned: np.ndarray, formal_job: np.ndarray, formal: np.float32,
+                     informal: np.float32, outside: np.ndarray, hidden: np.ndarray) -> None:
+    """Σ over each household's persons of earnings × the hidden share of their kind of job
+    (float32 products, float64 sums in row order), less the same for the persons ``outside`` the
+    unit: one loop in place of a per-person share array, ``bincount(household, weights=earned *
+    share)`` and ``subtract.at`` (same order, same sums), added to ``hidden`` (zeros, allocated by
+    the caller: numpy's large allocations fault in fewer pages)."""
     for i in range(household.shape[0]):
-        hidden[household[i]] += earned[i] * kind_share[i]
+        hidden[household[i]] += earned[i] * (formal if formal_job[i] else informal)
     for j in range(outside.shape[0]):
         i = outside[j]
-        hidden[household[i]] -= earned[i] * kind_share[i]
+        hidden[household[i]] -= earned[i] * (formal if formal_job[i] else informal)
 
 
 @numba.njit(cache=True)

@@ -20,7 +20,6 @@ from aidsim.calendar import format_month
 from aidsim.population.categories import minor_months, severely_disabled, student_age
 from aidsim.programmes import means_test
 from aidsim.programmes.base import (
-    F32,
     LedgerLine,
     Payment,
     Programme,
@@ -281,17 +280,15 @@ def casework(frame, test: Assessment) -> tuple[CaseFacts, process.HouseholdView]
     household's propensity (:mod:`aidsim.admin.declaring`)."""
     sim, scenario = frame.sim, frame.scenario
     pop = sim.population
-    p, h = pop.persons, pop.households
+    h = pop.households
     share = scenario.admin.declaring.hidden_share
     spread = scenario.admin.declaring.propensity_spread
     earned, other = frame["assessed.earned"], frame["assessed.other"]
     # Fixed for a run: cached on the state, keyed by the parameters they depend on.
     prop = sim.cached(("propensity", spread), lambda: declaring.propensity(pop, spread))
-    kind = (sim.cached(("hidden share", share.formal, share.informal),
-                       lambda: np.where(p.formal_job, F32(share.formal), F32(share.informal)))
-            if share.formal or share.informal else None)
+    kinds = (share.formal, share.informal) if share.formal or share.informal else None
     hidden = declaring.hidden_income(pop, earned=earned, other=other, members=test.members,
-                                     outside=test.outside, kind_share=kind, other_share=share.other)
+                                     outside=test.outside, kind_shares=kinds, other_share=share.other)
     alone = np.flatnonzero(test.single)
     if alone.shape[0]:  # members enrolled alone hide only from their own earnings
         formal, informal, _ = declaring.hidden_by_kind(
