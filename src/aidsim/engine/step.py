@@ -139,6 +139,8 @@ def apply_rules(state: SimState, scenario: Scenario, month: int, keys: dict, *, 
                if not keep_frame else None)
     if release is not None:
         frame.release(release[-1])
+        frame.last_reader = {key: prog.name for prog, keys in zip(registry.order, release, strict=False)
+                             for key in keys}
     _carry(state, frame)
     paid: dict[str, Payment] = {}
     for i, prog in enumerate(registry.order):

@@ -153,6 +153,9 @@ class Frame:
         self.scenario = scenario
         self.sim = sim
         self._values: dict[str, Any] = dict(values or {})
+        # key → the programme that reads it last, for the keys the engine releases after their
+        # last reader (set by the engine when the frame is not kept; see FrameView.done)
+        self.last_reader: dict[str, str] = {}
 
     def __getitem__(self, key: str) -> Any:
         try:
@@ -175,6 +178,11 @@ class Frame:
         """Forget ``keys`` (those present), so their arrays are freed once nobody reads them."""
         for key in keys:
             self._values.pop(key, None)
+
+    def done(self, owner: str, keys: Iterable[str]) -> None:
+        """``owner`` has read ``keys`` for the last time this month: forget those of them it is
+        the last reader of (:attr:`last_reader`), before its step ends."""
+        self.release([key for key in keys if self.last_reader.get(key) == owner])
 
     def view(self, owner: str, reads: Iterable[str], writes: Iterable[str]) -> FrameView:
         """The frame as one programme may use it: it reads only ``reads`` and its own keys and
@@ -201,6 +209,11 @@ class FrameView:
 
     def __contains__(self, key: str) -> bool:
         return key in self._reads and key in self._frame
+
+    def done(self, *keys: str) -> None:
+        """This programme will not read ``keys`` again this month: the month may free those no
+        later programme reads (only when the frame is not kept for ``aidsim explain``)."""
+        self._frame.done(self._owner, keys)
 
 
 class Programme:

@@ -446,6 +446,11 @@ class Dibao(Programme):
                 draws=process.Draws(apply=frame["draws.take_up_dibao"], raw=frame["draws.dibao_cases"],
                                     inspection=inspection),
                 plan=frame["offices.plan"], lv=levers(scenario, month, pop.n_areas))
+        # The means test's person-level incomes and the month's draws are read for the last time:
+        # freed now, before the payments are made, which lowers the month's peak.
+        inspection = None
+        frame.done("assessed.person_own", "assessed.earned", "draws.take_up_dibao", "draws.dibao_cases",
+                   "draws.inspection")
         paid = state.paid
         paid_h = np.flatnonzero(paid)
         enrolled = pop.members_of(paid_h)
