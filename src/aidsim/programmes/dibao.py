@@ -156,7 +156,7 @@ def assess(frame) -> Assessment:
                              members, unit_income)
     deduction = spending_deduction(sim, scenario, unit_member, frame["medical.spent_recent"])
     net = unit_income - deduction
-    pc_income = means_test.per_capita(np.maximum(net, 0, out=net), members)
+    pc_income = means_test.per_capita(np.maximum(net, 0, out=net), members, out=net)  # in place
     barring = unit_member & means_test.member_bars_household(
         db.exclusions, public_sector=p.public_sector, employed=p.employed,
         refuses_work=p.refuses_work, own_income=own, standard=frame["lines.dibao_p"])
