@@ -273,3 +273,19 @@ def test_unit_members_and_income_match_bincounts() -> None:
     dibao._unit_members_and_income(hh_out, own[outside], alive_count, total, other, got_members, got_income)
     assert np.array_equal(got_members, members)
     assert np.array_equal(got_income, unit_income)
+
+
+def test_distinct_recipients_match_a_person_mask() -> None:
+    """Medical's recipients by area: each paid person once, however many of its rows are paid
+    (episodes, outpatient aid, premium), and nobody whose rows are all zero."""
+    rng = np.random.default_rng(7)
+    n_persons, n_areas = 400, 5
+    area = rng.integers(0, n_areas, n_persons).astype(np.int16)
+    persons = np.concatenate([np.sort(rng.choice(n_persons, 60, replace=False)) for _ in range(3)])
+    amount = np.where(rng.random(persons.shape[0]) < 0.3, 0.0, rng.random(persons.shape[0]) * 100)
+    mask = np.zeros(n_persons, dtype=bool)
+    mask[persons[amount > 0]] = True
+    expected = np.bincount(area[mask], minlength=n_areas).astype(float)
+    got = medical._distinct_recipients(persons, amount, area, n_persons, n_areas)
+    assert np.array_equal(got, expected) and got.sum() == mask.sum()
+    assert medical._distinct_recipients(persons[:0], amount[:0], area, n_persons, n_areas).sum() == 0

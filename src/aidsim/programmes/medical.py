@@ -73,6 +73,22 @@ def _add_household_sums(total: np.ndarray, household: np.ndarray, amounts: np.nd
         total[h] += np.float32(acc)
 
 
+@numba.njit(cache=True)
+def _distinct_recipients(persons: np.ndarray, amount: np.ndarray, person_area: np.ndarray, n_persons: int,
+                         n_areas: int) -> np.ndarray:
+    """Persons with a positive ``amount`` counted once by area however many of their rows are paid
+    (numpy: mark them in a person-sized mask, then ``bincount(person_area[mask])``), looking only
+    at the rows paid."""
+    seen = np.zeros(n_persons, dtype=np.bool_)
+    out = np.zeros(n_areas)
+    for j in range(persons.shape[0]):
+        i = persons[j]
+        if amount[j] > 0 and not seen[i]:
+            seen[i] = True
+            out[person_area[i]] += 1.0
+    return out
+
+
 @dataclass
 class PersonTotals:
     """Float32 totals of the few persons who have one, every other person's being 0: a calendar
@@ -203,12 +219,8 @@ class Medical(Programme):
         idx = np.concatenate(persons)
         amount = np.concatenate(amounts)
         pay = person_payment(sim, idx, amount)
-        # A person counts once as a recipient however many parts of the programme paid them
-        # (marked in a person-sized mask: cheaper than sorting or hashing the payments).
-        paid_persons = np.zeros(p.n, dtype=bool)
-        paid_persons[idx[amount > 0]] = True
-        pay.recipients = np.bincount(sim.person_area[paid_persons],
-                                     minlength=sim.population.n_areas).astype(float)
+        # A person counts once as a recipient however many parts of the programme paid them.
+        pay.recipients = _distinct_recipients(idx, amount, sim.person_area, p.n, sim.population.n_areas)
         return pay
 
     def explain(self, frame, state: MedicalState, household: int) -> list[Row]:
