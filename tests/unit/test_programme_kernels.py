@@ -240,8 +240,10 @@ def test_index_passes_match_flatnonzero() -> None:
     expected[children] = orphans.eligible(alive[children], age[children], orphan[children],
                                           adults[household[children]], 216.0)
     got = np.zeros(n, dtype=bool)
-    orphans._cover_children(children, household, orphan, alive_count, got)
+    rows = np.empty(children.shape[0], dtype=np.intp)
+    k = orphans._cover_children(children, household, orphan, alive_count, got, rows)
     assert np.array_equal(got, expected)
+    assert np.array_equal(rows[:k], np.flatnonzero(expected))
     status = rng.integers(0, 4, n_h).astype(np.int8)
     refused_until = rng.integers(0, 30, n_h).astype(np.int32)
     declared = rng.random(n_h) * 1000

@@ -14,7 +14,11 @@ def allowance(age_months: np.ndarray, alive: np.ndarray, band_ages: list[int],
               amounts: list[float]) -> np.ndarray:
     """The allowance of each person by age band (0 below the first band)."""
     table = np.concatenate(([0.0], np.asarray(amounts, dtype=np.float64)))
-    band = np.searchsorted(np.asarray(band_ages) * 12, age_months, side="right")
+    # The band is how many band ages a person has reached (``searchsorted(..., side="right")`` on
+    # the increasing ages): a few whole-array comparisons are faster than a binary search each.
+    band = np.zeros(age_months.shape[0], dtype=np.intp)
+    for age in band_ages:
+        band += age_months >= 12 * int(age)
     return np.where(alive, table[band], 0.0)
 
 

@@ -36,19 +36,19 @@ def amount(institutional: np.ndarray, dispersed: float, institutional_standard: 
     return np.where(institutional, institutional_standard, dispersed)
 
 
-def covered(sim, scenario, alive_count: np.ndarray, month: int) -> np.ndarray:
-    """Children covered by the allowance this month, ``(n_persons,)`` (checked on children only;
-    nobody when the programme is off)."""
+def covered(sim, scenario, alive_count: np.ndarray, month: int) -> tuple[np.ndarray, np.ndarray]:
+    """Children covered by the allowance this month: a mask ``(n_persons,)`` and its rows,
+    increasing (checked on children only; nobody when the programme is off)."""
     pop = sim.population
     p = pop.persons
     if not scenario.orphans.enabled:
-        return np.zeros(p.n, dtype=bool)
+        return np.zeros(p.n, dtype=bool), np.zeros(0, np.intp)
     args = (p.alive, p.age_months, minor_months(scenario.definitions, month))
     children = np.empty(_living_minors(*args, np.empty(0, np.intp)) + 1, dtype=np.intp)
     children = children[:_living_minors(*args, children)]
     out = np.zeros(p.n, dtype=bool)
-    _cover_children(children, p.household, p.orphan, alive_count, out)
-    return out
+    rows = np.empty(children.shape[0], dtype=np.intp)
+    return out, rows[:_cover_children(children, p.household, p.orphan, alive_count, out, rows)]
 
 
 @numba.njit(cache=True)
@@ -67,12 +67,13 @@ def _living_minors(alive: np.ndarray, age_months: np.ndarray, minor_months: floa
 
 @numba.njit(cache=True)
 def _cover_children(children: np.ndarray, household: np.ndarray, orphan: np.ndarray, alive_count: np.ndarray,
-                    out: np.ndarray) -> None:
+                    out: np.ndarray, rows: np.ndarray) -> int:
     """:func:`eligible` for the living minors ``children`` (increasing rows, so each household's
     children are one run): a child is covered when an orphan or when the household's living
-    members are all children (no adult). Marks them in ``out``; in place of a household-sized
-    bincount and the gathers."""
-    j, n = 0, children.shape[0]
+    members are all children (no adult). Marks them in ``out`` and writes their rows to ``rows``
+    (as long as ``children``); returns how many. In place of a household-sized bincount, the
+    gathers and a ``flatnonzero`` over every person."""
+    j, n, k = 0, children.shape[0], 0
     while j < n:
         h = household[children[j]]
         end = j
@@ -80,8 +81,13 @@ def _cover_children(children: np.ndarray, household: np.ndarray, orphan: np.ndar
             end += 1
         no_adult = alive_count[h] == end - j
         for q in range(j, end):
-            out[children[q]] = orphan[children[q]] | no_adult
+            c = children[q]
+            cover = orphan[c] | no_adult
+            out[c] = cover
+            rows[k] = c
+            k += cover
         j = end
+    return k
 
 
 @dataclass
@@ -107,12 +113,11 @@ class Orphans(Programme):
 
     def start(self, frame, state: OrphanState) -> None:
         state.institutional[:] = frame["draws.orphan_placement"] < frame.scenario.orphans.institutional_share
-        frame["orphans.covered"] = covered(frame.sim, frame.scenario, frame["household.alive_count"], frame.month)
+        frame["orphans.covered"] = covered(frame.sim, frame.scenario, frame["household.alive_count"], frame.month)[0]
 
     def step(self, frame, state: OrphanState) -> dict[str, Payment]:
-        paid = covered(frame.sim, frame.scenario, frame["household.alive_count"], frame.month)
+        paid, idx = covered(frame.sim, frame.scenario, frame["household.alive_count"], frame.month)
         frame["orphans.covered"] = paid
-        idx = np.flatnonzero(paid)
         params = frame.scenario.orphans
         amounts = amount(state.institutional[idx], params.dispersed.at(frame.month),
                          params.institutional.at(frame.month))
