@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from aidsim.admin import pipeline
+from aidsim.admin import pipeline, sparse_roll
 from aidsim.calendar import format_month
 from aidsim.programmes.base import (
     F32,
@@ -95,7 +95,7 @@ def support(sim, scenario, month: int, persons: np.ndarray, std_p: np.ndarray) -
 
 @dataclass
 class TekunState:
-    roll: pipeline.Roll          # one unit per person
+    roll: sparse_roll.SparseRoll  # one unit per person; fields kept for the few on it
     institutional: np.ndarray    # bool (n_persons,): supported in an institution (集中供养)
 
 
@@ -128,14 +128,14 @@ class Tekun(Programme):
         "tekun.eligible": "bool (n_persons,): truly eligible (三无) this month",
         "tekun.paid": "bool (n_persons,): paid support this month",
         "tekun.institutional": "bool (n_persons,): supported in an institution",
-        "tekun.flows": "pipeline.AdminFlows: applications, entries, refusals and exits",
+        "tekun.flows": "sparse_roll.UnitFlows: the persons who applied, entered, were refused and left",
         "tekun.paid_persons": "intp: persons paid, increasing",
         "tekun.paid_person_fen": "int64: what each of them was paid, fen",
     }
 
     def init_state(self, sim) -> TekunState:
         n = sim.population.n_persons
-        return TekunState(pipeline.Roll.empty(n), np.zeros(n, dtype=bool))
+        return TekunState(sparse_roll.SparseRoll.empty(n), np.zeros(n, dtype=bool))
 
     def _eligible(self, frame) -> np.ndarray:
         return eligible_persons(frame.sim, frame.scenario, frame["assessed.person_own"],
@@ -148,7 +148,7 @@ class Tekun(Programme):
         if not self.enabled(frame.scenario):
             frame["tekun.paid"] = np.zeros(p.n, dtype=bool)
             return
-        pipeline.enrol_initial(state.roll, elig, frame["assessed.person_own"], frame["draws.tekun_enrol"],
+        sparse_roll.enrol_initial(state.roll, elig, frame["assessed.person_own"], frame["draws.tekun_enrol"],
                                adm.initial_enrolment, frame.month, adm.review_interval_months)
         share = by_selfcare(p.selfcare, frame.scenario.tekun.institutional_share)
         state.institutional[:] = state.roll.paid & (frame["draws.tekun_placement"] < share)
@@ -160,14 +160,14 @@ class Tekun(Programme):
         u_take = frame["draws.take_up_tekun"]
         elig = self._eligible(frame)
         if not self.enabled(scenario):  # nobody on the roll: the state stays empty
-            flows = pipeline.AdminFlows.none(p.n)
+            flows = sparse_roll.UnitFlows.none()
         else:
-            flows = pipeline.advance(
+            flows = sparse_roll.advance(
                 state.roll, month=month, alive=p.alive & ~frame["orphans.covered"], eligible=elig,
                 income=frame["assessed.person_own"], take_up_uniform=u_take, take_up_rate=adm.take_up_rate,
                 delay_months=adm.delay_months, review_interval=adm.review_interval_months, grace_months=0)
         # Placement at application: given take-up (u < rate), u / rate is a fresh uniform.
-        applied = np.flatnonzero(flows.applied)
+        applied = flows.applied
         placement_u = u_take[applied] / F32(max(adm.take_up_rate, 1e-12))
         state.institutional[applied] = placement_u < by_selfcare(p.selfcare[applied],
                                                                  scenario.tekun.institutional_share)
@@ -183,16 +183,15 @@ class Tekun(Programme):
         return {"tekun": person_payment(sim, paid_p, amounts)}
 
     def measure(self, frame, state: TekunState) -> dict[str, np.ndarray]:
-        flows, paid = frame["tekun.flows"], frame["tekun.paid"]
-        concerned = np.flatnonzero(paid | flows.applied | flows.exited)
-        area, n_areas = frame.sim.person_area[concerned], frame.sim.population.n_areas
-        counts = {
-            "tekun_institutional": paid[concerned] & state.institutional[concerned],
-            "tekun_applications": flows.applied[concerned],
-            "tekun_entries": flows.entered[concerned],
-            "tekun_exits": flows.exited[concerned],
+        flows, paid_p = frame["tekun.flows"], frame["tekun.paid_persons"]
+        persons = {
+            "tekun_institutional": paid_p[state.institutional[paid_p]],
+            "tekun_applications": flows.applied,
+            "tekun_entries": flows.entered,
+            "tekun_exits": flows.exited,
         }
-        return {name: np.bincount(area[v], minlength=n_areas).astype(float) for name, v in counts.items()}
+        area, n_areas = frame.sim.person_area, frame.sim.population.n_areas
+        return {name: np.bincount(area[v], minlength=n_areas).astype(float) for name, v in persons.items()}
 
     def explain(self, frame, state: TekunState, household: int) -> list[Row]:
         scenario, sim = frame.scenario, frame.sim
@@ -210,7 +209,7 @@ class Tekun(Programme):
             k = np.searchsorted(paid_p, i)
             paid = fen[k] / 100 if on else 0.0
             status = pipeline.STATUS_TEXT[int(state.roll.status[i])]
-            review = (f", next review {format_month(int(state.roll.next_review[i]))}"
+            review = (f", next review {format_month(int(state.roll.value('next_review', i)))}"
                       if state.roll.status[i] >= pipeline.ON else "")
             rows.append((f"member {i}", f"eligible: {'yes' if elig else 'no'}; {status}{review}; "
                                         f"{tk.basic_multiplier:g} × {std:g} + {care:g} × {wage:g} = "
