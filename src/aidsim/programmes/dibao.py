@@ -436,6 +436,9 @@ class Dibao(Programme):
         pop = sim.population
         p, h = pop.persons, pop.households
         test = assess(frame)
+        # The persons' own incomes are read by the means test only: freed before the casework,
+        # the month's peak.
+        frame.done("assessed.person_own")
         facts, view = casework(frame, test)
         inspection = frame["draws.inspection"] if "draws.inspection" in frame else None
         if not self.enabled(scenario):  # nobody applies: the roll stays empty
@@ -446,11 +449,10 @@ class Dibao(Programme):
                 draws=process.Draws(apply=frame["draws.take_up_dibao"], raw=frame["draws.dibao_cases"],
                                     inspection=inspection),
                 plan=frame["offices.plan"], lv=levers(scenario, month, pop.n_areas))
-        # The means test's person-level incomes and the month's draws are read for the last time:
+        # The earnings the casework reads and the month's draws are read for the last time:
         # freed now, before the payments are made, which lowers the month's peak.
         inspection = None
-        frame.done("assessed.person_own", "assessed.earned", "draws.take_up_dibao", "draws.dibao_cases",
-                   "draws.inspection")
+        frame.done("assessed.earned", "draws.take_up_dibao", "draws.dibao_cases", "draws.inspection")
         paid = state.paid
         paid_h = np.flatnonzero(paid)
         enrolled = pop.members_of(paid_h)
