@@ -432,7 +432,8 @@ MONTH_KEYS: dict[str, str] = {
     "assessed.household_total": "float64 (n_households,): the household income the means test counts",
     "assessed.other": "float32 (n_households,): the other income the means test counts",
     "lines.dibao_h": "float64 (n_households,): dibao standard in force (the dibao line)",
-    "lines.dibao_p": "float32 (n_persons,): the same per person",
+    "lines.dibao": "(float, float): the urban and rural standards; a person's is that of their hukou "
+                   "(sim.person_urban), compared in float32",
     "shocks.illness": "IllnessOutcome: this month's hospital episodes and their cost",
     "shocks.died": "bool (n_persons,): died this month",
     "shocks.lost_work": "intp: persons who lost work this month (the dead among them)",
@@ -446,4 +447,4 @@ MONTH_KEYS: dict[str, str] = {
 START_KEYS: tuple[str, ...] = ("household.alive_count", "incomes.person_own", "incomes.earned",
                                "incomes.household_total", "incomes.other", "assessed.person_own",
                                "assessed.earned", "assessed.household_total", "assessed.other", "lines.dibao_h",
-                               "lines.dibao_p", "shocks.able")
+                               "lines.dibao", "shocks.able")

@@ -159,7 +159,8 @@ def assess(frame) -> Assessment:
     pc_income = means_test.per_capita(np.maximum(net, 0, out=net), members, out=net)  # in place
     barring = unit_member & means_test.member_bars_household(
         db.exclusions, public_sector=p.public_sector, employed=p.employed,
-        refuses_work=p.refuses_work, own_income=own, standard=frame["lines.dibao_p"])
+        refuses_work=p.refuses_work, own_income=own, urban=sim.person_urban,
+        standards=tuple(np.float32(s) for s in frame["lines.dibao"]))
     assets = means_test.barred_by_assets(db.exclusions, vehicle=h.vehicle, business=h.business,
                                          two_dwellings=h.two_dwellings)
     conduct = means_test.barred_by_conduct(
@@ -370,7 +371,7 @@ class Dibao(Programme):
     start_streams = (Stream("draws.dibao_enrol", "initial_roll", "households", slot=2),)
     needs = ("orphans.covered", "tekun.paid", "assessed.person_own", "assessed.household_total",
              "assessed.other", "assessed.earned", "household.alive_count", "lines.dibao_h",
-             "lines.dibao_p", "shocks.able", "medical.spent_recent", "offices.plan")
+             "lines.dibao", "shocks.able", "medical.spent_recent", "offices.plan")
     start_needs = tuple(k for k in needs if k != "offices.plan")
     provides = {
         "dibao.unit_member": "bool (n_persons,): in the dibao unit (alive, not on tekun or the orphan allowance)",

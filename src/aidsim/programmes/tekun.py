@@ -48,25 +48,27 @@ def amount(dibao_standard: np.ndarray, basic_multiplier: float, minimum_wage: np
     return basic_multiplier * dibao_standard + care_share * minimum_wage
 
 
-def eligible_persons(sim, scenario, own_income: np.ndarray, std_p: np.ndarray,
+def eligible_persons(sim, scenario, own_income: np.ndarray, standards: tuple[float, float],
                      orphan_paid: np.ndarray, able: np.ndarray) -> np.ndarray:
     """Who is truly eligible (三无) this month, ``(n_persons,)``: a supporter is an able member
     of the household or a legal supporter elsewhere. Children on the orphan allowance are not also
-    supported as tekun."""
+    supported as tekun. ``standards``: the urban and rural dibao standards (each person's by hukou)."""
     pop, tk = sim.population, scenario.tekun
     out = np.zeros(pop.n_persons, dtype=bool)
     _eligible_persons(pop.member_offsets, pop.persons.alive, orphan_paid, able, own_income,
-                      np.float32(tk.income_threshold), std_p, pop.households.outside_supporter, out)
+                      np.float32(tk.income_threshold), sim.person_urban, F32(standards[0]), F32(standards[1]),
+                      pop.households.outside_supporter, out)
     return out
 
 
 @numba.njit(cache=True)
 def _eligible_persons(member_offsets: np.ndarray, alive: np.ndarray, orphan_paid: np.ndarray, able: np.ndarray,
-                      own_income: np.ndarray, threshold: np.float32, std_p: np.ndarray,
-                      outside_supporter: np.ndarray, out: np.ndarray) -> None:
+                      own_income: np.ndarray, threshold: np.float32, urban: np.ndarray, std_urban: np.float32,
+                      std_rural: np.float32, outside_supporter: np.ndarray, out: np.ndarray) -> None:
     """:func:`eligible` for every person, household by household: no able member and no outside
     supporter, alive and not on the orphan allowance, unable to work, own income below
-    ``threshold × standard`` (float32, as the array rule). One loop in place of the running count,
+    ``threshold × standard`` (float32, as the array rule), the standard of the person's hukou
+    (``urban``: no person-sized array of standards). One loop in place of the running count,
     the gather of each person's household flag and the mask chain. Marks them in ``out`` (false
     on entry, allocated by the caller: numpy's large allocations fault in fewer pages)."""
     for h in range(member_offsets.shape[0] - 1):
@@ -81,16 +83,18 @@ def _eligible_persons(member_offsets: np.ndarray, alive: np.ndarray, orphan_paid
         if supported:
             continue
         for i in range(first, end):
-            out[i] = alive[i] & (not orphan_paid[i]) & (own_income[i] < threshold * std_p[i])
+            std = std_urban if urban[i] else std_rural
+            out[i] = alive[i] & (not orphan_paid[i]) & (own_income[i] < threshold * std)
 
 
-def support(sim, scenario, month: int, persons: np.ndarray, std_p: np.ndarray) -> np.ndarray:
-    """The monthly support of ``persons`` (rows): basic living plus care, yuan."""
+def support(sim, scenario, month: int, persons: np.ndarray, standards: tuple[float, float]) -> np.ndarray:
+    """The monthly support of ``persons`` (rows): basic living plus care, yuan. ``standards``:
+    the urban and rural dibao standards, each person's by hukou (float32)."""
     tk = scenario.tekun
-    wage = by_hukou(sim.person_urban[persons], tk.minimum_wage.urban.at(month),
-                    tk.minimum_wage.rural.at(month))
+    urban = sim.person_urban[persons]
+    wage = by_hukou(urban, tk.minimum_wage.urban.at(month), tk.minimum_wage.rural.at(month))
     care = by_selfcare(sim.population.persons.selfcare[persons], tk.care_share)
-    return amount(std_p[persons], tk.basic_multiplier, wage, care)
+    return amount(by_hukou(urban, *standards, F32), tk.basic_multiplier, wage, care)
 
 
 @dataclass
@@ -122,7 +126,7 @@ class Tekun(Programme):
     streams = (Stream("draws.take_up_tekun", "take_up_tekun", "persons"),)
     start_streams = (Stream("draws.tekun_enrol", "initial_roll", "persons", slot=0),
                      Stream("draws.tekun_placement", "initial_roll", "persons", slot=1))
-    needs = ("orphans.covered", "assessed.person_own", "lines.dibao_p", "shocks.able")
+    needs = ("orphans.covered", "assessed.person_own", "lines.dibao", "shocks.able")
     start_needs = needs
     provides = {
         "tekun.eligible": "bool (n_persons,): truly eligible (三无) this month",
@@ -139,7 +143,7 @@ class Tekun(Programme):
 
     def _eligible(self, frame) -> np.ndarray:
         return eligible_persons(frame.sim, frame.scenario, frame["assessed.person_own"],
-                                frame["lines.dibao_p"], frame["orphans.covered"], frame["shocks.able"])
+                                frame["lines.dibao"], frame["orphans.covered"], frame["shocks.able"])
 
     def start(self, frame, state: TekunState) -> None:
         adm = frame.scenario.admin.tekun
@@ -173,7 +177,7 @@ class Tekun(Programme):
                                                                  scenario.tekun.institutional_share)
         paid = state.roll.paid & p.alive
         paid_p = np.flatnonzero(paid)
-        amounts = support(sim, scenario, month, paid_p, frame["lines.dibao_p"])
+        amounts = support(sim, scenario, month, paid_p, frame["lines.dibao"])
         frame["tekun.eligible"] = elig
         frame["tekun.paid"] = paid
         frame["tekun.institutional"] = state.institutional
@@ -205,7 +209,7 @@ class Tekun(Programme):
             care = (tk.care_share.full, tk.care_share.partial, tk.care_share.none)[p.selfcare[i]]
             urban = bool(sim.person_urban[i])
             wage = (tk.minimum_wage.urban if urban else tk.minimum_wage.rural).at(frame.month)
-            std = float(frame["lines.dibao_p"][i])
+            std = float(F32(frame["lines.dibao"][0 if urban else 1]))
             k = np.searchsorted(paid_p, i)
             paid = fen[k] / 100 if on else 0.0
             status = pipeline.STATUS_TEXT[int(state.roll.status[i])]
