@@ -17,7 +17,7 @@ from aidsim.population import renewal
 from aidsim.population.arrays import SELFCARE_FULL
 from aidsim.population.categories import elderly_months, severely_disabled
 from aidsim.programmes import means_test
-from aidsim.programmes.base import F32, by_hukou
+from aidsim.programmes.base import F32, by_hukou, zeros_view
 from aidsim.rng import Streams, uniform32
 from aidsim.scenario.schema import Scenario
 from aidsim.shocks import demography, disasters, health, income, kernels
@@ -285,7 +285,7 @@ def month_keys(state: SimState, scenario: Scenario, streams: Streams, month: int
                                        uniform32(streams["disaster"], h.n),
                                        state.disaster_until, state.disaster_loss,
                                        (state.cached(("no household hit",), lambda: np.zeros(h.n, dtype=bool)),
-                                        state.cached(("no asset lost",), lambda: np.zeros(h.n))))
+                                        zeros_view(h.n)))
     incomes = compute_incomes(state, scenario,
                               standard_normal32(streams["earnings_transitory"], p.n), month)
     lost = shocks.lost_work

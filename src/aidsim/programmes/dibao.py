@@ -31,6 +31,7 @@ from aidsim.programmes.base import (
     stock,
     to_fen,
     yuan,
+    zeros_view,
 )
 from aidsim.scenario.schema import DibaoSupplements
 
@@ -108,8 +109,8 @@ def spending_deduction(sim, scenario, unit_member: np.ndarray, medical_spent: np
     cost of each member of student age who does not work."""
     sp = scenario.spending_poverty
     pop = sim.population
-    if not sp.enabled:  # read-only zeros kept by the state: no household-sized array a month
-        return sim.cached(("no spending deduction",), lambda: np.zeros(pop.n_households))
+    if not sp.enabled:  # read-only zeros, no household-sized array
+        return zeros_view(pop.n_households)
     deduction = np.zeros(pop.n_households)
     p = pop.persons
     if sp.medical:
