@@ -533,7 +533,7 @@ class ReferenceModel(mesa.Model):
         cols = {name: getattr(p, name).tolist() for name in (
             "age_months", "alive", "disability", "selfcare", "chronic", "ill", "employed",
             "earnings_level", "pension", "public_sector", "refuses_work")}
-        roll = {name: getattr(state.programmes['tekun'].roll, name).tolist() for name in (
+        roll = {name: state.programmes['tekun'].roll.dense(name).tolist() for name in (
             "status", "decision_month", "next_review", "exit_month", "assessed")}
         institutional = state.programmes['tekun'].institutional.tolist()
         # The means test's income averages begin where aidsim's begin (the start's incomes).

@@ -46,6 +46,7 @@ import numpy as np
 import yaml
 
 from aidsim.admin import pipeline
+from aidsim.admin.sparse_roll import SparseRoll
 from aidsim.calendar import format_month, parse_month
 from aidsim.engine.events import Incomes, ShockOutcome, able_persons, event_keys, mean_log_earnings
 from aidsim.engine.state import SimState
@@ -363,13 +364,15 @@ def build(case: dict[str, Any], registry: Registry = REGISTRY) -> BuiltCase:
     return BuiltCase(name, month, scenario, state, keys, households, expected, member_rows)
 
 
-def _set_roll(roll: pipeline.Roll, unit: int, facts: dict, where: str) -> None:
+def _set_roll(roll: pipeline.Roll | SparseRoll, unit: int, facts: dict, where: str) -> None:
     _check_keys(where, facts, ROLL_KEYS)
     roll.status[unit] = STATUS[facts.get("status", "on")]
-    roll.assessed[unit] = float(facts.get("assessed", 0))
+    # a sparse roll keeps the other fields in the unit's entry
+    at = int(roll.entries(np.array([unit]))[0]) if isinstance(roll, SparseRoll) else unit
+    roll.assessed[at] = float(facts.get("assessed", 0))
     for key in ("next_review", "exit_month", "decision_month"):
         if key in facts:
-            getattr(roll, key)[unit] = _month(facts[key])
+            getattr(roll, key)[at] = _month(facts[key])
 
 
 def _set_before(state: SimState, hh: dict, members: np.ndarray, where: str) -> None:

@@ -71,10 +71,22 @@ def test_members_that_bar_their_household():
         employed=np.array([True, False, False, True, False]),
         refuses_work=np.array([False, False, True, False, False]),
         own_income=np.array([0, 0, 0, 800, 100], dtype=np.float32),
-        standard=np.full(5, 750, dtype=np.float32))
+        urban=np.array([True, True, True, True, True]), standards=(np.float32(750), np.float32(50)))
     # public-sector worker; former public-sector without work (not barred); refusing work;
-    # wage above the standard; none
+    # wage above the standard; none (under the urban standard)
     assert bars.tolist() == [True, False, True, True, False]
     assert not means_test.member_bars_household(
         DibaoExclusions(), public_sector=np.array([False]), employed=np.array([True]),
-        refuses_work=np.array([False]), own_income=np.array([800.0]), standard=np.array([750.0]))[0]
+        refuses_work=np.array([False]), own_income=np.array([800.0]), urban=np.array([False]),
+        standards=(750.0, 750.0))[0]
+
+
+def test_a_members_income_is_compared_with_the_standard_of_their_hukou():
+    sw = DibaoExclusions(member_income_above_standard=True)
+    own = np.array([500, 500, 800, 300], dtype=np.float32)
+    urban = np.array([True, False, True, False])
+    bars = means_test.member_bars_household(
+        sw, public_sector=np.zeros(4, bool), employed=np.ones(4, bool), refuses_work=np.zeros(4, bool),
+        own_income=own, urban=urban, standards=(np.float32(750), np.float32(433)))
+    assert bars.tolist() == (own > np.where(urban, np.float32(750), np.float32(433))).tolist() \
+        == [False, True, True, False]

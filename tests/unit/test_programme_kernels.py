@@ -94,13 +94,14 @@ def test_tekun_eligible_persons_match_the_array_rule() -> None:
     household = _households(rng, n, n_h)
     alive, orphan, able = rng.random(n) < 0.9, rng.random(n) < 0.05, rng.random(n) < 0.3
     own = (rng.random(n, dtype=F32) * 1000).astype(F32)
-    std = np.full(n, F32(650.5))
+    urban = rng.random(n) < 0.4
+    std = np.where(urban, F32(650.5), F32(433.3))
     outside_supporter = rng.random(n_h) < 0.2
     counts = np.bincount(household[able], minlength=n_h)
     has_supporter = ((counts > 0) | outside_supporter)[household]
     expected = tekun.eligible(alive & ~orphan, able, own, 1.1 * std, has_supporter)
     got = np.zeros(n, dtype=bool)
-    tekun._eligible_persons(_offsets(household, n_h), alive, orphan, able, own, F32(1.1), std,
+    tekun._eligible_persons(_offsets(household, n_h), alive, orphan, able, own, F32(1.1), urban, F32(650.5), F32(433.3),
                             outside_supporter, got)
     assert np.array_equal(got, expected)
 

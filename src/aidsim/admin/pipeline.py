@@ -1,6 +1,6 @@
 """The simple roll, from application to exit, vectorised over units: extreme-poverty support's
-process (one unit per person), and the states and arrays dibao's fuller process
-(:mod:`aidsim.admin.process`) builds on. Each unit is in one state:
+process (one unit per person, kept sparse by :mod:`aidsim.admin.sparse_roll`), and the states and
+arrays dibao's fuller process (:mod:`aidsim.admin.process`) builds on. Each unit is in one state:
 
 - ``OFF``: not on the roll;
 - ``PENDING``: applied, waiting for the decision (household survey, review, public notice,

@@ -17,7 +17,7 @@ from aidsim.population import renewal
 from aidsim.population.arrays import SELFCARE_FULL
 from aidsim.population.categories import elderly_months, severely_disabled
 from aidsim.programmes import means_test
-from aidsim.programmes.base import F32, by_hukou
+from aidsim.programmes.base import F32, by_hukou, zeros_view
 from aidsim.rng import Streams, uniform32
 from aidsim.scenario.schema import Scenario
 from aidsim.shocks import demography, disasters, health, income, kernels
@@ -255,25 +255,26 @@ def standards(scenario: Scenario, month: int) -> tuple[float, float]:
     return urban, rural
 
 
-def dibao_lines(state: SimState, scenario: Scenario, month: int) -> tuple[np.ndarray, np.ndarray]:
-    """The dibao standard in force for each household (float64) and each person (float32): the
-    dibao line that the programmes and the poverty measures use as a yardstick. Both are kept
-    while the standards stay the same (read only), not rebuilt each month."""
+def dibao_lines(state: SimState, scenario: Scenario, month: int) -> tuple[np.ndarray, tuple[float, float]]:
+    """The dibao standard in force for each household (float64, kept while the standards stay the
+    same, read only): the dibao line that the programmes and the poverty measures use as a
+    yardstick; and the urban and rural standards, from which the rules that compare a person with
+    the line take that person's by hukou (no person-sized array is kept for it)."""
     urban, rural = standards(scenario, month)
     urban_h = state.population.households.urban
     std_h = state.cached(("dibao_h", urban, rural), lambda: by_hukou(urban_h, urban, rural))
-    return std_h, state.by_hukou_per_person(urban, rural)
+    return std_h, (urban, rural)
 
 
 def income_keys(state: SimState, scenario: Scenario, incomes: Incomes, assessed: Incomes, month: int,
                 alive_count: np.ndarray) -> dict[str, object]:
     """The frame keys of incomes and lines, shared by the month and the start."""
-    std_h, std_p = dibao_lines(state, scenario, month)
+    std_h, by_hukou_std = dibao_lines(state, scenario, month)
     return {"household.alive_count": alive_count, "incomes.person_own": incomes.person_own,
             "incomes.earned": incomes.earned, "incomes.household_total": incomes.household_total,
             "incomes.other": incomes.other, "assessed.person_own": assessed.person_own,
             "assessed.earned": assessed.earned, "assessed.household_total": assessed.household_total,
-            "assessed.other": assessed.other, "lines.dibao_h": std_h, "lines.dibao_p": std_p}
+            "assessed.other": assessed.other, "lines.dibao_h": std_h, "lines.dibao": by_hukou_std}
 
 
 def month_keys(state: SimState, scenario: Scenario, streams: Streams, month: int) -> dict[str, object]:
@@ -284,7 +285,7 @@ def month_keys(state: SimState, scenario: Scenario, streams: Streams, month: int
                                        uniform32(streams["disaster"], h.n),
                                        state.disaster_until, state.disaster_loss,
                                        (state.cached(("no household hit",), lambda: np.zeros(h.n, dtype=bool)),
-                                        state.cached(("no asset lost",), lambda: np.zeros(h.n))))
+                                        zeros_view(h.n)))
     incomes = compute_incomes(state, scenario,
                               standard_normal32(streams["earnings_transitory"], p.n), month)
     lost = shocks.lost_work

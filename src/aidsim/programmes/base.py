@@ -35,7 +35,7 @@ from aidsim.rng import uniform32
 
 __all__ = ["MONTH_KEYS", "START_KEYS", "Frame", "FrameError", "FrameView", "LedgerLine", "Measure",
            "Payment", "Programme", "Ratio", "Row", "Stream", "area_sums", "by_hukou", "by_selfcare", "flow",
-           "household_payment", "person_payment", "stock", "to_fen", "yuan"]
+           "household_payment", "person_payment", "stock", "to_fen", "yuan", "zeros_view"]
 
 if TYPE_CHECKING:  # the engine's state and the scenario are only passed through
     from aidsim.scenario.schema import Scenario
@@ -44,6 +44,13 @@ F32 = np.float32
 Unit = Literal["households", "persons", "cases"]
 #: One row of ``aidsim explain``: (label, value as text).
 Row = tuple[str, str]
+
+
+def zeros_view(n: int, dtype: type = np.float64) -> np.ndarray:
+    """``n`` read-only zeros held in the memory of one (a view with stride 0): what a month
+    passes for a household-sized value when nothing happened (no disaster, no spending-type
+    poverty), without keeping a household-sized array of zeros for the run."""
+    return np.broadcast_to(np.zeros(1, dtype=dtype), (n,))
 
 
 def to_fen(yuan: np.ndarray) -> np.ndarray:
@@ -432,7 +439,8 @@ MONTH_KEYS: dict[str, str] = {
     "assessed.household_total": "float64 (n_households,): the household income the means test counts",
     "assessed.other": "float32 (n_households,): the other income the means test counts",
     "lines.dibao_h": "float64 (n_households,): dibao standard in force (the dibao line)",
-    "lines.dibao_p": "float32 (n_persons,): the same per person",
+    "lines.dibao": "(float, float): the urban and rural standards; a person's is that of their hukou "
+                   "(sim.person_urban), compared in float32",
     "shocks.illness": "IllnessOutcome: this month's hospital episodes and their cost",
     "shocks.died": "bool (n_persons,): died this month",
     "shocks.lost_work": "intp: persons who lost work this month (the dead among them)",
@@ -446,4 +454,4 @@ MONTH_KEYS: dict[str, str] = {
 START_KEYS: tuple[str, ...] = ("household.alive_count", "incomes.person_own", "incomes.earned",
                                "incomes.household_total", "incomes.other", "assessed.person_own",
                                "assessed.earned", "assessed.household_total", "assessed.other", "lines.dibao_h",
-                               "lines.dibao_p", "shocks.able")
+                               "lines.dibao", "shocks.able")

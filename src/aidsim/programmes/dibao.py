@@ -31,6 +31,7 @@ from aidsim.programmes.base import (
     stock,
     to_fen,
     yuan,
+    zeros_view,
 )
 from aidsim.scenario.schema import DibaoSupplements
 
@@ -108,8 +109,8 @@ def spending_deduction(sim, scenario, unit_member: np.ndarray, medical_spent: np
     cost of each member of student age who does not work."""
     sp = scenario.spending_poverty
     pop = sim.population
-    if not sp.enabled:  # read-only zeros kept by the state: no household-sized array a month
-        return sim.cached(("no spending deduction",), lambda: np.zeros(pop.n_households))
+    if not sp.enabled:  # read-only zeros, no household-sized array
+        return zeros_view(pop.n_households)
     deduction = np.zeros(pop.n_households)
     p = pop.persons
     if sp.medical:
@@ -159,7 +160,8 @@ def assess(frame) -> Assessment:
     pc_income = means_test.per_capita(np.maximum(net, 0, out=net), members, out=net)  # in place
     barring = unit_member & means_test.member_bars_household(
         db.exclusions, public_sector=p.public_sector, employed=p.employed,
-        refuses_work=p.refuses_work, own_income=own, standard=frame["lines.dibao_p"])
+        refuses_work=p.refuses_work, own_income=own, urban=sim.person_urban,
+        standards=tuple(np.float32(s) for s in frame["lines.dibao"]))
     assets = means_test.barred_by_assets(db.exclusions, vehicle=h.vehicle, business=h.business,
                                          two_dwellings=h.two_dwellings)
     conduct = means_test.barred_by_conduct(
@@ -370,7 +372,7 @@ class Dibao(Programme):
     start_streams = (Stream("draws.dibao_enrol", "initial_roll", "households", slot=2),)
     needs = ("orphans.covered", "tekun.paid", "assessed.person_own", "assessed.household_total",
              "assessed.other", "assessed.earned", "household.alive_count", "lines.dibao_h",
-             "lines.dibao_p", "shocks.able", "medical.spent_recent", "offices.plan")
+             "lines.dibao", "shocks.able", "medical.spent_recent", "offices.plan")
     start_needs = tuple(k for k in needs if k != "offices.plan")
     provides = {
         "dibao.unit_member": "bool (n_persons,): in the dibao unit (alive, not on tekun or the orphan allowance)",
@@ -436,6 +438,9 @@ class Dibao(Programme):
         pop = sim.population
         p, h = pop.persons, pop.households
         test = assess(frame)
+        # The persons' own incomes are read by the means test only: freed before the casework,
+        # the month's peak.
+        frame.done("assessed.person_own")
         facts, view = casework(frame, test)
         inspection = frame["draws.inspection"] if "draws.inspection" in frame else None
         if not self.enabled(scenario):  # nobody applies: the roll stays empty
@@ -446,11 +451,10 @@ class Dibao(Programme):
                 draws=process.Draws(apply=frame["draws.take_up_dibao"], raw=frame["draws.dibao_cases"],
                                     inspection=inspection),
                 plan=frame["offices.plan"], lv=levers(scenario, month, pop.n_areas))
-        # The means test's person-level incomes and the month's draws are read for the last time:
+        # The earnings the casework reads and the month's draws are read for the last time:
         # freed now, before the payments are made, which lowers the month's peak.
         inspection = None
-        frame.done("assessed.person_own", "assessed.earned", "draws.take_up_dibao", "draws.dibao_cases",
-                   "draws.inspection")
+        frame.done("assessed.earned", "draws.take_up_dibao", "draws.dibao_cases", "draws.inspection")
         paid = state.paid
         paid_h = np.flatnonzero(paid)
         enrolled = pop.members_of(paid_h)

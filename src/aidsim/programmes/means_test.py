@@ -32,17 +32,18 @@ def _per_capita(total: np.ndarray, members: np.ndarray, out: np.ndarray) -> None
 
 def member_bars_household(switches: DibaoExclusions, *, public_sector: np.ndarray,
                           employed: np.ndarray, refuses_work: np.ndarray, own_income: np.ndarray,
-                          standard: np.ndarray) -> np.ndarray:
+                          urban: np.ndarray, standards: tuple) -> np.ndarray:
     """Members whose situation bars their household, per switch (seed 001's list), ``(n_persons,)``:
     a public-sector or state-enterprise job; refusing work without cause; own wage or pension
-    above the standard."""
+    above the standard of the member's hukou (``urban``; ``standards``: the urban and rural
+    standards, compared as given, without a person-sized array of standards)."""
     out = np.zeros(public_sector.shape, dtype=bool)
     if switches.public_sector:
         out |= public_sector & employed
     if switches.refuses_work:
         out |= refuses_work & ~employed
     if switches.member_income_above_standard:
-        out |= own_income > standard
+        out |= np.where(urban, own_income > standards[0], own_income > standards[1])
     return out
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from aidsim.admin import pipeline
+from aidsim.admin import pipeline, sparse_roll
 from aidsim.calendar import format_month
 from aidsim.programmes.base import (
     F32,
@@ -48,25 +48,27 @@ def amount(dibao_standard: np.ndarray, basic_multiplier: float, minimum_wage: np
     return basic_multiplier * dibao_standard + care_share * minimum_wage
 
 
-def eligible_persons(sim, scenario, own_income: np.ndarray, std_p: np.ndarray,
+def eligible_persons(sim, scenario, own_income: np.ndarray, standards: tuple[float, float],
                      orphan_paid: np.ndarray, able: np.ndarray) -> np.ndarray:
     """Who is truly eligible (三无) this month, ``(n_persons,)``: a supporter is an able member
     of the household or a legal supporter elsewhere. Children on the orphan allowance are not also
-    supported as tekun."""
+    supported as tekun. ``standards``: the urban and rural dibao standards (each person's by hukou)."""
     pop, tk = sim.population, scenario.tekun
     out = np.zeros(pop.n_persons, dtype=bool)
     _eligible_persons(pop.member_offsets, pop.persons.alive, orphan_paid, able, own_income,
-                      np.float32(tk.income_threshold), std_p, pop.households.outside_supporter, out)
+                      np.float32(tk.income_threshold), sim.person_urban, F32(standards[0]), F32(standards[1]),
+                      pop.households.outside_supporter, out)
     return out
 
 
 @numba.njit(cache=True)
 def _eligible_persons(member_offsets: np.ndarray, alive: np.ndarray, orphan_paid: np.ndarray, able: np.ndarray,
-                      own_income: np.ndarray, threshold: np.float32, std_p: np.ndarray,
-                      outside_supporter: np.ndarray, out: np.ndarray) -> None:
+                      own_income: np.ndarray, threshold: np.float32, urban: np.ndarray, std_urban: np.float32,
+                      std_rural: np.float32, outside_supporter: np.ndarray, out: np.ndarray) -> None:
     """:func:`eligible` for every person, household by household: no able member and no outside
     supporter, alive and not on the orphan allowance, unable to work, own income below
-    ``threshold × standard`` (float32, as the array rule). One loop in place of the running count,
+    ``threshold × standard`` (float32, as the array rule), the standard of the person's hukou
+    (``urban``: no person-sized array of standards). One loop in place of the running count,
     the gather of each person's household flag and the mask chain. Marks them in ``out`` (false
     on entry, allocated by the caller: numpy's large allocations fault in fewer pages)."""
     for h in range(member_offsets.shape[0] - 1):
@@ -81,21 +83,23 @@ def _eligible_persons(member_offsets: np.ndarray, alive: np.ndarray, orphan_paid
         if supported:
             continue
         for i in range(first, end):
-            out[i] = alive[i] & (not orphan_paid[i]) & (own_income[i] < threshold * std_p[i])
+            std = std_urban if urban[i] else std_rural
+            out[i] = alive[i] & (not orphan_paid[i]) & (own_income[i] < threshold * std)
 
 
-def support(sim, scenario, month: int, persons: np.ndarray, std_p: np.ndarray) -> np.ndarray:
-    """The monthly support of ``persons`` (rows): basic living plus care, yuan."""
+def support(sim, scenario, month: int, persons: np.ndarray, standards: tuple[float, float]) -> np.ndarray:
+    """The monthly support of ``persons`` (rows): basic living plus care, yuan. ``standards``:
+    the urban and rural dibao standards, each person's by hukou (float32)."""
     tk = scenario.tekun
-    wage = by_hukou(sim.person_urban[persons], tk.minimum_wage.urban.at(month),
-                    tk.minimum_wage.rural.at(month))
+    urban = sim.person_urban[persons]
+    wage = by_hukou(urban, tk.minimum_wage.urban.at(month), tk.minimum_wage.rural.at(month))
     care = by_selfcare(sim.population.persons.selfcare[persons], tk.care_share)
-    return amount(std_p[persons], tk.basic_multiplier, wage, care)
+    return amount(by_hukou(urban, *standards, F32), tk.basic_multiplier, wage, care)
 
 
 @dataclass
 class TekunState:
-    roll: pipeline.Roll          # one unit per person
+    roll: sparse_roll.SparseRoll  # one unit per person; fields kept for the few on it
     institutional: np.ndarray    # bool (n_persons,): supported in an institution (集中供养)
 
 
@@ -122,24 +126,24 @@ class Tekun(Programme):
     streams = (Stream("draws.take_up_tekun", "take_up_tekun", "persons"),)
     start_streams = (Stream("draws.tekun_enrol", "initial_roll", "persons", slot=0),
                      Stream("draws.tekun_placement", "initial_roll", "persons", slot=1))
-    needs = ("orphans.covered", "assessed.person_own", "lines.dibao_p", "shocks.able")
+    needs = ("orphans.covered", "assessed.person_own", "lines.dibao", "shocks.able")
     start_needs = needs
     provides = {
         "tekun.eligible": "bool (n_persons,): truly eligible (三无) this month",
         "tekun.paid": "bool (n_persons,): paid support this month",
         "tekun.institutional": "bool (n_persons,): supported in an institution",
-        "tekun.flows": "pipeline.AdminFlows: applications, entries, refusals and exits",
+        "tekun.flows": "sparse_roll.UnitFlows: the persons who applied, entered, were refused and left",
         "tekun.paid_persons": "intp: persons paid, increasing",
         "tekun.paid_person_fen": "int64: what each of them was paid, fen",
     }
 
     def init_state(self, sim) -> TekunState:
         n = sim.population.n_persons
-        return TekunState(pipeline.Roll.empty(n), np.zeros(n, dtype=bool))
+        return TekunState(sparse_roll.SparseRoll.empty(n), np.zeros(n, dtype=bool))
 
     def _eligible(self, frame) -> np.ndarray:
         return eligible_persons(frame.sim, frame.scenario, frame["assessed.person_own"],
-                                frame["lines.dibao_p"], frame["orphans.covered"], frame["shocks.able"])
+                                frame["lines.dibao"], frame["orphans.covered"], frame["shocks.able"])
 
     def start(self, frame, state: TekunState) -> None:
         adm = frame.scenario.admin.tekun
@@ -148,7 +152,7 @@ class Tekun(Programme):
         if not self.enabled(frame.scenario):
             frame["tekun.paid"] = np.zeros(p.n, dtype=bool)
             return
-        pipeline.enrol_initial(state.roll, elig, frame["assessed.person_own"], frame["draws.tekun_enrol"],
+        sparse_roll.enrol_initial(state.roll, elig, frame["assessed.person_own"], frame["draws.tekun_enrol"],
                                adm.initial_enrolment, frame.month, adm.review_interval_months)
         share = by_selfcare(p.selfcare, frame.scenario.tekun.institutional_share)
         state.institutional[:] = state.roll.paid & (frame["draws.tekun_placement"] < share)
@@ -160,20 +164,20 @@ class Tekun(Programme):
         u_take = frame["draws.take_up_tekun"]
         elig = self._eligible(frame)
         if not self.enabled(scenario):  # nobody on the roll: the state stays empty
-            flows = pipeline.AdminFlows.none(p.n)
+            flows = sparse_roll.UnitFlows.none()
         else:
-            flows = pipeline.advance(
+            flows = sparse_roll.advance(
                 state.roll, month=month, alive=p.alive & ~frame["orphans.covered"], eligible=elig,
                 income=frame["assessed.person_own"], take_up_uniform=u_take, take_up_rate=adm.take_up_rate,
                 delay_months=adm.delay_months, review_interval=adm.review_interval_months, grace_months=0)
         # Placement at application: given take-up (u < rate), u / rate is a fresh uniform.
-        applied = np.flatnonzero(flows.applied)
+        applied = flows.applied
         placement_u = u_take[applied] / F32(max(adm.take_up_rate, 1e-12))
         state.institutional[applied] = placement_u < by_selfcare(p.selfcare[applied],
                                                                  scenario.tekun.institutional_share)
         paid = state.roll.paid & p.alive
         paid_p = np.flatnonzero(paid)
-        amounts = support(sim, scenario, month, paid_p, frame["lines.dibao_p"])
+        amounts = support(sim, scenario, month, paid_p, frame["lines.dibao"])
         frame["tekun.eligible"] = elig
         frame["tekun.paid"] = paid
         frame["tekun.institutional"] = state.institutional
@@ -183,16 +187,15 @@ class Tekun(Programme):
         return {"tekun": person_payment(sim, paid_p, amounts)}
 
     def measure(self, frame, state: TekunState) -> dict[str, np.ndarray]:
-        flows, paid = frame["tekun.flows"], frame["tekun.paid"]
-        concerned = np.flatnonzero(paid | flows.applied | flows.exited)
-        area, n_areas = frame.sim.person_area[concerned], frame.sim.population.n_areas
-        counts = {
-            "tekun_institutional": paid[concerned] & state.institutional[concerned],
-            "tekun_applications": flows.applied[concerned],
-            "tekun_entries": flows.entered[concerned],
-            "tekun_exits": flows.exited[concerned],
+        flows, paid_p = frame["tekun.flows"], frame["tekun.paid_persons"]
+        persons = {
+            "tekun_institutional": paid_p[state.institutional[paid_p]],
+            "tekun_applications": flows.applied,
+            "tekun_entries": flows.entered,
+            "tekun_exits": flows.exited,
         }
-        return {name: np.bincount(area[v], minlength=n_areas).astype(float) for name, v in counts.items()}
+        area, n_areas = frame.sim.person_area, frame.sim.population.n_areas
+        return {name: np.bincount(area[v], minlength=n_areas).astype(float) for name, v in persons.items()}
 
     def explain(self, frame, state: TekunState, household: int) -> list[Row]:
         scenario, sim = frame.scenario, frame.sim
@@ -206,11 +209,11 @@ class Tekun(Programme):
             care = (tk.care_share.full, tk.care_share.partial, tk.care_share.none)[p.selfcare[i]]
             urban = bool(sim.person_urban[i])
             wage = (tk.minimum_wage.urban if urban else tk.minimum_wage.rural).at(frame.month)
-            std = float(frame["lines.dibao_p"][i])
+            std = float(F32(frame["lines.dibao"][0 if urban else 1]))
             k = np.searchsorted(paid_p, i)
             paid = fen[k] / 100 if on else 0.0
             status = pipeline.STATUS_TEXT[int(state.roll.status[i])]
-            review = (f", next review {format_month(int(state.roll.next_review[i]))}"
+            review = (f", next review {format_month(int(state.roll.value('next_review', i)))}"
                       if state.roll.status[i] >= pipeline.ON else "")
             rows.append((f"member {i}", f"eligible: {'yes' if elig else 'no'}; {status}{review}; "
                                         f"{tk.basic_multiplier:g} × {std:g} + {care:g} × {wage:g} = "

@@ -1,0 +1,220 @@
+"""The simple roll (:mod:`aidsim.admin.pipeline`) kept sparse, for a roll of persons.
+
+Extreme-poverty support has one unit per person, and about 1% of persons are on its roll at any
+time: a dense :class:`~aidsim.admin.pipeline.Roll` spends four person-sized arrays (16 bytes a
+person) on months and incomes that matter only for those few. :class:`SparseRoll` keeps the
+status of every unit (one byte, which is what most of the month reads) and the other fields
+only for the units that have an entry: those pending, on the roll or in gradual exit, sorted.
+
+The month (:func:`advance`) is the dense roll's month (:func:`aidsim.admin.pipeline.advance`),
+unit by unit in the same order of steps, and gives the same statuses, the same flows (as index
+arrays instead of masks) and the same value of each field in the statuses that read it (the
+decision month while pending, the next review and the assessed income while paid, the exit
+month in gradual exit). The dense roll keeps a stale value from an earlier spell in the other
+statuses, which the month overwrites before it reads it: so a unit that leaves the roll loses its
+entry, and one that applies starts from the fields of :meth:`SparseRoll.empty`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from aidsim.admin.pipeline import GRACE, NEVER, OFF, ON, PENDING
+
+#: The fields a unit's entry holds (the dense roll's arrays other than ``status``).
+FIELDS = ("decision_month", "next_review", "exit_month", "assessed")
+
+
+@dataclass
+class SparseRoll:
+    """A roll's status per unit, and its other fields for the units with an entry.
+
+    ``rows`` holds the units with an entry, increasing; every unit not off the roll has one (an
+    off unit may keep one, as the dense roll keeps its stale fields, until the next month drops
+    it). The field arrays are aligned with ``rows``.
+    """
+
+    status: np.ndarray           # int8 (n_units,): OFF / PENDING / ON / GRACE
+    rows: np.ndarray             # intp (k,), increasing: the units with an entry
+    decision_month: np.ndarray   # int32 (k,): when a PENDING application is decided
+    next_review: np.ndarray      # int32 (k,): when an ON unit is next reviewed
+    exit_month: np.ndarray       # int32 (k,): when a GRACE unit leaves
+    assessed: np.ndarray         # float32 (k,): income found by the last means test (yuan/month)
+
+    @classmethod
+    def empty(cls, n: int) -> SparseRoll:
+        """A roll of ``n`` units, all off, no entries."""
+        return cls(status=np.zeros(n, dtype=np.int8), rows=np.zeros(0, dtype=np.intp),
+                   decision_month=np.zeros(0, dtype=np.int32), next_review=np.zeros(0, dtype=np.int32),
+                   exit_month=np.zeros(0, dtype=np.int32), assessed=np.zeros(0, dtype=np.float32))
+
+    @property
+    def paid(self) -> np.ndarray:
+        """Units receiving a payment this month (on the roll or in gradual exit)."""
+        return self.status >= ON
+
+    def entries(self, units: np.ndarray) -> np.ndarray:
+        """The positions in the field arrays of ``units`` (increasing, unique), giving an entry
+        with the fields of an empty roll to those that have none."""
+        units = np.asarray(units, dtype=np.intp)
+        new = units[~np.isin(units, self.rows, assume_unique=True)]
+        if new.shape[0]:
+            rows = np.union1d(self.rows, new)
+            old = np.searchsorted(rows, self.rows)
+            for name in FIELDS:
+                values = getattr(self, name)
+                grown = np.zeros(rows.shape[0], dtype=values.dtype) if name == "assessed" \
+                    else np.full(rows.shape[0], NEVER, dtype=values.dtype)
+                grown[old] = values
+                setattr(self, name, grown)
+            self.rows = rows
+        return np.searchsorted(self.rows, units)
+
+    def value(self, name: str, unit: int) -> float | int:
+        """One field of one unit, as the dense roll would hold it for a unit with an entry (the
+        empty roll's value for a unit without one)."""
+        k = int(np.searchsorted(self.rows, unit))
+        if k < self.rows.shape[0] and self.rows[k] == unit:
+            return getattr(self, name)[k].item()
+        return 0.0 if name == "assessed" else NEVER
+
+    def dense(self, name: str) -> np.ndarray:
+        """One field for every unit, ``(n_units,)`` (a copy: for tests and reference models)."""
+        if name == "status":
+            return self.status.copy()
+        values = getattr(self, name)
+        out = np.zeros(self.status.shape[0], dtype=values.dtype) if name == "assessed" \
+            else np.full(self.status.shape[0], NEVER, dtype=values.dtype)
+        out[self.rows] = values
+        return out
+
+
+@dataclass
+class UnitFlows:
+    """What happened on a sparse roll this month: the units concerned, increasing (intp)."""
+
+    applied: np.ndarray
+    entered: np.ndarray
+    refused: np.ndarray
+    exited: np.ndarray
+
+    @classmethod
+    def none(cls) -> UnitFlows:
+        """A month with no casework (the programme switched off)."""
+        return cls(*(np.zeros(0, dtype=np.intp) for _ in range(4)))
+
+
+def enrol_initial(roll: SparseRoll, eligible: np.ndarray, income: np.ndarray, uniform: np.ndarray,
+                  share: float, month: int, review_interval: int) -> None:
+    """Put a share of the eligible on the roll at the start, reviews spread over the cycle
+    (:func:`aidsim.admin.pipeline.enrol_initial`)."""
+    start = np.flatnonzero(eligible & (uniform < share))
+    at = roll.entries(start)
+    roll.status[start] = ON
+    roll.assessed[at] = income[start]
+    roll.next_review[at] = month + 1 + (start % review_interval).astype(np.int32)
+
+
+def advance(roll: SparseRoll, *, month: int, alive: np.ndarray, eligible: np.ndarray,
+            income: np.ndarray, take_up_uniform: np.ndarray, take_up_rate: float,
+            delay_months: int, review_interval: int, grace_months: int,
+            above_line: np.ndarray | None = None) -> UnitFlows:
+    """Run one month of the process on ``roll`` (in place) and return the month's flows: the
+    dense roll's month (:func:`aidsim.admin.pipeline.advance`, same parameters)."""
+    rate = np.result_type(take_up_uniform, take_up_rate).type(take_up_rate)
+    # The units that can have an entry after the month: those with one, and those that may apply.
+    cap = roll.rows.shape[0] + int(np.count_nonzero(eligible))
+    rows = np.empty(cap, dtype=np.intp)
+    fields = (np.empty(cap, dtype=np.int32), np.empty(cap, dtype=np.int32), np.empty(cap, dtype=np.int32),
+              np.empty(cap, dtype=np.float32))
+    flows = [np.empty(cap, dtype=np.intp) for _ in range(4)]
+    counts = _advance_entries(roll.status, roll.rows, roll.decision_month, roll.next_review, roll.exit_month,
+                              roll.assessed, month, alive, eligible, income, take_up_uniform, rate, delay_months,
+                              review_interval, grace_months,
+                              np.ones(1, dtype=bool) if above_line is None else above_line, above_line is None,
+                              rows, *fields, *flows)
+    k = counts[0]
+    roll.rows = rows[:k].copy()
+    roll.decision_month, roll.next_review, roll.exit_month, roll.assessed = (f[:k].copy() for f in fields)
+    return UnitFlows(*(f[:c].copy() for f, c in zip(flows, counts[1:], strict=True)))
+
+
+@numba.njit(cache=True)
+def _advance_entries(status: np.ndarray, rows: np.ndarray, decision_month: np.ndarray, next_review: np.ndarray,
+                     exit_month: np.ndarray, assessed: np.ndarray, month: int, alive: np.ndarray,
+                     eligible: np.ndarray, income: np.ndarray, take_up_uniform: np.ndarray, take_up_rate,
+                     delay_months: int, review_interval: int, grace_months: int, above_line: np.ndarray,
+                     all_above: bool, out_rows: np.ndarray, out_decision: np.ndarray, out_review: np.ndarray,
+                     out_exit: np.ndarray, out_assessed: np.ndarray, applied: np.ndarray, entered: np.ndarray,
+                     refused: np.ndarray, exited: np.ndarray) -> np.ndarray:
+    """:func:`aidsim.admin.pipeline._advance_units` on the entries: the same steps for each unit,
+    its fields read from its entry (or an empty roll's), the entries of the units not off the roll
+    afterwards written to ``out_*`` in unit order and the flows' units to ``applied``, ``entered``,
+    ``refused`` and ``exited``. Returns how many of each were written (entries first)."""
+    n_in = rows.shape[0]
+    j = 0
+    k = n_app = n_ent = n_ref = n_exi = 0
+    for i in range(status.shape[0]):
+        while j < n_in and rows[j] < i:
+            j += 1  # an off unit's stale entry that this month does not read: dropped
+        st = status[i]
+        if st == OFF and not (alive[i] and eligible[i]):
+            continue  # most units: off the roll and not applying
+        if j < n_in and rows[j] == i:
+            dm, nr, em, ass = decision_month[j], next_review[j], exit_month[j], assessed[j]
+            j += 1
+        else:
+            dm, nr, em, ass = np.int32(NEVER), np.int32(NEVER), np.int32(NEVER), np.float32(0)
+        gone = False
+        if st != OFF and (not alive[i] or (st == GRACE and month >= em)):
+            st = OFF
+            gone = True
+        if (st == ON or st == GRACE) and month >= nr:
+            was_on = st == ON
+            if eligible[i]:  # still eligible, or eligible again during gradual exit
+                ass = income[i]
+                st = ON
+                em = NEVER
+            nr = month + review_interval
+            if was_on and not eligible[i]:
+                if grace_months > 0 and (all_above or above_line[i]):
+                    st = GRACE
+                    em = month + grace_months
+                else:
+                    st = OFF
+                    nr = NEVER
+                    gone = True
+        if gone:
+            exited[n_exi] = i
+            n_exi += 1
+        if st == OFF and alive[i] and eligible[i] and take_up_uniform[i] < take_up_rate:
+            st = PENDING
+            dm = month + delay_months
+            applied[n_app] = i
+            n_app += 1
+        if st == PENDING and month >= dm:
+            if eligible[i] and alive[i]:
+                st = ON
+                ass = income[i]
+                nr = month + review_interval
+                entered[n_ent] = i
+                n_ent += 1
+            else:
+                st = OFF
+                refused[n_ref] = i
+                n_ref += 1
+            dm = NEVER
+        status[i] = st
+        if st != OFF:
+            out_rows[k] = i
+            out_decision[k] = dm
+            out_review[k] = nr
+            out_exit[k] = em
+            out_assessed[k] = ass
+            k += 1
+    out = np.empty(5, dtype=np.int64)
+    out[0], out[1], out[2], out[3], out[4] = k, n_app, n_ent, n_ref, n_exi
+    return out
