@@ -159,11 +159,9 @@ def start_pensions(state: SimState, scenario: Scenario, streams: Streams, month:
     return turning
 
 
-def mean_log_earnings(state: SimState, scenario: Scenario, persons: np.ndarray | None = None) -> np.ndarray:
-    """Mean log earnings by hukou, for all persons or the rows ``persons``."""
+def mean_log_earnings(state: SimState, scenario: Scenario, persons: np.ndarray) -> np.ndarray:
+    """Mean log earnings by hukou of the rows ``persons``."""
     inc = scenario.shocks.income
-    if persons is None:
-        return state.by_hukou_per_person(inc.mean_log_earnings.urban, inc.mean_log_earnings.rural)
     return by_hukou(state.person_urban[persons], inc.mean_log_earnings.urban,
                     inc.mean_log_earnings.rural, F32)
 

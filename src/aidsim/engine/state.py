@@ -38,7 +38,6 @@ class SimState:
     last_renewal: Any = None      # RenewalOutcome of the last month (births, households formed, departures)
     # per ledger line: the sum of each month's largest payment, a bound on any household's total
     paid_bound: list[int] = field(default_factory=list, repr=False)
-    _per_person: dict = field(default_factory=dict, repr=False)  # cache of by_hukou_per_person
     _fixed: dict = field(default_factory=dict, repr=False)  # cache of cached()
 
     @classmethod
@@ -91,19 +90,6 @@ class SimState:
     def persons_changed(self) -> None:
         """Person traits were written (births, moves): drop the arrays cached from them."""
         self._fixed.clear()
-
-    def by_hukou_per_person(self, urban_value: float, rural_value: float) -> np.ndarray:
-        """A float32 value per person by hukou; reused while the values stay the same (standards
-        change rarely, so the month does not rebuild a person-sized array for them). Read only."""
-        key = (urban_value, rural_value)
-        cached = self._per_person.get(key)
-        if cached is None:
-            if len(self._per_person) > 8:
-                self._per_person.clear()
-            cached = np.where(self.person_urban, np.float32(urban_value), np.float32(rural_value))
-            cached.flags.writeable = False
-            self._per_person[key] = cached
-        return cached
 
     def cached(self, key: tuple, make: Callable[[], np.ndarray]) -> np.ndarray:
         """An array that stays the same for the run as long as ``key`` (the parameters it depends
