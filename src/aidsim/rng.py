@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import zlib
 
+import numba
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
 
 
 def stream_key(name: str) -> int:
@@ -81,7 +85,7 @@ def uniform32(generator: np.random.Generator, n: int) -> np.ndarray:
         out[0] = np.float32((int(kept["uinteger"]) & 0xFFFFFFFF) >> 8) * _U32_TO_F32
         start = 1
     rest = n - start
-    halves = bits.random_raw((rest + 1) // 2).view(np.uint32)  # little-endian: low half first
+    halves = raw_words(bits, (rest + 1) // 2).view(np.uint32)  # little-endian: low half first
     left = int(halves[rest]) if rest % 2 else 0  # the high half numpy would keep for the next draw
     np.right_shift(halves, 8, out=halves)
     out[start:] = halves[:rest]
@@ -92,3 +96,101 @@ def uniform32(generator: np.random.Generator, n: int) -> np.ndarray:
         state["uinteger"] = left
         bits.state = state
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# numpy's PCG64, compiled
+# ---------------------------------------------------------------------------------------------
+#
+# numpy's PCG64 is PCG-XSL-RR 128/64 (O'Neill 2014): a 128-bit linear congruential state,
+# ``state ← state × MULTIPLIER + inc``, and the output of the new state ``rotr64(hi ^ lo, hi >> 58)``.
+# Its ``random_raw`` gives a word in about 2.1 ns on this project's machine; most of the month's
+# random numbers are such words. The loop below gives the same words in about 1.2 ns: it runs
+# four stretches of the stream side by side (each started by jumping the state ahead, Brown
+# 1994), so the processor overlaps the four chains of 128-bit multiplications instead of waiting
+# on one.
+
+_MULTIPLIER = 0x2360ED051FC65DA44385DF649FCCF645  # PCG_DEFAULT_MULTIPLIER_128
+_MASK64, _MASK128 = (1 << 64) - 1, (1 << 128) - 1
+_MULT_HI, _MULT_LO = np.uint64(_MULTIPLIER >> 64), np.uint64(_MULTIPLIER & _MASK64)  # as the loop reads it
+_CHAINS = 4
+#: Below this many words numpy's own loop is as quick (the jumps cost a few microseconds).
+_COMPILED_FROM = 4096
+
+
+@intrinsic
+def _mul_high(typingctx, a, b):
+    """The high 64 bits of the 128-bit product of two uint64 (one machine multiplication)."""
+    sig = types.uint64(types.uint64, types.uint64)
+
+    def codegen(context, builder, signature, args):
+        wide = ir.IntType(128)
+        product = builder.mul(builder.zext(args[0], wide), builder.zext(args[1], wide))
+        return builder.trunc(builder.lshr(product, ir.Constant(wide, 64)), ir.IntType(64))
+    return sig, codegen
+
+
+@numba.njit(inline="always")
+def _pcg_step(hi: np.uint64, lo: np.uint64, inc_hi: np.uint64, inc_lo: np.uint64) -> tuple[np.uint64, np.uint64]:
+    """``state × MULTIPLIER + inc`` modulo 2**128, on the state's two halves."""
+    low = lo * _MULT_LO
+    high = _mul_high(lo, _MULT_LO) + hi * _MULT_LO + lo * _MULT_HI
+    new_lo = low + inc_lo
+    return high + inc_hi + np.uint64(new_lo < low), new_lo
+
+
+@numba.njit(inline="always")
+def _pcg_output(hi: np.uint64, lo: np.uint64) -> np.uint64:
+    """XSL-RR: the halves' xor rotated right by the state's top 6 bits."""
+    x = hi ^ lo
+    r = hi >> np.uint64(58)
+    return (x >> r) | (x << ((np.uint64(64) - r) & np.uint64(63)))
+
+
+@numba.njit(cache=True)
+def _pcg_fill(starts: np.ndarray, inc_hi: np.uint64, inc_lo: np.uint64, out: np.ndarray) -> None:
+    """Fill ``out`` (length ``4 q``): chain ``j`` starts from ``starts[j]`` (the state ``j q``
+    steps on) and writes words ``j q`` to ``(j + 1) q − 1``."""
+    q = out.shape[0] // 4
+    a_hi, a_lo, b_hi, b_lo = starts[0, 0], starts[0, 1], starts[1, 0], starts[1, 1]
+    c_hi, c_lo, d_hi, d_lo = starts[2, 0], starts[2, 1], starts[3, 0], starts[3, 1]
+    for k in range(q):
+        a_hi, a_lo = _pcg_step(a_hi, a_lo, inc_hi, inc_lo)
+        b_hi, b_lo = _pcg_step(b_hi, b_lo, inc_hi, inc_lo)
+        c_hi, c_lo = _pcg_step(c_hi, c_lo, inc_hi, inc_lo)
+        d_hi, d_lo = _pcg_step(d_hi, d_lo, inc_hi, inc_lo)
+        out[k] = _pcg_output(a_hi, a_lo)
+        out[q + k] = _pcg_output(b_hi, b_lo)
+        out[2 * q + k] = _pcg_output(c_hi, c_lo)
+        out[3 * q + k] = _pcg_output(d_hi, d_lo)
+
+
+def pcg_jump(state: int, inc: int, steps: int) -> int:
+    """The PCG64 state ``steps`` draws after ``state`` (Brown 1994, "Random number generation
+    with arbitrary strides": the LCG's multiplier and increment composed by squaring)."""
+    acc_mult, acc_plus, cur_mult, cur_plus = 1, 0, _MULTIPLIER, inc
+    while steps:
+        if steps & 1:
+            acc_mult = (acc_mult * cur_mult) & _MASK128
+            acc_plus = (acc_plus * cur_mult + cur_plus) & _MASK128
+        cur_plus = ((cur_mult + 1) * cur_plus) & _MASK128
+        cur_mult = (cur_mult * cur_mult) & _MASK128
+        steps >>= 1
+    return (acc_mult * state + acc_plus) & _MASK128
+
+
+def raw_words(bits: np.random.BitGenerator, n: int) -> np.ndarray:
+    """``bits.random_raw(n)``: the same uint64 words and the same state after, for a PCG64 about
+    1.7 times faster (see above); other bit generators, and small draws, use ``random_raw``."""
+    if not isinstance(bits, np.random.PCG64) or n < _COMPILED_FROM:
+        return bits.random_raw(n)
+    state = bits.state
+    now, inc = state["state"]["state"], state["state"]["inc"]
+    q = -(-n // _CHAINS)
+    starts = np.array([[s >> 64, s & _MASK64] for s in (pcg_jump(now, inc, j * q) for j in range(_CHAINS))],
+                      dtype=np.uint64)
+    out = np.empty(_CHAINS * q, dtype=np.uint64)
+    _pcg_fill(starts, np.uint64(inc >> 64), np.uint64(inc & _MASK64), out)
+    state["state"]["state"] = pcg_jump(now, inc, n)
+    bits.state = state  # the half-word numpy keeps (has_uint32, uinteger) is left as it was
+    return out[:n]

@@ -2,7 +2,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aidsim.rng import Streams, uniform32
+from aidsim.rng import Streams, pcg_jump, raw_words, uniform32
 
 
 def test_streams_are_keyed_by_name_not_creation_order():
@@ -47,3 +47,35 @@ def test_uniform32_draws_what_numpy_draws_and_leaves_the_same_state(calls):
     assert (a["state"], a["has_uint32"]) == (b["state"], b["has_uint32"])
     if b["has_uint32"]:  # the kept half-word (numpy leaves a stale one when none is kept)
         assert a["uinteger"] == b["uinteger"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**63), st.lists(st.integers(0, 20_000), min_size=1, max_size=5), st.booleans())
+def test_raw_words_are_numpy_pcg64_words_and_state(seed, sizes, kept_half):
+    """The compiled PCG64 gives numpy's words (any length, above and below the size where it takes
+    over, any number of words not a multiple of its four chains) and leaves the generator where
+    numpy's ``random_raw`` would, the half-word kept for float32 draws included."""
+    ours, numpys = np.random.PCG64(seed), np.random.PCG64(seed)
+    if kept_half:  # a float32 draw of odd length keeps the high half of its last word
+        np.random.Generator(ours).random(3, dtype=np.float32)
+        np.random.Generator(numpys).random(3, dtype=np.float32)
+    for n in sizes:
+        words = raw_words(ours, n)
+        assert words.dtype == np.uint64 and words.shape == (n,)
+        assert np.array_equal(words, numpys.random_raw(n))
+        assert ours.state == numpys.state
+    # and the stream goes on the same way afterwards
+    assert np.array_equal(np.random.Generator(ours).random(5), np.random.Generator(numpys).random(5))
+
+
+def test_pcg_jump_is_numpy_advance():
+    bits = np.random.PCG64(2024)
+    start = bits.state["state"]
+    for steps in (0, 1, 2, 3, 1000, 2**40 + 7):
+        ahead = np.random.PCG64(2024)
+        ahead.advance(steps)
+        assert pcg_jump(start["state"], start["inc"], steps) == ahead.state["state"]["state"]
+
+
+def test_raw_words_of_other_bit_generators_are_numpys():
+    assert np.array_equal(raw_words(np.random.SFC64(3), 10_000), np.random.SFC64(3).random_raw(10_000))

@@ -18,7 +18,7 @@ from aidsim.population.arrays import SELFCARE_FULL
 from aidsim.population.categories import elderly_months, severely_disabled
 from aidsim.programmes import means_test
 from aidsim.programmes.base import F32, by_hukou, zeros_view
-from aidsim.rng import Streams, uniform32
+from aidsim.rng import Streams, raw_words, uniform32
 from aidsim.scenario.schema import Scenario
 from aidsim.shocks import demography, disasters, health, income, kernels
 from aidsim.shocks.kernels import standard_normal32
@@ -97,8 +97,8 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: i
     renewed = None
     ren = scenario.population.renewal
     if ren.enabled:
-        words_p = streams["renewal_persons"].bit_generator.random_raw(n_p)
-        words_h = streams["renewal_households"].bit_generator.random_raw(n_h)
+        words_p = raw_words(streams["renewal_persons"].bit_generator, n_p)
+        words_h = raw_words(streams["renewal_households"].bit_generator, n_h)
         renewed = renewal.renew(pop, scenario, words_p, words_h, state.person_urban, state.household_area,
                                 state.resident_target(month, ren.growth))
         del words_p, words_h

@@ -31,7 +31,7 @@ import numba
 import numpy as np
 
 from aidsim.population.arrays import by_hukou
-from aidsim.rng import uniform32
+from aidsim.rng import raw_words, uniform32
 
 __all__ = ["MONTH_KEYS", "START_KEYS", "Frame", "FrameError", "FrameView", "LedgerLine", "Measure",
            "Payment", "Programme", "Ratio", "Row", "Stream", "area_sums", "by_hukou", "by_selfcare", "flow",
@@ -123,7 +123,7 @@ class Stream:
 
     def draw(self, generator: np.random.Generator, n: int) -> np.ndarray:
         if self.kind == "raw2":
-            return generator.bit_generator.random_raw((2, n))
+            return raw_words(generator.bit_generator, 2 * n).reshape(2, n)
         return uniform32(generator, n)
 
 

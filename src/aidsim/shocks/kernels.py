@@ -13,6 +13,8 @@ import math
 import numba
 import numpy as np
 
+from aidsim.rng import raw_words
+
 F32 = np.float32
 
 
@@ -121,7 +123,7 @@ def _normal_block(bits: np.random.PCG64, out: np.ndarray) -> None:
     n = out.shape[0]
     words = n // 2 + n // 32 + 64  # ~1.5 % of draws take an extra half-word or two
     while True:
-        halves = bits.random_raw(words).view(np.uint32)
+        halves = raw_words(bits, words).view(np.uint32)
         used = _ziggurat32(halves, first, out, ZIG_KI, ZIG_WI, ZIG_FI, _ZIG_R, _ZIG_INV_R, _U24)
         if used >= 0:
             break
@@ -154,7 +156,7 @@ def uniform_words(generator: np.random.Generator, n: int) -> tuple[int, np.ndarr
     kept = bits.state
     first = int(kept["uinteger"]) & 0xFFFFFFFF if kept["has_uint32"] else -1
     rest = n - (first >= 0)
-    halves = bits.random_raw((rest + 1) // 2).view(np.uint32)  # little-endian: low half first
+    halves = raw_words(bits, (rest + 1) // 2).view(np.uint32)  # little-endian: low half first
     if first >= 0 or rest % 2:  # numpy keeps the high half of an odd last word for the next draw
         state = bits.state
         state["has_uint32"] = rest % 2
@@ -419,10 +421,17 @@ def segment_sum(values: np.ndarray, household: np.ndarray, n_households: int) ->
 
 @numba.njit(cache=True)
 def segment_count(mask: np.ndarray, household: np.ndarray, n_households: int) -> np.ndarray:
-    """How many rows of each household have ``mask`` (int64)."""
+    """How many rows of each household have ``mask`` (int64); a household's rows are consecutive
+    (persons are stored household by household). The running count stays in a register and is
+    stored at every row, the last store of a household's run being its count: no row waits for
+    the previous row's store to be read back."""
     out = np.zeros(n_households, dtype=np.int64)
+    previous, count = -1, np.int64(0)
     for i in range(mask.shape[0]):
-        out[household[i]] += np.int64(mask[i])
+        h = household[i]
+        count = count * (h == previous) + np.int64(mask[i])
+        out[h] = count
+        previous = h
     return out
 
 
