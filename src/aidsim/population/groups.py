@@ -74,16 +74,15 @@ def living_groups(persons: Persons, definitions: Definitions, month: int) -> dic
 def age_counts(minors: np.ndarray, elderly: np.ndarray, age_months: np.ndarray, area: np.ndarray, n_areas: int,
                old_from: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The living by area: minors, elderly and, among the elderly, those at or above
-    ``old_from`` months, each float64 ``(n_areas,)`` (numpy: ``bincount(area[rows])``). Counted
-    in four interleaved tables so that neighbours in the same area do not wait on each other's
-    increment."""
-    cells = np.zeros((4, 3 * n_areas), dtype=np.int64)
+    ``old_from`` months, each float64 ``(n_areas,)`` (numpy: ``bincount(area[rows])``). Each
+    elderly person adds one to the cell of its area and of whether it is that old."""
+    minor = np.zeros(n_areas, dtype=np.int64)
     for k in range(minors.shape[0]):
-        cells[k & 3, area[minors[k]]] += 1
+        minor[area[minors[k]]] += 1
+    cells = np.zeros(2 * n_areas, dtype=np.int64)
     for k in range(elderly.shape[0]):
         i = elderly[k]
-        a = np.intp(area[i])
-        cells[k & 3, n_areas + a] += 1
-        cells[(k + 2) & 3, 2 * n_areas + a] += age_months[i] >= old_from
-    total = cells.sum(axis=0).astype(np.float64)
-    return total[:n_areas].copy(), total[n_areas:2 * n_areas].copy(), total[2 * n_areas:].copy()
+        cells[2 * np.intp(area[i]) + (age_months[i] >= old_from)] += 1
+    by_area = cells.reshape(n_areas, 2)
+    return (minor.astype(np.float64), (by_area[:, 0] + by_area[:, 1]).astype(np.float64),
+            by_area[:, 1].astype(np.float64))
