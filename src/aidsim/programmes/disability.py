@@ -49,7 +49,8 @@ class DisabilitySubsidies(Programme):
     lines = (LedgerLine("disability_living", "persons", "Living subsidy for poor disabled people (困难残疾人生活补贴)"),
              LedgerLine("disability_care", "persons", "Care subsidy for the severely disabled (重度残疾人护理补贴)"))
     needs = ("dibao.unit_member", "dibao.paid", "margin.household", "groups.disabled")
-    provides = {"disability.either": "bool (n_persons,): receives one of the two subsidies or both this month"}
+    provides = {"disability.recipients": "intp: persons receiving one of the two subsidies or both this month, "
+                                         "increasing"}
     measures = {"disability_subsidy_persons": stock(
         "persons", "Persons receiving either disability subsidy or both (seed 002 counts them once).")}
 
@@ -67,16 +68,14 @@ class DisabilitySubsidies(Programme):
         grade = p.disability[disabled]
         living = living_subsidy(grade, poor, params.living_subsidy)
         care = care_subsidy(severely_disabled(grade, frame.scenario.definitions), params.care_subsidy)
-        either = np.zeros(p.n, dtype=bool)
-        either[disabled] = (living > 0) | (care > 0)
-        frame["disability.either"] = either
+        frame["disability.recipients"] = disabled[(living > 0) | (care > 0)]
         return {"disability_living": person_payment(sim, disabled, living),
                 "disability_care": person_payment(sim, disabled, care)}
 
     def measure(self, frame, state: None) -> dict[str, np.ndarray]:
         sim = frame.sim
         return {"disability_subsidy_persons": np.bincount(
-            sim.person_area[frame["disability.either"]], minlength=sim.population.n_areas).astype(float)}
+            sim.person_area[frame["disability.recipients"]], minlength=sim.population.n_areas).astype(float)}
 
     def explain(self, frame, state: None, household: int) -> list[Row]:
         p = frame.sim.population.persons

@@ -45,7 +45,8 @@ def covered(sim, scenario, alive_count: np.ndarray, minors: np.ndarray) -> tuple
         return np.zeros(p.n, dtype=bool), np.zeros(0, np.intp)
     out = np.zeros(p.n, dtype=bool)
     rows = np.empty(minors.shape[0], dtype=np.intp)
-    return out, rows[:_cover_children(minors, p.household, p.orphan, alive_count, out, rows)]
+    # a copy of the few covered: the buffer is as long as the minors
+    return out, rows[:_cover_children(minors, p.household, p.orphan, alive_count, out, rows)].copy()
 
 
 @numba.njit(cache=True)
@@ -88,7 +89,8 @@ class Orphans(Programme):
     start_streams = (Stream("draws.orphan_placement", "initial_roll", "persons", slot=3),)
     needs = ("household.alive_count", "groups.minors")
     start_needs = ("household.alive_count",)
-    provides = {"orphans.covered": "bool (n_persons,): children on the orphan allowance"}
+    provides = {"orphans.covered": "bool (n_persons,): children on the orphan allowance",
+                "orphans.covered_rows": "intp: the same children's rows, increasing"}
     measures = {"orphans_eligible": stock("persons", "Orphans and children without carers.")}
 
     def init_state(self, sim) -> OrphanState:
@@ -103,13 +105,14 @@ class Orphans(Programme):
     def step(self, frame, state: OrphanState) -> dict[str, Payment]:
         paid, idx = covered(frame.sim, frame.scenario, frame["household.alive_count"], frame["groups.minors"])
         frame["orphans.covered"] = paid
+        frame["orphans.covered_rows"] = idx
         params = frame.scenario.orphans
         amounts = amount(state.institutional[idx], params.dispersed.at(frame.month),
                          params.institutional.at(frame.month))
         return {"orphans": person_payment(frame.sim, idx, amounts)}
 
     def measure(self, frame, state: OrphanState) -> dict[str, np.ndarray]:
-        idx = np.flatnonzero(frame["orphans.covered"])
+        idx = frame["orphans.covered_rows"]
         sim = frame.sim
         return {"orphans_eligible": np.bincount(sim.person_area[idx],
                                                 minlength=sim.population.n_areas).astype(float)}
