@@ -44,16 +44,14 @@ def _old_persons(elderly: np.ndarray, age_months: np.ndarray, selfcare: np.ndarr
                  banded: np.ndarray, dependent: np.ndarray) -> tuple[int, int]:
     """Persons the two rules look at, among the living elderly ``elderly`` (increasing rows): those
     at or above the first allowance band (``allowance_from`` months, at or above the elderly age),
-    and the dependent (self-care not full): written to ``banded`` and ``dependent``, returns how
-    many of each. Called twice: with empty outputs it only counts; then with outputs of the
-    counts + 1 (the loop writes each row before deciding to keep it)."""
+    and the dependent (self-care not full): written to ``banded`` and ``dependent`` (each one
+    longer than ``elderly``: the loop writes each row before deciding to keep it), returns how
+    many of each. One pass over the elderly."""
     nb = nd = 0
-    write = banded.shape[0] > 0
     for k in range(elderly.shape[0]):
         i = elderly[k]
-        if write:
-            banded[nb] = i
-            dependent[nd] = i
+        banded[nb] = i
+        dependent[nd] = i
         nb += age_months[i] >= allowance_from
         nd += selfcare[i] > 0
     return nb, nd
@@ -79,19 +77,17 @@ def old_persons(persons: Persons, elderly: np.ndarray, allowance_from: float,
     living at or above ``elderly_from`` months, increasing); the whole population is scanned for
     the banded only when the first band starts below the elderly age."""
     p = persons
-    none = np.empty(0, np.intp)
-    below = allowance_from < elderly_from
     # Below the elderly age, the banded come from a scan of every person: the elderly's pass
     # then keeps none of them (a band from infinity) and only lists the dependent.
-    band_from = np.inf if below else allowance_from
-    nb, nd = _old_persons(elderly, p.age_months, p.selfcare, band_from, none, none)
-    if below:
-        nb = _living_from(p.alive, p.age_months, allowance_from, none)
-    banded, dependent = np.empty(nb + 1, dtype=np.intp), np.empty(nd + 1, dtype=np.intp)
-    _old_persons(elderly, p.age_months, p.selfcare, band_from, banded, dependent)
-    if below:
-        _living_from(p.alive, p.age_months, allowance_from, banded)
-    return banded[:nb], dependent[:nd]
+    below = allowance_from < elderly_from
+    # as the group's rows (4 bytes each); the few kept are made intp
+    banded, dependent = np.empty(elderly.shape[0] + 1, np.int32), np.empty(elderly.shape[0] + 1, np.int32)
+    nb, nd = _old_persons(elderly, p.age_months, p.selfcare, np.inf if below else allowance_from, banded, dependent)
+    dependent = dependent[:nd].astype(np.intp)
+    if not below:
+        return banded[:nb].astype(np.intp), dependent
+    banded = np.empty(_living_from(p.alive, p.age_months, allowance_from, np.empty(0, np.intp)) + 1, np.intp)
+    return banded[:_living_from(p.alive, p.age_months, allowance_from, banded)], dependent
 
 
 class Elderly(Programme):
