@@ -275,6 +275,25 @@ def test_index_passes_match_flatnonzero() -> None:
     assert np.array_equal(buf[:k], expected_c)
 
 
+def test_cover_children_match_the_array_rule_on_many_households() -> None:
+    """Runs of every length, households of children only or with adults, no children at all."""
+    for seed in range(30):
+        rng = np.random.default_rng(100 + seed)
+        n_h = int(rng.integers(1, 60))
+        n = int(rng.integers(0, 200))
+        household = _households(rng, n, n_h)
+        alive, child, orphan = rng.random(n) < 0.9, rng.random(n) < rng.random(), rng.random(n) < 0.1
+        children = np.flatnonzero(alive & child).astype(np.int32)
+        alive_count = np.bincount(household[alive], minlength=n_h)
+        adults = alive_count - np.bincount(household[children], minlength=n_h)
+        expected = np.zeros(n, dtype=bool)
+        expected[children] = orphan[children] | (adults[household[children]] == 0)
+        got, rows = np.zeros(n, dtype=bool), np.empty(children.shape[0], dtype=np.intp)
+        k = orphans._cover_children(children, household, orphan, alive_count, got, rows)
+        assert np.array_equal(got, expected)
+        assert np.array_equal(rows[:k], np.flatnonzero(expected))
+
+
 def test_unit_members_and_income_match_bincounts() -> None:
     rng = np.random.default_rng(13)
     n_h, n = 500, 1600
