@@ -279,14 +279,3 @@ def test_earnings_and_household_income_property(seed: int, n_h: int, grown: bool
     out_total += other
     assert np.array_equal(assessed, want) and np.array_equal(out_e, counted)
     assert np.array_equal(out_own, own2) and np.array_equal(out_total, total2)
-
-
-@settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 2**31), n=st.integers(0, 3000), n_areas=st.integers(1, 20))
-def test_age_group_counts_property(seed: int, n: int, n_areas: int) -> None:
-    rng = np.random.default_rng(seed)
-    alive, age = rng.random(n) < 0.9, rng.integers(0, 1300, n).astype(np.int16)
-    area = np.sort(rng.integers(0, n_areas, n))
-    got = kernels.age_group_counts(alive, age, area, n_areas, 216, 720, 960)
-    for counts, rows in zip(got, (age < 216, age >= 720, age >= 960), strict=True):
-        assert np.array_equal(counts, np.bincount(area[alive & rows], minlength=n_areas).astype(float))

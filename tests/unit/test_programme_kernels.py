@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
 from aidsim.admin import declaring, pipeline, process
 from aidsim.admin.pipeline import GRACE, OFF, ON, PENDING
 from aidsim.programmes import dibao, disability, means_test, medical, orphans, tekun, temporary
 from aidsim.programmes.dibao import _ROLL_SUMS, _roll_sums
-from aidsim.programmes.elderly import _old_persons
+from aidsim.programmes.elderly import old_persons
 
 F32 = np.float32
 
@@ -77,11 +79,14 @@ def test_old_persons_match_masks() -> None:
     alive = rng.random(n) < 0.9
     age = rng.integers(0, 1300, n).astype(np.int16)
     selfcare = rng.integers(0, 3, n).astype(np.int8)
-    banded, dependent = np.empty(n, dtype=np.intp), np.empty(n, dtype=np.intp)
-    nb, nd = _old_persons(alive, age, selfcare, 960.0, 720.0, banded, dependent)
-    banded, dependent = banded[:nb], dependent[:nd]
-    assert np.array_equal(banded, np.flatnonzero(alive & (age >= 960)))
-    assert np.array_equal(dependent, np.flatnonzero(alive & (age >= 720) & (selfcare > 0)))
+    persons = SimpleNamespace(alive=alive, age_months=age, selfcare=selfcare)
+    elderly = np.flatnonzero(alive & (age >= 720)).astype(np.int32)
+    # a first band at or above the elderly age (filtered from the elderly), then below it (a full scan)
+    for band_from in (960.0, 720.0, 600.0, np.inf):
+        banded, dependent = old_persons(persons, elderly, band_from, 720.0)
+        assert banded.dtype == dependent.dtype == np.intp
+        assert np.array_equal(banded, np.flatnonzero(alive & (age >= band_from)))
+        assert np.array_equal(dependent, np.flatnonzero(alive & (age >= 720) & (selfcare > 0)))
 
 
 def _offsets(household: np.ndarray, n_households: int) -> np.ndarray:
@@ -218,6 +223,20 @@ def test_medical_sparse_sums_match_the_array_form() -> None:
     assert np.array_equal(got, expected)
 
 
+def test_chronic_in_categories_match_the_masks() -> None:
+    rng = np.random.default_rng(14)
+    n_h, n = 400, 1300
+    household = _households(rng, n, n_h)
+    chronic = np.flatnonzero(rng.random(n) < 0.2).astype(np.int32)  # the living chronically ill's group
+    orphan, tekun_paid, unit_member = rng.random((3, n)) < np.array([[0.05], [0.05], [0.3]])
+    dibao_paid = rng.random(n_h) < 0.3
+    expected = chronic[orphan[chronic] | tekun_paid[chronic] | (unit_member[chronic] & dibao_paid[household[chronic]])]
+    args = (chronic, orphan, tekun_paid, unit_member, dibao_paid, household)
+    out = np.empty(chronic.shape[0] + 1, np.int32)
+    k = medical._chronic_in_categories(*args, out)
+    assert np.array_equal(out[:k], expected) and k == expected.shape[0]
+
+
 
 
 def test_index_passes_match_flatnonzero() -> None:
@@ -229,11 +248,9 @@ def test_index_passes_match_flatnonzero() -> None:
     grade = np.where(rng.random(n) < 0.1, rng.integers(1, 5, n), 0).astype(np.int8)
     certified, orphan = rng.random(n) < 0.5, rng.random(n) < 0.1
     buf = np.empty(n, dtype=np.intp)
-    k = disability._certified_disabled(grade, alive, certified, buf)
+    k = disability._certified_disabled(np.flatnonzero(alive & (grade > 0)).astype(np.int32), certified, buf)
     assert np.array_equal(buf[:k], np.flatnonzero((grade > 0) & alive & certified))
-    k = orphans._living_minors(alive, age, 216.0, buf)
-    children = buf[:k].copy()
-    assert np.array_equal(children, np.flatnonzero(alive & (age < 216)))
+    children = np.flatnonzero(alive & (age < 216)).astype(np.int32)  # the living minors' group
     alive_count = np.bincount(household[alive], minlength=n_h)
     alive_count[household[children[::7]]] -= alive_count[household[children[::7]]] > 0  # some adult-less
     adults = alive_count - np.bincount(household[children], minlength=n_h)
@@ -256,6 +273,25 @@ def test_index_passes_match_flatnonzero() -> None:
     buf = np.empty(n_h, dtype=np.intp)
     k = process._hopeful_candidates(status, refused_until, 12, declared, standard, connected, 1.2, 1.6, buf)
     assert np.array_equal(buf[:k], expected_c)
+
+
+def test_cover_children_match_the_array_rule_on_many_households() -> None:
+    """Runs of every length, households of children only or with adults, no children at all."""
+    for seed in range(30):
+        rng = np.random.default_rng(100 + seed)
+        n_h = int(rng.integers(1, 60))
+        n = int(rng.integers(0, 200))
+        household = _households(rng, n, n_h)
+        alive, child, orphan = rng.random(n) < 0.9, rng.random(n) < rng.random(), rng.random(n) < 0.1
+        children = np.flatnonzero(alive & child).astype(np.int32)
+        alive_count = np.bincount(household[alive], minlength=n_h)
+        adults = alive_count - np.bincount(household[children], minlength=n_h)
+        expected = np.zeros(n, dtype=bool)
+        expected[children] = orphan[children] | (adults[household[children]] == 0)
+        got, rows = np.zeros(n, dtype=bool), np.empty(children.shape[0], dtype=np.intp)
+        k = orphans._cover_children(children, household, orphan, alive_count, got, rows)
+        assert np.array_equal(got, expected)
+        assert np.array_equal(rows[:k], np.flatnonzero(expected))
 
 
 def test_unit_members_and_income_match_bincounts() -> None:

@@ -16,6 +16,7 @@ from aidsim.engine.state import SimState
 from aidsim.population import renewal
 from aidsim.population.arrays import SELFCARE_FULL
 from aidsim.population.categories import elderly_months, severely_disabled
+from aidsim.population.groups import living_groups
 from aidsim.programmes import means_test
 from aidsim.programmes.base import F32, by_hukou, zeros_view
 from aidsim.rng import Streams, raw_words, uniform32
@@ -307,7 +308,7 @@ def event_keys(state: SimState, scenario: Scenario, month: int, shocks: ShockOut
         "shocks.illness": shocks.illness, "shocks.died": shocks.died, "shocks.lost_work": shocks.lost_work,
         "shocks.lost_earnings": lost_earnings, "shocks.able": shocks.able,
         "disaster.hit": disaster_hit, "disaster.asset_loss": disaster_loss,
-    }
+    } | living_groups(state.population.persons, scenario.definitions, month)
 
 
 def start_keys(state: SimState, scenario: Scenario, month: int) -> dict[str, object]:

@@ -8,7 +8,6 @@ random numbers).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -23,11 +22,10 @@ from aidsim.metrics.burden import medical_burden
 from aidsim.metrics.indicators import catalogue, line_sums
 from aidsim.metrics.poverty import poverty_sums_paid
 from aidsim.metrics.targeting import dibao_targeting, tekun_targeting
-from aidsim.population.categories import elderly_months, minor_months
+from aidsim.population.groups import age_counts
 from aidsim.programmes.base import Frame, Payment
 from aidsim.rng import Streams
 from aidsim.scenario.schema import Scenario
-from aidsim.shocks import kernels
 
 
 @dataclass
@@ -91,7 +89,8 @@ def start_rolls(state: SimState, scenario: Scenario, streams: Streams, month: in
 #: is such a key too.
 RELEASED_AFTER_USE: tuple[str, ...] = ("incomes.person_own", "incomes.earned", "incomes.household_total",
                                        "incomes.other", "assessed.person_own", "assessed.earned",
-                                       "assessed.household_total", "assessed.other")
+                                       "assessed.household_total", "assessed.other", "groups.disabled",
+                                       "groups.chronic")
 
 
 def run_month(state: SimState, scenario: Scenario, streams: Streams, month: int, *, record: bool,
@@ -194,16 +193,14 @@ def _add_income(pre_income: np.ndarray, person_months: np.ndarray, pre_pc: np.nd
         person_months[i] += n
 
 
-def population_sums(state: SimState, scenario: Scenario, month: int) -> dict[str, np.ndarray]:
-    """The population's structure by area (minors, elderly, 80+) and this month's renewal
-    (births, households formed, departures from and arrivals in the county)."""
+def population_sums(state: SimState, frame: Frame) -> dict[str, np.ndarray]:
+    """The population's structure by area (minors, elderly, 80+), counted from the month's groups
+    of the living, and this month's renewal (births, households formed, departures from and
+    arrivals in the county)."""
     p, n_areas = state.population.persons, state.population.n_areas
     area_p = state.person_area
-    # One pass over the living: ages are whole months, so each threshold is a whole number of
-    # months (age < m ⇔ age < ⌈m⌉, age ≥ m ⇔ age ≥ ⌈m⌉).
-    minor, elderly, old = kernels.age_group_counts(
-        p.alive, p.age_months, area_p, n_areas, math.ceil(minor_months(scenario.definitions, month)),
-        math.ceil(elderly_months(scenario.definitions, month)), 80 * 12)
+    minor, elderly, old = age_counts(frame["groups.minors"], frame["groups.elderly"], p.age_months, area_p,
+                                     n_areas, 80 * 12)
     out = {"persons_minor": minor, "persons_elderly": elderly, "persons_80_plus": old}
     renewed = state.last_renewal
     none = np.zeros(0, np.intp)
@@ -226,7 +223,7 @@ def book(state: SimState, frame: Frame, paid: dict[str, Payment],
     alive_count = frame["household.alive_count"]
     households, persons = living if living is not None else _living(area_h, alive_count, n_areas)
     sums = {"households": households, "persons": persons}
-    sums |= population_sums(state, scenario, month)
+    sums |= population_sums(state, frame)
     for prog in registry:
         view = frame.view(prog.name, frame.keys(), ())
         own = prog.measure(view, state.programmes[prog.name])

@@ -449,6 +449,10 @@ MONTH_KEYS: dict[str, str] = {
     "disaster.hit": "bool (n_households,): struck by a disaster this month",
     "disaster.asset_loss": "float64 (n_households,): the disaster's one-off asset loss, yuan",
     "offices.plan": "OfficePlan: what each office can do this month (capacity, quota, budget)",
+    "groups.minors": "int32, increasing: the living under the age of majority (definitions.age_of_majority)",
+    "groups.elderly": "int32, increasing: the living at or above the elderly age (definitions.elderly_age)",
+    "groups.disabled": "int32, increasing: the living with a disability (any grade)",
+    "groups.chronic": "int32, increasing: the living with a chronic illness",
 }
 #: What the engine puts in the frame of the initial roll (incomes without transitory noise).
 START_KEYS: tuple[str, ...] = ("household.alive_count", "incomes.person_own", "incomes.earned",

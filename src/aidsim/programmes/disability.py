@@ -26,16 +26,16 @@ def care_subsidy(severely_disabled: np.ndarray, amount: float) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _certified_disabled(disability: np.ndarray, alive: np.ndarray, certified: np.ndarray, out: np.ndarray) -> int:
-    """Rows of the living disabled (any grade) holding a certificate, increasing, written to
-    ``out``; returns how many. A branch-free pass in place of the mask chain and ``flatnonzero``.
-    Called twice: with an empty ``out`` it only counts; then with ``out`` of the count + 1
-    (the loop writes each row before deciding to keep it), so no person-sized buffer is held."""
+def _certified_disabled(disabled: np.ndarray, certified: np.ndarray, out: np.ndarray) -> int:
+    """Rows of the living disabled ``disabled`` (increasing) who hold a certificate, written to
+    ``out``; returns how many. Called twice: with an empty ``out`` it only counts; then with
+    ``out`` of the count + 1 (the loop writes each row before deciding to keep it)."""
     k, write = 0, out.shape[0] > 0
-    for i in range(alive.shape[0]):
+    for j in range(disabled.shape[0]):
+        i = disabled[j]
         if write:
             out[k] = i
-        k += (disability[i] > 0) & alive[i] & certified[i]
+        k += certified[i]
     return k
 
 
@@ -48,8 +48,9 @@ class DisabilitySubsidies(Programme):
     label = "Disability subsidies (残疾人两项补贴)"
     lines = (LedgerLine("disability_living", "persons", "Living subsidy for poor disabled people (困难残疾人生活补贴)"),
              LedgerLine("disability_care", "persons", "Care subsidy for the severely disabled (重度残疾人护理补贴)"))
-    needs = ("dibao.unit_member", "dibao.paid", "margin.household")
-    provides = {"disability.either": "bool (n_persons,): receives one of the two subsidies or both this month"}
+    needs = ("dibao.unit_member", "dibao.paid", "margin.household", "groups.disabled")
+    provides = {"disability.recipients": "intp: persons receiving one of the two subsidies or both this month, "
+                                         "increasing"}
     measures = {"disability_subsidy_persons": stock(
         "persons", "Persons receiving either disability subsidy or both (seed 002 counts them once).")}
 
@@ -59,7 +60,7 @@ class DisabilitySubsidies(Programme):
         p = sim.population.persons
         disabled = np.zeros(0, np.intp)
         if params.enabled:
-            args = (p.disability, p.alive, p.certified)
+            args = (frame["groups.disabled"], p.certified)
             disabled = np.empty(_certified_disabled(*args, np.empty(0, np.intp)) + 1, dtype=np.intp)
             disabled = disabled[:_certified_disabled(*args, disabled)]
         hh = p.household[disabled]
@@ -67,16 +68,14 @@ class DisabilitySubsidies(Programme):
         grade = p.disability[disabled]
         living = living_subsidy(grade, poor, params.living_subsidy)
         care = care_subsidy(severely_disabled(grade, frame.scenario.definitions), params.care_subsidy)
-        either = np.zeros(p.n, dtype=bool)
-        either[disabled] = (living > 0) | (care > 0)
-        frame["disability.either"] = either
+        frame["disability.recipients"] = disabled[(living > 0) | (care > 0)]
         return {"disability_living": person_payment(sim, disabled, living),
                 "disability_care": person_payment(sim, disabled, care)}
 
     def measure(self, frame, state: None) -> dict[str, np.ndarray]:
         sim = frame.sim
         return {"disability_subsidy_persons": np.bincount(
-            sim.person_area[frame["disability.either"]], minlength=sim.population.n_areas).astype(float)}
+            sim.person_area[frame["disability.recipients"]], minlength=sim.population.n_areas).astype(float)}
 
     def explain(self, frame, state: None, household: int) -> list[Row]:
         p = frame.sim.population.persons

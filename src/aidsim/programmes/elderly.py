@@ -6,6 +6,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from aidsim.population.arrays import Persons
 from aidsim.population.categories import elderly_months
 from aidsim.programmes.base import LedgerLine, Payment, Programme, Row, person_payment
 
@@ -39,24 +40,54 @@ def home_care_served(eligible_index: np.ndarray, priority_income: np.ndarray,
 
 
 @numba.njit(cache=True)
-def _old_persons(alive: np.ndarray, age_months: np.ndarray, selfcare: np.ndarray, allowance_from: float,
-                 elderly_from: float, banded: np.ndarray, dependent: np.ndarray) -> tuple[int, int]:
-    """Persons the two rules look at, found in one pass over the persons (instead of a chain of
-    person-sized masks): the living at or above the first allowance band (``allowance_from``
-    months), and the living dependent elderly (self-care not full, at or above ``elderly_from``):
-    written to ``banded`` and ``dependent``, returns how many of each. Called twice: with empty
-    outputs it only counts; then with outputs of the counts + 1 (the loop writes each row before
-    deciding to keep it), so no person-sized buffer is held."""
+def _old_persons(elderly: np.ndarray, age_months: np.ndarray, selfcare: np.ndarray, allowance_from: float,
+                 banded: np.ndarray, dependent: np.ndarray) -> tuple[int, int]:
+    """Persons the two rules look at, among the living elderly ``elderly`` (increasing rows): those
+    at or above the first allowance band (``allowance_from`` months, at or above the elderly age),
+    and the dependent (self-care not full): written to ``banded`` and ``dependent`` (each one
+    longer than ``elderly``: the loop writes each row before deciding to keep it), returns how
+    many of each. One pass over the elderly."""
     nb = nd = 0
-    write = banded.shape[0] > 0
-    for i in range(alive.shape[0]):
-        a, age = alive[i], age_months[i]
-        if write:
-            banded[nb] = i
-            dependent[nd] = i
-        nb += a & (age >= allowance_from)
-        nd += a & (selfcare[i] > 0) & (age >= elderly_from)
+    for k in range(elderly.shape[0]):
+        i = elderly[k]
+        banded[nb] = i
+        dependent[nd] = i
+        nb += age_months[i] >= allowance_from
+        nd += selfcare[i] > 0
     return nb, nd
+
+
+@numba.njit(cache=True)
+def _living_from(alive: np.ndarray, age_months: np.ndarray, allowance_from: float, out: np.ndarray) -> int:
+    """Rows of the living at or above ``allowance_from`` months, increasing, written to ``out``;
+    returns how many (count first with an empty ``out``, then write to one of the count + 1).
+    For a first allowance band below the elderly age, whose persons the elderly's list lacks."""
+    k, write = 0, out.shape[0] > 0
+    for i in range(alive.shape[0]):
+        if write:
+            out[k] = i
+        k += alive[i] & (age_months[i] >= allowance_from)
+    return k
+
+
+def old_persons(persons: Persons, elderly: np.ndarray, allowance_from: float,
+                elderly_from: float) -> tuple[np.ndarray, np.ndarray]:
+    """The living at or above the first allowance band (``allowance_from`` months) and the living
+    dependent elderly (self-care not full), increasing rows (intp), found in ``elderly`` (the
+    living at or above ``elderly_from`` months, increasing); the whole population is scanned for
+    the banded only when the first band starts below the elderly age."""
+    p = persons
+    # Below the elderly age, the banded come from a scan of every person: the elderly's pass
+    # then keeps none of them (a band from infinity) and only lists the dependent.
+    below = allowance_from < elderly_from
+    # as the group's rows (4 bytes each); the few kept are made intp
+    banded, dependent = np.empty(elderly.shape[0] + 1, np.int32), np.empty(elderly.shape[0] + 1, np.int32)
+    nb, nd = _old_persons(elderly, p.age_months, p.selfcare, np.inf if below else allowance_from, banded, dependent)
+    dependent = dependent[:nd].astype(np.intp)
+    if not below:
+        return banded[:nb].astype(np.intp), dependent
+    banded = np.empty(_living_from(p.alive, p.age_months, allowance_from, np.empty(0, np.intp)) + 1, np.intp)
+    return banded[:_living_from(p.alive, p.age_months, allowance_from, banded)], dependent
 
 
 class Elderly(Programme):
@@ -69,22 +100,18 @@ class Elderly(Programme):
              LedgerLine("home_care", "persons", "Purchased home-care services for poor dependent elders",
                         cash=False))
     needs = ("dibao.unit_member", "dibao.paid", "margin.household", "tekun.paid", "tekun.institutional",
-             "household.pre_pc")
+             "household.pre_pc", "groups.elderly")
 
     def step(self, frame, state: None) -> dict[str, Payment]:
         sim, el = frame.sim, frame.scenario.elderly
         p = sim.population.persons
-        # Home care is for the elderly (definitions.elderly_age); an allowance band may start earlier.
-        elderly = elderly_months(frame.scenario.definitions, frame.month)
         # Only persons in an allowance band can be paid it (others' allowance is 0, and a payment
-        # of 0 is not booked), and only dependent elders can be served.
+        # of 0 is not booked), and only dependent elders (definitions.elderly_age) can be served;
+        # an allowance band may start earlier than the elderly age.
         first_band = 12 * min(el.allowance_ages) if el.allowance_ages else np.inf
         if el.enabled:
-            args = (p.alive, p.age_months, p.selfcare, float(first_band), float(elderly))
-            nb, nd = _old_persons(*args, np.empty(0, np.intp), np.empty(0, np.intp))
-            banded, dependent = np.empty(nb + 1, dtype=np.intp), np.empty(nd + 1, dtype=np.intp)
-            _old_persons(*args, banded, dependent)
-            banded, dependent = banded[:nb], dependent[:nd]
+            banded, dependent = old_persons(p, frame["groups.elderly"], float(first_band),
+                                            elderly_months(frame.scenario.definitions, frame.month))
         else:
             banded = dependent = np.zeros(0, np.intp)
         paid = allowance(p.age_months[banded], p.alive[banded], el.allowance_ages, el.allowance)

@@ -89,6 +89,22 @@ def _distinct_recipients(persons: np.ndarray, amount: np.ndarray, person_area: n
     return out
 
 
+@numba.njit(cache=True)
+def _chronic_in_categories(chronic: np.ndarray, orphan: np.ndarray, tekun: np.ndarray, unit_member: np.ndarray,
+                           dibao_paid: np.ndarray, household: np.ndarray, out: np.ndarray) -> int:
+    """The chronically ill ``chronic`` (increasing rows) entitled to outpatient aid: orphans on the
+    allowance, tekun recipients and dibao unit members of a paid household; written to ``out``,
+    returns how many (numpy: the gathers and the mask on ``chronic``). ``out`` is one longer
+    than ``chronic`` (the loop writes each row before deciding to keep it): one pass, not a
+    count and a second pass, as the list is short next to the persons."""
+    k = 0
+    for j in range(chronic.shape[0]):
+        i = chronic[j]
+        out[k] = i
+        k += orphan[i] | tekun[i] | (unit_member[i] & dibao_paid[household[i]])
+    return k
+
+
 @dataclass
 class PersonTotals:
     """Float32 totals of the few persons who have one, every other person's being 0: a calendar
@@ -141,7 +157,7 @@ class Medical(Programme):
     label = "Medical assistance (医疗救助)"
     lines = (LedgerLine("medical", "persons", label, cash=False),)
     needs = ("shocks.illness", "household.pre_pc", "lines.dibao_h", "dibao.unit_member", "dibao.paid",
-             "dibao.enrolled", "tekun.paid", "orphans.covered", "margin.household")
+             "dibao.enrolled", "tekun.paid", "orphans.covered", "margin.household", "groups.chronic")
     provides = {
         "medical.onset": "intp: persons with a new hospital episode",
         "medical.episode_aid": "float64 (len(onset),): inpatient and catastrophic aid on each episode",
@@ -200,9 +216,16 @@ class Medical(Programme):
         sim, med = frame.sim, frame.scenario.medical
         p = sim.population.persons
         persons, amounts = [onset], [episode_aid]
-        chronic = np.flatnonzero(p.chronic & p.alive) if med.outpatient_chronic > 0 else onset[:0]
-        chronic = chronic[frame["orphans.covered"][chronic] | frame["tekun.paid"][chronic]
-                          | (frame["dibao.unit_member"][chronic] & frame["dibao.paid"][p.household[chronic]])]
+        chronic = onset[:0]
+        if med.outpatient_chronic > 0:
+            ill = frame["groups.chronic"]
+            out = np.empty(ill.shape[0] + 1, np.int32)  # as the group's rows: 4 bytes each
+            chronic = out[:_chronic_in_categories(ill, frame["orphans.covered"], frame["tekun.paid"],
+                                                  frame["dibao.unit_member"], frame["dibao.paid"], p.household,
+                                                  out)].copy()
+            # Both lists go before the premium month's person-sized marks (the month's peak then).
+            del ill, out
+        frame.done("groups.chronic")
         persons.append(chronic)
         amounts.append(np.full(chronic.shape[0], med.outpatient_chronic))
         if calendar_month(frame.month) == med.premium_month:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from aidsim.population.categories import minor_months
+from aidsim.population.groups import living_groups
 from aidsim.programmes.base import (
     LedgerLine,
     Payment,
@@ -36,33 +36,17 @@ def amount(institutional: np.ndarray, dispersed: float, institutional_standard: 
     return np.where(institutional, institutional_standard, dispersed)
 
 
-def covered(sim, scenario, alive_count: np.ndarray, month: int) -> tuple[np.ndarray, np.ndarray]:
+def covered(sim, scenario, alive_count: np.ndarray, minors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Children covered by the allowance this month: a mask ``(n_persons,)`` and its rows,
-    increasing (checked on children only; nobody when the programme is off)."""
-    pop = sim.population
-    p = pop.persons
+    increasing (checked on ``minors``, the living minors' increasing rows, only; nobody when the
+    programme is off)."""
+    p = sim.population.persons
     if not scenario.orphans.enabled:
         return np.zeros(p.n, dtype=bool), np.zeros(0, np.intp)
-    args = (p.alive, p.age_months, minor_months(scenario.definitions, month))
-    children = np.empty(_living_minors(*args, np.empty(0, np.intp)) + 1, dtype=np.intp)
-    children = children[:_living_minors(*args, children)]
     out = np.zeros(p.n, dtype=bool)
-    rows = np.empty(children.shape[0], dtype=np.intp)
-    return out, rows[:_cover_children(children, p.household, p.orphan, alive_count, out, rows)]
-
-
-@numba.njit(cache=True)
-def _living_minors(alive: np.ndarray, age_months: np.ndarray, minor_months: float, out: np.ndarray) -> int:
-    """Rows of the living persons under ``minor_months``, increasing, written to ``out``; returns
-    how many. A branch-free pass in place of the mask chain and ``flatnonzero``.
-    Called twice: with an empty ``out`` it only counts; then with ``out`` of the count + 1
-    (the loop writes each row before deciding to keep it), so no person-sized buffer is held."""
-    k, write = 0, out.shape[0] > 0
-    for i in range(alive.shape[0]):
-        if write:
-            out[k] = i
-        k += alive[i] & (age_months[i] < minor_months)
-    return k
+    rows = np.empty(minors.shape[0], dtype=np.intp)
+    # a copy of the few covered: the buffer is as long as the minors
+    return out, rows[:_cover_children(minors, p.household, p.orphan, alive_count, out, rows)].copy()
 
 
 @numba.njit(cache=True)
@@ -103,9 +87,10 @@ class Orphans(Programme):
     label = "Orphans' basic living allowance (孤儿基本生活费)"
     lines = (LedgerLine("orphans", "persons", label),)
     start_streams = (Stream("draws.orphan_placement", "initial_roll", "persons", slot=3),)
-    needs = ("household.alive_count",)
+    needs = ("household.alive_count", "groups.minors")
     start_needs = ("household.alive_count",)
-    provides = {"orphans.covered": "bool (n_persons,): children on the orphan allowance"}
+    provides = {"orphans.covered": "bool (n_persons,): children on the orphan allowance",
+                "orphans.covered_rows": "intp: the same children's rows, increasing"}
     measures = {"orphans_eligible": stock("persons", "Orphans and children without carers.")}
 
     def init_state(self, sim) -> OrphanState:
@@ -113,18 +98,21 @@ class Orphans(Programme):
 
     def start(self, frame, state: OrphanState) -> None:
         state.institutional[:] = frame["draws.orphan_placement"] < frame.scenario.orphans.institutional_share
-        frame["orphans.covered"] = covered(frame.sim, frame.scenario, frame["household.alive_count"], frame.month)[0]
+        # the start's frame has no groups (no shocks yet): listed here, once a run
+        minors = living_groups(frame.sim.population.persons, frame.scenario.definitions, frame.month)["groups.minors"]
+        frame["orphans.covered"] = covered(frame.sim, frame.scenario, frame["household.alive_count"], minors)[0]
 
     def step(self, frame, state: OrphanState) -> dict[str, Payment]:
-        paid, idx = covered(frame.sim, frame.scenario, frame["household.alive_count"], frame.month)
+        paid, idx = covered(frame.sim, frame.scenario, frame["household.alive_count"], frame["groups.minors"])
         frame["orphans.covered"] = paid
+        frame["orphans.covered_rows"] = idx
         params = frame.scenario.orphans
         amounts = amount(state.institutional[idx], params.dispersed.at(frame.month),
                          params.institutional.at(frame.month))
         return {"orphans": person_payment(frame.sim, idx, amounts)}
 
     def measure(self, frame, state: OrphanState) -> dict[str, np.ndarray]:
-        idx = np.flatnonzero(frame["orphans.covered"])
+        idx = frame["orphans.covered_rows"]
         sim = frame.sim
         return {"orphans_eligible": np.bincount(sim.person_area[idx],
                                                 minlength=sim.population.n_areas).astype(float)}

@@ -433,27 +433,3 @@ def segment_count(mask: np.ndarray, household: np.ndarray, n_households: int) ->
         out[h] = count
         previous = h
     return out
-
-
-@numba.njit(cache=True)
-def age_group_counts(alive: np.ndarray, age: np.ndarray, area: np.ndarray, n_areas: int, minor_below: int,
-                     elderly_from: int, old_from: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The living by area: minors, elderly and the oldest (``step.population_sums``), each float64
-    ``(n_areas,)``. One pass without branches: each person adds ``alive`` to the cell of its area
-    and flags (1 minor, 2 elderly, 4 oldest), kept in four interleaved tables so that neighbours
-    in the same area do not wait on each other's increment."""
-    cells = np.zeros((4, n_areas * 8), dtype=np.int64)
-    for i in range(alive.shape[0]):
-        a = age[i]
-        cell = area[i] * 8 + (a < minor_below) + 2 * (a >= elderly_from) + 4 * (a >= old_from)
-        cells[i & 3, cell] += alive[i]
-    by_flags = cells.sum(axis=0).reshape(n_areas, 8)
-    minor, elderly, old = np.zeros(n_areas), np.zeros(n_areas), np.zeros(n_areas)
-    for flags in range(8):
-        if flags & 1:
-            minor += by_flags[:, flags]
-        if flags & 2:
-            elderly += by_flags[:, flags]
-        if flags & 4:
-            old += by_flags[:, flags]
-    return minor, elderly, old
