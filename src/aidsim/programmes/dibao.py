@@ -384,7 +384,8 @@ class Dibao(Programme):
         "dibao.paid": "bool (n_households,): paid this month (on the roll or in gradual exit)",
         "dibao.pending": "bool (n_households,): an application waiting for its decision after this month",
         "dibao.enrolled": "intp: persons enrolled in a paid household",
-        "dibao.shares": "float64 (n_households,): Σ of enrolled members' supplement shares",
+        "dibao.shares": "float64 (paid households,): Σ of enrolled members' supplement shares, in the "
+                        "order of flatnonzero(dibao.paid)",
         "dibao.single": "bool (n_households,): the unit is members enrolled alone (单人保)",
         "dibao.view": "process.HouseholdView: what the office sees (declarations)",
         "dibao.flows": "process.DibaoFlows: this month's casework",
@@ -457,11 +458,14 @@ class Dibao(Programme):
         frame.done("assessed.earned", "draws.take_up_dibao", "draws.dibao_cases", "draws.inspection")
         paid = state.paid
         paid_h = np.flatnonzero(paid)
-        enrolled = pop.members_of(paid_h)
-        enrolled = enrolled[test.unit_member[enrolled]]
-        shares = np.bincount(p.household[enrolled], minlength=h.n, weights=facts.supplement_share_of(enrolled))
+        # The enrolled (the paid households' unit members) and each paid household's supplement
+        # shares, summed over its enrolled in row order.
+        enrolled, owner = pop.members_with_owner(paid_h)
+        keep = test.unit_member[enrolled]
+        enrolled, owner = enrolled[keep], owner[keep]
+        shares = np.bincount(owner, weights=facts.supplement_share_of(enrolled), minlength=paid_h.shape[0])
         pay = household_payment(sim, paid_h, to_fen(amount(
-            frame["lines.dibao_h"][paid_h], state.assessed[paid_h], test.members[paid_h], shares[paid_h],
+            frame["lines.dibao_h"][paid_h], state.assessed[paid_h], test.members[paid_h], shares,
             scenario.dibao.minimum_payment)))
         for key, value in (("unit_member", test.unit_member), ("members", test.members),
                            ("per_capita_income", test.per_capita_income), ("deduction", test.deduction),
@@ -519,7 +523,9 @@ class Dibao(Programme):
         k = np.searchsorted(pay.households, h)
         paid = pay.fen[k] / 100 if k < pay.households.shape[0] and pay.households[k] == h else 0.0
         if status in (ON, GRACE):
-            assessed, shares = float(state.assessed[h]), float(frame["dibao.shares"][h])
+            paid_h = np.flatnonzero(frame["dibao.paid"])
+            assessed = float(state.assessed[h])
+            shares = float(frame["dibao.shares"][np.searchsorted(paid_h, h)])
             rows += [("next review", format_month(int(state.next_review[h]))),
                      ("eligible at its last means test", "yes" if state.sound[h] else "no"),
                      ("on the roll by favour", "yes" if state.favour[h] else "no"),
