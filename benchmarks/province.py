@@ -45,6 +45,8 @@ DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "province.json"
 
 def _duration(hours: float) -> str:
     seconds = hours * 3600
+    if seconds < 10:  # a cluster's second or less: not "0 s"
+        return f"{seconds:.1f} s"
     if seconds < 120:
         return f"{seconds:,.0f} s"
     return f"{seconds / 60:,.1f} min" if seconds < 7200 else f"{hours:,.1f} h"
