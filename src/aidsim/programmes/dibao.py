@@ -437,7 +437,7 @@ class Dibao(Programme):
     def step(self, frame, state: process.DibaoRoll) -> dict[str, Payment]:
         sim, scenario, month = frame.sim, frame.scenario, frame.month
         pop = sim.population
-        p, h = pop.persons, pop.households
+        h = pop.households
         test = assess(frame)
         # The persons' own incomes are read by the means test only: freed before the casework,
         # the month's peak.
