@@ -50,7 +50,7 @@ docs: $(STAMP)
 	$(BIN)/aidsim columns --format markdown > docs/outputs.md
 
 ## Speed and memory (not part of the tests): household-months per second and bytes per household,
-## at 10^4, 10^5 and 10^6 households; `make bench-10m` adds 10^7 (about 8 GB and a few minutes).
+## at 10^4, 10^5 and 10^6 households; `make bench-10m` adds 10^7 (about 4.5 GB and 1.5 minutes).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/mesa_reference.py
 	$(BIN)/python benchmarks/throughput.py --sizes 10000 100000 1000000
