@@ -5,8 +5,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from aidsim.admin import pipeline
-from aidsim.admin.pipeline import Roll
+from aidsim.admin import sparse_roll
+from aidsim.admin.sparse_roll import SparseRoll
 from aidsim.metrics.poverty import fgt, gap_sums
 from aidsim.programmes import dibao
 
@@ -46,13 +46,13 @@ def test_dibao_amount_and_eligibility_rise_with_the_standard(h, raise_by):
 @given(households())
 def test_with_full_take_up_every_recipient_reaches_the_standard(h):
     income, members, standard, shares = h
-    roll = Roll.empty(income.shape[0])
+    roll = SparseRoll.empty(income.shape[0])
     eligible = dibao.eligible(income, standard, np.zeros(income.shape, bool), members)
-    pipeline.advance(roll, month=1, alive=members > 0, eligible=eligible, income=income.astype(np.float32),
-                     take_up_uniform=np.zeros(income.shape, np.float32), take_up_rate=1.0,
-                     delay_months=0, review_interval=1, grace_months=0)
+    sparse_roll.advance(roll, month=1, alive=members > 0, eligible=eligible, income=income.astype(np.float32),
+                        take_up_uniform=np.zeros(income.shape, np.float32), take_up_rate=1.0,
+                        delay_months=0, review_interval=1, grace_months=0)
     assert np.array_equal(roll.paid, eligible)
-    amount = np.where(roll.paid, dibao.amount(standard, roll.assessed, members, shares, 0), 0)
+    amount = np.where(roll.paid, dibao.amount(standard, roll.dense("assessed"), members, shares, 0), 0)
     paid = roll.paid
     after = (income[paid] * members[paid] + amount[paid]) / members[paid]
     # float32 assessment: within a fen of the standard

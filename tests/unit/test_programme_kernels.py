@@ -11,6 +11,7 @@ from aidsim.admin.pipeline import GRACE, OFF, ON, PENDING
 from aidsim.programmes import dibao, disability, means_test, medical, orphans, tekun, temporary
 from aidsim.programmes.dibao import _ROLL_SUMS, _roll_sums
 from aidsim.programmes.elderly import old_persons
+from tests.unit import dense_roll
 
 F32 = np.float32
 
@@ -135,8 +136,9 @@ def test_case_member_sums_match_gathers_and_bincounts() -> None:
 
 
 def _advance_reference(roll: pipeline.Roll, *, month, alive, eligible, income, take_up_uniform, take_up_rate,
-                       delay_months, review_interval, grace_months, above_line=None) -> pipeline.AdminFlows:
-    """The simple roll's month as array expressions (what the compiled loop replaces)."""
+                       delay_months, review_interval, grace_months, above_line=None) -> dense_roll.AdminFlows:
+    """The simple roll's month as array expressions (what the compiled loop of the dense
+    reference, and through it the sparse roll, stands for: tests/unit/test_sparse_roll.py)."""
     status = roll.status
     gone = ~alive & (status != OFF)
     ends = (status == GRACE) & (month >= roll.exit_month)
@@ -163,7 +165,7 @@ def _advance_reference(roll: pipeline.Roll, *, month, alive, eligible, income, t
     roll.next_review[entered] = month + review_interval
     status[refused] = OFF
     roll.decision_month[decided] = pipeline.NEVER
-    return pipeline.AdminFlows(applied=applied, entered=entered, refused=refused, exited=exited)
+    return dense_roll.AdminFlows(applied=applied, entered=entered, refused=refused, exited=exited)
 
 
 def test_simple_roll_month_matches_the_array_steps() -> None:
@@ -180,7 +182,7 @@ def test_simple_roll_month_matches_the_array_steps() -> None:
             above = rng.random(n) < 0.5 if with_above else None
             kw = dict(month=month, alive=alive, eligible=eligible, income=income, take_up_uniform=u,
                       take_up_rate=0.3, delay_months=2, review_interval=3, grace_months=grace, above_line=above)
-            fa, fb = pipeline.advance(a, **kw), _advance_reference(b, **kw)
+            fa, fb = dense_roll.advance(a, **kw), _advance_reference(b, **kw)
             for name in ("applied", "entered", "refused", "exited"):
                 assert np.array_equal(getattr(fa, name), getattr(fb, name)), (month, name)
             for name in ("status", "decision_month", "next_review", "exit_month", "assessed"):

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from aidsim.admin import pipeline, sparse_roll
 from aidsim.admin.pipeline import GRACE, NEVER, OFF, ON, PENDING
 from aidsim.admin.sparse_roll import FIELDS, SparseRoll
+from tests.unit import dense_roll
 
 F32 = np.float32
 
@@ -38,7 +39,7 @@ def _run(seed: int, n: int, months: int, grace: int, with_above: bool, eligible_
     start = rng.random(n) < eligible_share
     income = (rng.random(n, dtype=F32) * 500).astype(F32)
     u = rng.random(n, dtype=F32)
-    pipeline.enrol_initial(dense, start, income, u, 0.5, 0, interval)
+    dense_roll.enrol_initial(dense, start, income, u, 0.5, 0, interval)
     sparse_roll.enrol_initial(sparse, start, income, u, 0.5, 0, interval)
     _same(dense, sparse, "start")
     for month in range(1, months + 1):
@@ -51,7 +52,7 @@ def _run(seed: int, n: int, months: int, grace: int, with_above: bool, eligible_
         kw = dict(month=month, alive=alive, eligible=eligible, income=income, take_up_uniform=u,
                   take_up_rate=rate, delay_months=delay, review_interval=interval, grace_months=grace,
                   above_line=above)
-        fd, fs = pipeline.advance(dense, **kw), sparse_roll.advance(sparse, **kw)
+        fd, fs = dense_roll.advance(dense, **kw), sparse_roll.advance(sparse, **kw)
         for name in ("applied", "entered", "refused", "exited"):
             assert np.array_equal(np.flatnonzero(getattr(fd, name)), getattr(fs, name)), (month, name)
         _same(dense, sparse, month)

@@ -6,13 +6,14 @@ person) on months and incomes that matter only for those few. :class:`SparseRoll
 status of every unit (one byte, which is what most of the month reads) and the other fields
 only for the units that have an entry: those pending, on the roll or in gradual exit, sorted.
 
-The month (:func:`advance`) is the dense roll's month (:func:`aidsim.admin.pipeline.advance`),
-unit by unit in the same order of steps, and gives the same statuses, the same flows (as index
-arrays instead of masks) and the same value of each field in the statuses that read it (the
-decision month while pending, the next review and the assessed income while paid, the exit
-month in gradual exit). The dense roll keeps a stale value from an earlier spell in the other
-statuses, which the month overwrites before it reads it: so a unit that leaves the roll loses its
-entry, and one that applies starts from the fields of :meth:`SparseRoll.empty`.
+The month (:func:`advance`) runs the steps of :mod:`aidsim.admin.pipeline` unit by unit (deaths
+and ends of gradual exits, reviews, applications, decisions) and returns its flows as index
+arrays. A field is read only in the statuses that use it (the decision month while pending, the
+next review and the assessed income while paid, the exit month in gradual exit), and the month
+writes it before it reads it in any other status: so a unit that leaves the roll loses its entry,
+and one that applies starts from the fields of :meth:`SparseRoll.empty`. The tests run it month
+by month against the same month over dense arrays (``tests/unit/dense_roll.py``), which keeps
+every field of every unit.
 """
 
 from __future__ import annotations
@@ -109,8 +110,8 @@ class UnitFlows:
 
 def enrol_initial(roll: SparseRoll, eligible: np.ndarray, income: np.ndarray, uniform: np.ndarray,
                   share: float, month: int, review_interval: int) -> None:
-    """Put a share of the eligible on the roll at the start, reviews spread over the cycle
-    (:func:`aidsim.admin.pipeline.enrol_initial`)."""
+    """Put a share of the eligible (those whose ``uniform`` is under ``share``) on the roll at the
+    start, their incomes assessed, reviews spread over the cycle by unit number."""
     start = np.flatnonzero(eligible & (uniform < share))
     at = roll.entries(start)
     roll.status[start] = ON
@@ -122,8 +123,13 @@ def advance(roll: SparseRoll, *, month: int, alive: np.ndarray, eligible: np.nda
             income: np.ndarray, take_up_uniform: np.ndarray, take_up_rate: float,
             delay_months: int, review_interval: int, grace_months: int,
             above_line: np.ndarray | None = None) -> UnitFlows:
-    """Run one month of the process on ``roll`` (in place) and return the month's flows: the
-    dense roll's month (:func:`aidsim.admin.pipeline.advance`, same parameters)."""
+    """Run one month of the process on ``roll`` (in place) and return the month's flows.
+
+    ``alive``: the unit still exists; ``eligible``: true eligibility this month under the rules in
+    force; ``income``: what a means test would find this month; ``take_up_uniform``: one uniform
+    per unit, drawn every month whether used or not (common random numbers), compared with
+    ``take_up_rate`` in its own type; ``above_line``: the units whose income is above the line,
+    the only ones given a gradual exit when a review finds them ineligible (``None``: all)."""
     rate = np.result_type(take_up_uniform, take_up_rate).type(take_up_rate)
     # The units that can have an entry after the month: those with one, and those that may apply.
     cap = roll.rows.shape[0] + int(np.count_nonzero(eligible))
@@ -150,10 +156,12 @@ def _advance_entries(status: np.ndarray, rows: np.ndarray, decision_month: np.nd
                      all_above: bool, out_rows: np.ndarray, out_decision: np.ndarray, out_review: np.ndarray,
                      out_exit: np.ndarray, out_assessed: np.ndarray, applied: np.ndarray, entered: np.ndarray,
                      refused: np.ndarray, exited: np.ndarray) -> np.ndarray:
-    """:func:`aidsim.admin.pipeline._advance_units` on the entries: the same steps for each unit,
-    its fields read from its entry (or an empty roll's), the entries of the units not off the roll
-    afterwards written to ``out_*`` in unit order and the flows' units to ``applied``, ``entered``,
-    ``refused`` and ``exited``. Returns how many of each were written (entries first)."""
+    """:func:`advance` unit by unit (each unit's month depends on its own state only): deaths and
+    ends of gradual exits, reviews due (kept, back from gradual exit, into gradual exit or off),
+    applications, decisions. Each unit's fields are read from its entry (or an empty roll's); the
+    entries of the units not off the roll afterwards are written to ``out_*`` in unit order, and
+    the flows' units to ``applied``, ``entered``, ``refused`` and ``exited``. Returns how many of
+    each were written (entries first)."""
     n_in = rows.shape[0]
     j = 0
     k = n_app = n_ent = n_ref = n_exi = 0
