@@ -279,3 +279,14 @@ def test_earnings_and_household_income_property(seed: int, n_h: int, grown: bool
     out_total += other
     assert np.array_equal(assessed, want) and np.array_equal(out_e, counted)
     assert np.array_equal(out_own, own2) and np.array_equal(out_total, total2)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31), n=st.integers(0, 3000))
+def test_without_pension_at_is_flatnonzero(seed: int, n: int) -> None:
+    x = _persons(seed, n)
+    age = (x["age"] % 8 + 700).astype(np.int16)
+    pension = np.where(x["u2"] < 0.5, np.float32(0), x["u3"])
+    rows = np.empty(n, dtype=np.intp)
+    got = rows[:kernels.without_pension_at(x["alive"], age, pension, 703, rows)]
+    assert np.array_equal(got, np.flatnonzero(x["alive"] & (age == 703) & (pension == 0)))

@@ -146,8 +146,9 @@ def start_pensions(state: SimState, scenario: Scenario, streams: Streams, month:
     turning 60 would lose every income. Draws from a stream of its own, for these persons only
     (who turns 60 never depends on policy, so baseline and reform draw the same). Returns them."""
     p, prof = state.population.persons, scenario.population
-    turning = np.flatnonzero(p.alive & (p.age_months == int(elderly_months(scenario.definitions, month)))
-                             & (p.pension == 0))
+    turning = np.empty(p.n, dtype=np.intp)  # only the pages written are touched
+    turning = turning[:kernels.without_pension_at(p.alive, p.age_months, p.pension,
+                                                  int(elderly_months(scenario.definitions, month)), turning)]
     if not turning.shape[0]:
         return turning
     rng = streams["pensions"]

@@ -224,6 +224,20 @@ def deaths_and_ageing(alive: np.ndarray, age: np.ndarray, first: int, words: np.
 
 
 @numba.njit(cache=True)
+def without_pension_at(alive: np.ndarray, age: np.ndarray, pension: np.ndarray, at: int, rows: np.ndarray) -> int:
+    """``flatnonzero(alive & (age == at) & (pension == 0))`` into ``rows`` (room for every person),
+    returning how many: one pass that reads ``alive`` and ``pension`` only at that age (rare, so a
+    branch), without the masks' person-sized temporaries."""
+    k = 0
+    for i in range(age.shape[0]):
+        if age[i] == at:
+            if alive[i] and pension[i] == 0:
+                rows[k] = i
+                k += 1
+    return k
+
+
+@numba.njit(cache=True)
 def _disability_onset(alive: np.ndarray, age: np.ndarray, disability: np.ndarray, selfcare: np.ndarray,
                       words: np.ndarray, off: int, older_from: int, hazard: np.ndarray, grade_bounds: np.ndarray,
                       start: int) -> None:
