@@ -246,11 +246,12 @@ def test_earnings_and_household_income_property(seed: int, n_h: int, grown: bool
     got = np.empty(n, np.float32)
     kernels.log_earnings(urban, np.float32(8.2), np.float32(7.5), level, z, np.float32(0.2), got)
     np.exp(got, out=got)
-    got_own, got_total = np.empty(n, np.float32), np.zeros(n_h)
+    got_own, got_total, got_alive = np.empty(n, np.float32), np.zeros(n_h), np.zeros(n_h, np.int64)
     kernels.earnings_and_household_income(got, employed, alive, ill, pension, urban, g[0], g[1], grown, keep,
-                                          struck, household, got_own, got_total)
+                                          struck, household, got_own, got_total, got_alive)
     got_total += other
     assert np.array_equal(got, earned) and np.array_equal(got_own, own) and np.array_equal(got_total, total)
+    assert np.array_equal(got_alive, np.bincount(household, weights=alive, minlength=n_h).astype(np.int64))
 
     # other household income (income.other_income, grown, less the disaster's share)
     from aidsim.shocks import income

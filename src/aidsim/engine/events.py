@@ -33,6 +33,7 @@ class Incomes:
     earned: np.ndarray        # float32 (n_persons,): earnings
     household_total: np.ndarray  # float64 (n_households,): all members' own income + other income
     other: np.ndarray         # float32 (n_households,)
+    alive_count: np.ndarray | None = None  # int64 (n_households,): living members, when counted with them
 
 
 @dataclass
@@ -198,12 +199,12 @@ def compute_incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, mo
     kernels.log_earnings(state.person_urban, F32(mean.urban), F32(mean.rural), p.earnings_level, z_trans,
                          F32(inc.transitory_sd), earned)
     np.exp(earned, out=earned)
-    own, total = np.empty(p.n, dtype=F32), np.zeros(h.n)
+    own, total, alive_count = np.empty(p.n, dtype=F32), np.zeros(h.n), np.zeros(h.n, dtype=np.int64)
     kernels.earnings_and_household_income(
         earned, p.employed, p.alive, p.ill, p.pension, state.person_urban, F32(grown[0]), F32(grown[1]),
-        grown != (1.0, 1.0), keep, struck.shape[0] > 0, p.household, own, total)
+        grown != (1.0, 1.0), keep, struck.shape[0] > 0, p.household, own, total, alive_count)
     total += other
-    return Incomes(person_own=own, earned=earned, household_total=total, other=other)
+    return Incomes(person_own=own, earned=earned, household_total=total, other=other, alive_count=alive_count)
 
 
 def assessed_incomes(state: SimState, scenario: Scenario, incomes: Incomes,
@@ -302,7 +303,9 @@ def event_keys(state: SimState, scenario: Scenario, month: int, shocks: ShockOut
                lost_earnings: np.ndarray, assessed: Incomes | None = None) -> dict[str, object]:
     """The engine's frame keys from what happened this month (rule cases state it directly;
     without ``assessed`` the means test counts this month's incomes)."""
-    alive_count = state.population.household_count(state.population.persons.alive)
+    alive_count = incomes.alive_count
+    if alive_count is None:
+        alive_count = state.population.household_count(state.population.persons.alive)
     return income_keys(state, scenario, incomes, incomes if assessed is None else assessed, month,
                        alive_count) | {
         "household.pre_pc": means_test.per_capita(incomes.household_total, alive_count),
@@ -316,7 +319,6 @@ def start_keys(state: SimState, scenario: Scenario, month: int) -> dict[str, obj
     """The frame keys of the initial roll: incomes without transitory noise, who is able to work."""
     p = state.population.persons
     incomes = compute_incomes(state, scenario, np.zeros(p.n, dtype=F32), month)
-    alive_count = state.population.household_count(p.alive)
     assessed = assessed_incomes(state, scenario, incomes, start=True)
-    return income_keys(state, scenario, incomes, assessed, month, alive_count) | {
+    return income_keys(state, scenario, incomes, assessed, month, incomes.alive_count) | {
         "shocks.able": able_persons(state, scenario)}

@@ -378,15 +378,20 @@ def other_income(exp_level: np.ndarray, has_other: np.ndarray, urban: np.ndarray
 def earnings_and_household_income(earned: np.ndarray, employed: np.ndarray, alive: np.ndarray, ill: np.ndarray,
                                   pension: np.ndarray, urban: np.ndarray, grow_urban: np.float32,
                                   grow_rural: np.float32, grown: bool, keep: np.ndarray, struck: bool,
-                                  household: np.ndarray, own: np.ndarray, total: np.ndarray) -> None:
+                                  household: np.ndarray, own: np.ndarray, total: np.ndarray,
+                                  alive_count: np.ndarray) -> None:
     """The rest of ``events.compute_incomes``: ``earned`` holds ``exp(log earnings)`` and becomes
     the earnings of workers not ill (else 0), grown by hukou when ``grown`` and cut by the
     household's ``keep`` share when ``struck``; ``own = earned + pension`` (grown, the living
     only); ``total`` (zeros on entry) gets each household's float64 sum of ``own`` in row order,
-    as ``np.bincount(household, weights=own)`` adds it."""
+    as ``np.bincount(household, weights=own)`` adds it, and ``alive_count`` (zeros on entry) its
+    living members (:func:`segment_count` of ``alive``). A household's rows are consecutive: the
+    running sums stay in registers and are stored at every row (:func:`segment_count`)."""
+    previous, run, count = -1, 0.0, np.int64(0)
     for i in range(earned.shape[0]):
         x = earned[i]
-        e = x if employed[i] & alive[i] & (not ill[i]) else np.float32(0)
+        live = alive[i]
+        e = x if employed[i] & live & (not ill[i]) else np.float32(0)
         p = pension[i]
         if grown:
             g = grow_urban if urban[i] else grow_rural
@@ -396,9 +401,14 @@ def earnings_and_household_income(earned: np.ndarray, employed: np.ndarray, aliv
         if struck:
             e = e * keep[h]
         earned[i] = e
-        o = e + (p if alive[i] else np.float32(0))
+        o = e + (p if live else np.float32(0))
         own[i] = o
-        total[h] += np.float64(o)
+        same = h == previous
+        run = (run if same else 0.0) + np.float64(o)  # bincount's order: 0.0 + first + second …
+        count = (count if same else 0) + np.int64(live)
+        total[h] = run
+        alive_count[h] = count
+        previous = h
 
 
 @numba.njit(cache=True)
@@ -409,7 +419,9 @@ def assessed_household_income(assessed: np.ndarray, earned: np.ndarray, weight: 
     """``events.assessed_incomes`` for persons: the assessed earnings move towards this month's
     (``assessed += weight·(earned − assessed)`` when ``update``), count for the living
     (``earned_out``), ``own = (person_own − earned) + earned_out``, and ``total`` (zeros on
-    entry) gets each household's float64 sum of ``own`` in row order (as ``bincount``)."""
+    entry) gets each household's float64 sum of ``own`` in row order (as ``bincount``; the
+    running sum in a register, as in :func:`earnings_and_household_income`)."""
+    previous, run = -1, 0.0
     for i in range(assessed.shape[0]):
         a = assessed[i]
         x = earned[i]
@@ -420,7 +432,10 @@ def assessed_household_income(assessed: np.ndarray, earned: np.ndarray, weight: 
         earned_out[i] = e
         o = (person_own[i] - x) + e
         own[i] = o
-        total[household[i]] += np.float64(o)
+        h = household[i]
+        run = (run if h == previous else 0.0) + np.float64(o)
+        total[h] = run
+        previous = h
 
 
 @numba.njit(cache=True)
