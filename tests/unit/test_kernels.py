@@ -303,3 +303,36 @@ def test_uniform32_at_is_uniform32_at_the_rows(seed: int, n: int, skip: int, sha
     assert np.array_equal(got, numpys.random(n, dtype=np.float32)[rows])
     assert _same_state(ours, numpys)
     assert np.array_equal(uniform32(ours, 7), numpys.random(7, dtype=np.float32))
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31), n_h=st.integers(0, 500), grown=st.booleans(), struck=st.booleans())
+def test_incomes_and_assessed_is_the_two_passes(seed: int, n_h: int, grown: bool, struck: bool) -> None:
+    household, _ = _households(seed, n_h)
+    n = household.shape[0]
+    rng = np.random.default_rng(seed + 2)
+    employed, alive, ill, urban = (rng.random(n) < s for s in (0.6, 0.9, 0.1, 0.5))
+    exp_log = (rng.random(n) * 5000).astype(np.float32)
+    pension = (rng.random(n) * 3000).astype(np.float32)
+    keep = (1 - rng.random(n_h) * 0.5).astype(np.float32)
+    assessed = (rng.random(n) * 4000).astype(np.float32)
+    arrivals = np.flatnonzero(rng.random(n) < 0.05)
+    g, weight = (np.float32(1.03), np.float32(1.05)), np.float32(2 / 7)
+    # the two passes (events.compute_incomes, then events.assessed_incomes)
+    want_e, want_own, want_total, want_alive = exp_log.copy(), np.empty(n, np.float32), np.zeros(n_h), np.zeros(n_h, np.int64)
+    kernels.earnings_and_household_income(want_e, employed, alive, ill, pension, urban, g[0], g[1], grown, keep,
+                                          struck, household, want_own, want_total, want_alive)
+    want_a = assessed.copy()
+    want_a[arrivals] = want_e[arrivals]
+    want_ae, want_ao, want_at = np.empty(n, np.float32), np.empty(n, np.float32), np.zeros(n_h)
+    kernels.assessed_household_income(want_a, want_e, weight, True, alive, want_own, household, want_ae, want_ao,
+                                      want_at)
+    # one pass
+    got_e, got_own, got_total, got_alive = exp_log.copy(), np.empty(n, np.float32), np.zeros(n_h), np.zeros(n_h, np.int64)
+    got_a, got_ae, got_ao, got_at = assessed.copy(), np.empty(n, np.float32), np.empty(n, np.float32), np.zeros(n_h)
+    kernels.incomes_and_assessed(got_e, employed, alive, ill, pension, urban, g[0], g[1], grown, keep, struck,
+                                 household, got_own, got_total, got_alive, got_a, weight, arrivals, got_ae, got_ao,
+                                 got_at)
+    for got, want in ((got_e, want_e), (got_own, want_own), (got_total, want_total), (got_alive, want_alive),
+                      (got_a, want_a), (got_ae, want_ae), (got_ao, want_ao), (got_at, want_at)):
+        assert np.array_equal(got, want)

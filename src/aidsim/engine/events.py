@@ -179,6 +179,16 @@ def growth(scenario: Scenario, month: int) -> tuple[float, float]:
 def compute_incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, month: int) -> Incomes:
     """Earnings (with this month's transitory noise ``z_trans``), pensions and other income, less
     the share lost by households still under a disaster."""
+    return _incomes(state, scenario, z_trans, month)[0]
+
+
+def _incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, month: int,
+             assessing: tuple[np.ndarray, np.float32, np.ndarray] | None = None
+             ) -> tuple[Incomes, tuple[np.ndarray, np.ndarray, np.ndarray] | None]:
+    """:func:`compute_incomes`; with ``assessing`` (the assessed earnings, the weight of this
+    month, the arrivals' rows) the same pass over the persons moves the assessed earnings on and
+    gives the assessed earnings, own incomes and household sums (without other income) of
+    :func:`assessed_incomes`."""
     pop, inc, prof = state.population, scenario.shocks.income, scenario.population
     p, h = pop.persons, pop.households
     grown = growth(scenario, month)
@@ -200,11 +210,39 @@ def compute_incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, mo
                          F32(inc.transitory_sd), earned)
     np.exp(earned, out=earned)
     own, total, alive_count = np.empty(p.n, dtype=F32), np.zeros(h.n), np.zeros(h.n, dtype=np.int64)
-    kernels.earnings_and_household_income(
-        earned, p.employed, p.alive, p.ill, p.pension, state.person_urban, F32(grown[0]), F32(grown[1]),
-        grown != (1.0, 1.0), keep, struck.shape[0] > 0, p.household, own, total, alive_count)
+    args = (earned, p.employed, p.alive, p.ill, p.pension, state.person_urban, F32(grown[0]), F32(grown[1]),
+            grown != (1.0, 1.0), keep, struck.shape[0] > 0, p.household, own, total, alive_count)
+    assessed = None
+    if assessing is None:
+        kernels.earnings_and_household_income(*args)
+    else:
+        assessed = (np.empty(p.n, dtype=F32), np.empty(p.n, dtype=F32), np.zeros(h.n))
+        kernels.incomes_and_assessed(*args, *assessing, *assessed)
     total += other
-    return Incomes(person_own=own, earned=earned, household_total=total, other=other, alive_count=alive_count)
+    return Incomes(person_own=own, earned=earned, household_total=total, other=other,
+                   alive_count=alive_count), assessed
+
+
+def month_incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, month: int,
+                  renewed: renewal.RenewalOutcome | None) -> tuple[Incomes, Incomes]:
+    """This month's incomes (:func:`compute_incomes`) and the incomes the means test counts
+    (:func:`assessed_incomes`), in one pass over the persons once the assessed averages run."""
+    months = scenario.dibao.income_months
+    if months <= 1 or state.assessed_earned is None:
+        incomes = compute_incomes(state, scenario, z_trans, month)
+        return incomes, assessed_incomes(state, scenario, incomes, renewed)
+    weight = F32(2.0 / (months + 1))
+    earned, other = state.assessed_earned, state.assessed_other
+    arrivals = np.empty(0, dtype=np.intp)
+    if renewed is not None:
+        earned[renewed.moved_to] = earned[renewed.left_home]
+        arrivals = np.sort(renewed.arrivals)
+    incomes, (assessed_earned, own, total) = _incomes(state, scenario, z_trans, month, (earned, weight, arrivals))
+    if renewed is not None:
+        other[renewed.arrived] = incomes.other[renewed.arrived]
+    other += weight * (incomes.other - other)
+    total += other
+    return incomes, Incomes(person_own=own, earned=assessed_earned, household_total=total, other=other.copy())
 
 
 def assessed_incomes(state: SimState, scenario: Scenario, incomes: Incomes,
@@ -287,14 +325,13 @@ def month_keys(state: SimState, scenario: Scenario, streams: Streams, month: int
                                        state.disaster_until, state.disaster_loss,
                                        (state.cached(("no household hit",), lambda: np.zeros(h.n, dtype=bool)),
                                         zeros_view(h.n)))
-    incomes = compute_incomes(state, scenario,
-                              standard_normal32(streams["earnings_transitory"], p.n), month)
+    incomes, assessed = month_incomes(state, scenario, standard_normal32(streams["earnings_transitory"], p.n),
+                                      month, shocks.renewal)
     lost = shocks.lost_work
     usual = np.exp(mean_log_earnings(state, scenario, lost) + p.earnings_level[lost])
     grown = growth(scenario, month)
     if grown != (1.0, 1.0):
         usual = usual * by_hukou(state.person_urban[lost], *grown, F32)
-    assessed = assessed_incomes(state, scenario, incomes, shocks.renewal)
     return event_keys(state, scenario, month, shocks, incomes, hit, asset_loss, usual, assessed)
 
 

@@ -462,6 +462,54 @@ def assessed_household_income(assessed: np.ndarray, earned: np.ndarray, weight: 
 
 
 @numba.njit(cache=True)
+def incomes_and_assessed(earned: np.ndarray, employed: np.ndarray, alive: np.ndarray, ill: np.ndarray,
+                         pension: np.ndarray, urban: np.ndarray, grow_urban: np.float32, grow_rural: np.float32,
+                         grown: bool, keep: np.ndarray, struck: bool, household: np.ndarray, own: np.ndarray,
+                         total: np.ndarray, alive_count: np.ndarray, assessed: np.ndarray, weight: np.float32,
+                         arrivals: np.ndarray, assessed_earned: np.ndarray, assessed_own: np.ndarray,
+                         assessed_total: np.ndarray) -> None:
+    """:func:`earnings_and_household_income`, then, in the same pass, the assessed incomes'
+    update (:func:`assessed_household_income` with ``update``, its outputs ``assessed_*``): the
+    rows ``arrivals`` (increasing) first take this month's earnings, as
+    ``assessed[arrivals] = earned[arrivals]`` before the update does."""
+    previous, run, run_assessed, count = -1, 0.0, 0.0, np.int64(0)
+    k, n_arrivals = 0, arrivals.shape[0]
+    for i in range(earned.shape[0]):
+        x = earned[i]
+        live = alive[i]
+        e = x if employed[i] & live & (not ill[i]) else np.float32(0)
+        p = pension[i]
+        if grown:
+            g = grow_urban if urban[i] else grow_rural
+            e = e * g
+            p = p * g
+        h = household[i]
+        if struck:
+            e = e * keep[h]
+        earned[i] = e
+        o = e + (p if live else np.float32(0))
+        own[i] = o
+        a = assessed[i]
+        while k < n_arrivals and arrivals[k] == i:  # rare: a branch
+            a = e
+            k += 1
+        a = a + weight * (e - a)
+        assessed[i] = a
+        counted = a if live else np.float32(0)
+        assessed_earned[i] = counted
+        o_assessed = (o - e) + counted
+        assessed_own[i] = o_assessed
+        same = h == previous
+        run = (run if same else 0.0) + np.float64(o)
+        run_assessed = (run_assessed if same else 0.0) + np.float64(o_assessed)
+        count = (count if same else 0) + np.int64(live)
+        total[h] = run
+        assessed_total[h] = run_assessed
+        alive_count[h] = count
+        previous = h
+
+
+@numba.njit(cache=True)
 def segment_sum(values: np.ndarray, household: np.ndarray, n_households: int) -> np.ndarray:
     """``np.bincount(household, weights=values, minlength=n_households)``: each household's
     float64 sum of its rows, added in row order (one pass, no float64 copy of ``values``)."""
