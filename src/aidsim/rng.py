@@ -98,6 +98,25 @@ def uniform32(generator: np.random.Generator, n: int) -> np.ndarray:
     return out
 
 
+def skip_uniform32(generator: np.random.Generator, n: int) -> None:
+    """Move ``generator`` as ``generator.random(n, dtype=np.float32)`` would, without making the
+    numbers: for a PCG64 one jump (:func:`pcg_jump`) and the half-word numpy keeps, the same
+    state after. For a draw that is made every month but read only in some."""
+    bits = generator.bit_generator
+    if not isinstance(bits, np.random.PCG64) or n <= 0:
+        generator.random(max(n, 0), dtype=np.float32)
+        return
+    state = bits.state
+    rest = n - state["has_uint32"]  # the kept half-word is used first
+    now, inc = state["state"]["state"], state["state"]["inc"]
+    after = pcg_jump(now, inc, (rest + 1) // 2)
+    state["state"]["state"] = after
+    state["has_uint32"] = rest % 2
+    if rest:  # numpy keeps the last word's high half (for the next draw when the count is odd)
+        state["uinteger"] = pcg_word(after) >> 32
+    bits.state = state
+
+
 # ---------------------------------------------------------------------------------------------
 # numpy's PCG64, compiled
 # ---------------------------------------------------------------------------------------------

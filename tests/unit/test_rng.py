@@ -1,8 +1,9 @@
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aidsim.rng import Streams, pcg_jump, raw_words, uniform32, words_at
+from aidsim.rng import Streams, pcg_jump, raw_words, skip_uniform32, uniform32, words_at
 
 
 def test_streams_are_keyed_by_name_not_creation_order():
@@ -88,3 +89,24 @@ def test_words_at_are_raw_words_at(seed, n, picks):
     at = np.sort(np.random.default_rng(seed).integers(0, n, picks))
     assert np.array_equal(words_at(ours, n, at), numpys.random_raw(n)[at])
     assert ours.state == numpys.state
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 20_000), skip=st.integers(0, 3))
+def test_skip_uniform32_moves_as_the_draw_would(seed, n, skip):
+    ours, numpys = (np.random.Generator(np.random.PCG64(seed)) for _ in range(2))
+    uniform32(ours, skip), numpys.random(skip, dtype=np.float32)
+    skip_uniform32(ours, n)
+    numpys.random(n, dtype=np.float32)
+    assert np.array_equal(ours.random(7, dtype=np.float32), numpys.random(7, dtype=np.float32))
+    assert ours.bit_generator.state == numpys.bit_generator.state
+
+
+@pytest.mark.parametrize("skip", [0, 1, 2, 3])
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 4, 5000, 5001])
+def test_skip_uniform32_leaves_numpys_state(skip, n):
+    ours, numpys = (np.random.Generator(np.random.PCG64(5)) for _ in range(2))
+    ours.random(skip, dtype=np.float32), numpys.random(skip, dtype=np.float32)
+    skip_uniform32(ours, n)
+    numpys.random(n, dtype=np.float32)
+    assert ours.bit_generator.state == numpys.bit_generator.state

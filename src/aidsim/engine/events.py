@@ -19,7 +19,7 @@ from aidsim.population.categories import elderly_months, severely_disabled
 from aidsim.population.groups import living_groups
 from aidsim.programmes import means_test
 from aidsim.programmes.base import F32, by_hukou, zeros_view
-from aidsim.rng import Streams, raw_words, uniform32
+from aidsim.rng import Streams, raw_words, skip_uniform32, uniform32
 from aidsim.scenario.schema import Scenario
 from aidsim.shocks import demography, disasters, health, income, kernels
 from aidsim.shocks.kernels import standard_normal32
@@ -320,8 +320,13 @@ def month_keys(state: SimState, scenario: Scenario, streams: Streams, month: int
     """Draw the month's shocks, disasters and incomes (in place) → the engine's frame keys."""
     p, h = state.population.persons, state.population.households
     shocks = apply_shocks(state, scenario, streams, month)
-    hit, asset_loss = disasters.strike(scenario.shocks.disasters, month, state.household_area,
-                                       uniform32(streams["disaster"], h.n),
+    # one uniform per household every month, made only in a month when a disaster starts
+    u_disaster = None
+    if disasters.starting(scenario.shocks.disasters, month):
+        u_disaster = uniform32(streams["disaster"], h.n)
+    else:
+        skip_uniform32(streams["disaster"], h.n)
+    hit, asset_loss = disasters.strike(scenario.shocks.disasters, month, state.household_area, u_disaster,
                                        state.disaster_until, state.disaster_loss,
                                        (state.cached(("no household hit",), lambda: np.zeros(h.n, dtype=bool)),
                                         zeros_view(h.n)))
