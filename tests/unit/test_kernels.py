@@ -336,3 +336,17 @@ def test_incomes_and_assessed_is_the_two_passes(seed: int, n_h: int, grown: bool
     for got, want in ((got_e, want_e), (got_own, want_own), (got_total, want_total), (got_alive, want_alive),
                       (got_a, want_a), (got_ae, want_ae), (got_ao, want_ao), (got_at, want_at)):
         assert np.array_equal(got, want)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31), n_h=st.integers(0, 3000))
+def test_assessed_other_income_is_the_array_expressions(seed: int, n_h: int) -> None:
+    rng = np.random.default_rng(seed)
+    assessed, other = ((rng.random(n_h) * 3000).astype(np.float32) for _ in range(2))
+    total, weight = rng.random(n_h) * 1e4, np.float32(2 / 13)
+    want, want_total = assessed.copy(), total.copy()
+    want += weight * (other - want)
+    want_total += want
+    out = np.empty(n_h, np.float32)
+    kernels.assessed_other_income(assessed, other, weight, total, out)
+    assert np.array_equal(assessed, want) and np.array_equal(out, want) and np.array_equal(total, want_total)

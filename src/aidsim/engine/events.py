@@ -240,9 +240,9 @@ def month_incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, mont
     incomes, (assessed_earned, own, total) = _incomes(state, scenario, z_trans, month, (earned, weight, arrivals))
     if renewed is not None:
         other[renewed.arrived] = incomes.other[renewed.arrived]
-    other += weight * (incomes.other - other)
-    total += other
-    return incomes, Incomes(person_own=own, earned=assessed_earned, household_total=total, other=other.copy())
+    other_now = np.empty_like(other)
+    kernels.assessed_other_income(other, incomes.other, weight, total, other_now)
+    return incomes, Incomes(person_own=own, earned=assessed_earned, household_total=total, other=other_now)
 
 
 def assessed_incomes(state: SimState, scenario: Scenario, incomes: Incomes,

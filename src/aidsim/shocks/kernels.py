@@ -510,6 +510,20 @@ def incomes_and_assessed(earned: np.ndarray, employed: np.ndarray, alive: np.nda
 
 
 @numba.njit(cache=True)
+def assessed_other_income(assessed: np.ndarray, other: np.ndarray, weight: np.float32, total: np.ndarray,
+                          assessed_out: np.ndarray) -> None:
+    """``events.month_incomes`` for households: the assessed other income moves towards this
+    month's (``assessed += weight·(other − assessed)``, float32), is added to the household
+    sums (``total += assessed``, float64) and copied to ``assessed_out``, in one pass."""
+    for h in range(assessed.shape[0]):
+        a = assessed[h]
+        a = a + weight * (other[h] - a)
+        assessed[h] = a
+        assessed_out[h] = a
+        total[h] += np.float64(a)
+
+
+@numba.njit(cache=True)
 def segment_sum(values: np.ndarray, household: np.ndarray, n_households: int) -> np.ndarray:
     """``np.bincount(household, weights=values, minlength=n_households)``: each household's
     float64 sum of its rows, added in row order (one pass, no float64 copy of ``values``)."""
