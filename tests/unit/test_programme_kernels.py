@@ -33,11 +33,28 @@ def test_hidden_earnings_match_bincount_and_subtract_at() -> None:
     got = np.zeros(n_h)
     declaring._hidden_earnings(household, earned, formal_job, F32(0.3), F32(0.6), outside, got)
     assert np.array_equal(got, expected)
+
+
+def test_declaration_matches_the_array_rules() -> None:
+    rng = np.random.default_rng(3)
+    n_h = 800
+    hidden = rng.random(n_h) * 400
     other = (rng.random(n_h, dtype=F32) * 500).astype(F32)
     members = rng.integers(0, 4, n_h)
-    expected += 0.25 * np.where(members > 0, other, F32(0))
-    declaring._add_hidden_other(got, F32(0.25), other, members)
-    assert np.array_equal(got, expected)
+    prop = rng.random(n_h) * 2
+    unit_income = rng.random(n_h) * 3000 - 200
+    deduction = rng.random(n_h) * 100
+    pc_income, standard = rng.random(n_h) * 900, np.full(n_h, 600.0)
+    alone = np.sort(rng.choice(n_h, 20, replace=False))
+    alone_hidden = rng.random(20) * 50
+    expected = hidden + F32(0.25) * np.where(members > 0, other, F32(0))
+    expected[alone] = alone_hidden
+    expected = means_test.per_capita(np.maximum(unit_income - expected * prop - deduction, 0), members)
+    alive, above = np.empty(n_h, dtype=bool), np.empty(n_h, dtype=bool)
+    dibao._declare(hidden, F32(0.25), other, members, prop, unit_income, deduction, alone, alone_hidden,
+                   pc_income, standard, alive, above)
+    assert np.array_equal(hidden, expected)
+    assert np.array_equal(alive, members > 0) and np.array_equal(above, pc_income >= standard)
 
 
 def test_per_capita_matches_the_array_rule() -> None:
@@ -296,24 +313,37 @@ def test_cover_children_match_the_array_rule_on_many_households() -> None:
         assert np.array_equal(rows[:k], np.flatnonzero(expected))
 
 
-def test_unit_members_and_income_match_bincounts() -> None:
+def test_household_means_test_matches_bincounts() -> None:
     rng = np.random.default_rng(13)
     n_h, n = 500, 1600
     household = _households(rng, n, n_h)
     alive = rng.random(n) < 0.9
     outside = np.flatnonzero(alive & (rng.random(n) < 0.1))
+    barring = np.flatnonzero(alive & (rng.random(n) < 0.05))
     own = (rng.random(n, dtype=F32) * 900).astype(F32)
     total = rng.random(n_h) * 4000
     other = (rng.random(n_h, dtype=F32) * 300).astype(F32)
+    deduction = rng.random(n_h) * 200
+    standard = np.full(n_h, 700.0)
+    assets, supporter = rng.random(n_h) < 0.1, rng.random(n_h) < 0.05
     alive_count = np.bincount(household[alive], minlength=n_h)
     hh_out = household[outside]
     members = alive_count - np.bincount(hh_out, minlength=n_h)
     unit_income = total - other - np.bincount(hh_out, weights=own[outside], minlength=n_h)
     unit_income += np.where(members > 0, other, 0)
-    got_members, got_income = np.empty(n_h, dtype=np.int64), np.empty(n_h)
-    dibao._unit_members_and_income(hh_out, own[outside], alive_count, total, other, got_members, got_income)
+    pc = means_test.per_capita(np.maximum(unit_income - deduction, 0), members)
+    conduct = supporter | (np.bincount(household[barring], minlength=n_h) > 0)
+    got_members, got_income, got_pc = np.empty(n_h, dtype=np.int64), np.empty(n_h), np.empty(n_h)
+    got_excluded, got_eligible, got_conduct = np.empty(n_h, dtype=bool), np.empty(n_h, dtype=bool), supporter.copy()
+    dibao._assess_households(hh_out, own[outside], household[barring], alive_count, total, other, deduction,
+                             standard, assets, got_conduct, got_members, got_income, got_pc, got_excluded,
+                             got_eligible)
     assert np.array_equal(got_members, members)
     assert np.array_equal(got_income, unit_income)
+    assert np.array_equal(got_pc, pc)
+    assert np.array_equal(got_conduct, conduct)
+    assert np.array_equal(got_excluded, assets | conduct)
+    assert np.array_equal(got_eligible, dibao.eligible(pc, standard, assets | conduct, members))
 
 
 def test_distinct_recipients_match_a_person_mask() -> None:

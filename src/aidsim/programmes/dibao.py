@@ -122,17 +122,40 @@ def spending_deduction(sim, scenario, unit_member: np.ndarray, medical_spent: np
 
 
 @numba.njit(cache=True)
-def _unit_members_and_income(outside_household: np.ndarray, outside_own: np.ndarray, alive_count: np.ndarray,
-                             total: np.ndarray, other: np.ndarray, members: np.ndarray,
-                             unit_income: np.ndarray) -> None:
-    """Each household's dibao unit: its living members less those outside the unit, and its income,
-    ``total − other − Σ outside members' own income`` (summed in row order, as a bincount would),
-    plus other income when the unit has members. ``outside_household`` is non-decreasing (the
-    outside persons in row order), so each household's outside members are one run. One pass
-    writing ``members`` and ``unit_income`` in place of two household-sized bincounts and the
-    array chain."""
-    j, n_out = 0, outside_household.shape[0]
+def _assess_households(outside_household: np.ndarray, outside_own: np.ndarray, barring_household: np.ndarray,
+                       alive_count: np.ndarray, total: np.ndarray, other: np.ndarray, deduction: np.ndarray,
+                       standard: np.ndarray, asset_barred: np.ndarray, conduct_barred: np.ndarray,
+                       members: np.ndarray, unit_income: np.ndarray, pc_income: np.ndarray, excluded: np.ndarray,
+                       eligible: np.ndarray) -> None:
+    """The household part of :func:`assess` (same operations as the numpy rules, in place of a
+    chain of household-sized temporaries):
+
+    - the unit: its living members less those outside it (``outside_household``: the outside
+      persons' households, in row order, so each household's are one run); its income
+      ``total − other − Σ outside members' own income`` (summed in row order, as a bincount
+      would), plus other income when the unit has members;
+    - its per-capita income (:func:`means_test.per_capita` of the income less ``deduction``,
+      never below 0);
+    - ``conduct_barred`` (the supporter rule) set for the households of the barring members
+      (``barring_household``, :func:`means_test.barred_by_conduct`), and :func:`eligible`.
+
+    A first pass takes every household as if none of its members were outside the unit or barring
+    (a loop without branches on other rows); a second redoes the few with outside members, a
+    third bars those with barring members."""
     for h in range(alive_count.shape[0]):
+        m = alive_count[h]
+        members[h] = m
+        income = ((total[h] - other[h]) - 0.0) + (other[h] if m > 0 else np.float32(0))
+        unit_income[h] = income
+        net = income - deduction[h]
+        pc = np.float64(0.0 if net < 0.0 else net) / np.float64(m) if m > 0 else np.inf
+        pc_income[h] = pc
+        excl = asset_barred[h] | conduct_barred[h]
+        excluded[h] = excl
+        eligible[h] = (m > 0) & (pc < standard[h]) & ~excl
+    j, n_out = 0, outside_household.shape[0]
+    while j < n_out:
+        h = outside_household[j]
         count, own = 0, 0.0
         while j < n_out and outside_household[j] == h:
             count += 1
@@ -140,7 +163,16 @@ def _unit_members_and_income(outside_household: np.ndarray, outside_own: np.ndar
             j += 1
         m = alive_count[h] - count
         members[h] = m
-        unit_income[h] = ((total[h] - other[h]) - own) + (other[h] if m > 0 else np.float32(0))
+        income = ((total[h] - other[h]) - own) + (other[h] if m > 0 else np.float32(0))
+        unit_income[h] = income
+        net = income - deduction[h]
+        pc = np.float64(0.0 if net < 0.0 else net) / np.float64(m) if m > 0 else np.inf
+        pc_income[h] = pc
+        eligible[h] = (m > 0) & (pc < standard[h]) & ~excluded[h]
+    for h in barring_household:
+        conduct_barred[h] = True
+        excluded[h] = True
+        eligible[h] = False
 
 
 def assess(frame) -> Assessment:
@@ -148,37 +180,35 @@ def assess(frame) -> Assessment:
     sim, scenario = frame.sim, frame.scenario
     pop, db = sim.population, scenario.dibao
     p, h = pop.persons, pop.households
-    own, total, other = frame["assessed.person_own"], frame["assessed.household_total"], frame["assessed.other"]
+    n, ex = h.n, db.exclusions
+    own = frame["assessed.person_own"]
     outside = np.flatnonzero(p.alive & (frame["tekun.paid"] | frame["orphans.covered"]))
     unit_member = p.alive.copy()
     unit_member[outside] = False
-    members, unit_income = np.empty(h.n, dtype=np.int64), np.empty(h.n)
-    _unit_members_and_income(p.household[outside], own[outside], frame["household.alive_count"], total, other,
-                             members, unit_income)
     deduction = spending_deduction(sim, scenario, unit_member, frame["medical.spent_recent"])
-    net = unit_income - deduction
-    pc_income = means_test.per_capita(np.maximum(net, 0, out=net), members, out=net)  # in place
-    barring = unit_member & means_test.member_bars_household(
-        db.exclusions, public_sector=p.public_sector, employed=p.employed,
-        refuses_work=p.refuses_work, own_income=own, urban=sim.person_urban,
-        standards=tuple(np.float32(s) for s in frame["lines.dibao"]))
-    assets = means_test.barred_by_assets(db.exclusions, vehicle=h.vehicle, business=h.business,
-                                         two_dwellings=h.two_dwellings)
-    conduct = means_test.barred_by_conduct(
-        db.exclusions, outside_supporter=h.outside_supporter, barring_members=pop.household_count(barring))
-    excluded = assets | conduct
+    # The barring members are few: their households, in place of a count per household.
+    barring = np.flatnonzero(unit_member & means_test.member_bars_household(
+        ex, public_sector=p.public_sector, employed=p.employed, refuses_work=p.refuses_work, own_income=own,
+        urban=sim.person_urban, standards=tuple(np.float32(s) for s in frame["lines.dibao"])))
+    assets = means_test.barred_by_assets(ex, vehicle=h.vehicle, business=h.business, two_dwellings=h.two_dwellings)
+    conduct = h.outside_supporter.copy() if ex.supporter_not_supporting else np.zeros(n, dtype=bool)
+    members, unit_income, pc_income = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n)
+    excluded, eligible_ = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
     std_h = frame["lines.dibao_h"]
-    single = np.zeros(h.n, dtype=bool)
+    _assess_households(p.household[outside], own[outside], p.household[barring], frame["household.alive_count"],
+                       frame["assessed.household_total"], frame["assessed.other"], deduction, std_h, assets,
+                       conduct, members, unit_income, pc_income, excluded, eligible_)
+    single = np.zeros(n, dtype=bool)
     if db.single_member.enabled:
         single = single_member_units(
             pop, unit_member, members, unit_income, deduction, pc_income, own,
-            low_income=~eligible(pc_income, std_h, excluded, members) & ~excluded
-            & (pc_income < db.single_member.income_multiple * std_h),
+            low_income=~eligible_ & ~excluded & (pc_income < db.single_member.income_multiple * std_h),
             qualifies=severely_disabled(p.disability, scenario.definitions) | p.ill,
             adult=p.age_months >= minor_months(scenario.definitions, frame.month))
-    return Assessment(unit_member, members, pc_income, excluded,
-                      eligible(pc_income, std_h, excluded, members), deduction,
-                      unit_income, assets, conduct, outside, single)
+        changed = np.flatnonzero(single)
+        eligible_[changed] = eligible(pc_income[changed], std_h[changed], excluded[changed], members[changed])
+    return Assessment(unit_member, members, pc_income, excluded, eligible_, deduction, unit_income, assets,
+                      conduct, outside, single)
 
 
 def single_member_units(population, unit_member: np.ndarray, members: np.ndarray, unit_income: np.ndarray,
@@ -276,6 +306,35 @@ class CaseFacts:
                       self.supplement_shares(idx), self.scenario.dibao.minimum_payment)
 
 
+@numba.njit(cache=True)
+def _declare(hidden: np.ndarray, other_share: np.float32, other: np.ndarray, members: np.ndarray,
+             propensity: np.ndarray, unit_income: np.ndarray, deduction: np.ndarray, alone: np.ndarray,
+             alone_hidden: np.ndarray, pc_income: np.ndarray, standard: np.ndarray, alive: np.ndarray,
+             above_line: np.ndarray) -> None:
+    """Each household's declared per-capita income, written over ``hidden`` (the earnings its unit
+    hides): the hidden income is those earnings plus ``other_share × other`` (float32 product) for
+    a unit with members, or ``alone_hidden`` for the households ``alone`` (increasing), times the
+    household's propensity; declared = ``max(unit income − hidden − deduction, 0)`` per member
+    (:func:`means_test.per_capita`). Also the view's ``alive`` (members > 0) and ``above_line``
+    (true per-capita income at or above the standard). One pass in place of the numpy chain."""
+    j, n_alone = 0, alone.shape[0]
+    for h in range(hidden.shape[0]):
+        m = members[h]
+        if j < n_alone and alone[j] == h:
+            hid = alone_hidden[j]
+            j += 1
+        else:
+            hid = hidden[h]
+            if other_share != 0 and m > 0:
+                hid += other_share * other[h]
+        declared = (unit_income[h] - hid * propensity[h]) - deduction[h]
+        if declared < 0.0:
+            declared = 0.0
+        hidden[h] = np.float64(declared) / np.float64(m) if m > 0 else np.inf
+        alive[h] = m > 0
+        above_line[h] = pc_income[h] >= standard[h]
+
+
 def casework(frame, test: Assessment) -> tuple[CaseFacts, process.HouseholdView]:
     """What households declare this month and what offices can learn of them: the declared
     per-capita income hides a share of each kind of income, by its verifiability, scaled by the
@@ -288,20 +347,19 @@ def casework(frame, test: Assessment) -> tuple[CaseFacts, process.HouseholdView]
     earned, other = frame["assessed.earned"], frame["assessed.other"]
     # Fixed for a run: cached on the state, keyed by the parameters they depend on.
     prop = sim.cached(("propensity", spread), lambda: declaring.propensity(pop, spread))
-    kinds = (share.formal, share.informal) if share.formal or share.informal else None
-    hidden = declaring.hidden_income(pop, earned=earned, other=other, members=test.members,
-                                     outside=test.outside, kind_shares=kinds, other_share=share.other)
     alone = np.flatnonzero(test.single)
+    alone_hidden = np.zeros(0)
     if alone.shape[0]:  # members enrolled alone hide only from their own earnings
         formal, informal, _ = declaring.hidden_by_kind(
             pop, alone, earned=earned, other=other, unit_member=test.unit_member, members=test.members,
             shares=share, propensity=np.ones(h.n))
-        hidden[alone] = formal + informal
-    # In place in ``hidden`` (a fresh array): the same operations, without three household-sized copies.
-    np.multiply(hidden, prop, out=hidden)
-    declared = means_test.per_capita(declaring.declared_income(test.unit_income, hidden, test.deduction, out=hidden),
-                                     test.members, out=hidden)
+        alone_hidden = formal + informal
     standard = frame["lines.dibao_h"]
+    kinds = (share.formal, share.informal) if share.formal or share.informal else None
+    declared = declaring.hidden_earnings(pop, earned=earned, outside=test.outside, kind_shares=kinds)
+    alive, above_line = np.empty(h.n, dtype=bool), np.empty(h.n, dtype=bool)
+    _declare(declared, np.float32(share.other), other, test.members, prop, test.unit_income, test.deduction,
+             alone, alone_hidden, test.per_capita_income, standard, alive, above_line)
     facts = CaseFacts(scenario=scenario, population=pop, earned=earned, other=other,
                       unit_member=test.unit_member, able=frame["shocks.able"], members=test.members,
                       standard=standard, propensity=prop,
@@ -309,8 +367,8 @@ def casework(frame, test: Assessment) -> tuple[CaseFacts, process.HouseholdView]
     connected_share = scenario.admin.favour.connected_share
     connected = sim.cached(("connected", connected_share), lambda: h.connection_u < connected_share)
     view = process.HouseholdView(
-        alive=test.members > 0, eligible=test.eligible, members=test.members, standard=standard,
-        declared_pc=declared, above_line=test.per_capita_income >= standard,
+        alive=alive, eligible=test.eligible, members=test.members, standard=standard,
+        declared_pc=declared, above_line=above_line,
         asset_barred=test.asset_barred, other_barred=test.conduct_barred, connected=connected,
         distance_km=h.office_km, area=sim.household_area)
     return facts, view
