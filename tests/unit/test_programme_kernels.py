@@ -288,10 +288,28 @@ def test_index_passes_match_flatnonzero() -> None:
     connected = rng.random(n_h) < 0.2
     hopeful = declared < 1.2 * standard
     hopeful |= connected & (declared < 1.6 * standard)
-    expected_c = np.flatnonzero(hopeful & (status == OFF) & (refused_until <= 12))
-    buf = np.empty(n_h, dtype=np.intp)
-    k = process._hopeful_candidates(status, refused_until, 12, declared, standard, connected, 1.2, 1.6, buf)
-    assert np.array_equal(buf[:k], expected_c)
+    candidates = np.flatnonzero(hopeful & (status == OFF) & (refused_until <= 12))
+    # The kernel keeps those whose draw is under a bound of their probability: every applicant of
+    # the numpy rule, and few others.
+    members = rng.integers(1, 5, n_h)
+    area = rng.integers(0, 3, n_h).astype(np.int16)
+    km = (rng.random(n_h) * 20).astype(F32)
+    apply_u = rng.random(n_h, dtype=F32)
+    scales, campaign = np.array([1.0, 1.1, 1.2]), np.array([1.0, 2.0, 0.5])
+    for elasticity in (0.0, 1.0, 0.7):
+        lv = SimpleNamespace(apply_rate=0.4, reference_benefit=300.0, benefit_elasticity=elasticity, stigma=0.3,
+                             distance_cost=0.05)
+        scale = scales[area[candidates]]
+        expect = process.expected_benefit(declared[candidates], standard[candidates], members[candidates],
+                                          200.0 * scale)
+        prob = process.application_probability(expect / scale, km[candidates], campaign[area[candidates]], lv)
+        applicants = candidates[apply_u[candidates] < prob]
+        buf = np.empty(n_h, dtype=np.intp)
+        k = process._maybe_applicants(status, refused_until, 12, declared, standard, connected, members, area, km,
+                                      apply_u, scales, campaign, (1.2, 1.6, 200.0, 300.0, elasticity, 0.3, 0.05, 0.4),
+                                      buf)
+        assert np.all(np.isin(applicants, buf[:k])) and np.all(np.isin(buf[:k], candidates))
+        assert np.all(np.diff(buf[:k]) > 0) and k < 1.01 * applicants.shape[0] + 2
 
 
 def test_cover_children_match_the_array_rule_on_many_households() -> None:

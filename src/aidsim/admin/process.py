@@ -251,23 +251,43 @@ def take_in_order(area: np.ndarray, order: np.ndarray, cost: np.ndarray, limit: 
     return taken
 
 
+#: Relative margin of :func:`_maybe_applicants`' bound on the application probability: far above the
+#: few ulps by which its libm ``exp`` and ``pow`` may differ from numpy's.
+_BOUND_MARGIN = 1e-6
+
+
 @numba.njit(cache=True)
-def _hopeful_candidates(status: np.ndarray, refused_until: np.ndarray, month: int, declared_pc: np.ndarray,
-                        standard: np.ndarray, connected: np.ndarray, hopeful_multiple: float,
-                        favour_ceiling_multiple: float, out: np.ndarray) -> int:
-    """Households that may apply: off the roll, not waiting after a refusal (``refused_until``),
-    and declaring under ``hopeful_multiple`` × the standard, or under ``favour_ceiling_multiple``
-    × the standard when connected. Written to ``out``, increasing; returns how many. A branch-free
-    pass in place of five household-sized masks.
-    Called twice: with an empty ``out`` it only counts; then with ``out`` of the count + 1
-    (the loop writes each row before deciding to keep it), so no household-sized buffer is held."""
-    k, write = 0, out.shape[0] > 0
+def _maybe_applicants(status: np.ndarray, refused_until: np.ndarray, month: int, declared_pc: np.ndarray,
+                      standard: np.ndarray, connected: np.ndarray, members: np.ndarray, area: np.ndarray,
+                      distance_km: np.ndarray, apply_u: np.ndarray, benefit_scale: np.ndarray,
+                      campaign: np.ndarray, lv: tuple, out: np.ndarray) -> int:
+    """Households that may apply this month, written to ``out`` (increasing); returns how many.
+
+    A household may apply when it is off the roll, not waiting after a refusal
+    (``refused_until``), declares under ``hopeful_multiple`` × the standard (under
+    ``favour_ceiling_multiple`` × the standard when connected), and its take-up draw
+    ``apply_u`` is under its application probability (:func:`expected_benefit`,
+    :func:`application_probability`) computed here with a relative margin
+    (:data:`_BOUND_MARGIN`): an upper bound, so the few it keeps include every applicant and
+    the caller decides them with numpy's own ``exp`` and ``power``, as for all.
+    ``lv``: the hopeful and favour multiples, the hoped-for benefit, the reference benefit,
+    the benefit elasticity, the stigma, the distance cost, the monthly rate."""
+    hopeful_multiple, favour_multiple, hopeful_benefit, reference, elasticity, stigma, distance_cost, rate = lv
+    k = 0
     for h in range(status.shape[0]):
         d, s = declared_pc[h], standard[h]
-        hopeful = (d < hopeful_multiple * s) | (connected[h] & (d < favour_ceiling_multiple * s))
-        if write:
+        hopeful = (d < hopeful_multiple * s) | (connected[h] & (d < favour_multiple * s))
+        if not (hopeful & (status[h] == OFF) & (refused_until[h] <= month)):
+            continue
+        a = area[h]
+        scale = benefit_scale[a]
+        expect = (s - d) * members[h] if d < s else hopeful_benefit * scale
+        ratio = max(expect / scale, 0.0) / reference
+        p = rate * (ratio ** elasticity if elasticity else 1.0) * np.exp(
+            -stigma - distance_cost * np.float64(distance_km[h])) * campaign[a]
+        if apply_u[h] < p * (1.0 + _BOUND_MARGIN):
             out[k] = h
-        k += hopeful & (status[h] == OFF) & (refused_until[h] <= month)
+            k += 1
     return k
 
 
@@ -340,16 +360,21 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
     connected = hh.connected
     # Households that think they may qualify: declared income under the hopeful ceiling, or under
     # the favour ceiling for the (few) connected ones; off the roll and not waiting after a refusal.
-    args = (status, roll.refused_until, month, hh.declared_pc, hh.standard, connected, lv.hopeful_multiple,
-            lv.favour_ceiling_multiple)
-    candidates = np.empty(_hopeful_candidates(*args, np.empty(0, np.intp)) + 1, dtype=np.intp)
-    candidates = candidates[:_hopeful_candidates(*args, candidates)]
-    scale = 1.0 if lv.benefit_scale is None else lv.benefit_scale[hh.area[candidates]]
-    expect = expected_benefit(hh.declared_pc[candidates], hh.standard[candidates],
-                              hh.members[candidates], lv.hopeful_benefit * scale)
-    p = application_probability(expect / scale, hh.distance_km[candidates],
-                                lv.campaign_factor[hh.area[candidates]], lv)
-    new = candidates[draws.apply[candidates] < p]
+    # Of those, only the few whose draw is under a bound of their probability can apply: the rule
+    # is applied to them.
+    scales = np.ones(n_areas) if lv.benefit_scale is None else lv.benefit_scale
+    maybe = np.empty(n, dtype=np.intp)  # only its first pages are written
+    maybe = maybe[:_maybe_applicants(
+        status, roll.refused_until, month, hh.declared_pc, hh.standard, connected, hh.members, hh.area,
+        hh.distance_km, draws.apply, scales, lv.campaign_factor,
+        tuple(float(x) for x in (lv.hopeful_multiple, lv.favour_ceiling_multiple, lv.hopeful_benefit,
+                                 lv.reference_benefit, lv.benefit_elasticity, lv.stigma, lv.distance_cost,
+                                 lv.apply_rate)), maybe)].copy()
+    scale = 1.0 if lv.benefit_scale is None else lv.benefit_scale[hh.area[maybe]]
+    expect = expected_benefit(hh.declared_pc[maybe], hh.standard[maybe], hh.members[maybe],
+                              lv.hopeful_benefit * scale)
+    p = application_probability(expect / scale, hh.distance_km[maybe], lv.campaign_factor[hh.area[maybe]], lv)
+    new = maybe[draws.apply[maybe] < p]
     status[new] = PENDING
     roll.stage[new] = QUEUED
     roll.applied_month[new] = month
