@@ -11,6 +11,7 @@ from aidsim.admin.pipeline import GRACE, OFF, ON, PENDING
 from aidsim.programmes import dibao, disability, means_test, medical, orphans, tekun, temporary
 from aidsim.programmes.dibao import _ROLL_SUMS, _roll_sums
 from aidsim.programmes.elderly import old_persons
+from aidsim.scenario.schema import DibaoSupplements
 from tests.unit import dense_roll
 
 F32 = np.float32
@@ -378,3 +379,27 @@ def test_distinct_recipients_match_a_person_mask() -> None:
     got = medical._distinct_recipients(persons, amount, area, n_persons, n_areas)
     assert np.array_equal(got, expected) and got.sum() == mask.sum()
     assert medical._distinct_recipients(persons[:0], amount[:0], area, n_persons, n_areas).sum() == 0
+
+
+def test_enrolled_shares_match_gathering_and_bincount() -> None:
+    rng = np.random.default_rng(17)
+    n_h, n = 400, 1300
+    household = _households(rng, n, n_h)
+    offsets = np.searchsorted(household, np.arange(n_h + 1))
+    unit_member = rng.random(n) < 0.85
+    age = rng.integers(0, 1200, n).astype(np.int16)
+    grade = rng.integers(0, 5, n).astype(np.int8)
+    ill = rng.random(n) < 0.1
+    params = DibaoSupplements()
+    paid = np.sort(rng.choice(n_h, 150, replace=False))
+    rows = np.flatnonzero(np.isin(household, paid) & unit_member)
+    owner = np.searchsorted(paid, household[rows])
+    shares = dibao.supplement_share(age[rows], np.isin(grade[rows], [1, 2]), ill[rows], params, 18 * 12)
+    expected = np.bincount(owner, weights=shares, minlength=paid.shape[0])
+    enrolled, got = np.empty(n, dtype=np.intp), np.empty(paid.shape[0])
+    k = dibao._enrolled_shares(offsets, paid, unit_member, age, grade, ill, np.array([1, 2], dtype=np.int8),
+                               float(params.elderly_age * 12), 18.0 * 12,
+                               (params.elderly, params.severely_disabled, params.seriously_ill, params.minor),
+                               enrolled, got)
+    assert np.array_equal(enrolled[:k], rows)
+    assert np.array_equal(got, expected)

@@ -257,6 +257,39 @@ def _able_members(member_offsets: np.ndarray, households: np.ndarray, able: np.n
     return n_able, n_unsteady
 
 
+@numba.njit(cache=True)
+def _enrolled_shares(offsets: np.ndarray, households: np.ndarray, unit_member: np.ndarray, age_months: np.ndarray,
+                     disability: np.ndarray, ill: np.ndarray, severe_grades: np.ndarray, elderly_months: float,
+                     minor_months: float, shares: tuple, enrolled: np.ndarray, out: np.ndarray) -> int:
+    """The unit members of ``households`` (their rows, written to ``enrolled`` in row order; returns
+    how many) and each household's Σ of their :func:`supplement_share` (the largest share of
+    ``shares``, elderly, severely disabled, seriously ill and minor, that applies, as float32;
+    summed as float64 in row order, as a weighted bincount would) into ``out``: a loop over their
+    rows in place of gathering them (``members_with_owner``), the share's array chain and a
+    bincount."""
+    elderly, severe, seriously_ill, minor = shares
+    k = 0
+    for j in range(households.shape[0]):
+        h = households[j]
+        total = 0.0
+        for i in range(offsets[h], offsets[h + 1]):
+            if not unit_member[i]:
+                continue
+            enrolled[k] = i
+            k += 1
+            age = age_months[i]
+            share = elderly if age >= elderly_months else 0.0
+            grade_severe = False
+            for g in severe_grades:
+                grade_severe |= disability[i] == g
+            share = max(share, severe if grade_severe else 0.0)
+            share = max(share, seriously_ill if ill[i] else 0.0)
+            share = max(share, minor if age < minor_months else 0.0)
+            total += np.float64(np.float32(share))
+        out[j] = total
+    return k
+
+
 @dataclass
 class CaseFacts:
     """Answers :class:`~aidsim.admin.process.CaseFacts` for this month's cases: the administrative
@@ -288,18 +321,22 @@ class CaseFacts:
                                            p.employed, p.formal_job)
         return np.where(n_able == 0, iv.stable, np.where(n_unsteady > 0, iv.unstable, iv.regular)).astype(np.int32)
 
-    def supplement_share_of(self, persons: np.ndarray) -> np.ndarray:
-        """The supplement share of each of ``persons`` (rows)."""
-        p = self.population.persons
-        return supplement_share(p.age_months[persons], severely_disabled(p.disability[persons], self.scenario.definitions),
-                                p.ill[persons], self.scenario.dibao.supplements, self.minor_months)
+    def enrolled_and_shares(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The enrolled (unit members) of the households ``idx`` (increasing rows when ``idx``
+        increases) and the Σ of their categorical supplement shares, per household of ``idx``."""
+        pop, sup = self.population, self.scenario.dibao.supplements
+        p = pop.persons
+        enrolled, shares = np.empty(p.n, dtype=np.intp), np.empty(idx.shape[0])  # pages written as used
+        k = _enrolled_shares(pop.member_offsets, idx, self.unit_member, p.age_months, p.disability, p.ill,
+                             np.asarray(self.scenario.definitions.severe_disability_grades, dtype=p.disability.dtype),
+                             float(sup.elderly_age * 12), float(self.minor_months),
+                             (float(sup.elderly), float(sup.severely_disabled), float(sup.seriously_ill),
+                              float(sup.minor)), enrolled, shares)
+        return enrolled[:k].copy(), shares
 
     def supplement_shares(self, idx: np.ndarray) -> np.ndarray:
         """Σ of the enrolled members' categorical supplement shares, per household of ``idx``."""
-        rows, owner = self.population.members_with_owner(idx)
-        keep = self.unit_member[rows]
-        rows, owner = rows[keep], owner[keep]
-        return np.bincount(owner, weights=self.supplement_share_of(rows), minlength=idx.shape[0])
+        return self.enrolled_and_shares(idx)[1]
 
     def benefit(self, idx: np.ndarray, assessed_pc: np.ndarray) -> np.ndarray:
         return amount(self.standard[idx], assessed_pc, self.members[idx],
@@ -518,10 +555,7 @@ class Dibao(Programme):
         paid_h = np.flatnonzero(paid)
         # The enrolled (the paid households' unit members) and each paid household's supplement
         # shares, summed over its enrolled in row order.
-        enrolled, owner = pop.members_with_owner(paid_h)
-        keep = test.unit_member[enrolled]
-        enrolled, owner = enrolled[keep], owner[keep]
-        shares = np.bincount(owner, weights=facts.supplement_share_of(enrolled), minlength=paid_h.shape[0])
+        enrolled, shares = facts.enrolled_and_shares(paid_h)
         pay = household_payment(sim, paid_h, to_fen(amount(
             frame["lines.dibao_h"][paid_h], state.assessed[paid_h], test.members[paid_h], shares,
             scenario.dibao.minimum_payment)))
