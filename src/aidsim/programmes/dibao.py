@@ -137,30 +137,20 @@ def _assess_households(outside_household: np.ndarray, outside_own: np.ndarray, b
     - its per-capita income (:func:`means_test.per_capita` of the income less ``deduction``,
       never below 0);
     - ``conduct_barred`` (the supporter rule) set for the households of the barring members
-      (``barring_household``, :func:`means_test.barred_by_conduct`), and :func:`eligible`.
-
-    A first pass takes every household as if none of its members were outside the unit or barring
-    (a loop without branches on other rows); a second redoes the few with outside members, a
-    third bars those with barring members."""
-    for h in range(alive_count.shape[0]):
-        m = alive_count[h]
-        members[h] = m
-        income = ((total[h] - other[h]) - 0.0) + (other[h] if m > 0 else np.float32(0))
-        unit_income[h] = income
-        net = income - deduction[h]
-        pc = np.float64(0.0 if net < 0.0 else net) / np.float64(m) if m > 0 else np.inf
-        pc_income[h] = pc
-        excl = asset_barred[h] | conduct_barred[h]
-        excluded[h] = excl
-        eligible[h] = (m > 0) & (pc < standard[h]) & ~excl
+      (``barring_household``, non-decreasing: :func:`means_test.barred_by_conduct`), and
+      :func:`eligible`."""
     j, n_out = 0, outside_household.shape[0]
-    while j < n_out:
-        h = outside_household[j]
+    k, n_bar = 0, barring_household.shape[0]
+    for h in range(alive_count.shape[0]):
         count, own = 0, 0.0
         while j < n_out and outside_household[j] == h:
             count += 1
             own += outside_own[j]
             j += 1
+        barring = False
+        while k < n_bar and barring_household[k] == h:
+            barring = True
+            k += 1
         m = alive_count[h] - count
         members[h] = m
         income = ((total[h] - other[h]) - own) + (other[h] if m > 0 else np.float32(0))
@@ -168,11 +158,11 @@ def _assess_households(outside_household: np.ndarray, outside_own: np.ndarray, b
         net = income - deduction[h]
         pc = np.float64(0.0 if net < 0.0 else net) / np.float64(m) if m > 0 else np.inf
         pc_income[h] = pc
-        eligible[h] = (m > 0) & (pc < standard[h]) & ~excluded[h]
-    for h in barring_household:
-        conduct_barred[h] = True
-        excluded[h] = True
-        eligible[h] = False
+        conduct = conduct_barred[h] | barring
+        conduct_barred[h] = conduct
+        excl = asset_barred[h] | conduct
+        excluded[h] = excl
+        eligible[h] = (m > 0) & (pc < standard[h]) & ~excl
 
 
 def assess(frame) -> Assessment:
