@@ -273,22 +273,32 @@ def _maybe_applicants(status: np.ndarray, refused_until: np.ndarray, month: int,
     ``lv``: the hopeful and favour multiples, the hoped-for benefit, the reference benefit,
     the benefit elasticity, the stigma, the distance cost, the monthly rate."""
     hopeful_multiple, favour_multiple, hopeful_benefit, reference, elasticity, stigma, distance_cost, rate = lv
+    # The candidates, in a pass without branches: each row is stored, the count advances by its flag.
     k = 0
     for h in range(status.shape[0]):
         d, s = declared_pc[h], standard[h]
         hopeful = (d < hopeful_multiple * s) | (connected[h] & (d < favour_multiple * s))
-        if not (hopeful & (status[h] == OFF) & (refused_until[h] <= month)):
-            continue
+        out[k] = h
+        k += hopeful & (status[h] == OFF) & (refused_until[h] <= month)
+    # Their bound, overwriting the list in place (kept ones never overtake the reading position).
+    # Where the distance costs something, the friction is at most exp(−stigma): a first bound
+    # without exp.
+    closest = np.exp(-stigma)
+    kept = 0
+    for c in range(k):
+        h = out[c]
         a = area[h]
-        scale = benefit_scale[a]
+        d, s, scale = declared_pc[h], standard[h], benefit_scale[a]
         expect = (s - d) * members[h] if d < s else hopeful_benefit * scale
         ratio = max(expect / scale, 0.0) / reference
-        p = rate * (ratio ** elasticity if elasticity else 1.0) * np.exp(
-            -stigma - distance_cost * np.float64(distance_km[h])) * campaign[a]
-        if apply_u[h] < p * (1.0 + _BOUND_MARGIN):
-            out[k] = h
-            k += 1
-    return k
+        p = rate * (ratio if elasticity == 1.0 else ratio ** elasticity if elasticity else 1.0) * campaign[a]
+        u, cost = apply_u[h], distance_cost * np.float64(distance_km[h])
+        if cost >= 0 and u >= p * closest * (1.0 + _BOUND_MARGIN):
+            continue
+        if u < p * np.exp(-stigma - cost) * (1.0 + _BOUND_MARGIN):
+            out[kept] = h
+            kept += 1
+    return kept
 
 
 def _verify(idx: np.ndarray, hh: HouseholdView, facts: CaseFacts, detect: tuple[float, ...],
