@@ -11,7 +11,7 @@ from aidsim.admin.pipeline import GRACE, OFF, ON, PENDING
 from aidsim.programmes import dibao, disability, means_test, medical, orphans, tekun, temporary
 from aidsim.programmes.dibao import _ROLL_SUMS, _roll_sums
 from aidsim.programmes.elderly import old_persons
-from aidsim.scenario.schema import DibaoSupplements
+from aidsim.scenario.schema import DibaoExclusions, DibaoSupplements
 from tests.unit import dense_roll
 
 F32 = np.float32
@@ -403,3 +403,26 @@ def test_enrolled_shares_match_gathering_and_bincount() -> None:
                                enrolled, got)
     assert np.array_equal(enrolled[:k], rows)
     assert np.array_equal(got, expected)
+
+
+def test_unit_flags_match_the_masks() -> None:
+    rng = np.random.default_rng(19)
+    n = 3000
+    alive, tekun_paid, orphans_covered = rng.random(n) < 0.9, rng.random(n) < 0.05, rng.random(n) < 0.03
+    public_sector, employed, refuses = rng.random(n) < 0.1, rng.random(n) < 0.5, rng.random(n) < 0.1
+    own = (rng.random(n, dtype=F32) * 1500).astype(F32)
+    urban = rng.random(n) < 0.5
+    standards = (F32(900), F32(600))
+    for switches in ((True, True, False), (False, True, True), (True, False, True), (False, False, False)):
+        member = alive & ~(tekun_paid | orphans_covered)
+        bars = means_test.member_bars_household(
+            DibaoExclusions(public_sector=switches[0], refuses_work=switches[1],
+                            member_income_above_standard=switches[2]),
+            public_sector=public_sector, employed=employed, refuses_work=refuses, own_income=own, urban=urban,
+            standards=standards)
+        got = [np.empty(n, dtype=bool) for _ in range(3)]
+        dibao._unit_flags(alive, tekun_paid, orphans_covered, public_sector, employed, refuses, own, urban, standards,
+                          switches, *got)
+        assert np.array_equal(got[0], member)
+        assert np.array_equal(got[1], alive & (tekun_paid | orphans_covered))
+        assert np.array_equal(got[2], member & bars)

@@ -165,6 +165,31 @@ def _assess_households(outside_household: np.ndarray, outside_own: np.ndarray, b
         eligible[h] = (m > 0) & (pc < standard[h]) & ~excl
 
 
+@numba.njit(cache=True)
+def _unit_flags(alive: np.ndarray, tekun_paid: np.ndarray, orphans_covered: np.ndarray, public_sector: np.ndarray,
+                employed: np.ndarray, refuses_work: np.ndarray, own_income: np.ndarray, urban: np.ndarray,
+                standards: tuple, switches: tuple, unit_member: np.ndarray, outside: np.ndarray,
+                barring: np.ndarray) -> None:
+    """Person by person, without branches: ``unit_member`` (alive, not on tekun or the orphan
+    allowance), ``outside`` (alive and on one of them) and ``barring`` (a unit member whose
+    situation bars the household, :func:`means_test.member_bars_household`; ``switches``: public
+    sector, refusing work, own income above the standard of the member's hukou, ``standards``:
+    urban and rural, float32) in one pass in place of the masks' chain."""
+    bar_public, bar_refuses, bar_income = switches
+    std_urban, std_rural = standards
+    for i in range(alive.shape[0]):
+        a = alive[i]
+        out = a & (tekun_paid[i] | orphans_covered[i])
+        member = a & ~out
+        unit_member[i] = member
+        outside[i] = out
+        emp = employed[i]
+        bars = (bar_public & public_sector[i] & emp) | (bar_refuses & refuses_work[i] & ~emp)
+        if bar_income:
+            bars |= own_income[i] > (std_urban if urban[i] else std_rural)
+        barring[i] = member & bars
+
+
 def assess(frame) -> Assessment:
     """The means test of each household less its members on tekun or the orphan allowance."""
     sim, scenario = frame.sim, frame.scenario
@@ -172,14 +197,13 @@ def assess(frame) -> Assessment:
     p, h = pop.persons, pop.households
     n, ex = h.n, db.exclusions
     own = frame["assessed.person_own"]
-    outside = np.flatnonzero(p.alive & (frame["tekun.paid"] | frame["orphans.covered"]))
-    unit_member = p.alive.copy()
-    unit_member[outside] = False
+    unit_member, outside, barring = (np.empty(p.n, dtype=bool) for _ in range(3))
+    _unit_flags(p.alive, frame["tekun.paid"], frame["orphans.covered"], p.public_sector, p.employed, p.refuses_work,
+                own, sim.person_urban, tuple(np.float32(s) for s in frame["lines.dibao"]),
+                (ex.public_sector, ex.refuses_work, ex.member_income_above_standard), unit_member, outside, barring)
+    # The outside and the barring members are few: lists, in place of counts per household.
+    outside, barring = np.flatnonzero(outside), np.flatnonzero(barring)
     deduction = spending_deduction(sim, scenario, unit_member, frame["medical.spent_recent"])
-    # The barring members are few: their households, in place of a count per household.
-    barring = np.flatnonzero(unit_member & means_test.member_bars_household(
-        ex, public_sector=p.public_sector, employed=p.employed, refuses_work=p.refuses_work, own_income=own,
-        urban=sim.person_urban, standards=tuple(np.float32(s) for s in frame["lines.dibao"])))
     assets = means_test.barred_by_assets(ex, vehicle=h.vehicle, business=h.business, two_dwellings=h.two_dwellings)
     conduct = h.outside_supporter.copy() if ex.supporter_not_supporting else np.zeros(n, dtype=bool)
     members, unit_income, pc_income = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n)
