@@ -192,6 +192,11 @@ class DibaoFlows:
     inspected_out: np.ndarray   # removed by a special inspection
     work_done: np.ndarray       # float (n_areas,): case-equivalents worked
     utilisation: np.ndarray     # float (n_areas,): share of capacity used (0 when unlimited)
+    # The few households of some masks, as rows (intp, each once): for sums over them.
+    applied_rows: np.ndarray
+    entered_rows: np.ndarray
+    exited_rows: np.ndarray
+    pending_rows: np.ndarray    # pending after the month (an application waiting for its decision)
 
     @classmethod
     def none(cls, n: int, n_areas: int) -> DibaoFlows:
@@ -199,7 +204,8 @@ class DibaoFlows:
         masks = {f: np.zeros(n, dtype=bool) for f in (
             "applied", "surveyed", "refused", "entered", "exited", "reviewed", "favour_approved",
             "wrongly_refused", "inspected_out")}
-        return cls(**masks, work_done=np.zeros(n_areas), utilisation=np.zeros(n_areas))
+        rows = {f: np.zeros(0, dtype=np.intp) for f in ("applied_rows", "entered_rows", "exited_rows", "pending_rows")}
+        return cls(**masks, work_done=np.zeros(n_areas), utilisation=np.zeros(n_areas), **rows)
 
 
 def application_probability(expected_benefit: np.ndarray, distance_km: np.ndarray,
@@ -354,7 +360,8 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
     gone = ~hh.alive[active]
     ends = (st == GRACE) & (month >= roll.exit_month[active])
     exited = np.zeros(n, dtype=bool)
-    exited[active[(gone & (st >= ON)) | ends]] = True
+    left = [active[(gone & (st >= ON)) | ends]]
+    exited[left[0]] = True
     drop = active[gone | ends]
     status[drop] = OFF
     roll.favour[drop] = False
@@ -362,8 +369,9 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
     # 2. Special inspection.
     inspected_out = np.zeros(n, dtype=bool)
     if lv.inspect:
-        inspected_out[inspect(roll, hh, facts, draws, lv, month)] = True
-        exited |= inspected_out
+        left.append(inspect(roll, hh, facts, draws, lv, month))
+        inspected_out[left[-1]] = True
+        exited[left[-1]] = True
 
     # 3. Applications, judged on what the household would declare (a household with no member
     # declares an infinite per-capita income, so it never applies).
@@ -452,6 +460,7 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
     leave = leave_or_grace(roll, lose, hh.above_line[lose], month, lv.grace_months)
     roll.favour[leave] = False
     exited[leave] = True
+    left.append(leave)
 
     # 6. Decisions due, within the office's quota and budget (oldest application first).
     waiting = pending[(roll.stage[pending] != QUEUED) & (status[pending] == PENDING)]  # incl. `go`
@@ -488,7 +497,8 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
         applied=applied, surveyed=surveyed, refused=mask(refused_idx), entered=mask(enter),
         exited=exited, reviewed=mask(reviews), favour_approved=mask(cases[favour_ok]),
         wrongly_refused=mask(cases[wrongly]), inspected_out=inspected_out, work_done=work_done,
-        utilisation=utilisation,
+        utilisation=utilisation, applied_rows=new, entered_rows=enter, exited_rows=np.unique(np.concatenate(left)),
+        pending_rows=pending[status[pending] == PENDING],
     )
 
 

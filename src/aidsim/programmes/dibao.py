@@ -433,31 +433,33 @@ _ROLL_SUMS = ("dibao_households", "dibao_pending", "dibao_grace", "dibao_applica
 
 @numba.njit(cache=True)
 def _roll_sums(area: np.ndarray, n_areas: int, paid: np.ndarray, status: np.ndarray, single: np.ndarray,
-               applied: np.ndarray, entered: np.ndarray, exited: np.ndarray, members: np.ndarray) -> np.ndarray:
+               members: np.ndarray, pending: np.ndarray, applied: np.ndarray, entered: np.ndarray,
+               exited: np.ndarray) -> np.ndarray:
     """The roll's counts by area (rows in :data:`_ROLL_SUMS`' order): households paid (on the roll
     or in gradual exit), pending, in gradual exit, applying, entering, leaving, paid for members
-    enrolled alone, and the unit members of those paid, entering and leaving. One pass over the
-    households instead of a mask and a bincount per measure (counts are whole numbers: exact)."""
+    enrolled alone, and the unit members of those paid, entering and leaving. ``paid``,
+    ``pending``, ``applied``, ``entered`` and ``exited`` are the few households concerned (rows,
+    each once): a loop over them instead of a mask and a bincount per measure (counts are whole
+    numbers: exact in any order)."""
     out = np.zeros((10, n_areas))
-    for i in range(area.shape[0]):
-        a, st, m = area[i], status[i], members[i]
-        if paid[i]:
-            out[0, a] += 1
-            out[7, a] += m
-            if single[i]:
-                out[6, a] += 1
-        if st == PENDING:
-            out[1, a] += 1
-        elif st == GRACE:
+    for i in paid:
+        a = area[i]
+        out[0, a] += 1
+        out[7, a] += members[i]
+        if single[i]:
+            out[6, a] += 1
+        if status[i] == GRACE:
             out[2, a] += 1
-        if applied[i]:
-            out[3, a] += 1
-        if entered[i]:
-            out[4, a] += 1
-            out[8, a] += m
-        if exited[i]:
-            out[5, a] += 1
-            out[9, a] += m
+    for i in pending:
+        out[1, area[i]] += 1
+    for i in applied:
+        out[3, area[i]] += 1
+    for i in entered:
+        out[4, area[i]] += 1
+        out[8, area[i]] += members[i]
+    for i in exited:
+        out[5, area[i]] += 1
+        out[9, area[i]] += members[i]
     return out
 
 
@@ -491,6 +493,7 @@ class Dibao(Programme):
         "dibao.excluded": "bool (n_households,): barred by an asset or conduct rule",
         "dibao.eligible": "bool (n_households,): truly eligible",
         "dibao.paid": "bool (n_households,): paid this month (on the roll or in gradual exit)",
+        "dibao.paid_rows": "intp: the households paid this month, increasing (flatnonzero(dibao.paid))",
         "dibao.pending": "bool (n_households,): an application waiting for its decision after this month",
         "dibao.enrolled": "intp: persons enrolled in a paid household",
         "dibao.shares": "float64 (paid households,): Σ of enrolled members' supplement shares, in the "
@@ -567,6 +570,8 @@ class Dibao(Programme):
         frame.done("assessed.earned", "draws.take_up_dibao", "draws.dibao_cases", "draws.inspection")
         paid = state.paid
         paid_h = np.flatnonzero(paid)
+        pending = np.zeros(h.n, dtype=bool)
+        pending[flows.pending_rows] = True
         # The enrolled (the paid households' unit members) and each paid household's supplement
         # shares, summed over its enrolled in row order.
         enrolled, shares = facts.enrolled_and_shares(paid_h)
@@ -576,9 +581,10 @@ class Dibao(Programme):
         for key, value in (("unit_member", test.unit_member), ("members", test.members),
                            ("per_capita_income", test.per_capita_income), ("deduction", test.deduction),
                            ("excluded", test.excluded), ("eligible", test.eligible), ("paid", paid),
+                           ("paid_rows", paid_h),
                            ("enrolled", enrolled), ("shares", shares), ("single", test.single),
                            ("view", view), ("flows", flows),
-                           ("payment", pay), ("pending", state.status == PENDING)):
+                           ("payment", pay), ("pending", pending)):
             frame[f"dibao.{key}"] = value
         frame["dibao.office_books"] = {
             "dibao_cost": np.bincount(sim.household_area[pay.households], weights=pay.fen,
@@ -591,8 +597,9 @@ class Dibao(Programme):
         sim = frame.sim
         area, n_areas = sim.household_area, sim.population.n_areas
         flows = frame["dibao.flows"]
-        sums = _roll_sums(area, n_areas, frame["dibao.paid"], state.status, frame["dibao.single"], flows.applied,
-                          flows.entered, flows.exited, frame["dibao.members"])
+        sums = _roll_sums(area, n_areas, frame["dibao.paid_rows"], state.status, frame["dibao.single"],
+                          frame["dibao.members"], flows.pending_rows, flows.applied_rows, flows.entered_rows,
+                          flows.exited_rows)
         return dict(zip(_ROLL_SUMS, sums, strict=True))
 
     def explain(self, frame, state: process.DibaoRoll, household: int) -> list[Row]:
