@@ -427,3 +427,25 @@ def test_unit_flags_match_the_masks() -> None:
         assert np.array_equal(got[0], member)
         assert np.array_equal(got[1], alive & (tekun_paid | orphans_covered))
         assert np.array_equal(got[2], member & bars)
+
+
+def test_take_in_order_sorts_as_lexsort() -> None:
+    """Many ties (few distinct orders) and none: the items' order is ``lexsort((order, area))``."""
+    rng = np.random.default_rng(23)
+    for trial in range(40):
+        n = int(rng.integers(1, 2000))
+        area = rng.integers(0, 6, n).astype(np.int16)
+        order = -rng.integers(0, 5, n) + (rng.integers(0, rng.choice([3, 65536]), n) + 0.5) / 65536 * 0.5
+        sort = np.argsort(order)
+        process._index_order_within_ties(sort, order)
+        assert np.array_equal(sort[np.argsort(area[sort], kind="stable")], np.lexsort((order, area))), trial
+        cost = np.where(rng.random(n) < 0.2, 1.0, 0.3)
+        limit = rng.random(6) * n / 8
+        sort = np.lexsort((order, area))
+        a, c = area[sort], cost[sort]
+        running = np.cumsum(c)
+        first = np.flatnonzero(np.r_[True, a[1:] != a[:-1]])
+        before = np.repeat(running[first] - c[first], np.diff(np.r_[first, n]))
+        expected = np.zeros(n, dtype=bool)
+        expected[sort] = (running - before) <= limit[a] + 1e-9
+        assert np.array_equal(process.take_in_order(area, order, cost, limit), expected), trial

@@ -237,14 +237,38 @@ def route_days(u: np.ndarray, county: np.ndarray, lv: Levers) -> np.ndarray:
     return np.maximum(days - lv.days_saved, 0.0)
 
 
+@numba.njit(cache=True)
+def _index_order_within_ties(sort: np.ndarray, keys: np.ndarray) -> None:
+    """Put ``sort`` (indices that sort ``keys``, by an unstable sort) in index order within each
+    run of equal keys, in place: the order of a stable sort (ties are few and short: an insertion
+    sort per run)."""
+    n = sort.shape[0]
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and keys[sort[j]] == keys[sort[i]]:
+            j += 1
+        for a in range(i + 1, j):
+            v = sort[a]
+            b = a - 1
+            while b >= i and sort[b] > v:
+                sort[b + 1] = sort[b]
+                b -= 1
+            sort[b + 1] = v
+        i = j
+
+
 def take_in_order(area: np.ndarray, order: np.ndarray, cost: np.ndarray, limit: np.ndarray) -> np.ndarray:
     """Which items each office takes: going through items in ``order`` (ascending) within each
     area, take them while the running total of ``cost`` stays within the area's ``limit``.
 
-    Vectorised: one sort, a cumulative sum per area. Returns a bool mask over the items."""
+    Vectorised: the order of ``np.lexsort((order, area))`` (a quick sort of ``order`` made stable,
+    then a stable sort by area), a cumulative sum per area. Returns a bool mask over the items."""
     if area.shape[0] == 0:
         return np.zeros(0, dtype=bool)
-    sort = np.lexsort((order, area))
+    by_order = np.argsort(order)
+    _index_order_within_ties(by_order, order)
+    sort = by_order[np.argsort(area[by_order], kind="stable")]
     a, c = area[sort], cost[sort].astype(np.float64)
     running = np.cumsum(c)
     first = np.flatnonzero(np.r_[True, a[1:] != a[:-1]])
