@@ -694,8 +694,10 @@ def _flows(n, n_areas, **masks):
     empty = np.zeros(n, dtype=bool)
     fields = ("applied", "surveyed", "refused", "entered", "exited", "reviewed", "favour_approved",
               "wrongly_refused", "inspected_out")
-    return DibaoFlows(**{f: np.asarray(masks.get(f, empty), dtype=bool) for f in fields},
-                      work_done=np.zeros(n_areas), utilisation=np.zeros(n_areas))
+    masks = {f: np.asarray(masks.get(f, empty), dtype=bool) for f in fields}
+    rows = {f"{f}_rows": np.flatnonzero(masks[f]) for f in ("applied", "entered", "exited")}
+    return DibaoFlows(**masks, work_done=np.zeros(n_areas), utilisation=np.zeros(n_areas), **rows,
+                      pending_rows=np.zeros(0, dtype=np.intp))
 
 
 def _admin_figures(roll, eligible, area, fen_by_household, month=10, flows=None, capacity=(5.0, np.inf)):
@@ -753,3 +755,19 @@ def test_targeting_errors_when_no_dibao_is_paid_at_all():
     out = _admin_figures(roll, np.zeros(2, dtype=bool), np.array([0, 1]), {})
     assert out["dibao_included_favour"].tolist() == [1.0, 0.0]
     assert out["dibao_leakage_favour"].tolist() == [0.0, 0.0]
+
+
+def test_flow_rows_are_the_masks_rows():
+    """The rows the month returns for its sums are those of its masks (and the pending roll)."""
+    rng = np.random.default_rng(5)
+    n = 60
+    hh = Households(rng.random(n) * 900, members=rng.integers(1, 4, n), area=rng.integers(0, 2, n),
+                    interval=2, alive=rng.random(n) < 0.95)
+    roll = DibaoRoll.empty(n)
+    for month in range(1, 8):
+        flows = step(hh, roll, month, office=plan(capacity=5.0, n_areas=2), lv=levers(apply_rate=0.5, grace_months=1),
+                     dr=draws(n, apply=rng.random(n), delay=rng.random(n)))
+        for name in ("applied", "entered", "exited"):
+            assert np.array_equal(np.sort(getattr(flows, f"{name}_rows")), np.flatnonzero(getattr(flows, name)))
+        assert np.array_equal(np.sort(flows.pending_rows), np.flatnonzero(roll.status == PENDING))
+        assert np.unique(flows.exited_rows).shape[0] == flows.exited_rows.shape[0]

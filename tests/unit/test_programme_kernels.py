@@ -11,6 +11,7 @@ from aidsim.admin.pipeline import GRACE, OFF, ON, PENDING
 from aidsim.programmes import dibao, disability, means_test, medical, orphans, tekun, temporary
 from aidsim.programmes.dibao import _ROLL_SUMS, _roll_sums
 from aidsim.programmes.elderly import old_persons
+from aidsim.scenario.schema import DibaoExclusions, DibaoSupplements
 from tests.unit import dense_roll
 
 F32 = np.float32
@@ -33,11 +34,28 @@ def test_hidden_earnings_match_bincount_and_subtract_at() -> None:
     got = np.zeros(n_h)
     declaring._hidden_earnings(household, earned, formal_job, F32(0.3), F32(0.6), outside, got)
     assert np.array_equal(got, expected)
+
+
+def test_declaration_matches_the_array_rules() -> None:
+    rng = np.random.default_rng(3)
+    n_h = 800
+    hidden = rng.random(n_h) * 400
     other = (rng.random(n_h, dtype=F32) * 500).astype(F32)
     members = rng.integers(0, 4, n_h)
-    expected += 0.25 * np.where(members > 0, other, F32(0))
-    declaring._add_hidden_other(got, F32(0.25), other, members)
-    assert np.array_equal(got, expected)
+    prop = rng.random(n_h) * 2
+    unit_income = rng.random(n_h) * 3000 - 200
+    deduction = rng.random(n_h) * 100
+    pc_income, standard = rng.random(n_h) * 900, np.full(n_h, 600.0)
+    alone = np.sort(rng.choice(n_h, 20, replace=False))
+    alone_hidden = rng.random(20) * 50
+    expected = hidden + F32(0.25) * np.where(members > 0, other, F32(0))
+    expected[alone] = alone_hidden
+    expected = means_test.per_capita(np.maximum(unit_income - expected * prop - deduction, 0), members)
+    alive, above = np.empty(n_h, dtype=bool), np.empty(n_h, dtype=bool)
+    dibao._declare(hidden, F32(0.25), other, members, prop, unit_income, deduction, alone, alone_hidden,
+                   pc_income, standard, alive, above)
+    assert np.array_equal(hidden, expected)
+    assert np.array_equal(alive, members > 0) and np.array_equal(above, pc_income >= standard)
 
 
 def test_per_capita_matches_the_array_rule() -> None:
@@ -67,8 +85,9 @@ def test_roll_sums_match_masked_bincounts() -> None:
     for name, mask in (("dibao_persons", paid), ("dibao_persons_entering", entered),
                        ("dibao_persons_leaving", exited)):
         expected[name] = np.bincount(area, weights=np.where(mask, members, 0), minlength=n_areas)
-    got = dict(zip(_ROLL_SUMS, _roll_sums(area, n_areas, paid, status, single, applied, entered, exited, members),
-                   strict=True))
+    rows = [np.flatnonzero(m) for m in (paid, status == PENDING, applied, entered, exited)]
+    rows[3] = rng.permutation(rows[3])  # in any order
+    got = dict(zip(_ROLL_SUMS, _roll_sums(area, n_areas, rows[0], status, single, members, *rows[1:]), strict=True))
     assert got.keys() == expected.keys()
     for name in expected:
         assert np.array_equal(got[name], expected[name]), name
@@ -271,10 +290,28 @@ def test_index_passes_match_flatnonzero() -> None:
     connected = rng.random(n_h) < 0.2
     hopeful = declared < 1.2 * standard
     hopeful |= connected & (declared < 1.6 * standard)
-    expected_c = np.flatnonzero(hopeful & (status == OFF) & (refused_until <= 12))
-    buf = np.empty(n_h, dtype=np.intp)
-    k = process._hopeful_candidates(status, refused_until, 12, declared, standard, connected, 1.2, 1.6, buf)
-    assert np.array_equal(buf[:k], expected_c)
+    candidates = np.flatnonzero(hopeful & (status == OFF) & (refused_until <= 12))
+    # The kernel keeps those whose draw is under a bound of their probability: every applicant of
+    # the numpy rule, and few others.
+    members = rng.integers(1, 5, n_h)
+    area = rng.integers(0, 3, n_h).astype(np.int16)
+    km = (rng.random(n_h) * 20).astype(F32)
+    apply_u = rng.random(n_h, dtype=F32)
+    scales, campaign = np.array([1.0, 1.1, 1.2]), np.array([1.0, 2.0, 0.5])
+    for elasticity in (0.0, 1.0, 0.7):
+        lv = SimpleNamespace(apply_rate=0.4, reference_benefit=300.0, benefit_elasticity=elasticity, stigma=0.3,
+                             distance_cost=0.05)
+        scale = scales[area[candidates]]
+        expect = process.expected_benefit(declared[candidates], standard[candidates], members[candidates],
+                                          200.0 * scale)
+        prob = process.application_probability(expect / scale, km[candidates], campaign[area[candidates]], lv)
+        applicants = candidates[apply_u[candidates] < prob]
+        buf = np.empty(n_h, dtype=np.intp)
+        k = process._maybe_applicants(status, refused_until, 12, declared, standard, connected, members, area, km,
+                                      apply_u, scales, campaign, (1.2, 1.6, 200.0, 300.0, elasticity, 0.3, 0.05, 0.4),
+                                      buf)
+        assert np.all(np.isin(applicants, buf[:k])) and np.all(np.isin(buf[:k], candidates))
+        assert np.all(np.diff(buf[:k]) > 0) and k < 1.01 * applicants.shape[0] + 2
 
 
 def test_cover_children_match_the_array_rule_on_many_households() -> None:
@@ -296,24 +333,37 @@ def test_cover_children_match_the_array_rule_on_many_households() -> None:
         assert np.array_equal(rows[:k], np.flatnonzero(expected))
 
 
-def test_unit_members_and_income_match_bincounts() -> None:
+def test_household_means_test_matches_bincounts() -> None:
     rng = np.random.default_rng(13)
     n_h, n = 500, 1600
     household = _households(rng, n, n_h)
     alive = rng.random(n) < 0.9
     outside = np.flatnonzero(alive & (rng.random(n) < 0.1))
+    barring = np.flatnonzero(alive & (rng.random(n) < 0.05))
     own = (rng.random(n, dtype=F32) * 900).astype(F32)
     total = rng.random(n_h) * 4000
     other = (rng.random(n_h, dtype=F32) * 300).astype(F32)
+    deduction = rng.random(n_h) * 200
+    standard = np.full(n_h, 700.0)
+    assets, supporter = rng.random(n_h) < 0.1, rng.random(n_h) < 0.05
     alive_count = np.bincount(household[alive], minlength=n_h)
     hh_out = household[outside]
     members = alive_count - np.bincount(hh_out, minlength=n_h)
     unit_income = total - other - np.bincount(hh_out, weights=own[outside], minlength=n_h)
     unit_income += np.where(members > 0, other, 0)
-    got_members, got_income = np.empty(n_h, dtype=np.int64), np.empty(n_h)
-    dibao._unit_members_and_income(hh_out, own[outside], alive_count, total, other, got_members, got_income)
+    pc = means_test.per_capita(np.maximum(unit_income - deduction, 0), members)
+    conduct = supporter | (np.bincount(household[barring], minlength=n_h) > 0)
+    got_members, got_income, got_pc = np.empty(n_h, dtype=np.int64), np.empty(n_h), np.empty(n_h)
+    got_excluded, got_eligible, got_conduct = np.empty(n_h, dtype=bool), np.empty(n_h, dtype=bool), supporter.copy()
+    dibao._assess_households(hh_out, own[outside], household[barring], alive_count, total, other, deduction,
+                             standard, assets, got_conduct, got_members, got_income, got_pc, got_excluded,
+                             got_eligible)
     assert np.array_equal(got_members, members)
     assert np.array_equal(got_income, unit_income)
+    assert np.array_equal(got_pc, pc)
+    assert np.array_equal(got_conduct, conduct)
+    assert np.array_equal(got_excluded, assets | conduct)
+    assert np.array_equal(got_eligible, dibao.eligible(pc, standard, assets | conduct, members))
 
 
 def test_distinct_recipients_match_a_person_mask() -> None:
@@ -330,3 +380,72 @@ def test_distinct_recipients_match_a_person_mask() -> None:
     got = medical._distinct_recipients(persons, amount, area, n_persons, n_areas)
     assert np.array_equal(got, expected) and got.sum() == mask.sum()
     assert medical._distinct_recipients(persons[:0], amount[:0], area, n_persons, n_areas).sum() == 0
+
+
+def test_enrolled_shares_match_gathering_and_bincount() -> None:
+    rng = np.random.default_rng(17)
+    n_h, n = 400, 1300
+    household = _households(rng, n, n_h)
+    offsets = np.searchsorted(household, np.arange(n_h + 1))
+    unit_member = rng.random(n) < 0.85
+    age = rng.integers(0, 1200, n).astype(np.int16)
+    grade = rng.integers(0, 5, n).astype(np.int8)
+    ill = rng.random(n) < 0.1
+    params = DibaoSupplements()
+    paid = np.sort(rng.choice(n_h, 150, replace=False))
+    rows = np.flatnonzero(np.isin(household, paid) & unit_member)
+    owner = np.searchsorted(paid, household[rows])
+    shares = dibao.supplement_share(age[rows], np.isin(grade[rows], [1, 2]), ill[rows], params, 18 * 12)
+    expected = np.bincount(owner, weights=shares, minlength=paid.shape[0])
+    enrolled, got = np.empty(n, dtype=np.intp), np.empty(paid.shape[0])
+    k = dibao._enrolled_shares(offsets, paid, unit_member, age, grade, ill, np.array([1, 2], dtype=np.int8),
+                               float(params.elderly_age * 12), 18.0 * 12,
+                               (params.elderly, params.severely_disabled, params.seriously_ill, params.minor),
+                               enrolled, got)
+    assert np.array_equal(enrolled[:k], rows)
+    assert np.array_equal(got, expected)
+
+
+def test_unit_flags_match_the_masks() -> None:
+    rng = np.random.default_rng(19)
+    n = 3000
+    alive, tekun_paid, orphans_covered = rng.random(n) < 0.9, rng.random(n) < 0.05, rng.random(n) < 0.03
+    public_sector, employed, refuses = rng.random(n) < 0.1, rng.random(n) < 0.5, rng.random(n) < 0.1
+    own = (rng.random(n, dtype=F32) * 1500).astype(F32)
+    urban = rng.random(n) < 0.5
+    standards = (F32(900), F32(600))
+    for switches in ((True, True, False), (False, True, True), (True, False, True), (False, False, False)):
+        member = alive & ~(tekun_paid | orphans_covered)
+        bars = means_test.member_bars_household(
+            DibaoExclusions(public_sector=switches[0], refuses_work=switches[1],
+                            member_income_above_standard=switches[2]),
+            public_sector=public_sector, employed=employed, refuses_work=refuses, own_income=own, urban=urban,
+            standards=standards)
+        got = [np.empty(n, dtype=bool) for _ in range(3)]
+        dibao._unit_flags(alive, tekun_paid, orphans_covered, public_sector, employed, refuses, own, urban, standards,
+                          switches, *got)
+        assert np.array_equal(got[0], member)
+        assert np.array_equal(got[1], alive & (tekun_paid | orphans_covered))
+        assert np.array_equal(got[2], member & bars)
+
+
+def test_take_in_order_sorts_as_lexsort() -> None:
+    """Many ties (few distinct orders) and none: the items' order is ``lexsort((order, area))``."""
+    rng = np.random.default_rng(23)
+    for trial in range(40):
+        n = int(rng.integers(1, 2000))
+        area = rng.integers(0, 6, n).astype(np.int16)
+        order = -rng.integers(0, 5, n) + (rng.integers(0, rng.choice([3, 65536]), n) + 0.5) / 65536 * 0.5
+        sort = np.argsort(order)
+        process._index_order_within_ties(sort, order)
+        assert np.array_equal(sort[np.argsort(area[sort], kind="stable")], np.lexsort((order, area))), trial
+        cost = np.where(rng.random(n) < 0.2, 1.0, 0.3)
+        limit = rng.random(6) * n / 8
+        sort = np.lexsort((order, area))
+        a, c = area[sort], cost[sort]
+        running = np.cumsum(c)
+        first = np.flatnonzero(np.r_[True, a[1:] != a[:-1]])
+        before = np.repeat(running[first] - c[first], np.diff(np.r_[first, n]))
+        expected = np.zeros(n, dtype=bool)
+        expected[sort] = (running - before) <= limit[a] + 1e-9
+        assert np.array_equal(process.take_in_order(area, order, cost, limit), expected), trial

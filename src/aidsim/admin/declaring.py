@@ -20,22 +20,21 @@ def propensity(population: Population, spread: float) -> np.ndarray:
     return 1.0 + spread * (2.0 * population.households.honesty_u.astype(np.float64) - 1.0)
 
 
-def hidden_income(population: Population, *, earned: np.ndarray, other: np.ndarray,
-                  members: np.ndarray, outside: np.ndarray, kind_shares: tuple[float, float] | None,
-                  other_share: float) -> np.ndarray:
-    """Income each household's unit leaves out of its declaration before the propensity, yuan/month.
+def hidden_earnings(population: Population, *, earned: np.ndarray, outside: np.ndarray,
+                    kind_shares: tuple[float, float] | None) -> np.ndarray:
+    """Earnings each household's unit leaves out of its declaration before the propensity,
+    yuan/month, ``(n_households,)`` (float64).
 
     ``kind_shares`` are the hidden shares of earnings from a formal job and from informal work
     (``None``: none hidden), each person's by ``persons.formal_job``; persons ``outside`` the
-    unit (tekun, orphans) do not count; other income is hidden only by households with members.
+    unit (tekun, orphans) do not count. Other income is hidden too, by its own share: the caller
+    adds it, with the propensity, as it makes the declaration.
     """
-    p, n_h = population.persons, population.n_households
-    hidden = np.zeros(n_h)
+    p = population.persons
+    hidden = np.zeros(population.n_households)
     if kind_shares is not None:
         _hidden_earnings(p.household, earned, p.formal_job, F32(kind_shares[0]), F32(kind_shares[1]), outside,
                          hidden)
-    if other_share:
-        _add_hidden_other(hidden, F32(other_share), other, members)
     return hidden
 
 
@@ -52,14 +51,6 @@ def _hidden_earnings(household: np.ndarray, earned: np.ndarray, formal_job: np.n
     for j in range(outside.shape[0]):
         i = outside[j]
         hidden[household[i]] -= earned[i] * (formal if formal_job[i] else informal)
-
-
-@numba.njit(cache=True)
-def _add_hidden_other(hidden: np.ndarray, other_share: np.float32, other: np.ndarray, members: np.ndarray) -> None:
-    """``hidden += other_share × other`` (float32 product) for households with members, in place."""
-    for h in range(hidden.shape[0]):
-        if members[h] > 0:
-            hidden[h] += other_share * other[h]
 
 
 def hidden_by_kind(population: Population, households: np.ndarray, *, earned: np.ndarray,
@@ -95,15 +86,3 @@ def _unit_wages_by_kind(member_offsets: np.ndarray, households: np.ndarray, unit
                 else:
                     informal[j] += np.float64(earned[i])
     return formal, informal
-
-
-def declared_income(unit_income: np.ndarray, hidden_total: np.ndarray,
-                    deduction: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """The income a household's unit declares: its income less what it hides, less the spending it
-    may deduct (never below 0), yuan/month. ``out`` (may be ``hidden_total`` itself) receives it
-    when given, without the two household-sized temporaries."""
-    if out is None:
-        return np.maximum(unit_income - hidden_total - deduction, 0)
-    np.subtract(unit_income, hidden_total, out=out)
-    np.subtract(out, deduction, out=out)
-    return np.maximum(out, 0, out=out)

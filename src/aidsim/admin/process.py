@@ -192,6 +192,11 @@ class DibaoFlows:
     inspected_out: np.ndarray   # removed by a special inspection
     work_done: np.ndarray       # float (n_areas,): case-equivalents worked
     utilisation: np.ndarray     # float (n_areas,): share of capacity used (0 when unlimited)
+    # The few households of some masks, as rows (intp, each once): for sums over them.
+    applied_rows: np.ndarray
+    entered_rows: np.ndarray
+    exited_rows: np.ndarray
+    pending_rows: np.ndarray    # pending after the month (an application waiting for its decision)
 
     @classmethod
     def none(cls, n: int, n_areas: int) -> DibaoFlows:
@@ -199,7 +204,8 @@ class DibaoFlows:
         masks = {f: np.zeros(n, dtype=bool) for f in (
             "applied", "surveyed", "refused", "entered", "exited", "reviewed", "favour_approved",
             "wrongly_refused", "inspected_out")}
-        return cls(**masks, work_done=np.zeros(n_areas), utilisation=np.zeros(n_areas))
+        rows = {f: np.zeros(0, dtype=np.intp) for f in ("applied_rows", "entered_rows", "exited_rows", "pending_rows")}
+        return cls(**masks, work_done=np.zeros(n_areas), utilisation=np.zeros(n_areas), **rows)
 
 
 def application_probability(expected_benefit: np.ndarray, distance_km: np.ndarray,
@@ -231,14 +237,38 @@ def route_days(u: np.ndarray, county: np.ndarray, lv: Levers) -> np.ndarray:
     return np.maximum(days - lv.days_saved, 0.0)
 
 
+@numba.njit(cache=True)
+def _index_order_within_ties(sort: np.ndarray, keys: np.ndarray) -> None:
+    """Put ``sort`` (indices that sort ``keys``, by an unstable sort) in index order within each
+    run of equal keys, in place: the order of a stable sort (ties are few and short: an insertion
+    sort per run)."""
+    n = sort.shape[0]
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and keys[sort[j]] == keys[sort[i]]:
+            j += 1
+        for a in range(i + 1, j):
+            v = sort[a]
+            b = a - 1
+            while b >= i and sort[b] > v:
+                sort[b + 1] = sort[b]
+                b -= 1
+            sort[b + 1] = v
+        i = j
+
+
 def take_in_order(area: np.ndarray, order: np.ndarray, cost: np.ndarray, limit: np.ndarray) -> np.ndarray:
     """Which items each office takes: going through items in ``order`` (ascending) within each
     area, take them while the running total of ``cost`` stays within the area's ``limit``.
 
-    Vectorised: one sort, a cumulative sum per area. Returns a bool mask over the items."""
+    Vectorised: the order of ``np.lexsort((order, area))`` (a quick sort of ``order`` made stable,
+    then a stable sort by area), a cumulative sum per area. Returns a bool mask over the items."""
     if area.shape[0] == 0:
         return np.zeros(0, dtype=bool)
-    sort = np.lexsort((order, area))
+    by_order = np.argsort(order)
+    _index_order_within_ties(by_order, order)
+    sort = by_order[np.argsort(area[by_order], kind="stable")]
     a, c = area[sort], cost[sort].astype(np.float64)
     running = np.cumsum(c)
     first = np.flatnonzero(np.r_[True, a[1:] != a[:-1]])
@@ -251,24 +281,54 @@ def take_in_order(area: np.ndarray, order: np.ndarray, cost: np.ndarray, limit: 
     return taken
 
 
+#: Relative margin of :func:`_maybe_applicants`' bound on the application probability: far above the
+#: few ulps by which its libm ``exp`` and ``pow`` may differ from numpy's.
+_BOUND_MARGIN = 1e-6
+
+
 @numba.njit(cache=True)
-def _hopeful_candidates(status: np.ndarray, refused_until: np.ndarray, month: int, declared_pc: np.ndarray,
-                        standard: np.ndarray, connected: np.ndarray, hopeful_multiple: float,
-                        favour_ceiling_multiple: float, out: np.ndarray) -> int:
-    """Households that may apply: off the roll, not waiting after a refusal (``refused_until``),
-    and declaring under ``hopeful_multiple`` × the standard, or under ``favour_ceiling_multiple``
-    × the standard when connected. Written to ``out``, increasing; returns how many. A branch-free
-    pass in place of five household-sized masks.
-    Called twice: with an empty ``out`` it only counts; then with ``out`` of the count + 1
-    (the loop writes each row before deciding to keep it), so no household-sized buffer is held."""
-    k, write = 0, out.shape[0] > 0
+def _maybe_applicants(status: np.ndarray, refused_until: np.ndarray, month: int, declared_pc: np.ndarray,
+                      standard: np.ndarray, connected: np.ndarray, members: np.ndarray, area: np.ndarray,
+                      distance_km: np.ndarray, apply_u: np.ndarray, benefit_scale: np.ndarray,
+                      campaign: np.ndarray, lv: tuple, out: np.ndarray) -> int:
+    """Households that may apply this month, written to ``out`` (increasing); returns how many.
+
+    A household may apply when it is off the roll, not waiting after a refusal
+    (``refused_until``), declares under ``hopeful_multiple`` × the standard (under
+    ``favour_ceiling_multiple`` × the standard when connected), and its take-up draw
+    ``apply_u`` is under its application probability (:func:`expected_benefit`,
+    :func:`application_probability`) computed here with a relative margin
+    (:data:`_BOUND_MARGIN`): an upper bound, so the few it keeps include every applicant and
+    the caller decides them with numpy's own ``exp`` and ``power``, as for all.
+    ``lv``: the hopeful and favour multiples, the hoped-for benefit, the reference benefit,
+    the benefit elasticity, the stigma, the distance cost, the monthly rate."""
+    hopeful_multiple, favour_multiple, hopeful_benefit, reference, elasticity, stigma, distance_cost, rate = lv
+    # The candidates, in a pass without branches: each row is stored, the count advances by its flag.
+    k = 0
     for h in range(status.shape[0]):
         d, s = declared_pc[h], standard[h]
-        hopeful = (d < hopeful_multiple * s) | (connected[h] & (d < favour_ceiling_multiple * s))
-        if write:
-            out[k] = h
+        hopeful = (d < hopeful_multiple * s) | (connected[h] & (d < favour_multiple * s))
+        out[k] = h
         k += hopeful & (status[h] == OFF) & (refused_until[h] <= month)
-    return k
+    # Their bound, overwriting the list in place (kept ones never overtake the reading position).
+    # Where the distance costs something, the friction is at most exp(−stigma): a first bound
+    # without exp.
+    closest = np.exp(-stigma)
+    kept = 0
+    for c in range(k):
+        h = out[c]
+        a = area[h]
+        d, s, scale = declared_pc[h], standard[h], benefit_scale[a]
+        expect = (s - d) * members[h] if d < s else hopeful_benefit * scale
+        ratio = max(expect / scale, 0.0) / reference
+        p = rate * (ratio if elasticity == 1.0 else ratio ** elasticity if elasticity else 1.0) * campaign[a]
+        u, cost = apply_u[h], distance_cost * np.float64(distance_km[h])
+        if cost >= 0 and u >= p * closest * (1.0 + _BOUND_MARGIN):
+            continue
+        if u < p * np.exp(-stigma - cost) * (1.0 + _BOUND_MARGIN):
+            out[kept] = h
+            kept += 1
+    return kept
 
 
 def _verify(idx: np.ndarray, hh: HouseholdView, facts: CaseFacts, detect: tuple[float, ...],
@@ -324,7 +384,8 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
     gone = ~hh.alive[active]
     ends = (st == GRACE) & (month >= roll.exit_month[active])
     exited = np.zeros(n, dtype=bool)
-    exited[active[(gone & (st >= ON)) | ends]] = True
+    left = [active[(gone & (st >= ON)) | ends]]
+    exited[left[0]] = True
     drop = active[gone | ends]
     status[drop] = OFF
     roll.favour[drop] = False
@@ -332,24 +393,30 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
     # 2. Special inspection.
     inspected_out = np.zeros(n, dtype=bool)
     if lv.inspect:
-        inspected_out[inspect(roll, hh, facts, draws, lv, month)] = True
-        exited |= inspected_out
+        left.append(inspect(roll, hh, facts, draws, lv, month))
+        inspected_out[left[-1]] = True
+        exited[left[-1]] = True
 
     # 3. Applications, judged on what the household would declare (a household with no member
     # declares an infinite per-capita income, so it never applies).
     connected = hh.connected
     # Households that think they may qualify: declared income under the hopeful ceiling, or under
     # the favour ceiling for the (few) connected ones; off the roll and not waiting after a refusal.
-    args = (status, roll.refused_until, month, hh.declared_pc, hh.standard, connected, lv.hopeful_multiple,
-            lv.favour_ceiling_multiple)
-    candidates = np.empty(_hopeful_candidates(*args, np.empty(0, np.intp)) + 1, dtype=np.intp)
-    candidates = candidates[:_hopeful_candidates(*args, candidates)]
-    scale = 1.0 if lv.benefit_scale is None else lv.benefit_scale[hh.area[candidates]]
-    expect = expected_benefit(hh.declared_pc[candidates], hh.standard[candidates],
-                              hh.members[candidates], lv.hopeful_benefit * scale)
-    p = application_probability(expect / scale, hh.distance_km[candidates],
-                                lv.campaign_factor[hh.area[candidates]], lv)
-    new = candidates[draws.apply[candidates] < p]
+    # Of those, only the few whose draw is under a bound of their probability can apply: the rule
+    # is applied to them.
+    scales = np.ones(n_areas) if lv.benefit_scale is None else lv.benefit_scale
+    maybe = np.empty(n, dtype=np.intp)  # only its first pages are written
+    maybe = maybe[:_maybe_applicants(
+        status, roll.refused_until, month, hh.declared_pc, hh.standard, connected, hh.members, hh.area,
+        hh.distance_km, draws.apply, scales, lv.campaign_factor,
+        tuple(float(x) for x in (lv.hopeful_multiple, lv.favour_ceiling_multiple, lv.hopeful_benefit,
+                                 lv.reference_benefit, lv.benefit_elasticity, lv.stigma, lv.distance_cost,
+                                 lv.apply_rate)), maybe)].copy()
+    scale = 1.0 if lv.benefit_scale is None else lv.benefit_scale[hh.area[maybe]]
+    expect = expected_benefit(hh.declared_pc[maybe], hh.standard[maybe], hh.members[maybe],
+                              lv.hopeful_benefit * scale)
+    p = application_probability(expect / scale, hh.distance_km[maybe], lv.campaign_factor[hh.area[maybe]], lv)
+    new = maybe[draws.apply[maybe] < p]
     status[new] = PENDING
     roll.stage[new] = QUEUED
     roll.applied_month[new] = month
@@ -417,6 +484,7 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
     leave = leave_or_grace(roll, lose, hh.above_line[lose], month, lv.grace_months)
     roll.favour[leave] = False
     exited[leave] = True
+    left.append(leave)
 
     # 6. Decisions due, within the office's quota and budget (oldest application first).
     waiting = pending[(roll.stage[pending] != QUEUED) & (status[pending] == PENDING)]  # incl. `go`
@@ -453,7 +521,8 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
         applied=applied, surveyed=surveyed, refused=mask(refused_idx), entered=mask(enter),
         exited=exited, reviewed=mask(reviews), favour_approved=mask(cases[favour_ok]),
         wrongly_refused=mask(cases[wrongly]), inspected_out=inspected_out, work_done=work_done,
-        utilisation=utilisation,
+        utilisation=utilisation, applied_rows=new, entered_rows=enter, exited_rows=np.unique(np.concatenate(left)),
+        pending_rows=pending[status[pending] == PENDING],
     )
 
 

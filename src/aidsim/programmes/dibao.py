@@ -122,25 +122,72 @@ def spending_deduction(sim, scenario, unit_member: np.ndarray, medical_spent: np
 
 
 @numba.njit(cache=True)
-def _unit_members_and_income(outside_household: np.ndarray, outside_own: np.ndarray, alive_count: np.ndarray,
-                             total: np.ndarray, other: np.ndarray, members: np.ndarray,
-                             unit_income: np.ndarray) -> None:
-    """Each household's dibao unit: its living members less those outside the unit, and its income,
-    ``total − other − Σ outside members' own income`` (summed in row order, as a bincount would),
-    plus other income when the unit has members. ``outside_household`` is non-decreasing (the
-    outside persons in row order), so each household's outside members are one run. One pass
-    writing ``members`` and ``unit_income`` in place of two household-sized bincounts and the
-    array chain."""
+def _assess_households(outside_household: np.ndarray, outside_own: np.ndarray, barring_household: np.ndarray,
+                       alive_count: np.ndarray, total: np.ndarray, other: np.ndarray, deduction: np.ndarray,
+                       standard: np.ndarray, asset_barred: np.ndarray, conduct_barred: np.ndarray,
+                       members: np.ndarray, unit_income: np.ndarray, pc_income: np.ndarray, excluded: np.ndarray,
+                       eligible: np.ndarray) -> None:
+    """The household part of :func:`assess` (same operations as the numpy rules, in place of a
+    chain of household-sized temporaries):
+
+    - the unit: its living members less those outside it (``outside_household``: the outside
+      persons' households, in row order, so each household's are one run); its income
+      ``total − other − Σ outside members' own income`` (summed in row order, as a bincount
+      would), plus other income when the unit has members;
+    - its per-capita income (:func:`means_test.per_capita` of the income less ``deduction``,
+      never below 0);
+    - ``conduct_barred`` (the supporter rule) set for the households of the barring members
+      (``barring_household``, non-decreasing: :func:`means_test.barred_by_conduct`), and
+      :func:`eligible`."""
     j, n_out = 0, outside_household.shape[0]
+    k, n_bar = 0, barring_household.shape[0]
     for h in range(alive_count.shape[0]):
         count, own = 0, 0.0
         while j < n_out and outside_household[j] == h:
             count += 1
             own += outside_own[j]
             j += 1
+        barring = False
+        while k < n_bar and barring_household[k] == h:
+            barring = True
+            k += 1
         m = alive_count[h] - count
         members[h] = m
-        unit_income[h] = ((total[h] - other[h]) - own) + (other[h] if m > 0 else np.float32(0))
+        income = ((total[h] - other[h]) - own) + (other[h] if m > 0 else np.float32(0))
+        unit_income[h] = income
+        net = income - deduction[h]
+        pc = np.float64(0.0 if net < 0.0 else net) / np.float64(m) if m > 0 else np.inf
+        pc_income[h] = pc
+        conduct = conduct_barred[h] | barring
+        conduct_barred[h] = conduct
+        excl = asset_barred[h] | conduct
+        excluded[h] = excl
+        eligible[h] = (m > 0) & (pc < standard[h]) & ~excl
+
+
+@numba.njit(cache=True)
+def _unit_flags(alive: np.ndarray, tekun_paid: np.ndarray, orphans_covered: np.ndarray, public_sector: np.ndarray,
+                employed: np.ndarray, refuses_work: np.ndarray, own_income: np.ndarray, urban: np.ndarray,
+                standards: tuple, switches: tuple, unit_member: np.ndarray, outside: np.ndarray,
+                barring: np.ndarray) -> None:
+    """Person by person, without branches: ``unit_member`` (alive, not on tekun or the orphan
+    allowance), ``outside`` (alive and on one of them) and ``barring`` (a unit member whose
+    situation bars the household, :func:`means_test.member_bars_household`; ``switches``: public
+    sector, refusing work, own income above the standard of the member's hukou, ``standards``:
+    urban and rural, float32) in one pass in place of the masks' chain."""
+    bar_public, bar_refuses, bar_income = switches
+    std_urban, std_rural = standards
+    for i in range(alive.shape[0]):
+        a = alive[i]
+        out = a & (tekun_paid[i] | orphans_covered[i])
+        member = a & ~out
+        unit_member[i] = member
+        outside[i] = out
+        emp = employed[i]
+        bars = (bar_public & public_sector[i] & emp) | (bar_refuses & refuses_work[i] & ~emp)
+        if bar_income:
+            bars |= own_income[i] > (std_urban if urban[i] else std_rural)
+        barring[i] = member & bars
 
 
 def assess(frame) -> Assessment:
@@ -148,37 +195,34 @@ def assess(frame) -> Assessment:
     sim, scenario = frame.sim, frame.scenario
     pop, db = sim.population, scenario.dibao
     p, h = pop.persons, pop.households
-    own, total, other = frame["assessed.person_own"], frame["assessed.household_total"], frame["assessed.other"]
-    outside = np.flatnonzero(p.alive & (frame["tekun.paid"] | frame["orphans.covered"]))
-    unit_member = p.alive.copy()
-    unit_member[outside] = False
-    members, unit_income = np.empty(h.n, dtype=np.int64), np.empty(h.n)
-    _unit_members_and_income(p.household[outside], own[outside], frame["household.alive_count"], total, other,
-                             members, unit_income)
+    n, ex = h.n, db.exclusions
+    own = frame["assessed.person_own"]
+    unit_member, outside, barring = (np.empty(p.n, dtype=bool) for _ in range(3))
+    _unit_flags(p.alive, frame["tekun.paid"], frame["orphans.covered"], p.public_sector, p.employed, p.refuses_work,
+                own, sim.person_urban, tuple(np.float32(s) for s in frame["lines.dibao"]),
+                (ex.public_sector, ex.refuses_work, ex.member_income_above_standard), unit_member, outside, barring)
+    # The outside and the barring members are few: lists, in place of counts per household.
+    outside, barring = np.flatnonzero(outside), np.flatnonzero(barring)
     deduction = spending_deduction(sim, scenario, unit_member, frame["medical.spent_recent"])
-    net = unit_income - deduction
-    pc_income = means_test.per_capita(np.maximum(net, 0, out=net), members, out=net)  # in place
-    barring = unit_member & means_test.member_bars_household(
-        db.exclusions, public_sector=p.public_sector, employed=p.employed,
-        refuses_work=p.refuses_work, own_income=own, urban=sim.person_urban,
-        standards=tuple(np.float32(s) for s in frame["lines.dibao"]))
-    assets = means_test.barred_by_assets(db.exclusions, vehicle=h.vehicle, business=h.business,
-                                         two_dwellings=h.two_dwellings)
-    conduct = means_test.barred_by_conduct(
-        db.exclusions, outside_supporter=h.outside_supporter, barring_members=pop.household_count(barring))
-    excluded = assets | conduct
+    assets = means_test.barred_by_assets(ex, vehicle=h.vehicle, business=h.business, two_dwellings=h.two_dwellings)
+    conduct = h.outside_supporter.copy() if ex.supporter_not_supporting else np.zeros(n, dtype=bool)
+    members, unit_income, pc_income = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n)
+    excluded, eligible_ = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
     std_h = frame["lines.dibao_h"]
-    single = np.zeros(h.n, dtype=bool)
+    _assess_households(p.household[outside], own[outside], p.household[barring], frame["household.alive_count"],
+                       frame["assessed.household_total"], frame["assessed.other"], deduction, std_h, assets,
+                       conduct, members, unit_income, pc_income, excluded, eligible_)
+    single = np.zeros(n, dtype=bool)
     if db.single_member.enabled:
         single = single_member_units(
             pop, unit_member, members, unit_income, deduction, pc_income, own,
-            low_income=~eligible(pc_income, std_h, excluded, members) & ~excluded
-            & (pc_income < db.single_member.income_multiple * std_h),
+            low_income=~eligible_ & ~excluded & (pc_income < db.single_member.income_multiple * std_h),
             qualifies=severely_disabled(p.disability, scenario.definitions) | p.ill,
             adult=p.age_months >= minor_months(scenario.definitions, frame.month))
-    return Assessment(unit_member, members, pc_income, excluded,
-                      eligible(pc_income, std_h, excluded, members), deduction,
-                      unit_income, assets, conduct, outside, single)
+        changed = np.flatnonzero(single)
+        eligible_[changed] = eligible(pc_income[changed], std_h[changed], excluded[changed], members[changed])
+    return Assessment(unit_member, members, pc_income, excluded, eligible_, deduction, unit_income, assets,
+                      conduct, outside, single)
 
 
 def single_member_units(population, unit_member: np.ndarray, members: np.ndarray, unit_income: np.ndarray,
@@ -227,6 +271,39 @@ def _able_members(member_offsets: np.ndarray, households: np.ndarray, able: np.n
     return n_able, n_unsteady
 
 
+@numba.njit(cache=True)
+def _enrolled_shares(offsets: np.ndarray, households: np.ndarray, unit_member: np.ndarray, age_months: np.ndarray,
+                     disability: np.ndarray, ill: np.ndarray, severe_grades: np.ndarray, elderly_months: float,
+                     minor_months: float, shares: tuple, enrolled: np.ndarray, out: np.ndarray) -> int:
+    """The unit members of ``households`` (their rows, written to ``enrolled`` in row order; returns
+    how many) and each household's Σ of their :func:`supplement_share` (the largest share of
+    ``shares``, elderly, severely disabled, seriously ill and minor, that applies, as float32;
+    summed as float64 in row order, as a weighted bincount would) into ``out``: a loop over their
+    rows in place of gathering them (``members_with_owner``), the share's array chain and a
+    bincount."""
+    elderly, severe, seriously_ill, minor = shares
+    k = 0
+    for j in range(households.shape[0]):
+        h = households[j]
+        total = 0.0
+        for i in range(offsets[h], offsets[h + 1]):
+            if not unit_member[i]:
+                continue
+            enrolled[k] = i
+            k += 1
+            age = age_months[i]
+            share = elderly if age >= elderly_months else 0.0
+            grade_severe = False
+            for g in severe_grades:
+                grade_severe |= disability[i] == g
+            share = max(share, severe if grade_severe else 0.0)
+            share = max(share, seriously_ill if ill[i] else 0.0)
+            share = max(share, minor if age < minor_months else 0.0)
+            total += np.float64(np.float32(share))
+        out[j] = total
+    return k
+
+
 @dataclass
 class CaseFacts:
     """Answers :class:`~aidsim.admin.process.CaseFacts` for this month's cases: the administrative
@@ -258,22 +335,55 @@ class CaseFacts:
                                            p.employed, p.formal_job)
         return np.where(n_able == 0, iv.stable, np.where(n_unsteady > 0, iv.unstable, iv.regular)).astype(np.int32)
 
-    def supplement_share_of(self, persons: np.ndarray) -> np.ndarray:
-        """The supplement share of each of ``persons`` (rows)."""
-        p = self.population.persons
-        return supplement_share(p.age_months[persons], severely_disabled(p.disability[persons], self.scenario.definitions),
-                                p.ill[persons], self.scenario.dibao.supplements, self.minor_months)
+    def enrolled_and_shares(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The enrolled (unit members) of the households ``idx`` (increasing rows when ``idx``
+        increases) and the Σ of their categorical supplement shares, per household of ``idx``."""
+        pop, sup = self.population, self.scenario.dibao.supplements
+        p = pop.persons
+        enrolled, shares = np.empty(p.n, dtype=np.intp), np.empty(idx.shape[0])  # pages written as used
+        k = _enrolled_shares(pop.member_offsets, idx, self.unit_member, p.age_months, p.disability, p.ill,
+                             np.asarray(self.scenario.definitions.severe_disability_grades, dtype=p.disability.dtype),
+                             float(sup.elderly_age * 12), float(self.minor_months),
+                             (float(sup.elderly), float(sup.severely_disabled), float(sup.seriously_ill),
+                              float(sup.minor)), enrolled, shares)
+        return enrolled[:k].copy(), shares
 
     def supplement_shares(self, idx: np.ndarray) -> np.ndarray:
         """Σ of the enrolled members' categorical supplement shares, per household of ``idx``."""
-        rows, owner = self.population.members_with_owner(idx)
-        keep = self.unit_member[rows]
-        rows, owner = rows[keep], owner[keep]
-        return np.bincount(owner, weights=self.supplement_share_of(rows), minlength=idx.shape[0])
+        return self.enrolled_and_shares(idx)[1]
 
     def benefit(self, idx: np.ndarray, assessed_pc: np.ndarray) -> np.ndarray:
         return amount(self.standard[idx], assessed_pc, self.members[idx],
                       self.supplement_shares(idx), self.scenario.dibao.minimum_payment)
+
+
+@numba.njit(cache=True)
+def _declare(hidden: np.ndarray, other_share: np.float32, other: np.ndarray, members: np.ndarray,
+             propensity: np.ndarray, unit_income: np.ndarray, deduction: np.ndarray, alone: np.ndarray,
+             alone_hidden: np.ndarray, pc_income: np.ndarray, standard: np.ndarray, alive: np.ndarray,
+             above_line: np.ndarray) -> None:
+    """Each household's declared per-capita income, written over ``hidden`` (the earnings its unit
+    hides): the hidden income is those earnings plus ``other_share × other`` (float32 product) for
+    a unit with members, or ``alone_hidden`` for the households ``alone`` (increasing), times the
+    household's propensity; declared = ``max(unit income − hidden − deduction, 0)`` per member
+    (:func:`means_test.per_capita`). Also the view's ``alive`` (members > 0) and ``above_line``
+    (true per-capita income at or above the standard). One pass in place of the numpy chain."""
+    j, n_alone = 0, alone.shape[0]
+    for h in range(hidden.shape[0]):
+        m = members[h]
+        if j < n_alone and alone[j] == h:
+            hid = alone_hidden[j]
+            j += 1
+        else:
+            hid = hidden[h]
+            if other_share != 0 and m > 0:
+                hid += other_share * other[h]
+        declared = (unit_income[h] - hid * propensity[h]) - deduction[h]
+        if declared < 0.0:
+            declared = 0.0
+        hidden[h] = np.float64(declared) / np.float64(m) if m > 0 else np.inf
+        alive[h] = m > 0
+        above_line[h] = pc_income[h] >= standard[h]
 
 
 def casework(frame, test: Assessment) -> tuple[CaseFacts, process.HouseholdView]:
@@ -288,20 +398,19 @@ def casework(frame, test: Assessment) -> tuple[CaseFacts, process.HouseholdView]
     earned, other = frame["assessed.earned"], frame["assessed.other"]
     # Fixed for a run: cached on the state, keyed by the parameters they depend on.
     prop = sim.cached(("propensity", spread), lambda: declaring.propensity(pop, spread))
-    kinds = (share.formal, share.informal) if share.formal or share.informal else None
-    hidden = declaring.hidden_income(pop, earned=earned, other=other, members=test.members,
-                                     outside=test.outside, kind_shares=kinds, other_share=share.other)
     alone = np.flatnonzero(test.single)
+    alone_hidden = np.zeros(0)
     if alone.shape[0]:  # members enrolled alone hide only from their own earnings
         formal, informal, _ = declaring.hidden_by_kind(
             pop, alone, earned=earned, other=other, unit_member=test.unit_member, members=test.members,
             shares=share, propensity=np.ones(h.n))
-        hidden[alone] = formal + informal
-    # In place in ``hidden`` (a fresh array): the same operations, without three household-sized copies.
-    np.multiply(hidden, prop, out=hidden)
-    declared = means_test.per_capita(declaring.declared_income(test.unit_income, hidden, test.deduction, out=hidden),
-                                     test.members, out=hidden)
+        alone_hidden = formal + informal
     standard = frame["lines.dibao_h"]
+    kinds = (share.formal, share.informal) if share.formal or share.informal else None
+    declared = declaring.hidden_earnings(pop, earned=earned, outside=test.outside, kind_shares=kinds)
+    alive, above_line = np.empty(h.n, dtype=bool), np.empty(h.n, dtype=bool)
+    _declare(declared, np.float32(share.other), other, test.members, prop, test.unit_income, test.deduction,
+             alone, alone_hidden, test.per_capita_income, standard, alive, above_line)
     facts = CaseFacts(scenario=scenario, population=pop, earned=earned, other=other,
                       unit_member=test.unit_member, able=frame["shocks.able"], members=test.members,
                       standard=standard, propensity=prop,
@@ -309,8 +418,8 @@ def casework(frame, test: Assessment) -> tuple[CaseFacts, process.HouseholdView]
     connected_share = scenario.admin.favour.connected_share
     connected = sim.cached(("connected", connected_share), lambda: h.connection_u < connected_share)
     view = process.HouseholdView(
-        alive=test.members > 0, eligible=test.eligible, members=test.members, standard=standard,
-        declared_pc=declared, above_line=test.per_capita_income >= standard,
+        alive=alive, eligible=test.eligible, members=test.members, standard=standard,
+        declared_pc=declared, above_line=above_line,
         asset_barred=test.asset_barred, other_barred=test.conduct_barred, connected=connected,
         distance_km=h.office_km, area=sim.household_area)
     return facts, view
@@ -324,31 +433,33 @@ _ROLL_SUMS = ("dibao_households", "dibao_pending", "dibao_grace", "dibao_applica
 
 @numba.njit(cache=True)
 def _roll_sums(area: np.ndarray, n_areas: int, paid: np.ndarray, status: np.ndarray, single: np.ndarray,
-               applied: np.ndarray, entered: np.ndarray, exited: np.ndarray, members: np.ndarray) -> np.ndarray:
+               members: np.ndarray, pending: np.ndarray, applied: np.ndarray, entered: np.ndarray,
+               exited: np.ndarray) -> np.ndarray:
     """The roll's counts by area (rows in :data:`_ROLL_SUMS`' order): households paid (on the roll
     or in gradual exit), pending, in gradual exit, applying, entering, leaving, paid for members
-    enrolled alone, and the unit members of those paid, entering and leaving. One pass over the
-    households instead of a mask and a bincount per measure (counts are whole numbers: exact)."""
+    enrolled alone, and the unit members of those paid, entering and leaving. ``paid``,
+    ``pending``, ``applied``, ``entered`` and ``exited`` are the few households concerned (rows,
+    each once): a loop over them instead of a mask and a bincount per measure (counts are whole
+    numbers: exact in any order)."""
     out = np.zeros((10, n_areas))
-    for i in range(area.shape[0]):
-        a, st, m = area[i], status[i], members[i]
-        if paid[i]:
-            out[0, a] += 1
-            out[7, a] += m
-            if single[i]:
-                out[6, a] += 1
-        if st == PENDING:
-            out[1, a] += 1
-        elif st == GRACE:
+    for i in paid:
+        a = area[i]
+        out[0, a] += 1
+        out[7, a] += members[i]
+        if single[i]:
+            out[6, a] += 1
+        if status[i] == GRACE:
             out[2, a] += 1
-        if applied[i]:
-            out[3, a] += 1
-        if entered[i]:
-            out[4, a] += 1
-            out[8, a] += m
-        if exited[i]:
-            out[5, a] += 1
-            out[9, a] += m
+    for i in pending:
+        out[1, area[i]] += 1
+    for i in applied:
+        out[3, area[i]] += 1
+    for i in entered:
+        out[4, area[i]] += 1
+        out[8, area[i]] += members[i]
+    for i in exited:
+        out[5, area[i]] += 1
+        out[9, area[i]] += members[i]
     return out
 
 
@@ -382,6 +493,7 @@ class Dibao(Programme):
         "dibao.excluded": "bool (n_households,): barred by an asset or conduct rule",
         "dibao.eligible": "bool (n_households,): truly eligible",
         "dibao.paid": "bool (n_households,): paid this month (on the roll or in gradual exit)",
+        "dibao.paid_rows": "intp: the households paid this month, increasing (flatnonzero(dibao.paid))",
         "dibao.pending": "bool (n_households,): an application waiting for its decision after this month",
         "dibao.enrolled": "intp: persons enrolled in a paid household",
         "dibao.shares": "float64 (paid households,): Σ of enrolled members' supplement shares, in the "
@@ -458,21 +570,21 @@ class Dibao(Programme):
         frame.done("assessed.earned", "draws.take_up_dibao", "draws.dibao_cases", "draws.inspection")
         paid = state.paid
         paid_h = np.flatnonzero(paid)
+        pending = np.zeros(h.n, dtype=bool)
+        pending[flows.pending_rows] = True
         # The enrolled (the paid households' unit members) and each paid household's supplement
         # shares, summed over its enrolled in row order.
-        enrolled, owner = pop.members_with_owner(paid_h)
-        keep = test.unit_member[enrolled]
-        enrolled, owner = enrolled[keep], owner[keep]
-        shares = np.bincount(owner, weights=facts.supplement_share_of(enrolled), minlength=paid_h.shape[0])
+        enrolled, shares = facts.enrolled_and_shares(paid_h)
         pay = household_payment(sim, paid_h, to_fen(amount(
             frame["lines.dibao_h"][paid_h], state.assessed[paid_h], test.members[paid_h], shares,
             scenario.dibao.minimum_payment)))
         for key, value in (("unit_member", test.unit_member), ("members", test.members),
                            ("per_capita_income", test.per_capita_income), ("deduction", test.deduction),
                            ("excluded", test.excluded), ("eligible", test.eligible), ("paid", paid),
+                           ("paid_rows", paid_h),
                            ("enrolled", enrolled), ("shares", shares), ("single", test.single),
                            ("view", view), ("flows", flows),
-                           ("payment", pay), ("pending", state.status == PENDING)):
+                           ("payment", pay), ("pending", pending)):
             frame[f"dibao.{key}"] = value
         frame["dibao.office_books"] = {
             "dibao_cost": np.bincount(sim.household_area[pay.households], weights=pay.fen,
@@ -485,8 +597,9 @@ class Dibao(Programme):
         sim = frame.sim
         area, n_areas = sim.household_area, sim.population.n_areas
         flows = frame["dibao.flows"]
-        sums = _roll_sums(area, n_areas, frame["dibao.paid"], state.status, frame["dibao.single"], flows.applied,
-                          flows.entered, flows.exited, frame["dibao.members"])
+        sums = _roll_sums(area, n_areas, frame["dibao.paid_rows"], state.status, frame["dibao.single"],
+                          frame["dibao.members"], flows.pending_rows, flows.applied_rows, flows.entered_rows,
+                          flows.exited_rows)
         return dict(zip(_ROLL_SUMS, sums, strict=True))
 
     def explain(self, frame, state: process.DibaoRoll, household: int) -> list[Row]:
