@@ -136,7 +136,19 @@ def _merge_payments(a_households: np.ndarray, a_fen: np.ndarray, b_households: n
 
 
 @numba.njit(cache=True)
-def _poverty_kernel(pre_pc: np.ndarray, persons: np.ndarray, urban: np.ndarray, pl_urban: float,
+def poor_before(pre_pc: np.ndarray, persons: np.ndarray, urban: np.ndarray, pl_urban: float, pl_rural: float,
+                dl: np.ndarray) -> np.ndarray:
+    """The households with a member that are poor before transfers against the higher of the
+    poverty line (by hukou) and the dibao line, increasing: the only ones :func:`poverty_sums_paid`
+    looks at. Found in a loop the compiler vectorises, then listed without a branch."""
+    flag = np.empty(pre_pc.shape[0], np.uint8)
+    for i in range(pre_pc.shape[0]):
+        flag[i] = (max(pl_urban if urban[i] else pl_rural, dl[i]) - pre_pc[i] >= FEN) & (persons[i] > 0)
+    return flagged(flag)
+
+
+@numba.njit(cache=True)
+def _poverty_kernel(poor: np.ndarray, pre_pc: np.ndarray, persons: np.ndarray, urban: np.ndarray, pl_urban: float,
                     pl_rural: float, dl: np.ndarray, area: np.ndarray, n_areas: int, cash_households: np.ndarray,
                     cash_fen: np.ndarray) -> np.ndarray:
     """FGT sums by area against the poverty line (by hukou) and the dibao line, before and after
@@ -144,19 +156,13 @@ def _poverty_kernel(pre_pc: np.ndarray, persons: np.ndarray, urban: np.ndarray, 
     income is ``pre_pc + cash / (100 × max(persons, 1))`` with the household's cash fen (not
     negative) read from the merged payments (households increasing, ended by ``_END``), so no
     household-sized cash or income array is built. A household poor against neither line before
-    transfers is poor against neither after them (cash only adds), so the households poor before
-    (against the higher line) are found first, in a loop the compiler vectorises, and only they
-    are looked at, in row order: each sum adds the households in the order of the bincounts of
-    :func:`gap_sums`."""
-    flag = np.empty(pre_pc.shape[0], np.uint8)
-    for i in range(pre_pc.shape[0]):
-        flag[i] = max(pl_urban if urban[i] else pl_rural, dl[i]) - pre_pc[i] >= FEN
+    transfers is poor against neither after them (cash only adds), so only the households
+    ``poor`` before (:func:`poor_before`) are looked at, in row order: each sum adds the
+    households in the order of the bincounts of :func:`gap_sums`."""
     out = np.zeros((16, n_areas))
     head = 0
-    for i in flagged(flag):
+    for i in poor:
         n = persons[i]
-        if n <= 0:
-            continue
         while cash_households[head] < i:
             head += 1
         cash = cash_fen[head] if cash_households[head] == i else 0
@@ -174,11 +180,12 @@ def _poverty_kernel(pre_pc: np.ndarray, persons: np.ndarray, urban: np.ndarray, 
 
 def poverty_sums_paid(pre_pc: np.ndarray, cash: list[tuple[np.ndarray, np.ndarray]], persons: np.ndarray,
                       urban: np.ndarray, pl_urban: float, pl_rural: float, dl: np.ndarray,
-                      group: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
+                      group: np.ndarray, n_groups: int, poor: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """:func:`poverty_sums` for the poverty line (``pl_urban``/``pl_rural`` by hukou) and the
     dibao line ``dl``, with post-transfer income ``pre_pc + cash / (100 × max(persons, 1))`` made
     from ``cash``: ``(households, fen)`` pairs of the month's cash payments (households increasing
-    within a pair). The same sums, without household-sized temporaries."""
+    within a pair). The same sums, without household-sized temporaries. ``poor``: the households
+    :func:`poor_before` finds, when already listed."""
     # Merge the payments two by two, smallest first: each merge is one sequential pass.
     parts = []
     for h, f in cash:
@@ -197,7 +204,9 @@ def poverty_sums_paid(pre_pc: np.ndarray, cash: list[tuple[np.ndarray, np.ndarra
         post_pc[households[:-1]] += fen[:-1] / (100.0 * np.maximum(persons[households[:-1]], 1))
         pl = np.where(urban, pl_urban, pl_rural)
         return poverty_sums(pre_pc, post_pc, {"pl": pl, "dl": dl}, persons, group, n_groups)
-    out = _poverty_kernel(pre_pc, persons, urban, pl_urban, pl_rural, dl, group, n_groups, households, fen)
+    if poor is None:
+        poor = poor_before(pre_pc, persons, urban, pl_urban, pl_rural, dl)
+    out = _poverty_kernel(poor, pre_pc, persons, urban, pl_urban, pl_rural, dl, group, n_groups, households, fen)
     names = [f"{measure}_{when}_{line}" for line in ("pl", "dl") for when in ("pre", "post")
              for measure in ("poor", "gap_yuan", "gap1", "gap2")]
     return dict(zip(names, out, strict=True))
