@@ -9,6 +9,7 @@ import numpy as np
 from aidsim.admin import declaring, pipeline, process
 from aidsim.admin.pipeline import GRACE, OFF, ON, PENDING
 from aidsim.programmes import dibao, disability, means_test, medical, orphans, tekun, temporary
+from aidsim.programmes.base import zeros_view
 from aidsim.programmes.dibao import _ROLL_SUMS, _roll_sums
 from aidsim.programmes.elderly import old_persons
 from tests.unit import dense_roll
@@ -200,16 +201,26 @@ def test_temporary_losses_match_the_array_rules() -> None:
     asset_loss = np.where(hit, rng.random(n_h) * 20000, 0.0)
     income = rng.random(n_h) * 4000
     members = rng.integers(0, 5, n_h)
-    hospital_h = np.bincount(hosp_hh, weights=hosp_cost, minlength=n_h)
     earnings_h = np.bincount(lost_hh, weights=lost_earnings, minlength=n_h)
-    loss = hospital_h + np.where(job | death, earnings_h, 0) + asset_loss
-    events = (hospital_h > 0) | job | death | hit
-    got = np.empty(n_h), np.empty(n_h, dtype=bool), np.empty(n_h)
-    temporary._losses_and_resources(hosp_hh, hosp_cost, lost_hh, lost_earnings, job, death, asset_loss,
-                                    hit, income, members, 12, np.zeros(n_h), np.zeros(n_h), *got)
+    for shuffle in (False, True):  # the lists in household order or not
+        order = rng.permutation(80) if shuffle else np.arange(80)
+        hospital_h = np.bincount(hosp_hh[order], weights=hosp_cost[order], minlength=n_h)
+        loss = hospital_h + np.where(job | death, earnings_h, 0) + asset_loss
+        events = (hospital_h > 0) | job | death | hit
+        got = temporary.losses_and_resources(hosp_hh[order], hosp_cost[order], lost_hh, lost_earnings,
+                                             np.flatnonzero(job | death), asset_loss, hit, income, members, 12)
+        assert np.array_equal(got[0], loss)
+        assert np.array_equal(got[1], events)
+        assert np.array_equal(got[2], temporary.resources(income, loss, members, 12))
+        assert np.array_equal(got[3], np.flatnonzero(events))
+    no_disaster = zeros_view(n_h)  # one value for all: read once
+    got = temporary.losses_and_resources(hosp_hh, hosp_cost, lost_hh, lost_earnings, np.flatnonzero(job | death),
+                                         no_disaster, np.zeros(n_h, bool), income, members, 12)
+    hospital_h = np.bincount(hosp_hh, weights=hosp_cost, minlength=n_h)
+    loss = hospital_h + np.where(job | death, earnings_h, 0) + no_disaster
     assert np.array_equal(got[0], loss)
-    assert np.array_equal(got[1], events)
     assert np.array_equal(got[2], temporary.resources(income, loss, members, 12))
+    assert np.array_equal(got[3], np.flatnonzero((hospital_h > 0) | job | death))
 
 
 def test_medical_sparse_sums_match_the_array_form() -> None:
