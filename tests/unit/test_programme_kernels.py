@@ -341,3 +341,21 @@ def test_distinct_recipients_match_a_person_mask() -> None:
     got = medical._distinct_recipients(persons, amount, area, n_persons, n_areas)
     assert np.array_equal(got, expected) and got.sum() == mask.sum()
     assert medical._distinct_recipients(persons[:0], amount[:0], area, n_persons, n_areas).sum() == 0
+
+
+def test_margin_rows_match_the_array_rule() -> None:
+    from aidsim.programmes import margin
+
+    rng = np.random.default_rng(12)
+    n = 700
+    standard = 500.0 + rng.random(n) * 300
+    pc = standard * rng.random(n) * 2
+    pc[::9] = standard[::9]  # on the standard: at the margin
+    pc[::11] = 1.5 * standard[::11]  # on the multiple: not at the margin
+    pc[::23] = np.inf
+    excluded, on_dibao = rng.random((2, n)) < 0.1
+    members = rng.integers(0, 4, n)
+    expected = margin.margin_household(pc, standard, 1.5, excluded, on_dibao, members)
+    mask, rows = margin.margin_rows(pc, standard, 1.5, excluded, on_dibao, members)
+    assert np.array_equal(mask, expected)
+    assert np.array_equal(rows, np.flatnonzero(expected)) and rows.dtype == np.intp
