@@ -107,10 +107,11 @@ def test_tekun_eligible_persons_match_the_array_rule() -> None:
     counts = np.bincount(household[able], minlength=n_h)
     has_supporter = ((counts > 0) | outside_supporter)[household]
     expected = tekun.eligible(alive & ~orphan, able, own, 1.1 * std, has_supporter)
-    got = np.zeros(n, dtype=bool)
-    tekun._eligible_persons(_offsets(household, n_h), alive, orphan, able, own, F32(1.1), urban, F32(650.5), F32(433.3),
-                            outside_supporter, got)
+    got, rows = np.zeros(n, dtype=bool), np.empty(n, np.intp)
+    k = tekun._eligible_persons(_offsets(household, n_h), alive, orphan, able, own, F32(1.1), urban, F32(650.5),
+                                F32(433.3), outside_supporter, got, rows)
     assert np.array_equal(got, expected)
+    assert np.array_equal(rows[:k], np.flatnonzero(expected))
 
 
 def test_case_member_sums_match_gathers_and_bincounts() -> None:
