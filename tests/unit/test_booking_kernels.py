@@ -169,19 +169,3 @@ def test_poverty_sums_paid_refuses_unsorted_payments() -> None:
     with pytest.raises(ValueError):
         poverty_sums_paid(pre_pc, [(np.array([5, 3]), np.array([100, 100]))], alive, sim.urban, 500.0, 400.0,
                           np.full(400, 450.0), sim.household_area, N_AREAS)
-
-
-def test_merged_payments_add_up() -> None:
-    from aidsim.metrics.poverty import _END, _merge_payments
-
-    rng = np.random.default_rng(5)
-    a = np.flatnonzero(rng.random(300) < 0.3)
-    b = np.flatnonzero(rng.random(300) < 0.5)
-    fa, fb = rng.integers(1, 100, a.shape[0]), rng.integers(1, 100, b.shape[0])
-    households, fen = _merge_payments(np.append(a, _END), np.append(fa, 0), np.append(b, _END), np.append(fb, 0))
-    dense = np.zeros(300, np.int64)
-    dense[a] += fa
-    dense[b] += fb
-    np.testing.assert_array_equal(households[:-1], np.union1d(a, b))
-    np.testing.assert_array_equal(fen[:-1], dense[households[:-1]])
-    assert households[-1] == _END and fen[-1] == 0

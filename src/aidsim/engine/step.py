@@ -223,26 +223,31 @@ def _household_pass(area: np.ndarray, alive_count: np.ndarray, pre_pc: np.ndarra
     """:func:`_living`, :func:`~aidsim.metrics.indicators._poor_cells` (into ``cell``),
     :func:`~aidsim.metrics.poverty.poor_before` (into ``poor``, its count returned) and, with
     ``add_income``, ``pre_income += pre_pc × alive_count`` (households with a living member) and
-    ``person_months += alive_count``, in one pass: each reads the same household arrays."""
-    households = np.zeros(n_areas)
-    persons = np.zeros(n_areas)
-    m = 0
+    ``person_months += alive_count``: the counts by area in whole numbers (exact, as the float
+    sums are), the rest in a loop without branches, then the poor listed."""
+    counts = np.zeros((n_areas, 2), np.int64)
     for i in range(alive_count.shape[0]):
         a = area[i]
         n = alive_count[i]
+        counts[a, 0] += n
+        counts[a, 1] += n > 0
+    flag = np.empty(alive_count.shape[0], np.uint8)
+    for i in range(alive_count.shape[0]):
+        n = alive_count[i]
         pre = pre_pc[i]
         pl = pl_urban if urban[i] else pl_rural
-        persons[a] += np.float64(n)
-        cell[i] = a * 2 + (pre < pl)
-        poor[m] = i
-        m += (max(pl, dl[i]) - pre >= FEN) & (n > 0)
-        if n > 0:
-            households[a] += 1.0
-            if add_income:
-                pre_income[i] += pre * np.float64(n)
-        if add_income:
+        cell[i] = area[i] * 2 + (pre < pl)
+        flag[i] = (max(pl, dl[i]) - pre >= FEN) & (n > 0)
+    if add_income:
+        for i in range(alive_count.shape[0]):
+            n = alive_count[i]
+            pre_income[i] += pre_pc[i] * np.float64(n) if n > 0 else 0.0
             person_months[i] += n
-    return households, persons, m
+    m = 0
+    for i in range(flag.shape[0]):
+        poor[m] = i
+        m += flag[i]
+    return counts[:, 1].astype(np.float64), counts[:, 0].astype(np.float64), m
 
 
 def population_sums(state: SimState, frame: Frame) -> dict[str, np.ndarray]:
