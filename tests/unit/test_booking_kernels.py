@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from aidsim.engine.ledger import add_payments
-from aidsim.engine.step import _add_income, _living
-from aidsim.metrics.poverty import gap_sums, poverty_sums_paid
+from aidsim.engine.step import _household_pass, _living
+from aidsim.metrics.indicators import _poor_cells
+from aidsim.metrics.poverty import gap_sums, poor_before, poverty_sums_paid
 from aidsim.programmes.base import area_sums, household_payment, person_payment, to_fen
 
 N_AREAS = 5
@@ -104,17 +105,31 @@ def test_ledger_and_income_accumulate() -> None:
 
     alive = sim.size.astype(np.int64)
     pre_pc = np.where(alive > 0, sim.rng.random(400) * 900, np.inf)
+    pre_pc[::17] = np.where(sim.urban[::17], 500.0, 400.0)  # at the poverty line: not poor
+    dl = np.where(sim.urban, 550.0, 430.0) + sim.rng.random(400) * 50
     income, months = np.zeros(400), np.zeros(400, np.int64)
-    _add_income(income, months, pre_pc, alive)
+    cell, poor = np.empty(400, np.int16), np.empty(401, np.intp)
+    for add_income in (True, False):  # the second month adds nothing
+        households_by_area, persons_by_area, n_poor = _household_pass(
+            sim.household_area, alive, pre_pc, sim.urban, 500.0, 400.0, dl, N_AREAS, add_income, income, months,
+            cell, poor)
     reference = np.zeros(400)
     np.multiply(pre_pc, alive, out=reference, where=alive > 0)
     np.testing.assert_array_equal(income, reference)
     np.testing.assert_array_equal(months, alive)
 
-    households_by_area, persons_by_area = _living(sim.household_area, alive, N_AREAS)
-    np.testing.assert_array_equal(households_by_area,
-                                  np.bincount(sim.household_area[alive > 0], minlength=N_AREAS).astype(float))
-    np.testing.assert_array_equal(persons_by_area, np.bincount(sim.household_area, weights=alive, minlength=N_AREAS))
+    expected = np.bincount(sim.household_area[alive > 0], minlength=N_AREAS).astype(float), \
+        np.bincount(sim.household_area, weights=alive, minlength=N_AREAS)
+    for got in ((households_by_area, persons_by_area), _living(sim.household_area, alive, N_AREAS)):
+        np.testing.assert_array_equal(got[0], expected[0])
+        np.testing.assert_array_equal(got[1], expected[1])
+    cells = np.empty(400, np.int16)
+    _poor_cells(sim.household_area, pre_pc, sim.urban, 500.0, 400.0, cells)
+    np.testing.assert_array_equal(cell, cells)
+    np.testing.assert_array_equal(cell, 2 * sim.household_area + (pre_pc < np.where(sim.urban, 500.0, 400.0)))
+    np.testing.assert_array_equal(poor[:n_poor], poor_before(pre_pc, alive, sim.urban, 500.0, 400.0, dl))
+    np.testing.assert_array_equal(
+        poor[:n_poor], np.flatnonzero((np.maximum(np.where(sim.urban, 500.0, 400.0), dl) - pre_pc >= 0.01) & (alive > 0)))
 
 
 @pytest.mark.parametrize("clawback", [False, True])
@@ -154,19 +169,3 @@ def test_poverty_sums_paid_refuses_unsorted_payments() -> None:
     with pytest.raises(ValueError):
         poverty_sums_paid(pre_pc, [(np.array([5, 3]), np.array([100, 100]))], alive, sim.urban, 500.0, 400.0,
                           np.full(400, 450.0), sim.household_area, N_AREAS)
-
-
-def test_merged_payments_add_up() -> None:
-    from aidsim.metrics.poverty import _END, _merge_payments
-
-    rng = np.random.default_rng(5)
-    a = np.flatnonzero(rng.random(300) < 0.3)
-    b = np.flatnonzero(rng.random(300) < 0.5)
-    fa, fb = rng.integers(1, 100, a.shape[0]), rng.integers(1, 100, b.shape[0])
-    households, fen = _merge_payments(np.append(a, _END), np.append(fa, 0), np.append(b, _END), np.append(fb, 0))
-    dense = np.zeros(300, np.int64)
-    dense[a] += fa
-    dense[b] += fb
-    np.testing.assert_array_equal(households[:-1], np.union1d(a, b))
-    np.testing.assert_array_equal(fen[:-1], dense[households[:-1]])
-    assert households[-1] == _END and fen[-1] == 0

@@ -9,6 +9,7 @@ import numpy as np
 from aidsim.admin import declaring, pipeline, process
 from aidsim.admin.pipeline import GRACE, OFF, ON, PENDING
 from aidsim.programmes import dibao, disability, means_test, medical, orphans, tekun, temporary
+from aidsim.programmes.base import zeros_view
 from aidsim.programmes.dibao import _ROLL_SUMS, _roll_sums
 from aidsim.programmes.elderly import old_persons
 from aidsim.scenario.schema import DibaoExclusions, DibaoSupplements
@@ -125,10 +126,11 @@ def test_tekun_eligible_persons_match_the_array_rule() -> None:
     counts = np.bincount(household[able], minlength=n_h)
     has_supporter = ((counts > 0) | outside_supporter)[household]
     expected = tekun.eligible(alive & ~orphan, able, own, 1.1 * std, has_supporter)
-    got = np.zeros(n, dtype=bool)
-    tekun._eligible_persons(_offsets(household, n_h), alive, orphan, able, own, F32(1.1), urban, F32(650.5), F32(433.3),
-                            outside_supporter, got)
+    got, rows = np.zeros(n, dtype=bool), np.empty(n, np.intp)
+    k = tekun._eligible_persons(_offsets(household, n_h), alive, orphan, able, own, F32(1.1), urban, F32(650.5),
+                                F32(433.3), outside_supporter, got, rows)
     assert np.array_equal(got, expected)
+    assert np.array_equal(rows[:k], np.flatnonzero(expected))
 
 
 def test_case_member_sums_match_gathers_and_bincounts() -> None:
@@ -219,16 +221,26 @@ def test_temporary_losses_match_the_array_rules() -> None:
     asset_loss = np.where(hit, rng.random(n_h) * 20000, 0.0)
     income = rng.random(n_h) * 4000
     members = rng.integers(0, 5, n_h)
-    hospital_h = np.bincount(hosp_hh, weights=hosp_cost, minlength=n_h)
     earnings_h = np.bincount(lost_hh, weights=lost_earnings, minlength=n_h)
-    loss = hospital_h + np.where(job | death, earnings_h, 0) + asset_loss
-    events = (hospital_h > 0) | job | death | hit
-    got = np.empty(n_h), np.empty(n_h, dtype=bool), np.empty(n_h)
-    temporary._losses_and_resources(hosp_hh, hosp_cost, lost_hh, lost_earnings, job, death, asset_loss,
-                                    hit, income, members, 12, np.zeros(n_h), np.zeros(n_h), *got)
+    for shuffle in (False, True):  # the lists in household order or not
+        order = rng.permutation(80) if shuffle else np.arange(80)
+        hospital_h = np.bincount(hosp_hh[order], weights=hosp_cost[order], minlength=n_h)
+        loss = hospital_h + np.where(job | death, earnings_h, 0) + asset_loss
+        events = (hospital_h > 0) | job | death | hit
+        got = temporary.losses_and_resources(hosp_hh[order], hosp_cost[order], lost_hh, lost_earnings,
+                                             np.flatnonzero(job | death), asset_loss, hit, income, members, 12)
+        assert np.array_equal(got[0], loss)
+        assert np.array_equal(got[1], events)
+        assert np.array_equal(got[2], temporary.resources(income, loss, members, 12))
+        assert np.array_equal(got[3], np.flatnonzero(events))
+    no_disaster = zeros_view(n_h)  # one value for all: read once
+    got = temporary.losses_and_resources(hosp_hh, hosp_cost, lost_hh, lost_earnings, np.flatnonzero(job | death),
+                                         no_disaster, np.zeros(n_h, bool), income, members, 12)
+    hospital_h = np.bincount(hosp_hh, weights=hosp_cost, minlength=n_h)
+    loss = hospital_h + np.where(job | death, earnings_h, 0) + no_disaster
     assert np.array_equal(got[0], loss)
-    assert np.array_equal(got[1], events)
     assert np.array_equal(got[2], temporary.resources(income, loss, members, 12))
+    assert np.array_equal(got[3], np.flatnonzero((hospital_h > 0) | job | death))
 
 
 def test_medical_sparse_sums_match_the_array_form() -> None:
@@ -449,3 +461,21 @@ def test_take_in_order_sorts_as_lexsort() -> None:
         expected = np.zeros(n, dtype=bool)
         expected[sort] = (running - before) <= limit[a] + 1e-9
         assert np.array_equal(process.take_in_order(area, order, cost, limit), expected), trial
+
+
+def test_margin_rows_match_the_array_rule() -> None:
+    from aidsim.programmes import margin
+
+    rng = np.random.default_rng(12)
+    n = 700
+    standard = 500.0 + rng.random(n) * 300
+    pc = standard * rng.random(n) * 2
+    pc[::9] = standard[::9]  # on the standard: at the margin
+    pc[::11] = 1.5 * standard[::11]  # on the multiple: not at the margin
+    pc[::23] = np.inf
+    excluded, on_dibao = rng.random((2, n)) < 0.1
+    members = rng.integers(0, 4, n)
+    expected = margin.margin_household(pc, standard, 1.5, excluded, on_dibao, members)
+    mask, rows = margin.margin_rows(pc, standard, 1.5, excluded, on_dibao, members)
+    assert np.array_equal(mask, expected)
+    assert np.array_equal(rows, np.flatnonzero(expected)) and rows.dtype == np.intp

@@ -19,8 +19,8 @@ from aidsim.admin.process import OfficePlan
 from aidsim.engine.events import month_keys, start_keys
 from aidsim.engine.state import SimState
 from aidsim.metrics.burden import medical_burden
-from aidsim.metrics.indicators import catalogue, line_sums
-from aidsim.metrics.poverty import poverty_sums_paid
+from aidsim.metrics.indicators import catalogue, cell_dtype, line_sums
+from aidsim.metrics.poverty import FEN, poverty_sums_paid
 from aidsim.metrics.targeting import dibao_targeting, tekun_targeting
 from aidsim.population.groups import age_counts
 from aidsim.programmes.base import Frame, Payment
@@ -128,7 +128,12 @@ def apply_rules(state: SimState, scenario: Scenario, month: int, keys: dict, *, 
     the programmes' own inputs are released as soon as their last reader has run, and ``keys``
     is emptied (the frame holds them)."""
     pop, registry = state.population, state.registry
-    households, residents = _living(state.household_area, keys["household.alive_count"], pop.n_areas)
+    if record:  # one pass over the households for everything the book counts of them
+        counted = count_households(state, scenario, month, keys["household.pre_pc"], keys["household.alive_count"],
+                                   keys["lines.dibao_h"], add_income=True)
+        residents = counted.persons
+    else:
+        residents = _living(state.household_area, keys["household.alive_count"], pop.n_areas)[1]
     if plan is None:
         plan = default_plan(scenario, residents, pop.area_urban)
     frame = Frame(month, scenario, state, keys | {"offices.plan": plan})
@@ -160,10 +165,7 @@ def apply_rules(state: SimState, scenario: Scenario, month: int, keys: dict, *, 
                            np.zeros((0, n_areas), np.int64), office), frame
     for i, line in enumerate(registry.lines):
         state.add_paid(i, paid[line.name].households, paid[line.name].fen)
-    # Each household's income before transfers and its person-months over the reported months:
-    # the income per head that ranks households into deciles when reforms are compared.
-    _add_income(state.pre_income_yuan, state.person_months, frame["household.pre_pc"], frame["household.alive_count"])
-    result = book(state, frame, paid, living=(households, residents))
+    result = book(state, frame, paid, counted=counted)
     result.office = office
     return result, frame
 
@@ -182,15 +184,70 @@ def _living(area: np.ndarray, alive_count: np.ndarray, n_areas: int) -> tuple[np
     return households, persons
 
 
+def poverty_lines(scenario: Scenario, month: int) -> tuple[float, float]:
+    """The poverty line the measures use, urban and rural (by hukou), yuan per person and month."""
+    line = scenario.measures.poverty_line
+    return line.urban.at(month) / 12.0, line.rural.at(month) / 12.0
+
+
+@dataclass
+class Counted:
+    """What the book counts of the households, made in one pass (:func:`count_households`)."""
+
+    households: np.ndarray  # float64 (n_areas,): households with a living member
+    persons: np.ndarray     # float64 (n_areas,): living persons
+    cell: np.ndarray        # (n_households,): ``2 × area + poor before transfers`` (indicators._poor_cells)
+    poor: np.ndarray        # intp, increasing: the households poverty.poor_before lists
+
+
+def count_households(state: SimState, scenario: Scenario, month: int, pre_pc: np.ndarray, alive_count: np.ndarray,
+                     dl: np.ndarray, *, add_income: bool) -> Counted:
+    """The month's :class:`Counted`; with ``add_income`` also each household's income before
+    transfers and its person-months added to its totals over the reported months (the income per
+    head that ranks households into deciles when reforms are compared)."""
+    pop = state.population
+    n = alive_count.shape[0]
+    cell = np.empty(n, cell_dtype(pop.n_areas))
+    poor = np.empty(n + 1, np.intp)  # only the part written is touched
+    households, persons, n_poor = _household_pass(
+        state.household_area, alive_count, pre_pc, pop.households.urban, *poverty_lines(scenario, month), dl,
+        pop.n_areas, add_income, state.pre_income_yuan, state.person_months, cell, poor)
+    return Counted(households, persons, cell, poor[:n_poor].copy())
+
+
 @numba.njit(cache=True)
-def _add_income(pre_income: np.ndarray, person_months: np.ndarray, pre_pc: np.ndarray, alive_count: np.ndarray) -> None:
-    """Add the month's income before transfers (``pre_pc × alive_count``, households with a living
-    member) and its person-months to each household's totals, without household-sized copies."""
+def _household_pass(area: np.ndarray, alive_count: np.ndarray, pre_pc: np.ndarray, urban: np.ndarray,
+                    pl_urban: float, pl_rural: float, dl: np.ndarray, n_areas: int, add_income: bool,
+                    pre_income: np.ndarray, person_months: np.ndarray, cell: np.ndarray,
+                    poor: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`_living`, :func:`~aidsim.metrics.indicators._poor_cells` (into ``cell``),
+    :func:`~aidsim.metrics.poverty.poor_before` (into ``poor``, its count returned) and, with
+    ``add_income``, ``pre_income += pre_pc × alive_count`` (households with a living member) and
+    ``person_months += alive_count``: the counts by area in whole numbers (exact, as the float
+    sums are), the rest in a loop without branches, then the poor listed."""
+    counts = np.zeros((n_areas, 2), np.int64)
+    for i in range(alive_count.shape[0]):
+        a = area[i]
+        n = alive_count[i]
+        counts[a, 0] += n
+        counts[a, 1] += n > 0
+    flag = np.empty(alive_count.shape[0], np.uint8)
     for i in range(alive_count.shape[0]):
         n = alive_count[i]
-        if n > 0:
-            pre_income[i] += pre_pc[i] * np.float64(n)
-        person_months[i] += n
+        pre = pre_pc[i]
+        pl = pl_urban if urban[i] else pl_rural
+        cell[i] = area[i] * 2 + (pre < pl)
+        flag[i] = (max(pl, dl[i]) - pre >= FEN) & (n > 0)
+    if add_income:
+        for i in range(alive_count.shape[0]):
+            n = alive_count[i]
+            pre_income[i] += pre_pc[i] * np.float64(n) if n > 0 else 0.0
+            person_months[i] += n
+    m = 0
+    for i in range(flag.shape[0]):
+        poor[m] = i
+        m += flag[i]
+    return counts[:, 1].astype(np.float64), counts[:, 0].astype(np.float64), m
 
 
 def population_sums(state: SimState, frame: Frame) -> dict[str, np.ndarray]:
@@ -213,16 +270,16 @@ def population_sums(state: SimState, frame: Frame) -> dict[str, np.ndarray]:
     return out
 
 
-def book(state: SimState, frame: Frame, paid: dict[str, Payment],
-         living: tuple[np.ndarray, np.ndarray] | None = None) -> MonthResult:
+def book(state: SimState, frame: Frame, paid: dict[str, Payment], counted: Counted | None = None) -> MonthResult:
     """The month's ledger rows and its measures by area: the engine's, each programme's and the
-    metrics' (targeting, medical burden, poverty before and after transfers). ``living``: the
-    households with a living member and the living persons by area, when already counted."""
+    metrics' (targeting, medical burden, poverty before and after transfers). ``counted``: the
+    month's :func:`count_households`, when already made."""
     pop, registry, scenario, month = state.population, state.registry, frame.scenario, frame.month
     h, n_areas, area_h = pop.households, pop.n_areas, state.household_area
-    alive_count = frame["household.alive_count"]
-    households, persons = living if living is not None else _living(area_h, alive_count, n_areas)
-    sums = {"households": households, "persons": persons}
+    alive_count, pre_pc, dl = frame["household.alive_count"], frame["household.pre_pc"], frame["lines.dibao_h"]
+    if counted is None:
+        counted = count_households(state, scenario, month, pre_pc, alive_count, dl, add_income=False)
+    sums = {"households": counted.households, "persons": counted.persons}
     sums |= population_sums(state, frame)
     for prog in registry:
         view = frame.view(prog.name, frame.keys(), ())
@@ -231,15 +288,13 @@ def book(state: SimState, frame: Frame, paid: dict[str, Payment],
             raise RuntimeError(f"{prog.name} recorded {sorted(own)}, not its declared measures {sorted(prog.measures)}")
         sums |= own
     sums |= dibao_targeting(frame, state.programmes["dibao"]) | tekun_targeting(frame)
-    line = scenario.measures.poverty_line
-    pl = (line.urban.at(month) / 12.0, line.rural.at(month) / 12.0)  # by hukou, yuan per person and month
+    pl = poverty_lines(scenario, month)
     sums |= medical_burden(frame, *pl)
 
-    pre_pc = frame["household.pre_pc"]
-    lines, fen_by_area = line_sums(registry, paid, pre_pc, h.urban, pl, area_h, n_areas)
+    lines, fen_by_area = line_sums(registry, paid, pre_pc, h.urban, pl, area_h, n_areas, counted.cell)
     sums |= lines
     cash = [(paid[ln.name].households, paid[ln.name].fen) for ln in registry.lines if ln.cash]
-    sums |= poverty_sums_paid(pre_pc, cash, alive_count, h.urban, *pl, frame["lines.dibao_h"], area_h, n_areas)
+    sums |= poverty_sums_paid(pre_pc, cash, alive_count, h.urban, *pl, dl, area_h, n_areas, counted.poor)
 
     names = catalogue(registry).names
     if len(sums) != len(names):

@@ -149,6 +149,11 @@ def summarise(sums: pd.DataFrame, by: list[str], cat: Catalogue | None = None) -
     return out.drop(columns=["_all"]) if not by else out
 
 
+def cell_dtype(n_areas: int) -> type:
+    """The smallest integer type holding a :func:`_poor_cells` cell."""
+    return np.int16 if 2 * n_areas <= np.iinfo(np.int16).max else np.int32
+
+
 @numba.njit(cache=True)
 def _poor_cells(area: np.ndarray, pre_pc: np.ndarray, urban: np.ndarray, pl_urban: float, pl_rural: float,
                 out: np.ndarray) -> None:
@@ -175,12 +180,14 @@ def _line_kernel(households: np.ndarray, fen: np.ndarray, cell: np.ndarray, n_ar
 
 def line_sums(registry: Registry, payments: dict[str, Payment], pre_pc: np.ndarray, urban: np.ndarray,
               poverty_line: tuple[float, float], area_h: np.ndarray,
-              n_areas: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+              n_areas: int, cell: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Each ledger line's cost, its recipients and the cost going to households poor before
     transfers (``pre_pc`` under ``poverty_line``, urban and rural by hukou ``urban``), by area;
-    and each line's fen by area as booked in the ledger, int64 ``(n_lines, n_areas)``."""
-    cell = np.empty(area_h.shape[0], np.int16 if 2 * n_areas <= np.iinfo(np.int16).max else np.int32)
-    _poor_cells(area_h, pre_pc, urban, *poverty_line, cell)
+    and each line's fen by area as booked in the ledger, int64 ``(n_lines, n_areas)``. ``cell``:
+    the households' :func:`_poor_cells`, when already made."""
+    if cell is None:
+        cell = np.empty(area_h.shape[0], cell_dtype(n_areas))
+        _poor_cells(area_h, pre_pc, urban, *poverty_line, cell)
     sums = {}
     fen_by_area = np.zeros((len(registry.lines), n_areas), np.int64)
     for i, line in enumerate(registry.lines):

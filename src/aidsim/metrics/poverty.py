@@ -108,62 +108,43 @@ def _add_gap(out: np.ndarray, row: int, area: int, line: float, income: float, p
         out[row + 3, area] += persons * normalised * normalised
 
 
-#: Ends a list of households paid (above any row), so that the loops below need no bounds checks.
-_END = np.iinfo(np.intp).max
+@numba.njit(cache=True)
+def _add_cash(cash: np.ndarray, households: np.ndarray, fen: np.ndarray) -> None:
+    """``cash[households] += fen`` (one payment's households, unique), in whole fen."""
+    for k in range(households.shape[0]):
+        cash[households[k]] += fen[k]
 
 
 @numba.njit(cache=True)
-def _merge_payments(a_households: np.ndarray, a_fen: np.ndarray, b_households: np.ndarray,
-                    b_fen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Two payments' households (each increasing and ended by ``_END``) merged, with the fen of a
-    household paid by both added: what ``cash[households] += fen`` for each gives on the households
-    paid. The loop takes the smaller head each time without branching on the data."""
-    households = np.empty(a_households.shape[0] + b_households.shape[0] - 1, np.intp)
-    fen = np.empty(households.shape[0], np.int64)
-    i = j = n = 0
-    while True:
-        ha, hb = a_households[i], b_households[j]
-        hh = min(ha, hb)
-        households[n] = hh
-        if hh == _END:
-            break
-        fen[n] = (a_fen[i] if ha == hh else 0) + (b_fen[j] if hb == hh else 0)
-        i += ha == hh
-        j += hb == hh
-        n += 1
-    fen[n] = 0
-    return households[:n + 1], fen[:n + 1]
-
-
-@numba.njit(cache=True)
-def _poverty_kernel(pre_pc: np.ndarray, persons: np.ndarray, urban: np.ndarray, pl_urban: float,
-                    pl_rural: float, dl: np.ndarray, area: np.ndarray, n_areas: int, cash_households: np.ndarray,
-                    cash_fen: np.ndarray) -> np.ndarray:
-    """FGT sums by area against the poverty line (by hukou) and the dibao line, before and after
-    cash transfers: rows ``8 × line + 4 × after + (poor, gap_yuan, gap1, gap2)``. Post-transfer
-    income is ``pre_pc + cash / (100 × max(persons, 1))`` with the household's cash fen (not
-    negative) read from the merged payments (households increasing, ended by ``_END``), so no
-    household-sized cash or income array is built. A household poor against neither line before
-    transfers is poor against neither after them (cash only adds), so the households poor before
-    (against the higher line) are found first, in a loop the compiler vectorises, and only they
-    are looked at, in row order: each sum adds the households in the order of the bincounts of
-    :func:`gap_sums`."""
+def poor_before(pre_pc: np.ndarray, persons: np.ndarray, urban: np.ndarray, pl_urban: float, pl_rural: float,
+                dl: np.ndarray) -> np.ndarray:
+    """The households with a member that are poor before transfers against the higher of the
+    poverty line (by hukou) and the dibao line, increasing: the only ones :func:`poverty_sums_paid`
+    looks at. Found in a loop the compiler vectorises, then listed without a branch."""
     flag = np.empty(pre_pc.shape[0], np.uint8)
     for i in range(pre_pc.shape[0]):
-        flag[i] = max(pl_urban if urban[i] else pl_rural, dl[i]) - pre_pc[i] >= FEN
+        flag[i] = (max(pl_urban if urban[i] else pl_rural, dl[i]) - pre_pc[i] >= FEN) & (persons[i] > 0)
+    return flagged(flag)
+
+
+@numba.njit(cache=True)
+def _poverty_kernel(poor: np.ndarray, pre_pc: np.ndarray, persons: np.ndarray, urban: np.ndarray, pl_urban: float,
+                    pl_rural: float, dl: np.ndarray, area: np.ndarray, n_areas: int, cash: np.ndarray) -> np.ndarray:
+    """FGT sums by area against the poverty line (by hukou) and the dibao line, before and after
+    cash transfers: rows ``8 × line + 4 × after + (poor, gap_yuan, gap1, gap2)``. Post-transfer
+    income is ``pre_pc + cash / (100 × max(persons, 1))`` with the household's ``cash`` fen (not
+    negative), so no household-sized income array is built. A household poor against neither line
+    before transfers is poor against neither after them (cash only adds), so only the households
+    ``poor`` before (:func:`poor_before`) are looked at, in row order: each sum adds the
+    households in the order of the bincounts of :func:`gap_sums`."""
     out = np.zeros((16, n_areas))
-    head = 0
-    for i in flagged(flag):
+    for i in poor:
         n = persons[i]
-        if n <= 0:
-            continue
-        while cash_households[head] < i:
-            head += 1
-        cash = cash_fen[head] if cash_households[head] == i else 0
+        c = cash[i]
         w = np.float64(n)
         a = area[i]
         pre = pre_pc[i]
-        post = pre + np.float64(cash) / (100.0 * np.float64(max(n, 1))) if cash != 0 else pre
+        post = pre + np.float64(c) / (100.0 * np.float64(max(n, 1))) if c != 0 else pre
         pl = pl_urban if urban[i] else pl_rural
         _add_gap(out, 0, a, pl, pre, w)
         _add_gap(out, 4, a, pl, post, w)
@@ -174,30 +155,31 @@ def _poverty_kernel(pre_pc: np.ndarray, persons: np.ndarray, urban: np.ndarray, 
 
 def poverty_sums_paid(pre_pc: np.ndarray, cash: list[tuple[np.ndarray, np.ndarray]], persons: np.ndarray,
                       urban: np.ndarray, pl_urban: float, pl_rural: float, dl: np.ndarray,
-                      group: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
+                      group: np.ndarray, n_groups: int, poor: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """:func:`poverty_sums` for the poverty line (``pl_urban``/``pl_rural`` by hukou) and the
     dibao line ``dl``, with post-transfer income ``pre_pc + cash / (100 × max(persons, 1))`` made
     from ``cash``: ``(households, fen)`` pairs of the month's cash payments (households increasing
-    within a pair). The same sums, without household-sized temporaries."""
-    # Merge the payments two by two, smallest first: each merge is one sequential pass.
-    parts = []
+    within a pair). The same sums, with one household-sized array (the cash in fen). ``poor``: the
+    households :func:`poor_before` finds, when already listed."""
+    # Each household's cash in whole fen (exact whatever the order they are added in).
+    total = np.zeros(pre_pc.shape[0], np.int64)
+    negative = False
     for h, f in cash:
-        h = np.asarray(h, dtype=np.intp)
+        h, f = np.asarray(h, dtype=np.intp), np.asarray(f, dtype=np.int64)
         if h.shape[0]:
             if not _increasing(h):
                 raise ValueError("a payment's households are not increasing")
-            parts.append((np.append(h, _END), np.append(np.asarray(f, dtype=np.int64), 0)))
-    parts.sort(key=lambda part: part[0].shape[0])
-    while len(parts) > 1:
-        (a_h, a_f), (b_h, b_f), *parts = parts
-        parts = sorted([*parts, _merge_payments(a_h, a_f, b_h, b_f)], key=lambda part: part[0].shape[0])
-    households, fen = parts[0] if parts else (np.array([_END], np.intp), np.zeros(1, np.int64))
-    if fen.shape[0] and fen.min() < 0:  # a negative payment: post-transfer income may fall
+            negative |= bool(f.min() < 0)
+            _add_cash(total, h, f)
+    if negative:  # a negative payment: post-transfer income may fall
+        paid = np.flatnonzero(total)
         post_pc = pre_pc.copy()
-        post_pc[households[:-1]] += fen[:-1] / (100.0 * np.maximum(persons[households[:-1]], 1))
+        post_pc[paid] += total[paid] / (100.0 * np.maximum(persons[paid], 1))
         pl = np.where(urban, pl_urban, pl_rural)
         return poverty_sums(pre_pc, post_pc, {"pl": pl, "dl": dl}, persons, group, n_groups)
-    out = _poverty_kernel(pre_pc, persons, urban, pl_urban, pl_rural, dl, group, n_groups, households, fen)
+    if poor is None:
+        poor = poor_before(pre_pc, persons, urban, pl_urban, pl_rural, dl)
+    out = _poverty_kernel(poor, pre_pc, persons, urban, pl_urban, pl_rural, dl, group, n_groups, total)
     names = [f"{measure}_{when}_{line}" for line in ("pl", "dl") for when in ("pre", "post")
              for measure in ("poor", "gap_yuan", "gap1", "gap2")]
     return dict(zip(names, out, strict=True))

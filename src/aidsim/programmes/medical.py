@@ -157,7 +157,8 @@ class Medical(Programme):
     label = "Medical assistance (医疗救助)"
     lines = (LedgerLine("medical", "persons", label, cash=False),)
     needs = ("shocks.illness", "household.pre_pc", "lines.dibao_h", "dibao.unit_member", "dibao.paid",
-             "dibao.enrolled", "tekun.paid", "orphans.covered", "margin.household", "groups.chronic")
+             "dibao.enrolled", "tekun.paid", "orphans.covered", "margin.household", "margin.households",
+             "groups.chronic")
     provides = {
         "medical.onset": "intp: persons with a new hospital episode",
         "medical.episode_aid": "float64 (len(onset),): inpatient and catastrophic aid on each episode",
@@ -233,7 +234,7 @@ class Medical(Programme):
             # (Marked in a person-sized mask, whose true rows are the sorted union.)
             mark = frame["tekun.paid"] | frame["orphans.covered"]
             mark[frame["dibao.enrolled"]] = True
-            mark[sim.population.members_of(np.flatnonzero(frame["margin.household"]))] = True
+            mark[sim.population.members_of(frame["margin.households"])] = True
             covered = np.flatnonzero(mark & p.alive)
             share = category_rate(frame, covered, med.premium_share)
             keep = share > 0

@@ -17,6 +17,7 @@ from aidsim.admin import pipeline, sparse_roll
 from aidsim.calendar import format_month
 from aidsim.programmes.base import (
     F32,
+    LazyUniforms,
     LedgerLine,
     Payment,
     Programme,
@@ -49,28 +50,33 @@ def amount(dibao_standard: np.ndarray, basic_multiplier: float, minimum_wage: np
 
 
 def eligible_persons(sim, scenario, own_income: np.ndarray, standards: tuple[float, float],
-                     orphan_paid: np.ndarray, able: np.ndarray) -> np.ndarray:
-    """Who is truly eligible (三无) this month, ``(n_persons,)``: a supporter is an able member
-    of the household or a legal supporter elsewhere. Children on the orphan allowance are not also
-    supported as tekun. ``standards``: the urban and rural dibao standards (each person's by hukou)."""
+                     orphan_paid: np.ndarray, able: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Who is truly eligible (三无) this month, ``(n_persons,)``, and their rows (increasing): a
+    supporter is an able member of the household or a legal supporter elsewhere. Children on the
+    orphan allowance are not also supported as tekun. ``standards``: the urban and rural dibao
+    standards (each person's by hukou)."""
     pop, tk = sim.population, scenario.tekun
     out = np.zeros(pop.n_persons, dtype=bool)
-    _eligible_persons(pop.member_offsets, pop.persons.alive, orphan_paid, able, own_income,
-                      np.float32(tk.income_threshold), sim.person_urban, F32(standards[0]), F32(standards[1]),
-                      pop.households.outside_supporter, out)
-    return out
+    rows = np.empty(pop.n_persons, np.intp)  # only the part written is touched
+    n = _eligible_persons(pop.member_offsets, pop.persons.alive, orphan_paid, able, own_income,
+                          np.float32(tk.income_threshold), sim.person_urban, F32(standards[0]), F32(standards[1]),
+                          pop.households.outside_supporter, out, rows)
+    return out, rows[:n].copy()
 
 
 @numba.njit(cache=True)
 def _eligible_persons(member_offsets: np.ndarray, alive: np.ndarray, orphan_paid: np.ndarray, able: np.ndarray,
                       own_income: np.ndarray, threshold: np.float32, urban: np.ndarray, std_urban: np.float32,
-                      std_rural: np.float32, outside_supporter: np.ndarray, out: np.ndarray) -> None:
+                      std_rural: np.float32, outside_supporter: np.ndarray, out: np.ndarray, rows: np.ndarray) -> int:
     """:func:`eligible` for every person, household by household: no able member and no outside
     supporter, alive and not on the orphan allowance, unable to work, own income below
     ``threshold × standard`` (float32, as the array rule), the standard of the person's hukou
     (``urban``: no person-sized array of standards). One loop in place of the running count,
     the gather of each person's household flag and the mask chain. Marks them in ``out`` (false
-    on entry, allocated by the caller: numpy's large allocations fault in fewer pages)."""
+    on entry, allocated by the caller: numpy's large allocations fault in fewer pages) and their
+    rows, increasing, in ``rows`` (as long as ``out``; only the part written is touched); returns
+    how many."""
+    m = 0
     for h in range(member_offsets.shape[0] - 1):
         first, end = member_offsets[h], member_offsets[h + 1]
         if outside_supporter[h]:
@@ -84,7 +90,12 @@ def _eligible_persons(member_offsets: np.ndarray, alive: np.ndarray, orphan_paid
             continue
         for i in range(first, end):
             std = std_urban if urban[i] else std_rural
-            out[i] = alive[i] & (not orphan_paid[i]) & (own_income[i] < threshold * std)
+            v = alive[i] & (not orphan_paid[i]) & (own_income[i] < threshold * std)
+            out[i] = v
+            if v:
+                rows[m] = i
+                m += 1
+    return m
 
 
 def support(sim, scenario, month: int, persons: np.ndarray, standards: tuple[float, float]) -> np.ndarray:
@@ -101,6 +112,9 @@ def support(sim, scenario, month: int, persons: np.ndarray, standards: tuple[flo
 class TekunState:
     roll: sparse_roll.SparseRoll  # one unit per person; fields kept for the few on it
     institutional: np.ndarray    # bool (n_persons,): supported in an institution (集中供养)
+    # float32 (n_persons,): the month's take-up uniforms of the eligible (the only ones the roll
+    # reads); the other rows hold whatever earlier months left
+    take_up: np.ndarray | None = None
 
 
 class Tekun(Programme):
@@ -123,7 +137,7 @@ class Tekun(Programme):
         "tekun_institutional_share": Ratio("tekun_institutional", "tekun_persons", "share",
                                            "Share of tekun recipients in institutions."),
     }
-    streams = (Stream("draws.take_up_tekun", "take_up_tekun", "persons"),)
+    streams = (Stream("draws.take_up_tekun", "take_up_tekun", "persons", sparse=True),)
     start_streams = (Stream("draws.tekun_enrol", "initial_roll", "persons", slot=0),
                      Stream("draws.tekun_placement", "initial_roll", "persons", slot=1))
     needs = ("orphans.covered", "assessed.person_own", "lines.dibao", "shocks.able")
@@ -141,14 +155,14 @@ class Tekun(Programme):
         n = sim.population.n_persons
         return TekunState(sparse_roll.SparseRoll.empty(n), np.zeros(n, dtype=bool))
 
-    def _eligible(self, frame) -> np.ndarray:
+    def _eligible(self, frame) -> tuple[np.ndarray, np.ndarray]:
         return eligible_persons(frame.sim, frame.scenario, frame["assessed.person_own"],
                                 frame["lines.dibao"], frame["orphans.covered"], frame["shocks.able"])
 
     def start(self, frame, state: TekunState) -> None:
         adm = frame.scenario.admin.tekun
         p = frame.sim.population.persons
-        elig = self._eligible(frame)
+        elig = self._eligible(frame)[0]
         if not self.enabled(frame.scenario):
             frame["tekun.paid"] = np.zeros(p.n, dtype=bool)
             return
@@ -162,7 +176,14 @@ class Tekun(Programme):
         scenario, sim, month = frame.scenario, frame.sim, frame.month
         adm, p = scenario.admin.tekun, sim.population.persons
         u_take = frame["draws.take_up_tekun"]
-        elig = self._eligible(frame)
+        elig, elig_rows = self._eligible(frame)
+        if isinstance(u_take, LazyUniforms):
+            # The roll reads a unit's take-up uniform only when it is eligible (an application):
+            # only those are made, in an array kept from month to month.
+            if state.take_up is None or state.take_up.shape[0] != elig.shape[0]:
+                state.take_up = np.empty(elig.shape[0], F32)
+            state.take_up[elig_rows] = u_take[elig_rows]
+            u_take = state.take_up
         if not self.enabled(scenario):  # nobody on the roll: the state stays empty
             flows = sparse_roll.UnitFlows.none()
         else:

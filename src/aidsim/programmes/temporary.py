@@ -57,32 +57,111 @@ def county_approves(amount_yuan: np.ndarray, township_limit: float) -> np.ndarra
     return amount_yuan > township_limit
 
 
+def _in_row_order(households: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``households`` and ``values`` in household order, each household's values in their given
+    order (a stable sort, only when not already in order)."""
+    if _non_decreasing(households):
+        return households, values
+    order = np.argsort(households, kind="stable")
+    return households[order], values[order]
+
+
+def losses_and_resources(hospital_household: np.ndarray, hospital_cost: np.ndarray, lost_household: np.ndarray,
+                         lost_earnings: np.ndarray, personal: np.ndarray, asset_loss: np.ndarray,
+                         disaster_hit: np.ndarray, income: np.ndarray, members: np.ndarray,
+                         resource_months: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each household's loss this month (large hospital costs, plus the earnings lost when a job
+    loss or a death is an event for it, ``personal``: those households, increasing, plus the
+    disaster's asset loss), whether an event hit it, its :func:`resources` after the loss, and
+    the households hit (increasing): the hospital costs and lost earnings are summed per
+    household in their given order, as a bincount would."""
+    n = income.shape[0]
+    loss, events, per_member = np.empty(n), np.empty(n, dtype=bool), np.empty(n)
+    hit = np.empty(n + 1, np.intp)  # only the part written is touched
+    if asset_loss.strides[0] == 0:  # the same value for all (a zeros_view): read it once
+        asset_loss = np.ascontiguousarray(asset_loss[:1])
+    n_hit = _losses_and_resources(*_in_row_order(np.asarray(hospital_household, np.intp), hospital_cost),
+                                  *_in_row_order(np.asarray(lost_household, np.intp), lost_earnings),
+                                  np.asarray(personal, np.intp), asset_loss, disaster_hit, income, members,
+                                  resource_months, loss, events, per_member, hit)
+    return loss, events, per_member, hit[:n_hit].copy()
+
+
+def _distinct(rows: np.ndarray) -> np.ndarray:
+    """``np.unique(rows)``."""
+    if not _non_decreasing(rows):
+        rows = np.sort(rows)
+    return rows[np.concatenate(([True], rows[1:] != rows[:-1]))] if rows.shape[0] else rows
+
+
+@numba.njit(cache=True)
+def _non_decreasing(a: np.ndarray) -> bool:
+    for k in range(1, a.shape[0]):
+        if a[k] < a[k - 1]:
+            return False
+    return True
+
+
 @numba.njit(cache=True)
 def _losses_and_resources(hospital_household: np.ndarray, hospital_cost: np.ndarray, lost_household: np.ndarray,
-                          lost_earnings: np.ndarray, job_event: np.ndarray, death_event: np.ndarray,
-                          asset_loss: np.ndarray, disaster_hit: np.ndarray, income: np.ndarray,
-                          members: np.ndarray, resource_months: int, hospital: np.ndarray, earnings: np.ndarray,
-                          loss: np.ndarray, events: np.ndarray, per_member: np.ndarray) -> None:
-    """Each household's loss this month (large hospital costs, plus the earnings lost when a job
-    loss or a death is an event, plus the disaster's asset loss), whether an event hit it, and
-    its :func:`resources` after the loss, into ``loss``, ``events`` and ``per_member``. The hospital
-    costs and lost earnings are summed per household in the given order into ``hospital`` and
-    ``earnings`` (zeros), as a bincount would; then one loop over the households in place of the
-    dense bincounts, masks and the chain of :func:`resources`.
-    Outputs are allocated by the caller: numpy's large allocations fault in fewer pages (huge
-    pages) than allocations made inside a compiled function.
-    """
-    n = income.shape[0]
-    for j in range(hospital_household.shape[0]):
-        hospital[hospital_household[j]] += hospital_cost[j]
-    for j in range(lost_household.shape[0]):
-        earnings[lost_household[j]] += lost_earnings[j]
-    for h in range(n):  # bitwise, not short-circuit, logic: no branches, so the loop vectorises
-        personal = job_event[h] | death_event[h]
-        value = (hospital[h] + (earnings[h] if personal else 0.0)) + asset_loss[h]
+                          lost_earnings: np.ndarray, personal: np.ndarray, asset_loss: np.ndarray,
+                          disaster_hit: np.ndarray, income: np.ndarray, members: np.ndarray, resource_months: int,
+                          loss: np.ndarray, events: np.ndarray, per_member: np.ndarray, hit: np.ndarray) -> int:
+    """:func:`losses_and_resources` into ``loss``, ``events``, ``per_member`` and ``hit`` (returns
+    how many households are hit), in place of the dense bincounts, masks and the chain of
+    :func:`resources`: first every household as if only a disaster could hit it (no hospital cost,
+    no personal event: ``(0 + 0) + asset loss``), in a loop without branches that the compiler
+    vectorises; then the few households in the sparse lists (``hospital_household``,
+    ``lost_household``, ``personal``: non-decreasing) again, their sums in the lists' order.
+    ``asset_loss`` of one value is every household's."""
+    uniform = asset_loss.shape[0] == 1  # one asset loss for every household (none, mostly)
+    if uniform:
+        asset = asset_loss[0]
+        for h in range(income.shape[0]):
+            value = 0.0 + asset
+            loss[h] = value
+            events[h] = disaster_hit[h]
+            per_member[h] = (resource_months * income[h] - value) / np.float64(resource_months * max(members[h], 1))
+    else:
+        for h in range(income.shape[0]):
+            value = 0.0 + asset_loss[h]
+            loss[h] = value
+            events[h] = disaster_hit[h]
+            per_member[h] = (resource_months * income[h] - value) / np.float64(resource_months * max(members[h], 1))
+    jh = je = jp = 0
+    n_hospital, n_lost, n_personal = hospital_household.shape[0], lost_household.shape[0], personal.shape[0]
+    while jh < n_hospital or jp < n_personal:
+        h = min(hospital_household[jh] if jh < n_hospital else np.iinfo(np.int64).max,
+                personal[jp] if jp < n_personal else np.iinfo(np.int64).max)
+        hospital = 0.0
+        while jh < n_hospital and hospital_household[jh] == h:
+            hospital += hospital_cost[jh]
+            jh += 1
+        is_personal = jp < n_personal and personal[jp] == h
+        earnings = 0.0
+        if is_personal:
+            jp += 1
+            while je < n_lost and lost_household[je] < h:
+                je += 1
+            while je < n_lost and lost_household[je] == h:
+                earnings += lost_earnings[je]
+                je += 1
+        value = (hospital + (earnings if is_personal else 0.0)) + asset_loss[0 if uniform else h]
         loss[h] = value
-        events[h] = (hospital[h] > 0) | personal | disaster_hit[h]
+        events[h] = (hospital > 0) | is_personal | disaster_hit[h]
         per_member[h] = (resource_months * income[h] - value) / np.float64(resource_months * max(members[h], 1))
+    return _flagged_into(events.view(np.uint8), hit)
+
+
+@numba.njit(cache=True)
+def _flagged_into(flag: np.ndarray, rows: np.ndarray) -> int:
+    """The rows of ``flag`` (uint8, 0 or 1) written to ``rows`` (one longer), increasing, without a
+    branch; returns how many."""
+    j = 0
+    for i in range(flag.shape[0]):
+        rows[j] = i
+        j += flag[i]
+    return j
 
 
 @dataclass
@@ -99,7 +178,7 @@ class Temporary(Programme):
     section = "temporary"
     label = "Temporary assistance (临时救助)"
     lines = (LedgerLine("temporary", "cases", label),)
-    streams = (Stream("draws.temporary", "temporary", "households"),)
+    streams = (Stream("draws.temporary", "temporary", "households", sparse=True),)
     needs = ("shocks.died", "shocks.lost_work", "shocks.lost_earnings", "disaster.hit", "disaster.asset_loss",
              "medical.onset", "medical.out_of_pocket_after_aid", "assessed.household_total",
              "household.alive_count", "lines.dibao_h", "dibao.pending")
@@ -107,6 +186,7 @@ class Temporary(Programme):
         "temporary.events": "bool (n_households,): hit by an event this month",
         "temporary.loss": "float64 (n_households,): the event's loss, yuan",
         "temporary.resources": "float64 (n_households,): resources per member and month after the loss",
+        "temporary.hit": "intp, increasing: the households hit by an event this month",
     }
 
     measures = {"temporary_events": flow(
@@ -132,31 +212,27 @@ class Temporary(Programme):
         """
         tp, sim, month = frame.scenario.temporary, frame.sim, frame.month
         pop = sim.population
-        p, n_h = pop.persons, pop.n_households
+        p = pop.persons
         onset, after = frame["medical.onset"], frame["medical.out_of_pocket_after_aid"]
         big = after >= tp.hospital_oop_threshold
         lost_work, died = frame["shocks.lost_work"], frame["shocks.died"]
         hh = p.household[lost_work]
-        death_event = np.zeros(n_h, dtype=bool)
-        death_event[hh[died[lost_work]]] = True
         # A job loss is an event when no one in the household works any more.
-        touched = np.unique(hh[p.alive[lost_work]])
+        touched = _distinct(hh[p.alive[lost_work]])
         members, owner = pop.members_with_owner(touched)
         working = np.bincount(owner, weights=p.employed[members] & p.alive[members], minlength=touched.shape[0])
-        job_event = np.zeros(n_h, dtype=bool)
-        job_event[touched] = working == 0
+        job_event = working == 0
         if tp.job_loss_while_applying:  # a bridge while the dibao decision waits (过渡)
-            job_event[touched] &= frame["dibao.pending"][touched]
+            job_event &= frame["dibao.pending"][touched]
+        personal = _distinct(np.concatenate([touched[job_event], hh[died[lost_work]]]))  # a job loss or a death
         alive_count, std_h = frame["household.alive_count"], frame["lines.dibao_h"]
-        loss, events, per_member = np.empty(n_h), np.empty(n_h, dtype=bool), np.empty(n_h)
-        _losses_and_resources(
-            p.household[onset[big]], after[big], hh, frame["shocks.lost_earnings"], job_event, death_event,
+        loss, events, per_member, hit = losses_and_resources(
+            p.household[onset[big]], after[big], hh, frame["shocks.lost_earnings"], personal,
             frame["disaster.asset_loss"], frame["disaster.hit"], frame["assessed.household_total"], alive_count,
-            tp.resource_months, np.zeros(n_h), np.zeros(n_h), loss, events, per_member)
+            tp.resource_months)
         pay = Payment.nothing(pop.n_areas)
         if tp.enabled:
             # Only households hit by an event can open a case (the rules, on those few).
-            hit = np.flatnonzero(events)
             ok = eligible(events[hit], per_member[hit], alive_count[hit], std_h[hit], tp.resource_threshold,
                           state.cases_year[hit], tp.max_per_year)
             waiting = state.due_fen[hit] > 0
@@ -177,11 +253,12 @@ class Temporary(Programme):
         frame["temporary.events"] = events
         frame["temporary.loss"] = loss
         frame["temporary.resources"] = per_member
+        frame["temporary.hit"] = hit
         return {"temporary": pay}
 
     def measure(self, frame, state: TemporaryState) -> dict[str, np.ndarray]:
         sim = frame.sim
-        return {"temporary_events": np.bincount(sim.household_area[frame["temporary.events"]],
+        return {"temporary_events": np.bincount(sim.household_area[frame["temporary.hit"]],
                                                 minlength=sim.population.n_areas).astype(float)}
 
     def explain(self, frame, state: TemporaryState, household: int) -> list[Row]:
