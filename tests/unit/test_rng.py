@@ -2,7 +2,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aidsim.rng import Streams, pcg_jump, raw_words, uniform32
+from aidsim.rng import Streams, pcg_jump, raw_words, uniform32, words_at
 
 
 def test_streams_are_keyed_by_name_not_creation_order():
@@ -79,3 +79,12 @@ def test_pcg_jump_is_numpy_advance():
 
 def test_raw_words_of_other_bit_generators_are_numpys():
     assert np.array_equal(raw_words(np.random.SFC64(3), 10_000), np.random.SFC64(3).random_raw(10_000))
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 50_000), picks=st.integers(0, 200))
+def test_words_at_are_raw_words_at(seed, n, picks):
+    ours, numpys = np.random.PCG64(seed), np.random.PCG64(seed)
+    at = np.sort(np.random.default_rng(seed).integers(0, n, picks))
+    assert np.array_equal(words_at(ours, n, at), numpys.random_raw(n)[at])
+    assert ours.state == numpys.state
