@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import numba
 import numpy as np
 
+from aidsim.deferred import DeferredUniforms, DeferredWords
 from aidsim.population.arrays import by_hukou
 from aidsim.rng import raw_words, uniform32
 
@@ -111,7 +112,10 @@ class Stream:
     stream keyed by month. Several draws may share one stream: they are made in ``slot`` order.
     ``kind``: float32 uniforms, or two raw 64-bit words per unit (``raw2``, decoded into several
     16-bit uniforms). ``key`` is the frame key the draws are stored under. A stream with ``when``
-    is drawn only in the months where ``when(scenario, month)`` is true.
+    is drawn only in the months where ``when(scenario, month)`` is true. A ``deferred`` stream
+    (:mod:`aidsim.deferred`), for draws of which rules read a few units, puts in the frame a draw
+    made when read: the same numbers, indexed as the array would be (``uniform16`` decodes a
+    ``raw2`` draw); the others put the array.
     """
 
     key: str
@@ -120,11 +124,13 @@ class Stream:
     kind: Literal["uniform", "raw2"] = "uniform"
     slot: int = 0
     when: Any = None  # Callable[[Scenario, int], bool] | None
+    deferred: bool = False
 
-    def draw(self, generator: np.random.Generator, n: int) -> np.ndarray:
+    def draw(self, generator: np.random.Generator, n: int) -> np.ndarray | DeferredUniforms | DeferredWords:
         if self.kind == "raw2":
-            return raw_words(generator.bit_generator, 2 * n).reshape(2, n)
-        return uniform32(generator, n)
+            return (DeferredWords.draw(generator, n, 2) if self.deferred
+                    else raw_words(generator.bit_generator, 2 * n).reshape(2, n))
+        return DeferredUniforms.draw(generator, n) if self.deferred else uniform32(generator, n)
 
 
 @dataclass

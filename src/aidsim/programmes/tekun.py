@@ -123,7 +123,7 @@ class Tekun(Programme):
         "tekun_institutional_share": Ratio("tekun_institutional", "tekun_persons", "share",
                                            "Share of tekun recipients in institutions."),
     }
-    streams = (Stream("draws.take_up_tekun", "take_up_tekun", "persons"),)
+    streams = (Stream("draws.take_up_tekun", "take_up_tekun", "persons", deferred=True),)
     start_streams = (Stream("draws.tekun_enrol", "initial_roll", "persons", slot=0),
                      Stream("draws.tekun_placement", "initial_roll", "persons", slot=1))
     needs = ("orphans.covered", "assessed.person_own", "lines.dibao", "shocks.able")
