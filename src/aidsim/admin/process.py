@@ -39,7 +39,7 @@ import numba
 import numpy as np
 
 from aidsim.admin.pipeline import GRACE, NEVER, OFF, ON, PENDING, Roll, leave_or_grace
-from aidsim.deferred import DeferredUniforms, DeferredWords
+from aidsim.deferred import DeferredWords
 
 QUEUED, APPROVING, RATIONED_QUOTA, RATIONED_BUDGET = 0, 1, 2, 3
 DAYS_PER_MONTH = 365.25 / 12
@@ -164,12 +164,12 @@ def _decode(raw: np.ndarray | DeferredWords, idx: np.ndarray, k: int) -> np.ndar
 class Draws:
     """One month's uniforms, drawn for every household whether used or not (common random
     numbers): 64 random bits give four 16-bit uniforms, so eight cost two words a household.
-    The month passes them as draws made when read (:mod:`aidsim.deferred`: the office reads the
-    households it handles); rule tests may state them as arrays."""
+    The month passes the case draws as draws made when read (:mod:`aidsim.deferred`: the office
+    reads the households it handles); rule tests may state them as arrays."""
 
-    apply: np.ndarray | DeferredUniforms              # float32 (n_households,)
-    raw: np.ndarray | DeferredWords                   # uint64 (2, n_households): the case's eight uniforms
-    inspection: np.ndarray | DeferredWords | None     # uint64 (2, n_households), in inspection months only
+    apply: np.ndarray                              # float32 (n_households,)
+    raw: np.ndarray | DeferredWords                # uint64 (2, n_households): the case's eight uniforms
+    inspection: np.ndarray | DeferredWords | None  # uint64 (2, n_households), in inspection months only
 
     def uniform(self, idx: np.ndarray, k: int) -> np.ndarray:
         return _decode(self.raw, idx, k)
