@@ -293,18 +293,6 @@ def test_without_pension_at_is_flatnonzero(seed: int, n: int) -> None:
     assert np.array_equal(got, np.flatnonzero(x["alive"] & (age == 703) & (pension == 0)))
 
 
-@settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 20_000), skip=st.integers(0, 3), share=st.floats(0, 0.1))
-def test_uniform32_at_is_uniform32_at_the_rows(seed: int, n: int, skip: int, share: float) -> None:
-    ours, numpys = (np.random.Generator(np.random.PCG64(seed)) for _ in range(2))
-    uniform32(ours, skip), numpys.random(skip, dtype=np.float32)
-    rows = np.flatnonzero(np.random.default_rng(seed).random(n) < share)
-    got = kernels.uniform32_at(ours, n, rows)
-    assert np.array_equal(got, numpys.random(n, dtype=np.float32)[rows])
-    assert _same_state(ours, numpys)
-    assert np.array_equal(uniform32(ours, 7), numpys.random(7, dtype=np.float32))
-
-
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 2**31), n_h=st.integers(0, 500), grown=st.booleans(), struck=st.booleans())
 def test_incomes_and_assessed_is_the_two_passes(seed: int, n_h: int, grown: bool, struck: bool) -> None:

@@ -39,6 +39,7 @@ import numba
 import numpy as np
 
 from aidsim.admin.pipeline import GRACE, NEVER, OFF, ON, PENDING, Roll, leave_or_grace
+from aidsim.deferred import DeferredWords
 
 QUEUED, APPROVING, RATIONED_QUOTA, RATIONED_BUDGET = 0, 1, 2, 3
 DAYS_PER_MONTH = 365.25 / 12
@@ -150,8 +151,11 @@ class OfficePlan:
         return cls(capacity=inf, quota_persons=inf.copy(), budget_headroom=inf.copy())
 
 
-def _decode(raw: np.ndarray, idx: np.ndarray, k: int) -> np.ndarray:
-    """The ``k``-th (0–7) 16-bit uniform in (0, 1) of rows ``idx`` of ``raw`` (uint64, (2, n))."""
+def _decode(raw: np.ndarray | DeferredWords, idx: np.ndarray, k: int) -> np.ndarray:
+    """The ``k``-th (0–7) 16-bit uniform in (0, 1) of rows ``idx`` of ``raw`` (uint64, (2, n), or
+    the deferred draw of those words)."""
+    if isinstance(raw, DeferredWords):
+        return raw.uniform16(idx, k)
     bits = (raw[k // 4, idx] >> np.uint64(16 * (k % 4))) & np.uint64(0xFFFF)
     return (bits.astype(np.float32) + np.float32(0.5)) * _U16
 
@@ -159,11 +163,13 @@ def _decode(raw: np.ndarray, idx: np.ndarray, k: int) -> np.ndarray:
 @dataclass
 class Draws:
     """One month's uniforms, drawn for every household whether used or not (common random
-    numbers): 64 random bits give four 16-bit uniforms, so eight cost two array draws."""
+    numbers): 64 random bits give four 16-bit uniforms, so eight cost two words a household.
+    The month passes the case draws as draws made when read (:mod:`aidsim.deferred`: the office
+    reads the households it handles); rule tests may state them as arrays."""
 
-    apply: np.ndarray              # float32 (n_households,)
-    raw: np.ndarray                # uint64 (2, n_households): the case's eight uniforms
-    inspection: np.ndarray | None  # uint64 (2, n_households), in inspection months only
+    apply: np.ndarray                              # float32 (n_households,)
+    raw: np.ndarray | DeferredWords                # uint64 (2, n_households): the case's eight uniforms
+    inspection: np.ndarray | DeferredWords | None  # uint64 (2, n_households), in inspection months only
 
     def uniform(self, idx: np.ndarray, k: int) -> np.ndarray:
         return _decode(self.raw, idx, k)

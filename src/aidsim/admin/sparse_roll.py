@@ -24,6 +24,7 @@ import numba
 import numpy as np
 
 from aidsim.admin.pipeline import GRACE, NEVER, OFF, ON, PENDING
+from aidsim.deferred import DeferredUniforms
 
 #: The fields a unit's entry holds (the dense roll's arrays other than ``status``).
 FIELDS = ("decision_month", "next_review", "exit_month", "assessed")
@@ -120,16 +121,25 @@ def enrol_initial(roll: SparseRoll, eligible: np.ndarray, income: np.ndarray, un
 
 
 def advance(roll: SparseRoll, *, month: int, alive: np.ndarray, eligible: np.ndarray,
-            income: np.ndarray, take_up_uniform: np.ndarray, take_up_rate: float,
+            income: np.ndarray, take_up_uniform: np.ndarray | DeferredUniforms, take_up_rate: float,
             delay_months: int, review_interval: int, grace_months: int,
-            above_line: np.ndarray | None = None) -> UnitFlows:
+            above_line: np.ndarray | None = None, eligible_rows: np.ndarray | None = None) -> UnitFlows:
     """Run one month of the process on ``roll`` (in place) and return the month's flows.
 
     ``alive``: the unit still exists; ``eligible``: true eligibility this month under the rules in
     force; ``income``: what a means test would find this month; ``take_up_uniform``: one uniform
     per unit, drawn every month whether used or not (common random numbers), compared with
-    ``take_up_rate`` in its own type; ``above_line``: the units whose income is above the line,
-    the only ones given a gradual exit when a review finds them ineligible (``None``: all)."""
+    ``take_up_rate`` in its own type (a draw made when read, :mod:`aidsim.deferred`, is read for
+    the living eligible units only, the ones that may apply; ``eligible_rows``: the eligible
+    units, increasing, when the caller has them); ``above_line``: the units whose income is above
+    the line, the only ones given a gradual exit when a review finds them ineligible (``None``:
+    all)."""
+    if isinstance(take_up_uniform, DeferredUniforms):
+        take_up_rows = np.flatnonzero(eligible) if eligible_rows is None else eligible_rows
+        take_up_rows = take_up_rows[alive[take_up_rows]]
+        take_up_uniform = take_up_uniform[take_up_rows]
+    else:
+        take_up_rows = None
     rate = np.result_type(take_up_uniform, take_up_rate).type(take_up_rate)
     # The units that can have an entry after the month: those with one, and those that may apply.
     cap = roll.rows.shape[0] + int(np.count_nonzero(eligible))
@@ -138,7 +148,9 @@ def advance(roll: SparseRoll, *, month: int, alive: np.ndarray, eligible: np.nda
               np.empty(cap, dtype=np.float32))
     flows = [np.empty(cap, dtype=np.intp) for _ in range(4)]
     counts = _advance_entries(roll.status, roll.rows, roll.decision_month, roll.next_review, roll.exit_month,
-                              roll.assessed, month, alive, eligible, income, take_up_uniform, rate, delay_months,
+                              roll.assessed, month, alive, eligible, income, take_up_uniform,
+                              np.zeros(0, np.intp) if take_up_rows is None else take_up_rows,
+                              take_up_rows is None, rate, delay_months,
                               review_interval, grace_months,
                               np.ones(1, dtype=bool) if above_line is None else above_line, above_line is None,
                               rows, *fields, *flows)
@@ -151,11 +163,12 @@ def advance(roll: SparseRoll, *, month: int, alive: np.ndarray, eligible: np.nda
 @numba.njit(cache=True)
 def _advance_entries(status: np.ndarray, rows: np.ndarray, decision_month: np.ndarray, next_review: np.ndarray,
                      exit_month: np.ndarray, assessed: np.ndarray, month: int, alive: np.ndarray,
-                     eligible: np.ndarray, income: np.ndarray, take_up_uniform: np.ndarray, take_up_rate,
-                     delay_months: int, review_interval: int, grace_months: int, above_line: np.ndarray,
-                     all_above: bool, out_rows: np.ndarray, out_decision: np.ndarray, out_review: np.ndarray,
-                     out_exit: np.ndarray, out_assessed: np.ndarray, applied: np.ndarray, entered: np.ndarray,
-                     refused: np.ndarray, exited: np.ndarray) -> np.ndarray:
+                     eligible: np.ndarray, income: np.ndarray, take_up_uniform: np.ndarray,
+                     take_up_rows: np.ndarray, take_up_dense: bool, take_up_rate, delay_months: int,
+                     review_interval: int, grace_months: int, above_line: np.ndarray, all_above: bool,
+                     out_rows: np.ndarray, out_decision: np.ndarray, out_review: np.ndarray, out_exit: np.ndarray,
+                     out_assessed: np.ndarray, applied: np.ndarray, entered: np.ndarray, refused: np.ndarray,
+                     exited: np.ndarray) -> np.ndarray:
     """:func:`advance` unit by unit (each unit's month depends on its own state only): deaths and
     ends of gradual exits, reviews due (kept, back from gradual exit, into gradual exit or off),
     applications, decisions. Each unit's fields are read from its entry (or an empty roll's); the
@@ -163,7 +176,7 @@ def _advance_entries(status: np.ndarray, rows: np.ndarray, decision_month: np.nd
     the flows' units to ``applied``, ``entered``, ``refused`` and ``exited``. Returns how many of
     each were written (entries first)."""
     n_in = rows.shape[0]
-    j = 0
+    j = t = 0
     k = n_app = n_ent = n_ref = n_exi = 0
     for i in range(status.shape[0]):
         while j < n_in and rows[j] < i:
@@ -198,11 +211,18 @@ def _advance_entries(status: np.ndarray, rows: np.ndarray, decision_month: np.nd
         if gone:
             exited[n_exi] = i
             n_exi += 1
-        if st == OFF and alive[i] and eligible[i] and take_up_uniform[i] < take_up_rate:
-            st = PENDING
-            dm = month + delay_months
-            applied[n_app] = i
-            n_app += 1
+        if st == OFF and alive[i] and eligible[i]:
+            if take_up_dense:
+                u = take_up_uniform[i]
+            else:  # the uniforms of take_up_rows (increasing), which hold every living eligible unit
+                while take_up_rows[t] < i:
+                    t += 1
+                u = take_up_uniform[t]
+            if u < take_up_rate:
+                st = PENDING
+                dm = month + delay_months
+                applied[n_app] = i
+                n_app += 1
         if st == PENDING and month >= dm:
             if eligible[i] and alive[i]:
                 st = ON

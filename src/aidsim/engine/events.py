@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from aidsim.deferred import DeferredUniforms
 from aidsim.engine.state import SimState
 from aidsim.population import renewal
 from aidsim.population.arrays import SELFCARE_FULL
@@ -129,7 +130,7 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: i
     del u_disability, u_illness, u_job
     # one cost draw per person, of which only the new episodes' are converted
     new = np.flatnonzero(onset)
-    u_cost = kernels.uniform32_at(streams["hospital_cost"], n_p, new)
+    u_cost = DeferredUniforms.draw(streams["hospital_cost"], n_p)[new]
     illness = health.episode_costs(onset, u_cost, hs, new)
     inc = sh.income
     kernels.ar1_update(p.earnings_level, standard_normal32(streams["earnings_persistent"], n_p),

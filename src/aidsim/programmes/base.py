@@ -30,10 +30,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import numba
 import numpy as np
 
+from aidsim.deferred import DeferredUniforms, DeferredWords
 from aidsim.population.arrays import by_hukou
-from aidsim.rng import _mul_high, _pcg_output, _pcg_step, pcg_jump, raw_words, uniform32
+from aidsim.rng import raw_words, uniform32
 
-__all__ = ["MONTH_KEYS", "START_KEYS", "Frame", "FrameError", "FrameView", "LazyUniforms", "LedgerLine", "Measure",
+__all__ = ["MONTH_KEYS", "START_KEYS", "Frame", "FrameError", "FrameView", "LedgerLine", "Measure",
            "Payment", "Programme", "Ratio", "Row", "Stream", "area_sums", "by_hukou", "by_selfcare", "flow",
            "household_payment", "person_payment", "stock", "to_fen", "yuan", "zeros_view"]
 
@@ -111,7 +112,10 @@ class Stream:
     stream keyed by month. Several draws may share one stream: they are made in ``slot`` order.
     ``kind``: float32 uniforms, or two raw 64-bit words per unit (``raw2``, decoded into several
     16-bit uniforms). ``key`` is the frame key the draws are stored under. A stream with ``when``
-    is drawn only in the months where ``when(scenario, month)`` is true.
+    is drawn only in the months where ``when(scenario, month)`` is true. A ``deferred`` stream
+    (:mod:`aidsim.deferred`), for draws of which rules read a few units, puts in the frame a draw
+    made when read: the same numbers, indexed as the array would be (``uniform16`` decodes a
+    ``raw2`` draw); the others put the array.
     """
 
     key: str
@@ -120,143 +124,13 @@ class Stream:
     kind: Literal["uniform", "raw2"] = "uniform"
     slot: int = 0
     when: Any = None  # Callable[[Scenario, int], bool] | None
-    #: Read at a few rows only: the uniforms are :class:`LazyUniforms`, made when read.
-    sparse: bool = False
+    deferred: bool = False
 
-    def draw(self, generator: np.random.Generator, n: int) -> np.ndarray | LazyUniforms:
+    def draw(self, generator: np.random.Generator, n: int) -> np.ndarray | DeferredUniforms | DeferredWords:
         if self.kind == "raw2":
-            return raw_words(generator.bit_generator, 2 * n).reshape(2, n)
-        if self.sparse and isinstance(generator.bit_generator, np.random.PCG64) and n > 0:
-            return LazyUniforms(generator.bit_generator, n)
-        return uniform32(generator, n)
-
-
-_MASK64 = (1 << 64) - 1
-#: Jumps of 2**k draws (k < this) are tabulated; a stream's uniforms are fewer than 2**62.
-_JUMPS = 62
-#: Below this many words, stepping the generator is quicker than jumping.
-_STEP_BELOW = 12
-
-
-class LazyUniforms:
-    """The ``n`` float32 uniforms :func:`aidsim.rng.uniform32` would draw from a PCG64 now, made
-    only at the rows read (``uniforms[rows]``): the generator is left as that draw leaves it (the
-    same words consumed), and a row's uniform is computed from the word it comes from, reached
-    by jumping the generator's state ahead (Brown 1994) rather than by drawing every word before
-    it. ``np.asarray`` gives them all."""
-
-    def __init__(self, bits: np.random.PCG64, n: int):
-        state = bits.state
-        self.shape = (n,)
-        self._bits_state = state  # as before the draw, for dense()
-        now, inc = state["state"]["state"], state["state"]["inc"]
-        self._start = 1 if state["has_uint32"] else 0  # numpy's kept half-word is the first uniform
-        self._kept = int(state["uinteger"]) & 0xFFFFFFFF
-        self._now = np.array([now >> 64, now & _MASK64], dtype=np.uint64)
-        self._inc = np.array([inc >> 64, inc & _MASK64], dtype=np.uint64)
-        jumps = np.empty((_JUMPS, 4), dtype=np.uint64)  # (mult, plus) of 2**k steps, as (hi, lo) pairs
-        mult, plus = 0x2360ED051FC65DA44385DF649FCCF645, inc
-        for k in range(_JUMPS):
-            jumps[k] = (mult >> 64, mult & _MASK64, plus >> 64, plus & _MASK64)
-            plus = ((mult + 1) * plus) & ((1 << 128) - 1)
-            mult = (mult * mult) & ((1 << 128) - 1)
-        self._jumps = jumps
-        # Leave the generator as uniform32 leaves it.
-        rest = n - self._start
-        words = (rest + 1) // 2
-        after = pcg_jump(now, inc, words)
-        new = bits.state
-        new["state"]["state"] = after
-        if self._start or rest % 2:
-            new["has_uint32"] = rest % 2
-            # the high half of the last word, kept for the next draw
-            new["uinteger"] = (self._word_of(after) >> 32) if rest % 2 else 0
-        bits.state = new
-
-    @staticmethod
-    def _word_of(state: int) -> int:
-        hi, lo = state >> 64, state & _MASK64
-        x, r = hi ^ lo, hi >> 58
-        return ((x >> r) | (x << ((64 - r) & 63))) & _MASK64
-
-    def __len__(self) -> int:
-        return self.shape[0]
-
-    def __getitem__(self, rows: Any) -> np.ndarray:
-        rows = np.asarray(rows)
-        if rows.dtype == bool or not np.issubdtype(rows.dtype, np.integer):
-            raise TypeError("LazyUniforms are read at integer rows")
-        flat = rows.reshape(-1).astype(np.int64)
-        if flat.shape[0] and (flat.min() < 0 or flat.max() >= self.shape[0]):
-            raise IndexError("row out of range")
-        order = None if _non_decreasing(flat) else np.argsort(flat, kind="stable")
-        out = np.empty(flat.shape[0], dtype=np.float32)
-        sorted_rows = flat if order is None else flat[order]
-        values = _uniforms_at(sorted_rows, self._start, np.uint64(self._kept), self._now, self._inc, self._jumps)
-        if order is None:
-            out[:] = values
-        else:
-            out[order] = values
-        return out.reshape(rows.shape)
-
-    def dense(self) -> np.ndarray:
-        """Every uniform, as :func:`aidsim.rng.uniform32` draws them."""
-        bits = np.random.PCG64()
-        bits.state = self._bits_state
-        return uniform32(np.random.Generator(bits), self.shape[0])
-
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        out = self.dense()
-        return out if dtype is None else out.astype(dtype)
-
-
-@numba.njit(inline="always")
-def _jump(hi: np.uint64, lo: np.uint64, steps: np.int64, jumps: np.ndarray) -> tuple[np.uint64, np.uint64]:
-    """The state ``steps`` draws after ``(hi, lo)``: one affine map of the table per bit set."""
-    k = 0
-    while steps:
-        if steps & 1:
-            m_hi, m_lo, c_hi, c_lo = jumps[k, 0], jumps[k, 1], jumps[k, 2], jumps[k, 3]
-            low = lo * m_lo
-            high = _mul_high(lo, m_lo) + hi * m_lo + lo * m_hi
-            lo = low + c_lo
-            hi = high + c_hi + np.uint64(lo < low)
-        steps >>= 1
-        k += 1
-    return hi, lo
-
-
-@numba.njit(cache=True)
-def _uniforms_at(rows: np.ndarray, start: int, kept: np.uint64, now: np.ndarray, inc: np.ndarray,
-                 jumps: np.ndarray) -> np.ndarray:
-    """The uniforms at ``rows`` (non-decreasing) of a uniform32 draw from the state ``now``: row
-    ``start + 2 w + h`` is half ``h`` (low first) of word ``w``, ``(half >> 8) × 2**-24``; row 0
-    is the kept half-word when ``start`` is 1."""
-    out = np.empty(rows.shape[0], dtype=np.float32)
-    hi, lo = now[0], now[1]
-    inc_hi, inc_lo = inc[0], inc[1]
-    scale = np.float32(1.0 / 16777216.0)
-    at = 0  # words drawn so far: (hi, lo) is the state after them
-    word = np.uint64(0)
-    for k in range(rows.shape[0]):
-        r = rows[k] - start
-        if r < 0:
-            out[k] = np.float32(kept >> np.uint64(8)) * scale
-            continue
-        w = r >> 1
-        target = w + 1  # the word is the output of the state after w + 1 steps
-        if target != at:
-            gap = target - at
-            if gap < _STEP_BELOW:
-                for _ in range(gap):
-                    hi, lo = _pcg_step(hi, lo, inc_hi, inc_lo)
-            else:
-                hi, lo = _jump(hi, lo, gap, jumps)
-            at = target
-            word = _pcg_output(hi, lo)
-        half = (word >> np.uint64(32 * (r & 1))) & np.uint64(0xFFFFFFFF)
-        out[k] = np.float32(half >> np.uint64(8)) * scale
-    return out
+            return (DeferredWords.draw(generator, n, 2) if self.deferred
+                    else raw_words(generator.bit_generator, 2 * n).reshape(2, n))
+        return DeferredUniforms.draw(generator, n) if self.deferred else uniform32(generator, n)
 
 
 @dataclass

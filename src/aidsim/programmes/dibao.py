@@ -475,10 +475,11 @@ class Dibao(Programme):
     label = "Minimum living standard guarantee (最低生活保障)"
     lines = (LedgerLine("dibao", "households", label, recipients_measure=None),)
     streams = (
-        Stream("draws.take_up_dibao", "take_up_dibao", "households"),
-        Stream("draws.dibao_cases", "dibao_cases", "households", kind="raw2"),
+        Stream("draws.take_up_dibao", "take_up_dibao", "households"),  # read for 1 household in 8
+        Stream("draws.dibao_cases", "dibao_cases", "households", kind="raw2", deferred=True),
         # Keyed by month, so a month's inspection draws do not depend on other inspections.
-        Stream("draws.inspection", "inspection {month}", "households", kind="raw2", when=_inspection_month),
+        Stream("draws.inspection", "inspection {month}", "households", kind="raw2", when=_inspection_month,
+               deferred=True),
     )
     start_streams = (Stream("draws.dibao_enrol", "initial_roll", "households", slot=2),)
     needs = ("orphans.covered", "tekun.paid", "assessed.person_own", "assessed.household_total",

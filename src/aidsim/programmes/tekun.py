@@ -17,7 +17,6 @@ from aidsim.admin import pipeline, sparse_roll
 from aidsim.calendar import format_month
 from aidsim.programmes.base import (
     F32,
-    LazyUniforms,
     LedgerLine,
     Payment,
     Programme,
@@ -112,9 +111,6 @@ def support(sim, scenario, month: int, persons: np.ndarray, standards: tuple[flo
 class TekunState:
     roll: sparse_roll.SparseRoll  # one unit per person; fields kept for the few on it
     institutional: np.ndarray    # bool (n_persons,): supported in an institution (集中供养)
-    # float32 (n_persons,): the month's take-up uniforms of the eligible (the only ones the roll
-    # reads); the other rows hold whatever earlier months left
-    take_up: np.ndarray | None = None
 
 
 class Tekun(Programme):
@@ -137,7 +133,7 @@ class Tekun(Programme):
         "tekun_institutional_share": Ratio("tekun_institutional", "tekun_persons", "share",
                                            "Share of tekun recipients in institutions."),
     }
-    streams = (Stream("draws.take_up_tekun", "take_up_tekun", "persons", sparse=True),)
+    streams = (Stream("draws.take_up_tekun", "take_up_tekun", "persons", deferred=True),)
     start_streams = (Stream("draws.tekun_enrol", "initial_roll", "persons", slot=0),
                      Stream("draws.tekun_placement", "initial_roll", "persons", slot=1))
     needs = ("orphans.covered", "assessed.person_own", "lines.dibao", "shocks.able")
@@ -177,20 +173,13 @@ class Tekun(Programme):
         adm, p = scenario.admin.tekun, sim.population.persons
         u_take = frame["draws.take_up_tekun"]
         elig, elig_rows = self._eligible(frame)
-        if isinstance(u_take, LazyUniforms):
-            # The roll reads a unit's take-up uniform only when it is eligible (an application):
-            # only those are made, in an array kept from month to month.
-            if state.take_up is None or state.take_up.shape[0] != elig.shape[0]:
-                state.take_up = np.empty(elig.shape[0], F32)
-            state.take_up[elig_rows] = u_take[elig_rows]
-            u_take = state.take_up
         if not self.enabled(scenario):  # nobody on the roll: the state stays empty
             flows = sparse_roll.UnitFlows.none()
         else:
             flows = sparse_roll.advance(
                 state.roll, month=month, alive=p.alive & ~frame["orphans.covered"], eligible=elig,
-                income=frame["assessed.person_own"], take_up_uniform=u_take, take_up_rate=adm.take_up_rate,
-                delay_months=adm.delay_months, review_interval=adm.review_interval_months, grace_months=0)
+                income=frame["assessed.person_own"], take_up_uniform=u_take, eligible_rows=elig_rows,
+                take_up_rate=adm.take_up_rate, delay_months=adm.delay_months, review_interval=adm.review_interval_months, grace_months=0)
         # Placement at application: given take-up (u < rate), u / rate is a fresh uniform.
         applied = flows.applied
         placement_u = u_take[applied] / F32(max(adm.take_up_rate, 1e-12))

@@ -178,7 +178,7 @@ class Temporary(Programme):
     section = "temporary"
     label = "Temporary assistance (临时救助)"
     lines = (LedgerLine("temporary", "cases", label),)
-    streams = (Stream("draws.temporary", "temporary", "households", sparse=True),)
+    streams = (Stream("draws.temporary", "temporary", "households", deferred=True),)
     needs = ("shocks.died", "shocks.lost_work", "shocks.lost_earnings", "disaster.hit", "disaster.asset_loss",
              "medical.onset", "medical.out_of_pocket_after_aid", "assessed.household_total",
              "household.alive_count", "lines.dibao_h", "dibao.pending")

@@ -13,7 +13,7 @@ import math
 import numba
 import numpy as np
 
-from aidsim.rng import pcg_word, raw_words, words_at
+from aidsim.rng import raw_words
 
 F32 = np.float32
 
@@ -173,29 +173,6 @@ def uniform_at(first: int, halves: np.ndarray, i: int) -> np.float32:
     else:
         word = halves[i]
     return np.float32(word >> np.uint32(8)) * np.float32(1.0 / 16777216.0)
-
-
-def uniform32_at(generator: np.random.Generator, n: int, rows: np.ndarray) -> np.ndarray:
-    """``uniform32(generator, n)[rows]`` for increasing ``rows``, with the same state after:
-    only the words that hold those rows' numbers are made (:func:`aidsim.rng.words_at`), for
-    a draw of which few numbers are used (from one row in 40 on, making every word is quicker)."""
-    bits = generator.bit_generator
-    if not isinstance(bits, np.random.PCG64) or n <= 0 or rows.shape[0] * 40 > n:
-        return uniforms_at(*uniform_words(generator, n), rows)
-    kept = bits.state
-    first = int(kept["uinteger"]) & 0xFFFFFFFF if kept["has_uint32"] else -1
-    rest = n - (first >= 0)
-    half = rows.astype(np.int64) - (first >= 0)  # row 0 is the kept half-word, when there is one
-    fresh = half >= 0
-    words = words_at(bits, (rest + 1) // 2, half[fresh] >> 1)
-    halves = np.full(rows.shape[0], first & 0xFFFFFFFF, dtype=np.uint32)
-    halves[fresh] = (words >> (np.uint64(32) * (half[fresh] & 1).astype(np.uint64))).astype(np.uint32)
-    if first >= 0 or rest % 2:  # numpy keeps the high half of an odd last word for the next draw
-        state = bits.state
-        state["has_uint32"] = rest % 2
-        state["uinteger"] = pcg_word(state["state"]["state"]) >> 32 if rest % 2 else 0
-        bits.state = state
-    return (halves >> np.uint32(8)).astype(F32) * _U24
 
 
 def uniforms_at(first: int, halves: np.ndarray, rows: np.ndarray) -> np.ndarray:
