@@ -169,3 +169,16 @@ def test_poverty_sums_paid_refuses_unsorted_payments() -> None:
     with pytest.raises(ValueError):
         poverty_sums_paid(pre_pc, [(np.array([5, 3]), np.array([100, 100]))], alive, sim.urban, 500.0, 400.0,
                           np.full(400, 450.0), sim.household_area, N_AREAS)
+
+
+def test_tekun_errors_match_the_masks() -> None:
+    from aidsim.metrics.targeting import _tekun_errors
+
+    rng = np.random.default_rng(11)
+    n = 3000
+    area = rng.integers(0, N_AREAS, n).astype(np.int16)
+    paid, eligible = rng.random(n) < 0.05, rng.random(n) < 0.08
+    paid[:40] = eligible[:40] = True  # both
+    out = _tekun_errors(np.flatnonzero(paid), np.flatnonzero(eligible), area, N_AREAS)
+    for row, mask in enumerate((eligible, paid & ~eligible, eligible & ~paid)):
+        np.testing.assert_array_equal(out[row], np.bincount(area[mask], minlength=N_AREAS).astype(float))

@@ -278,11 +278,7 @@ def test_index_passes_match_flatnonzero() -> None:
     household = _households(rng, n, n_h)
     alive = rng.random(n) < 0.9
     age = rng.integers(0, 600, n).astype(np.int16)
-    grade = np.where(rng.random(n) < 0.1, rng.integers(1, 5, n), 0).astype(np.int8)
-    certified, orphan = rng.random(n) < 0.5, rng.random(n) < 0.1
-    buf = np.empty(n, dtype=np.intp)
-    k = disability._certified_disabled(np.flatnonzero(alive & (grade > 0)).astype(np.int32), certified, buf)
-    assert np.array_equal(buf[:k], np.flatnonzero((grade > 0) & alive & certified))
+    orphan = rng.random(n) < 0.1
     children = np.flatnonzero(alive & (age < 216)).astype(np.int32)  # the living minors' group
     alive_count = np.bincount(household[alive], minlength=n_h)
     alive_count[household[children[::7]]] -= alive_count[household[children[::7]]] > 0  # some adult-less
@@ -479,3 +475,71 @@ def test_margin_rows_match_the_array_rule() -> None:
     mask, rows = margin.margin_rows(pc, standard, 1.5, excluded, on_dibao, members)
     assert np.array_equal(mask, expected)
     assert np.array_equal(rows, np.flatnonzero(expected)) and rows.dtype == np.intp
+
+
+def test_elderly_month_matches_the_array_rules() -> None:
+    from aidsim.programmes import elderly
+    from aidsim.programmes.base import person_payment
+
+    rng = np.random.default_rng(13)
+    n_h, n, n_areas = 500, 1500, 4
+    household = _households(rng, n, n_h)
+    alive = rng.random(n) < 0.9
+    age = rng.integers(600, 1300, n).astype(np.int16)
+    selfcare = rng.integers(0, 3, n).astype(np.int8)
+    area_h = rng.integers(0, n_areas, n_h).astype(np.int16)
+    sim = SimpleNamespace(population=SimpleNamespace(persons=SimpleNamespace(household=household), n_areas=n_areas),
+                          person_area=area_h[household])
+    unit_member, tekun_paid, tekun_inst = (rng.random((3, n)) < 0.2)
+    dibao_paid, margin_h = (rng.random((2, n_h)) < 0.2)
+    elderly_rows = np.flatnonzero(alive & (age >= 720)).astype(np.int32)
+    ages, amounts = [80, 90, 100], [50.0, 100.0, 300.004]
+    banded, dependent = old_persons(SimpleNamespace(alive=alive, age_months=age, selfcare=selfcare), elderly_rows,
+                                    960.0, 720.0)
+    expected = person_payment(sim, banded, elderly.allowance(age[banded], alive[banded], ages, amounts))
+    hh = household[dependent]
+    poor = (unit_member[dependent] & dibao_paid[hh]) | margin_h[hh] | (tekun_paid[dependent] & ~tekun_inst[dependent])
+    m = elderly_rows.shape[0] + 1
+    households, fen, poor_dependent = np.empty(m, np.intp), np.zeros(m, np.int64), np.empty(m, np.intp)
+    n_paid, n_dependent, recipients = elderly._elderly_month(
+        elderly_rows, age, alive, selfcare, household, sim.person_area, n_areas, np.array([960, 1080, 1200]),
+        np.array([0.0, *amounts]), unit_member, dibao_paid, margin_h, tekun_paid, tekun_inst, households, fen,
+        poor_dependent)
+    assert np.array_equal(households[:n_paid], expected.households)
+    assert np.array_equal(fen[:n_paid], expected.fen)
+    assert np.array_equal(recipients, expected.recipients)
+    assert np.array_equal(poor_dependent[:n_dependent], dependent[poor])
+
+
+def test_disability_subsidies_match_the_array_rules() -> None:
+    from aidsim.population.categories import severely_disabled
+    from aidsim.programmes.base import person_payment
+    from aidsim.scenario.schema import Definitions
+
+    rng = np.random.default_rng(14)
+    n_h, n, n_areas = 500, 1600, 3
+    household = _households(rng, n, n_h)
+    alive = rng.random(n) < 0.9
+    grade = np.where(rng.random(n) < 0.3, rng.integers(1, 5, n), 0).astype(np.int8)
+    certified, unit_member = rng.random((2, n)) < 0.6
+    dibao_paid, margin_h = rng.random((2, n_h)) < 0.3
+    area_h = rng.integers(0, n_areas, n_h).astype(np.int16)
+    sim = SimpleNamespace(population=SimpleNamespace(persons=SimpleNamespace(household=household), n_areas=n_areas),
+                          person_area=area_h[household])
+    group = np.flatnonzero(alive & (grade > 0)).astype(np.int32)  # the living disabled
+    disabled = group[certified[group]]
+    hh = household[disabled]
+    poor = (unit_member[disabled] & dibao_paid[hh]) | margin_h[hh]
+    living = disability.living_subsidy(grade[disabled], poor, 50.004)
+    care = disability.care_subsidy(severely_disabled(grade[disabled], Definitions()), 100.0)
+    m = group.shape[0]
+    households, fen, recipients = np.empty((2, m), np.intp), np.zeros((2, m), np.int64), np.empty(m, np.intp)
+    counts, by_area = disability._subsidies(
+        group, certified, household, grade, np.asarray(Definitions().severe_disability_grades, np.int8),
+        unit_member, dibao_paid, margin_h, 50.004, 100.0, sim.person_area, n_areas, households, fen, recipients)
+    for line, amounts in enumerate((living, care)):
+        expected = person_payment(sim, disabled, amounts)
+        assert np.array_equal(households[line, :counts[line]], expected.households)
+        assert np.array_equal(fen[line, :counts[line]], expected.fen)
+        assert np.array_equal(by_area[line], expected.recipients)
+    assert np.array_equal(recipients[:counts[2]], disabled[(living > 0) | (care > 0)])

@@ -235,31 +235,34 @@ def _admin_sums(month: int, roll: process.DibaoRoll, area_h: np.ndarray, n_areas
 @numba.njit(cache=True)
 def _tekun_errors(paid: np.ndarray, eligible: np.ndarray, area: np.ndarray, n_areas: int) -> np.ndarray:
     """Extreme-poverty support's errors by area: eligible, paid but not eligible (inclusion),
-    eligible but not paid (exclusion). Replaces ``flatnonzero(paid | eligible)``, its gathers and
-    three masks; the persons concerned are found in a loop the compiler vectorises (``paid``,
-    ``eligible``: uint8 views of the masks)."""
-    flag = np.empty(paid.shape[0], np.uint8)
-    for k in range(paid.shape[0]):
-        flag[k] = paid[k] | eligible[k]
+    eligible but not paid (exclusion), from the rows of the persons ``paid`` and ``eligible``
+    (each increasing, few), walked side by side. Replaces ``flatnonzero(paid | eligible)``, its
+    gathers and three masks over every person."""
     out = np.zeros((3, n_areas))
-    for k in flagged(flag):
-        a = area[k]
-        if eligible[k]:
+    i = j = 0
+    while i < paid.shape[0] or j < eligible.shape[0]:
+        p = paid[i] if i < paid.shape[0] else np.iinfo(np.int64).max
+        e = eligible[j] if j < eligible.shape[0] else np.iinfo(np.int64).max
+        if e <= p:
+            a = area[e]
             out[0, a] += 1.0
-            out[2, a] += paid[k] == 0
+            out[2, a] += e < p
+            j += 1
+            i += e == p
         else:
-            out[1, a] += 1.0
+            out[1, area[p]] += 1.0
+            i += 1
     return out
 
 
 def tekun_targeting(frame: Frame) -> dict[str, np.ndarray]:
     """Extreme-poverty support's errors by area, person by person, and the yuan leaked."""
     sim = frame.sim
-    paid, eligible = frame["tekun.paid"], frame["tekun.eligible"]
+    eligible = frame["tekun.eligible"]
+    persons, fen = frame["tekun.paid_persons"], frame["tekun.paid_person_fen"]
     n_areas = sim.population.n_areas
     out = dict(zip(("tekun_eligible", "tekun_included_ineligible", "tekun_excluded_eligible"),
-                   _tekun_errors(paid.view(np.uint8), eligible.view(np.uint8), sim.person_area, n_areas), strict=True))
-    persons, fen = frame["tekun.paid_persons"], frame["tekun.paid_person_fen"]
+                   _tekun_errors(persons, frame["tekun.eligible_rows"], sim.person_area, n_areas), strict=True))
     wrong = ~eligible[persons]
     out["tekun_leakage"] = np.bincount(sim.person_area[persons[wrong]], weights=fen[wrong] / 100.0,
                                        minlength=n_areas)

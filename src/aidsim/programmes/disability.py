@@ -11,8 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from aidsim.population.categories import severely_disabled
-from aidsim.programmes.base import LedgerLine, Payment, Programme, Row, person_payment, stock
+from aidsim.programmes.base import LedgerLine, Payment, Programme, Row, _fen, stock
 
 
 def living_subsidy(disability: np.ndarray, poor_household: np.ndarray, amount: float) -> np.ndarray:
@@ -26,17 +25,47 @@ def care_subsidy(severely_disabled: np.ndarray, amount: float) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _certified_disabled(disabled: np.ndarray, certified: np.ndarray, out: np.ndarray) -> int:
-    """Rows of the living disabled ``disabled`` (increasing) who hold a certificate, written to
-    ``out``; returns how many. Called twice: with an empty ``out`` it only counts; then with
-    ``out`` of the count + 1 (the loop writes each row before deciding to keep it)."""
-    k, write = 0, out.shape[0] > 0
-    for j in range(disabled.shape[0]):
-        i = disabled[j]
-        if write:
-            out[k] = i
-        k += certified[i]
-    return k
+def _subsidies(disabled: np.ndarray, certified: np.ndarray, household: np.ndarray, grade: np.ndarray,
+               severe_grades: np.ndarray, unit_member: np.ndarray, dibao_paid: np.ndarray, margin: np.ndarray,
+               living_amount: float, care_amount: float, person_area: np.ndarray, n_areas: int,
+               households: np.ndarray, fen: np.ndarray, recipients: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both subsidies in one pass over the living disabled ``disabled`` (increasing rows) who hold
+    a certificate: :func:`living_subsidy` and :func:`care_subsidy` (severe: a grade in
+    ``severe_grades``), each booked as :func:`~aidsim.programmes.base.person_payment` books it
+    (rounded to the fen, added up by household into ``households[line]`` and ``fen[line]``, zeros
+    on entry, recipients counted by area), and the persons paid either written to
+    ``recipients``. Returns the count of households paid and of recipients by line and area
+    (rows 0 and 1: living, care), and ``(households paid by line, persons paid either)``."""
+    by_area = np.zeros((2, n_areas))
+    n_paid = np.zeros(2, np.int64)
+    last = np.full(2, -1, np.int64)
+    n_recipients = 0
+    for k in range(disabled.shape[0]):
+        i = disabled[k]
+        if not certified[i]:
+            continue
+        hh = household[i]
+        g = grade[i]
+        severe = False
+        for s in severe_grades:
+            severe |= g == s
+        poor = (unit_member[i] & dibao_paid[hh]) | margin[hh]
+        living = living_amount if (g > 0) & poor else 0.0
+        care = care_amount if severe else 0.0
+        for line, f in ((0, _fen(living)), (1, _fen(care))):
+            if f > 0:
+                by_area[line, person_area[i]] += 1.0
+                if hh != last[line]:
+                    households[line, n_paid[line]] = hh
+                    n_paid[line] += 1
+                    last[line] = hh
+                fen[line, n_paid[line] - 1] += f
+        if (living > 0) | (care > 0):
+            recipients[n_recipients] = i
+            n_recipients += 1
+    counts = np.empty(3, np.int64)
+    counts[0], counts[1], counts[2] = n_paid[0], n_paid[1], n_recipients
+    return counts, by_area
 
 
 class DisabilitySubsidies(Programme):
@@ -58,19 +87,22 @@ class DisabilitySubsidies(Programme):
         """Living subsidy (disabled members of dibao and margin households) and care subsidy."""
         sim, params = frame.sim, frame.scenario.disability
         p = sim.population.persons
-        disabled = np.zeros(0, np.intp)
-        if params.enabled:
-            args = (frame["groups.disabled"], p.certified)
-            disabled = np.empty(_certified_disabled(*args, np.empty(0, np.intp)) + 1, dtype=np.intp)
-            disabled = disabled[:_certified_disabled(*args, disabled)]
-        hh = p.household[disabled]
-        poor = (frame["dibao.unit_member"][disabled] & frame["dibao.paid"][hh]) | frame["margin.household"][hh]
-        grade = p.disability[disabled]
-        living = living_subsidy(grade, poor, params.living_subsidy)
-        care = care_subsidy(severely_disabled(grade, frame.scenario.definitions), params.care_subsidy)
-        frame["disability.recipients"] = disabled[(living > 0) | (care > 0)]
-        return {"disability_living": person_payment(sim, disabled, living),
-                "disability_care": person_payment(sim, disabled, care)}
+        if params.enabled:  # one pass over the disabled
+            disabled = frame["groups.disabled"]
+            m = disabled.shape[0]
+            households, fen, recipients = np.empty((2, m), np.intp), np.zeros((2, m), np.int64), np.empty(m, np.intp)
+            counts, by_area = _subsidies(
+                disabled, p.certified, p.household, p.disability,
+                np.asarray(frame.scenario.definitions.severe_disability_grades, dtype=p.disability.dtype),
+                frame["dibao.unit_member"], frame["dibao.paid"], frame["margin.household"],
+                float(params.living_subsidy), float(params.care_subsidy), sim.person_area, sim.population.n_areas,
+                households, fen, recipients)
+            frame["disability.recipients"] = recipients[:counts[2]].copy()
+            return {name: Payment(households[line, :counts[line]].copy(), fen[line, :counts[line]].copy(),
+                                  by_area[line])
+                    for line, name in enumerate(("disability_living", "disability_care"))}
+        frame["disability.recipients"] = np.zeros(0, np.intp)
+        return {line.name: Payment.nothing(sim.population.n_areas) for line in self.lines}
 
     def measure(self, frame, state: None) -> dict[str, np.ndarray]:
         sim = frame.sim

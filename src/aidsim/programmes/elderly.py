@@ -8,7 +8,7 @@ import numpy as np
 
 from aidsim.population.arrays import Persons
 from aidsim.population.categories import elderly_months
-from aidsim.programmes.base import LedgerLine, Payment, Programme, Row, person_payment
+from aidsim.programmes.base import LedgerLine, Payment, Programme, Row, _fen, person_payment
 
 
 def allowance(age_months: np.ndarray, alive: np.ndarray, band_ages: list[int],
@@ -90,6 +90,45 @@ def old_persons(persons: Persons, elderly: np.ndarray, allowance_from: float,
     return banded[:_living_from(p.alive, p.age_months, allowance_from, banded)], dependent
 
 
+@numba.njit(cache=True)
+def _elderly_month(elderly: np.ndarray, age_months: np.ndarray, alive: np.ndarray, selfcare: np.ndarray,
+                   household: np.ndarray, person_area: np.ndarray, n_areas: int, band_from: np.ndarray,
+                   table: np.ndarray, unit_member: np.ndarray, dibao_paid: np.ndarray,
+                   margin: np.ndarray, tekun_paid: np.ndarray, tekun_institutional: np.ndarray,
+                   households: np.ndarray, fen: np.ndarray, poor_dependent: np.ndarray) -> tuple[int, int, np.ndarray]:
+    """The month of both rules in one pass over the living elderly ``elderly`` (increasing rows),
+    when the first allowance band is not below the elderly age: the allowance (:func:`allowance`:
+    ``table`` at the number of ``band_from`` reached, 0 if not alive) booked as :func:`~aidsim.programmes.base.person_payment` books it
+    (rounded to the fen, the paid added up by household into ``households`` and ``fen``,
+    recipients counted by area), and the dependent (self-care not full) of a poor household
+    (a dibao unit member of a paid household, a margin household, or tekun at home) written to
+    ``poor_dependent``. Returns how many households were paid and how many poor dependent, and the
+    recipients by area. ``households``, ``fen`` (zeros) and ``poor_dependent`` are one longer than
+    ``elderly`` (each row is written before it is known to be kept)."""
+    recipients = np.zeros(n_areas)
+    n_paid = n_dependent = 0
+    last = -1
+    for k in range(elderly.shape[0]):  # the allowance without branches on the data
+        i = elderly[k]
+        age = age_months[i]
+        hh = household[i]
+        band = 0  # below the first band: table[0], 0, not paid
+        for b in range(band_from.shape[0]):
+            band += age >= band_from[b]
+        f = _fen(table[band] if alive[i] else 0.0)
+        paid = f > 0
+        recipients[person_area[i]] += paid
+        households[n_paid] = hh  # kept when a new household is paid
+        n_paid += paid & (hh != last)
+        fen[n_paid - 1] += f  # fen is 0 when not paid (fen[-1] += 0 before the first)
+        last = hh if paid else last
+        if selfcare[i] > 0 and ((unit_member[i] & dibao_paid[hh]) | margin[hh]
+                                | (tekun_paid[i] & (not tekun_institutional[i]))):
+            poor_dependent[n_dependent] = i
+            n_dependent += 1
+    return n_paid, n_dependent, recipients
+
+
 class Elderly(Programme):
     """The old-age allowance (by age band) and home care for poor dependent elders, up to capacity."""
 
@@ -109,20 +148,39 @@ class Elderly(Programme):
         # of 0 is not booked), and only dependent elders (definitions.elderly_age) can be served;
         # an allowance band may start earlier than the elderly age.
         first_band = 12 * min(el.allowance_ages) if el.allowance_ages else np.inf
+        elderly_from = elderly_months(frame.scenario.definitions, frame.month)
+        if el.enabled and first_band >= elderly_from:
+            # One pass over the elderly for both rules.
+            elderly = frame["groups.elderly"]
+            households, fen = np.empty(elderly.shape[0] + 1, np.intp), np.zeros(elderly.shape[0] + 1, np.int64)
+            dependent = np.empty(elderly.shape[0] + 1, np.intp)
+            n_paid, n_dependent, recipients = _elderly_month(
+                elderly, p.age_months, p.alive, p.selfcare, p.household, sim.person_area, sim.population.n_areas,
+                np.array([12 * int(age) for age in el.allowance_ages], np.int64),
+                np.concatenate(([0.0], np.asarray(el.allowance, dtype=np.float64))),
+                frame["dibao.unit_member"], frame["dibao.paid"], frame["margin.household"], frame["tekun.paid"],
+                frame["tekun.institutional"], households, fen, dependent)
+            allowance_paid = Payment(households[:n_paid].copy(), fen[:n_paid].copy(), recipients)
+            dependent = dependent[:n_dependent].copy()
+            return {"old_age_allowance": allowance_paid, "home_care": self._home_care(frame, dependent)}
         if el.enabled:
-            banded, dependent = old_persons(p, frame["groups.elderly"], float(first_band),
-                                            elderly_months(frame.scenario.definitions, frame.month))
+            banded, dependent = old_persons(p, frame["groups.elderly"], float(first_band), elderly_from)
         else:
             banded = dependent = np.zeros(0, np.intp)
         paid = allowance(p.age_months[banded], p.alive[banded], el.allowance_ages, el.allowance)
         hh = p.household[dependent]
         poor = ((frame["dibao.unit_member"][dependent] & frame["dibao.paid"][hh]) | frame["margin.household"][hh]
                 | (frame["tekun.paid"][dependent] & ~frame["tekun.institutional"][dependent]))
-        dependent = dependent[poor]
+        return {"old_age_allowance": person_payment(sim, banded, paid),
+                "home_care": self._home_care(frame, dependent[poor])}
+
+    def _home_care(self, frame, dependent: np.ndarray) -> Payment:
+        """Home care for the poor ``dependent`` elders, the lowest incomes first up to the places."""
+        sim, el = frame.sim, frame.scenario.elderly
+        p = sim.population.persons
         served = home_care_served(dependent, frame["household.pre_pc"][p.household[dependent]],
                                   home_care_places(el.home_care_places_per_10k, np.count_nonzero(p.alive)))
-        return {"old_age_allowance": person_payment(sim, banded, paid),
-                "home_care": person_payment(sim, served, np.full(served.shape[0], el.home_care_cost))}
+        return person_payment(sim, served, np.full(served.shape[0], el.home_care_cost))
 
     def explain(self, frame, state: None, household: int) -> list[Row]:
         p = frame.sim.population.persons

@@ -178,7 +178,8 @@ class Medical(Programme):
             state.spent_year.clear()
 
     def carry(self, state: MedicalState) -> dict[str, np.ndarray]:
-        return {"medical.spent_recent": state.spent_recent.copy()}
+        # the step makes a new array (never writes this one), so the frame keeps last month's
+        return {"medical.spent_recent": state.spent_recent}
 
     def step(self, frame, state: MedicalState) -> dict[str, Payment]:
         """Premium subsidy (in the premium month), inpatient and catastrophic aid on this month's
@@ -206,7 +207,7 @@ class Medical(Programme):
         # Out-of-pocket medical spending of the last n months (exponentially weighted), for the
         # spending-type means test of the months that follow.
         n = frame.scenario.spending_poverty.medical_months
-        state.spent_recent *= F32((n - 1) / n)
+        state.spent_recent = state.spent_recent * F32((n - 1) / n)  # a new array: see carry
         _add_household_sums(state.spent_recent, p.household[onset], after)
         frame["medical.onset"] = onset
         frame["medical.episode_aid"] = episode_aid

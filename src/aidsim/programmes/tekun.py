@@ -140,6 +140,7 @@ class Tekun(Programme):
     start_needs = needs
     provides = {
         "tekun.eligible": "bool (n_persons,): truly eligible (三无) this month",
+        "tekun.eligible_rows": "intp: the same persons' rows, increasing",
         "tekun.paid": "bool (n_persons,): paid support this month",
         "tekun.institutional": "bool (n_persons,): supported in an institution",
         "tekun.flows": "sparse_roll.UnitFlows: the persons who applied, entered, were refused and left",
@@ -185,10 +186,15 @@ class Tekun(Programme):
         placement_u = u_take[applied] / F32(max(adm.take_up_rate, 1e-12))
         state.institutional[applied] = placement_u < by_selfcare(p.selfcare[applied],
                                                                  scenario.tekun.institutional_share)
-        paid = state.roll.paid & p.alive
-        paid_p = np.flatnonzero(paid)
+        # Every unit on the roll has an entry: the paid are found among the entries.
+        roll = state.roll
+        on = roll.rows[roll.status[roll.rows] >= pipeline.ON]
+        paid_p = on[p.alive[on]]
+        paid = np.zeros(p.n, dtype=bool)
+        paid[paid_p] = True
         amounts = support(sim, scenario, month, paid_p, frame["lines.dibao"])
         frame["tekun.eligible"] = elig
+        frame["tekun.eligible_rows"] = elig_rows
         frame["tekun.paid"] = paid
         frame["tekun.institutional"] = state.institutional
         frame["tekun.flows"] = flows
