@@ -192,7 +192,8 @@ class DibaoFlows:
     inspected_out: np.ndarray   # removed by a special inspection
     work_done: np.ndarray       # float (n_areas,): case-equivalents worked
     utilisation: np.ndarray     # float (n_areas,): share of capacity used (0 when unlimited)
-    # The few households of some masks, as rows (intp, each once): for sums over them.
+    # The few households of some masks, as rows (intp, each once: a household that left at the
+    # start may apply again, so it can be twice among the month's pending): for sums over them.
     applied_rows: np.ndarray
     entered_rows: np.ndarray
     exited_rows: np.ndarray
@@ -546,8 +547,8 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
         applied=applied, surveyed=surveyed, refused=mask(refused_idx), entered=mask(enter),
         exited=exited, reviewed=mask(reviews), favour_approved=mask(cases[favour_ok]),
         wrongly_refused=mask(cases[wrongly]), inspected_out=inspected_out, work_done=work_done,
-        utilisation=utilisation, applied_rows=new, entered_rows=enter, exited_rows=np.unique(np.concatenate(left)),
-        pending_rows=pending[status[pending] == PENDING],
+        utilisation=utilisation, applied_rows=new, entered_rows=np.unique(enter),
+        exited_rows=np.unique(np.concatenate(left)), pending_rows=np.unique(pending[status[pending] == PENDING]),
     )
 
 
