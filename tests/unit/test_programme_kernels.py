@@ -543,3 +543,29 @@ def test_disability_subsidies_match_the_array_rules() -> None:
         assert np.array_equal(fen[line, :counts[line]], expected.fen)
         assert np.array_equal(by_area[line], expected.recipients)
     assert np.array_equal(recipients[:counts[2]], disabled[(living > 0) | (care > 0)])
+
+
+def test_verified_matches_the_array_rule() -> None:
+    rng = np.random.default_rng(29)
+    n, k = 500, 200
+    raw = rng.integers(0, 2**63, (2, n), dtype=np.int64).astype(np.uint64) * np.uint64(2) + np.uint64(1)
+    idx = np.sort(rng.choice(n, k, replace=False))
+    formal, informal, other = (rng.random(k) * 300 for _ in range(3))
+    factor = 1.0 - 0.3 * rng.random(k)
+    declared, members = rng.random(n) * 800, rng.integers(0, 4, n)
+    standard = np.full(n, 600.0)
+    alive, assets, barred = members > 0, rng.random(n) < 0.2, rng.random(n) < 0.1
+    detect = (0.3, 0.6, 0.5, 0.7)
+
+    def u(j):
+        return process._decode(raw, idx, j)
+
+    found = (formal * (u(process.U_FORMAL) < detect[0] * factor) + informal * (u(process.U_INFORMAL) < detect[1] * factor)
+             + other * (u(process.U_OTHER) < detect[2] * factor))
+    expected = declared[idx] + found / np.maximum(members[idx], 1)
+    passes = (alive[idx] & (members[idx] > 0) & (expected < standard[idx]) & ~barred[idx]
+              & ~(assets[idx] & (u(process.U_ASSET) < detect[3] * factor)))
+    got, got_passes = np.empty(k), np.empty(k, dtype=bool)
+    process._verified(idx, raw[0, idx], formal, informal, other, detect, factor, declared, members, standard, alive, assets,
+                      barred, got, got_passes)
+    assert np.array_equal(got, expected) and np.array_equal(got_passes, passes)

@@ -198,7 +198,8 @@ class DibaoFlows:
     inspected_out: np.ndarray   # removed by a special inspection
     work_done: np.ndarray       # float (n_areas,): case-equivalents worked
     utilisation: np.ndarray     # float (n_areas,): share of capacity used (0 when unlimited)
-    # The few households of some masks, as rows (intp, each once): for sums over them.
+    # The few households of some masks, as rows (intp, each once: a household that left at the
+    # start may apply again, so it can be twice among the month's pending): for sums over them.
     applied_rows: np.ndarray
     entered_rows: np.ndarray
     exited_rows: np.ndarray
@@ -337,21 +338,48 @@ def _maybe_applicants(status: np.ndarray, refused_until: np.ndarray, month: int,
     return kept
 
 
+@numba.njit(cache=True)
+def _verified(idx: np.ndarray, words: np.ndarray, formal: np.ndarray, informal: np.ndarray, other: np.ndarray,
+              detect: tuple, factor: np.ndarray, declared_pc: np.ndarray, members: np.ndarray, standard: np.ndarray,
+              alive: np.ndarray, asset_barred: np.ndarray, other_barred: np.ndarray, assessed: np.ndarray,
+              passes: np.ndarray) -> None:
+    """:func:`_verify`'s arithmetic case by case (the same float32 draws, float64 products and sums
+    in the same order as its numpy expressions), in place of a dozen temporaries per case.
+    ``words``: each case's first draw word, which holds its four verification uniforms."""
+    for j in range(idx.shape[0]):
+        h, f, w = idx[j], factor[j], words[j]
+        found = (formal[j] * np.float64(_uniform16(w, U_FORMAL) < detect[0] * f)
+                 + informal[j] * np.float64(_uniform16(w, U_INFORMAL) < detect[1] * f)
+                 + other[j] * np.float64(_uniform16(w, U_OTHER) < detect[2] * f))
+        m = members[h]
+        value = declared_pc[h] + found / np.float64(max(m, 1))
+        assessed[j] = value
+        asset_found = asset_barred[h] & (_uniform16(w, U_ASSET) < detect[3] * f)
+        passes[j] = alive[h] & (m > 0) & (value < standard[h]) & ~other_barred[h] & ~asset_found
+
+
+@numba.njit(cache=True)
+def _uniform16(word: np.uint64, k: int) -> np.float32:
+    """:func:`_decode`'s ``k``-th uniform (0–3) of one word."""
+    bits = (word >> np.uint64(16 * k)) & np.uint64(0xFFFF)
+    return (np.float32(bits) + np.float32(0.5)) * _U16
+
+
 def _verify(idx: np.ndarray, hh: HouseholdView, facts: CaseFacts, detect: tuple[float, ...],
-            factor: np.ndarray, uniform) -> tuple[np.ndarray, np.ndarray]:
+            factor: np.ndarray, raw: np.ndarray | DeferredWords) -> tuple[np.ndarray, np.ndarray]:
     """Assessed per-capita income and the means test's verdict for households ``idx``.
 
     ``detect`` are the detection probabilities (formal, informal, other, assets), ``factor`` a
-    multiplier per case (caseworker load), ``uniform(idx, k)`` the draws."""
+    multiplier per case (caseworker load), ``raw`` the draws (:class:`Draws`): a hidden income is
+    found when its uniform is under its detection × the factor, and the assessed income adds what
+    is found, per member, to the declared one; the case passes when it has members, its assessed
+    income is under the standard and no exclusion (one found among the assets) bars it."""
     formal, informal, other = facts.hidden(idx)
-    found = (formal * (uniform(idx, U_FORMAL) < detect[0] * factor)
-             + informal * (uniform(idx, U_INFORMAL) < detect[1] * factor)
-             + other * (uniform(idx, U_OTHER) < detect[2] * factor))
-    members = hh.members[idx]
-    assessed = hh.declared_pc[idx] + found / np.maximum(members, 1)
-    asset_found = hh.asset_barred[idx] & (uniform(idx, U_ASSET) < detect[3] * factor)
-    passes = (hh.alive[idx] & (members > 0) & (assessed < hh.standard[idx])
-              & ~hh.other_barred[idx] & ~asset_found)
+    assessed, passes = np.empty(idx.shape[0]), np.empty(idx.shape[0], dtype=bool)
+    # the four verification uniforms (U_FORMAL … U_ASSET) are the first word's
+    words = raw.word(0, idx) if isinstance(raw, DeferredWords) else raw[0, idx]
+    _verified(idx, words, formal, informal, other, tuple(float(d) for d in detect), np.asarray(factor, dtype=np.float64),
+              hh.declared_pc, hh.members, hh.standard, hh.alive, hh.asset_barred, hh.other_barred, assessed, passes)
     return assessed, passes
 
 
@@ -363,9 +391,10 @@ def inspect(roll: DibaoRoll, hh: HouseholdView, facts: CaseFacts, draws: Draws, 
     with probability 1 − ``inspection_favour_detection``. A household correctly enrolled whose
     income has since risen above the line starts its gradual exit, as at a review; one barred
     for another reason leaves at once. Returns the households removed at once (indices)."""
+    assert draws.inspection is not None, "no inspection draws this month"
     on = np.flatnonzero(roll.status == ON)
     d = lv.inspection_detection
-    _, passes = _verify(on, hh, facts, (d, d, d, d), np.ones(on.shape[0]), draws.inspection_uniform)
+    _, passes = _verify(on, hh, facts, (d, d, d, d), np.ones(on.shape[0]), draws.inspection)
     favour_found = roll.favour[on] & (draws.inspection_uniform(on, U_FAVOUR) < lv.inspection_favour_detection)
     found = ~passes & (~roll.favour[on] | favour_found)
     wrongly_on = found & (favour_found | ~roll.sound[on])
@@ -449,7 +478,7 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
 
     # 5. Verification of the cases worked.
     cases = items[worked]
-    assessed, passes = _verify(cases, hh, facts, lv.detection, load[hh.area[cases]], draws.uniform)
+    assessed, passes = _verify(cases, hh, facts, lv.detection, load[hh.area[cases]], draws.raw)
     # A connected household found ineligible is approved anyway with some probability; once a
     # favour case, it stays one at its reviews (only an inspection undoes it).
     favour_ok = connected[cases] & ~passes & (
@@ -527,8 +556,8 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
         applied=applied, surveyed=surveyed, refused=mask(refused_idx), entered=mask(enter),
         exited=exited, reviewed=mask(reviews), favour_approved=mask(cases[favour_ok]),
         wrongly_refused=mask(cases[wrongly]), inspected_out=inspected_out, work_done=work_done,
-        utilisation=utilisation, applied_rows=new, entered_rows=enter, exited_rows=np.unique(np.concatenate(left)),
-        pending_rows=pending[status[pending] == PENDING],
+        utilisation=utilisation, applied_rows=new, entered_rows=np.unique(enter),
+        exited_rows=np.unique(np.concatenate(left)), pending_rows=np.unique(pending[status[pending] == PENDING]),
     )
 
 
