@@ -319,17 +319,23 @@ def _maybe_applicants(status: np.ndarray, refused_until: np.ndarray, month: int,
         k += hopeful & (status[h] == OFF) & (refused_until[h] <= month)
     # Their bound, overwriting the list in place (kept ones never overtake the reading position).
     # Where the distance costs something, the friction is at most exp(−stigma): a first bound
-    # without exp.
+    # without exp; with an elasticity of 1, a bound before it without divisions, each office's
+    # factors multiplied once (a wider margin for their few roundings).
     closest = np.exp(-stigma)
+    factor = np.empty(benefit_scale.shape[0])
+    for a in range(factor.shape[0]):
+        factor[a] = rate * campaign[a] * closest * (1.0 + 2.0 * _BOUND_MARGIN) / (benefit_scale[a] * reference)
     kept = 0
     for c in range(k):
         h = out[c]
         a = area[h]
         d, s, scale = declared_pc[h], standard[h], benefit_scale[a]
         expect = (s - d) * members[h] if d < s else hopeful_benefit * scale
+        u, cost = apply_u[h], distance_cost * np.float64(distance_km[h])
+        if cost >= 0 and elasticity == 1.0 and u >= factor[a] * max(expect, 0.0):
+            continue
         ratio = max(expect / scale, 0.0) / reference
         p = rate * (ratio if elasticity == 1.0 else ratio ** elasticity if elasticity else 1.0) * campaign[a]
-        u, cost = apply_u[h], distance_cost * np.float64(distance_km[h])
         if cost >= 0 and u >= p * closest * (1.0 + _BOUND_MARGIN):
             continue
         if u < p * np.exp(-stigma - cost) * (1.0 + _BOUND_MARGIN):
