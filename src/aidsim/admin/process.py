@@ -204,6 +204,7 @@ class DibaoFlows:
     entered_rows: np.ndarray
     exited_rows: np.ndarray
     pending_rows: np.ndarray    # pending after the month (an application waiting for its decision)
+    paid_rows: np.ndarray       # paid after the month (on the roll or in gradual exit), increasing
 
     @classmethod
     def none(cls, n: int, n_areas: int) -> DibaoFlows:
@@ -211,7 +212,8 @@ class DibaoFlows:
         masks = {f: np.zeros(n, dtype=bool) for f in (
             "applied", "surveyed", "refused", "entered", "exited", "reviewed", "favour_approved",
             "wrongly_refused", "inspected_out")}
-        rows = {f: np.zeros(0, dtype=np.intp) for f in ("applied_rows", "entered_rows", "exited_rows", "pending_rows")}
+        rows = {f: np.zeros(0, dtype=np.intp) for f in ("applied_rows", "entered_rows", "exited_rows", "pending_rows",
+                                                        "paid_rows")}
         return cls(**masks, work_done=np.zeros(n_areas), utilisation=np.zeros(n_areas), **rows)
 
 
@@ -557,6 +559,12 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
         out[rows] = True
         return out
 
+    # The paid were on the roll or pending at the start, or applied this month (and entered at
+    # once; one that left at the start may be among both): found among those, in place of a pass
+    # over every household.
+    paid_rows = active[status[active] >= ON]
+    if (status[new] >= ON).any():
+        paid_rows = np.unique(np.concatenate([paid_rows, new[status[new] >= ON]]))
     surveyed = mask(surveys)
     return DibaoFlows(
         applied=applied, surveyed=surveyed, refused=mask(refused_idx), entered=mask(enter),
@@ -564,6 +572,7 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
         wrongly_refused=mask(cases[wrongly]), inspected_out=inspected_out, work_done=work_done,
         utilisation=utilisation, applied_rows=new, entered_rows=np.unique(enter),
         exited_rows=np.unique(np.concatenate(left)), pending_rows=np.unique(pending[status[pending] == PENDING]),
+        paid_rows=paid_rows,
     )
 
 

@@ -586,7 +586,7 @@ class Dibao(Programme):
         inspection = None
         frame.done("assessed.earned", "draws.take_up_dibao", "draws.dibao_cases", "draws.inspection")
         paid = state.paid
-        paid_h = np.flatnonzero(paid)
+        paid_h = flows.paid_rows if self.enabled(scenario) else np.flatnonzero(paid)
         pending = np.zeros(h.n, dtype=bool)
         pending[flows.pending_rows] = True
         # The enrolled (the paid households' unit members) and each paid household's supplement
