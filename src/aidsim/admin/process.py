@@ -563,8 +563,12 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
     # once; one that left at the start may be among both): found among those, in place of a pass
     # over every household.
     paid_rows = active[status[active] >= ON]
-    if (status[new] >= ON).any():
-        paid_rows = np.unique(np.concatenate([paid_rows, new[status[new] >= ON]]))
+    at_once = new[status[new] >= ON]
+    if at_once.shape[0]:  # a few, increasing: put in place those not there yet
+        pos = np.searchsorted(paid_rows, at_once)
+        there, inside = np.zeros(at_once.shape[0], dtype=bool), pos < paid_rows.shape[0]
+        there[inside] = paid_rows[pos[inside]] == at_once[inside]
+        paid_rows = np.insert(paid_rows, pos[~there], at_once[~there])
     surveyed = mask(surveys)
     return DibaoFlows(
         applied=applied, surveyed=surveyed, refused=mask(refused_idx), entered=mask(enter),
