@@ -122,6 +122,7 @@ def test_one_month_of_the_process_keeps_its_invariants(case):
     flows = advance_dibao(roll, month=MONTH, hh=hh, facts=facts, draws=draws, plan=plan, lv=lv)
     status = roll.status
     assert set(np.unique(status).tolist()) <= {OFF, PENDING, ON, GRACE}
+    assert np.array_equal(flows.paid_rows, np.flatnonzero(status >= ON))
     # an office never works more than its capacity; each survey is one case-equivalent
     n_areas = plan.capacity.shape[0]
     assert np.all(flows.work_done <= plan.capacity + 1e-9)

@@ -697,7 +697,7 @@ def _flows(n, n_areas, **masks):
     masks = {f: np.asarray(masks.get(f, empty), dtype=bool) for f in fields}
     rows = {f"{f}_rows": np.flatnonzero(masks[f]) for f in ("applied", "entered", "exited")}
     return DibaoFlows(**masks, work_done=np.zeros(n_areas), utilisation=np.zeros(n_areas), **rows,
-                      pending_rows=np.zeros(0, dtype=np.intp))
+                      pending_rows=np.zeros(0, dtype=np.intp), paid_rows=np.zeros(0, dtype=np.intp))
 
 
 def _admin_figures(roll, eligible, area, fen_by_household, month=10, flows=None, capacity=(5.0, np.inf)):

@@ -204,6 +204,7 @@ class DibaoFlows:
     entered_rows: np.ndarray
     exited_rows: np.ndarray
     pending_rows: np.ndarray    # pending after the month (an application waiting for its decision)
+    paid_rows: np.ndarray       # paid after the month (on the roll or in gradual exit), increasing
 
     @classmethod
     def none(cls, n: int, n_areas: int) -> DibaoFlows:
@@ -211,7 +212,8 @@ class DibaoFlows:
         masks = {f: np.zeros(n, dtype=bool) for f in (
             "applied", "surveyed", "refused", "entered", "exited", "reviewed", "favour_approved",
             "wrongly_refused", "inspected_out")}
-        rows = {f: np.zeros(0, dtype=np.intp) for f in ("applied_rows", "entered_rows", "exited_rows", "pending_rows")}
+        rows = {f: np.zeros(0, dtype=np.intp) for f in ("applied_rows", "entered_rows", "exited_rows", "pending_rows",
+                                                        "paid_rows")}
         return cls(**masks, work_done=np.zeros(n_areas), utilisation=np.zeros(n_areas), **rows)
 
 
@@ -319,17 +321,23 @@ def _maybe_applicants(status: np.ndarray, refused_until: np.ndarray, month: int,
         k += hopeful & (status[h] == OFF) & (refused_until[h] <= month)
     # Their bound, overwriting the list in place (kept ones never overtake the reading position).
     # Where the distance costs something, the friction is at most exp(−stigma): a first bound
-    # without exp.
+    # without exp; with an elasticity of 1, a bound before it without divisions, each office's
+    # factors multiplied once (a wider margin for their few roundings).
     closest = np.exp(-stigma)
+    factor = np.empty(benefit_scale.shape[0])
+    for a in range(factor.shape[0]):
+        factor[a] = rate * campaign[a] * closest * (1.0 + 2.0 * _BOUND_MARGIN) / (benefit_scale[a] * reference)
     kept = 0
     for c in range(k):
         h = out[c]
         a = area[h]
         d, s, scale = declared_pc[h], standard[h], benefit_scale[a]
         expect = (s - d) * members[h] if d < s else hopeful_benefit * scale
+        u, cost = apply_u[h], distance_cost * np.float64(distance_km[h])
+        if cost >= 0 and elasticity == 1.0 and u >= factor[a] * max(expect, 0.0):
+            continue
         ratio = max(expect / scale, 0.0) / reference
         p = rate * (ratio if elasticity == 1.0 else ratio ** elasticity if elasticity else 1.0) * campaign[a]
-        u, cost = apply_u[h], distance_cost * np.float64(distance_km[h])
         if cost >= 0 and u >= p * closest * (1.0 + _BOUND_MARGIN):
             continue
         if u < p * np.exp(-stigma - cost) * (1.0 + _BOUND_MARGIN):
@@ -551,6 +559,16 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
         out[rows] = True
         return out
 
+    # The paid were on the roll or pending at the start, or applied this month (and entered at
+    # once; one that left at the start may be among both): found among those, in place of a pass
+    # over every household.
+    paid_rows = active[status[active] >= ON]
+    at_once = new[status[new] >= ON]
+    if at_once.shape[0]:  # a few, increasing: put in place those not there yet
+        pos = np.searchsorted(paid_rows, at_once)
+        there, inside = np.zeros(at_once.shape[0], dtype=bool), pos < paid_rows.shape[0]
+        there[inside] = paid_rows[pos[inside]] == at_once[inside]
+        paid_rows = np.insert(paid_rows, pos[~there], at_once[~there])
     surveyed = mask(surveys)
     return DibaoFlows(
         applied=applied, surveyed=surveyed, refused=mask(refused_idx), entered=mask(enter),
@@ -558,6 +576,7 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
         wrongly_refused=mask(cases[wrongly]), inspected_out=inspected_out, work_done=work_done,
         utilisation=utilisation, applied_rows=new, entered_rows=np.unique(enter),
         exited_rows=np.unique(np.concatenate(left)), pending_rows=np.unique(pending[status[pending] == PENDING]),
+        paid_rows=paid_rows,
     )
 
 

@@ -122,6 +122,23 @@ def spending_deduction(sim, scenario, unit_member: np.ndarray, medical_spent: np
 
 
 @numba.njit(cache=True)
+def _assess_unit(h: int, m: int, own: float, total: np.ndarray, other: np.ndarray, deduction: np.ndarray,
+                 standard: np.ndarray, asset_barred: np.ndarray, conduct_barred: np.ndarray, members: np.ndarray,
+                 unit_income: np.ndarray, pc_income: np.ndarray, excluded: np.ndarray, eligible: np.ndarray) -> None:
+    """:func:`_assess_households`' rules for household ``h``, whose unit has ``m`` members and whose
+    outside members' own income is ``own``."""
+    members[h] = m
+    income = ((total[h] - other[h]) - own) + (other[h] if m > 0 else np.float32(0))
+    unit_income[h] = income
+    net = income - deduction[h]
+    pc = np.float64(0.0 if net < 0.0 else net) / np.float64(m) if m > 0 else np.inf
+    pc_income[h] = pc
+    excl = asset_barred[h] | conduct_barred[h]
+    excluded[h] = excl
+    eligible[h] = (m > 0) & (pc < standard[h]) & ~excl
+
+
+@numba.njit(cache=True)
 def _assess_households(outside_household: np.ndarray, outside_own: np.ndarray, barring_household: np.ndarray,
                        alive_count: np.ndarray, total: np.ndarray, other: np.ndarray, deduction: np.ndarray,
                        standard: np.ndarray, asset_barred: np.ndarray, conduct_barred: np.ndarray,
@@ -138,31 +155,30 @@ def _assess_households(outside_household: np.ndarray, outside_own: np.ndarray, b
       never below 0);
     - ``conduct_barred`` (the supporter rule) set for the households of the barring members
       (``barring_household``, non-decreasing: :func:`means_test.barred_by_conduct`), and
-      :func:`eligible`."""
-    j, n_out = 0, outside_household.shape[0]
-    k, n_bar = 0, barring_household.shape[0]
+      :func:`eligible`.
+
+    Every household is first assessed as if no member were outside the unit and none barred it
+    (subtracting an outside income of 0 changes nothing): a pass without inner loops; the few
+    households with outside or barring members are then done again."""
     for h in range(alive_count.shape[0]):
+        _assess_unit(h, alive_count[h], 0.0, total, other, deduction, standard, asset_barred, conduct_barred,
+                     members, unit_income, pc_income, excluded, eligible)
+    for k in range(barring_household.shape[0]):
+        conduct_barred[barring_household[k]] = True
+    j, n_out = 0, outside_household.shape[0]
+    while j < n_out:
+        h = outside_household[j]
         count, own = 0, 0.0
         while j < n_out and outside_household[j] == h:
             count += 1
             own += outside_own[j]
             j += 1
-        barring = False
-        while k < n_bar and barring_household[k] == h:
-            barring = True
-            k += 1
-        m = alive_count[h] - count
-        members[h] = m
-        income = ((total[h] - other[h]) - own) + (other[h] if m > 0 else np.float32(0))
-        unit_income[h] = income
-        net = income - deduction[h]
-        pc = np.float64(0.0 if net < 0.0 else net) / np.float64(m) if m > 0 else np.inf
-        pc_income[h] = pc
-        conduct = conduct_barred[h] | barring
-        conduct_barred[h] = conduct
-        excl = asset_barred[h] | conduct
-        excluded[h] = excl
-        eligible[h] = (m > 0) & (pc < standard[h]) & ~excl
+        _assess_unit(h, alive_count[h] - count, own, total, other, deduction, standard, asset_barred,
+                     conduct_barred, members, unit_income, pc_income, excluded, eligible)
+    for k in range(barring_household.shape[0]):
+        h = barring_household[k]
+        excluded[h] = True
+        eligible[h] = False
 
 
 @numba.njit(cache=True)
@@ -570,7 +586,7 @@ class Dibao(Programme):
         inspection = None
         frame.done("assessed.earned", "draws.take_up_dibao", "draws.dibao_cases", "draws.inspection")
         paid = state.paid
-        paid_h = np.flatnonzero(paid)
+        paid_h = flows.paid_rows if self.enabled(scenario) else np.flatnonzero(paid)
         pending = np.zeros(h.n, dtype=bool)
         pending[flows.pending_rows] = True
         # The enrolled (the paid households' unit members) and each paid household's supplement
