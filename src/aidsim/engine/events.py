@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from aidsim.admin import declaring
 from aidsim.deferred import DeferredUniforms
 from aidsim.engine.state import SimState
 from aidsim.population import renewal
@@ -35,6 +36,8 @@ class Incomes:
     household_total: np.ndarray  # float64 (n_households,): all members' own income + other income
     other: np.ndarray         # float32 (n_households,)
     alive_count: np.ndarray | None = None  # int64 (n_households,): living members, when counted with them
+    # float64 (n_households,): declaring.hidden_sums of ``earned``, when summed with them
+    hidden: np.ndarray | None = None
 
 
 @dataclass
@@ -177,6 +180,13 @@ def growth(scenario: Scenario, month: int) -> tuple[float, float]:
     return income.growth_index(rate.urban, first, month), income.growth_index(rate.rural, first, month)
 
 
+def hidden_kinds(scenario: Scenario) -> tuple[float, float] | None:
+    """The hidden shares of formal and informal earnings (``admin.declaring.hidden_share``), or
+    ``None`` when no earnings are hidden."""
+    share = scenario.admin.declaring.hidden_share
+    return (share.formal, share.informal) if share.formal or share.informal else None
+
+
 def compute_incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, month: int) -> Incomes:
     """Earnings (with this month's transitory noise ``z_trans``), pensions and other income, less
     the share lost by households still under a disaster."""
@@ -185,11 +195,12 @@ def compute_incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, mo
 
 def _incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, month: int,
              assessing: tuple[np.ndarray, np.float32, np.ndarray] | None = None
-             ) -> tuple[Incomes, tuple[np.ndarray, np.ndarray, np.ndarray] | None]:
+             ) -> tuple[Incomes, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None] | None]:
     """:func:`compute_incomes`; with ``assessing`` (the assessed earnings, the weight of this
     month, the arrivals' rows) the same pass over the persons moves the assessed earnings on and
     gives the assessed earnings, own incomes and household sums (without other income) of
-    :func:`assessed_incomes`."""
+    :func:`assessed_incomes`, and the assessed earnings' hidden sums
+    (:func:`aidsim.admin.declaring.hidden_sums`; ``None`` when none are hidden)."""
     pop, inc, prof = state.population, scenario.shocks.income, scenario.population
     p, h = pop.persons, pop.households
     grown = growth(scenario, month)
@@ -217,8 +228,13 @@ def _incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, month: in
     if assessing is None:
         kernels.earnings_and_household_income(*args)
     else:
+        kinds = hidden_kinds(scenario)
+        hidden = np.zeros(h.n if kinds is not None else 0)
+        formal, informal = (F32(k) for k in kinds or (0.0, 0.0))
         assessed = (np.empty(p.n, dtype=F32), np.empty(p.n, dtype=F32), np.zeros(h.n))
-        kernels.incomes_and_assessed(*args, *assessing, *assessed)
+        kernels.incomes_and_assessed(*args, *assessing, *assessed, p.formal_job, formal, informal,
+                                     kinds is not None, hidden)
+        assessed = (*assessed, hidden if kinds is not None else None)
     total += other
     return Incomes(person_own=own, earned=earned, household_total=total, other=other,
                    alive_count=alive_count), assessed
@@ -238,12 +254,13 @@ def month_incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, mont
     if renewed is not None:
         earned[renewed.moved_to] = earned[renewed.left_home]
         arrivals = np.sort(renewed.arrivals)
-    incomes, (assessed_earned, own, total) = _incomes(state, scenario, z_trans, month, (earned, weight, arrivals))
+    incomes, (assessed_earned, own, total, hidden) = _incomes(state, scenario, z_trans, month, (earned, weight, arrivals))
     if renewed is not None:
         other[renewed.arrived] = incomes.other[renewed.arrived]
     other_now = np.empty_like(other)
     kernels.assessed_other_income(other, incomes.other, weight, total, other_now)
-    return incomes, Incomes(person_own=own, earned=assessed_earned, household_total=total, other=other_now)
+    return incomes, Incomes(person_own=own, earned=assessed_earned, household_total=total, other=other_now,
+                            hidden=hidden)
 
 
 def assessed_incomes(state: SimState, scenario: Scenario, incomes: Incomes,
@@ -310,11 +327,14 @@ def income_keys(state: SimState, scenario: Scenario, incomes: Incomes, assessed:
                 alive_count: np.ndarray) -> dict[str, object]:
     """The frame keys of incomes and lines, shared by the month and the start."""
     std_h, by_hukou_std = dibao_lines(state, scenario, month)
+    hidden, kinds = assessed.hidden, hidden_kinds(scenario)
+    if hidden is None and kinds is not None:
+        hidden = declaring.hidden_sums(state.population, assessed.earned, kinds)
     return {"household.alive_count": alive_count, "incomes.person_own": incomes.person_own,
             "incomes.earned": incomes.earned, "incomes.household_total": incomes.household_total,
             "incomes.other": incomes.other, "assessed.person_own": assessed.person_own,
             "assessed.earned": assessed.earned, "assessed.household_total": assessed.household_total,
-            "assessed.other": assessed.other, "lines.dibao_h": std_h, "lines.dibao": by_hukou_std}
+            "assessed.other": assessed.other, "assessed.hidden_earnings": hidden, "lines.dibao_h": std_h, "lines.dibao": by_hukou_std}
 
 
 def month_keys(state: SimState, scenario: Scenario, streams: Streams, month: int) -> dict[str, object]:

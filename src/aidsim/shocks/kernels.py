@@ -444,12 +444,16 @@ def incomes_and_assessed(earned: np.ndarray, employed: np.ndarray, alive: np.nda
                          grown: bool, keep: np.ndarray, struck: bool, household: np.ndarray, own: np.ndarray,
                          total: np.ndarray, alive_count: np.ndarray, assessed: np.ndarray, weight: np.float32,
                          arrivals: np.ndarray, assessed_earned: np.ndarray, assessed_own: np.ndarray,
-                         assessed_total: np.ndarray) -> None:
+                         assessed_total: np.ndarray, formal_job: np.ndarray, formal: np.float32,
+                         informal: np.float32, hides: bool, hidden: np.ndarray) -> None:
     """:func:`earnings_and_household_income`, then, in the same pass, the assessed incomes'
     update (:func:`assessed_household_income` with ``update``, its outputs ``assessed_*``): the
     rows ``arrivals`` (increasing) first take this month's earnings, as
-    ``assessed[arrivals] = earned[arrivals]`` before the update does."""
-    previous, run, run_assessed, count = -1, 0.0, 0.0, np.int64(0)
+    ``assessed[arrivals] = earned[arrivals]`` before the update does. With ``hides``, also each
+    household's assessed earnings × the hidden share of each person's kind of job (``formal`` or
+    ``informal`` by ``formal_job``; float32 products, float64 sums in row order) in ``hidden``
+    (zeros): ``declaring.hidden_sums`` of the assessed earnings."""
+    previous, run, run_assessed, run_hidden, count = -1, 0.0, 0.0, 0.0, np.int64(0)
     k, n_arrivals = 0, arrivals.shape[0]
     for i in range(earned.shape[0]):
         x = earned[i]
@@ -483,6 +487,9 @@ def incomes_and_assessed(earned: np.ndarray, employed: np.ndarray, alive: np.nda
         total[h] = run
         assessed_total[h] = run_assessed
         alive_count[h] = count
+        if hides:
+            run_hidden = (run_hidden if same else 0.0) + np.float64(counted * (formal if formal_job[i] else informal))
+            hidden[h] = run_hidden
         previous = h
 
 
