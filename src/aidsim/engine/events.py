@@ -193,6 +193,15 @@ def compute_incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, mo
     return _incomes(state, scenario, z_trans, month)[0]
 
 
+def _household_sums(state: SimState, dtype: type = np.float64) -> np.ndarray:
+    """An array for per-household sums that a pass over the persons in row order stores at every
+    row (so at every household with rows): left unset when every household has rows (the blocks
+    are fixed for the run), which spares zeroing it, else zeros."""
+    pop = state.population
+    rowless = state.cached(("households without rows",), lambda: np.array(np.any(pop.block_sizes() == 0)))
+    return (np.zeros if rowless else np.empty)(pop.n_households, dtype=dtype)
+
+
 def _incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, month: int,
              assessing: tuple[np.ndarray, np.float32, np.ndarray] | None = None
              ) -> tuple[Incomes, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None] | None]:
@@ -221,7 +230,7 @@ def _incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, month: in
     kernels.log_earnings(state.person_urban, F32(mean.urban), F32(mean.rural), p.earnings_level, z_trans,
                          F32(inc.transitory_sd), earned)
     np.exp(earned, out=earned)
-    own, total, alive_count = np.empty(p.n, dtype=F32), np.zeros(h.n), np.zeros(h.n, dtype=np.int64)
+    own, total, alive_count = np.empty(p.n, dtype=F32), _household_sums(state), _household_sums(state, np.int64)
     args = (earned, p.employed, p.alive, p.ill, p.pension, state.person_urban, F32(grown[0]), F32(grown[1]),
             grown != (1.0, 1.0), keep, struck.shape[0] > 0, p.household, own, total, alive_count)
     assessed = None
@@ -229,9 +238,9 @@ def _incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, month: in
         kernels.earnings_and_household_income(*args)
     else:
         kinds = hidden_kinds(scenario)
-        hidden = np.zeros(h.n if kinds is not None else 0)
+        hidden = _household_sums(state) if kinds is not None else np.zeros(0)
         formal, informal = (F32(k) for k in kinds or (0.0, 0.0))
-        assessed = (np.empty(p.n, dtype=F32), np.empty(p.n, dtype=F32), np.zeros(h.n))
+        assessed = (np.empty(p.n, dtype=F32), np.empty(p.n, dtype=F32), _household_sums(state))
         kernels.incomes_and_assessed(*args, *assessing, *assessed, p.formal_job, formal, informal,
                                      kinds is not None, hidden)
         assessed = (*assessed, hidden if kinds is not None else None)
@@ -292,7 +301,7 @@ def assessed_incomes(state: SimState, scenario: Scenario, incomes: Incomes,
     # (np.where(alive, assessed, 0)), own = person_own − earned + that, and the household sums,
     # in one pass.
     earned, own = np.empty(pop.n_persons, dtype=F32), np.empty(pop.n_persons, dtype=F32)
-    total = np.zeros(pop.n_households)
+    total = _household_sums(state)
     kernels.assessed_household_income(state.assessed_earned, incomes.earned, weight, update, pop.persons.alive,
                                       incomes.person_own, pop.persons.household, earned, own, total)
     total += state.assessed_other

@@ -383,10 +383,11 @@ def earnings_and_household_income(earned: np.ndarray, employed: np.ndarray, aliv
     """The rest of ``events.compute_incomes``: ``earned`` holds ``exp(log earnings)`` and becomes
     the earnings of workers not ill (else 0), grown by hukou when ``grown`` and cut by the
     household's ``keep`` share when ``struck``; ``own = earned + pension`` (grown, the living
-    only); ``total`` (zeros on entry) gets each household's float64 sum of ``own`` in row order,
-    as ``np.bincount(household, weights=own)`` adds it, and ``alive_count`` (zeros on entry) its
-    living members (:func:`segment_count` of ``alive``). A household's rows are consecutive: the
-    running sums stay in registers and are stored at every row (:func:`segment_count`)."""
+    only); ``total`` gets each household's float64 sum of ``own`` in row order, as
+    ``np.bincount(household, weights=own)`` adds it, and ``alive_count`` its living members
+    (:func:`segment_count` of ``alive``). A household's rows are consecutive: the running sums
+    stay in registers and are stored at every row (:func:`segment_count`), so only households
+    without rows need zeros on entry."""
     previous, run, count = -1, 0.0, np.int64(0)
     for i in range(earned.shape[0]):
         x = earned[i]
@@ -418,9 +419,9 @@ def assessed_household_income(assessed: np.ndarray, earned: np.ndarray, weight: 
                               total: np.ndarray) -> None:
     """``events.assessed_incomes`` for persons: the assessed earnings move towards this month's
     (``assessed += weight·(earned − assessed)`` when ``update``), count for the living
-    (``earned_out``), ``own = (person_own − earned) + earned_out``, and ``total`` (zeros on
-    entry) gets each household's float64 sum of ``own`` in row order (as ``bincount``; the
-    running sum in a register, as in :func:`earnings_and_household_income`)."""
+    (``earned_out``), ``own = (person_own − earned) + earned_out``, and ``total`` gets each
+    household's float64 sum of ``own`` in row order (as ``bincount``; the running sum in a
+    register, stored at every row, as in :func:`earnings_and_household_income`)."""
     previous, run = -1, 0.0
     for i in range(assessed.shape[0]):
         a = assessed[i]
@@ -451,8 +452,8 @@ def incomes_and_assessed(earned: np.ndarray, employed: np.ndarray, alive: np.nda
     rows ``arrivals`` (increasing) first take this month's earnings, as
     ``assessed[arrivals] = earned[arrivals]`` before the update does. With ``hides``, also each
     household's assessed earnings × the hidden share of each person's kind of job (``formal`` or
-    ``informal`` by ``formal_job``; float32 products, float64 sums in row order) in ``hidden``
-    (zeros): ``declaring.hidden_sums`` of the assessed earnings."""
+    ``informal`` by ``formal_job``; float32 products, float64 sums in row order, stored at every
+    row) in ``hidden``: ``declaring.hidden_sums`` of the assessed earnings."""
     previous, run, run_assessed, run_hidden, count = -1, 0.0, 0.0, 0.0, np.int64(0)
     k, n_arrivals = 0, arrivals.shape[0]
     for i in range(earned.shape[0]):
