@@ -132,7 +132,7 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: i
         kernels.below(sh.labour.job_loss_rate), kernels.below(sh.labour.job_finding_rate), onset, able, lost)
     del u_disability, u_illness, u_job
     # one cost draw per person, of which only the new episodes' are converted
-    new = np.flatnonzero(onset)
+    new = kernels.rows_of(onset)
     u_cost = DeferredUniforms.draw(streams["hospital_cost"], n_p)[new]
     illness = health.episode_costs(onset, u_cost, hs, new)
     inc = sh.income
@@ -140,7 +140,7 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: i
                        *ar1_factors(inc.persistent_rho, inc.persistent_sd))
     kernels.ar1_update(h.other_income_level, standard_normal32(streams["other_income"], n_h),
                        *ar1_factors(inc.other_income_rho, inc.other_income_sd))
-    return ShockOutcome(illness, died, np.flatnonzero(lost), able, renewed)
+    return ShockOutcome(illness, died, kernels.rows_of(lost), able, renewed)
 
 
 def start_pensions(state: SimState, scenario: Scenario, streams: Streams, month: int) -> np.ndarray:
