@@ -353,3 +353,11 @@ def test_rows_of_is_flatnonzero(seed: int, n: int, share: float) -> None:
     got = kernels.rows_of(mask)
     assert got.dtype == np.intp and np.array_equal(got, np.flatnonzero(mask))
     assert np.array_equal(kernels.rows_of(mask[1:]), np.flatnonzero(mask[1:]))  # an offset start
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31), n=st.integers(0, 300), bound=st.integers(-3, 3))
+def test_rows_above_is_flatnonzero(seed: int, n: int, bound: int) -> None:
+    values = np.random.default_rng(seed).integers(-5, 5, n).astype(np.int32)
+    got = kernels.rows_above(values, bound)
+    assert got.dtype == np.intp and np.array_equal(got, np.flatnonzero(values > bound))

@@ -213,7 +213,7 @@ def _incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, month: in
     pop, inc, prof = state.population, scenario.shocks.income, scenario.population
     p, h = pop.persons, pop.households
     grown = growth(scenario, month)
-    struck = np.flatnonzero(state.disaster_until > month)
+    struck = kernels.rows_above(state.disaster_until, month)
     keep = np.ones(1, dtype=F32)
     if struck.shape[0]:
         keep = np.ones(h.n, dtype=F32)

@@ -357,6 +357,19 @@ def rows_of(mask: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True)
+def rows_above(values: np.ndarray, bound: int) -> np.ndarray:
+    """``np.flatnonzero(values > bound)`` when few are above: one pass, no mask (a view of room
+    for every row, of which only the pages written are touched)."""
+    rows = np.empty(values.shape[0], dtype=np.intp)
+    k = 0
+    for i in range(values.shape[0]):
+        if values[i] > bound:
+            rows[k] = i
+            k += 1
+    return rows[:k]
+
+
+@numba.njit(cache=True)
 def ar1_update(level: np.ndarray, normal: np.ndarray, rho: np.float32, scale: np.float32) -> None:
     """``income.update_persistent``: ``level *= rho; level += scale * normal`` in one pass, the
     same three float32 roundings."""
