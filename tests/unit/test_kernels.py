@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from aidsim.admin import declaring
 from aidsim.rng import uniform32
 from aidsim.shocks import kernels
 
@@ -318,11 +319,16 @@ def test_incomes_and_assessed_is_the_two_passes(seed: int, n_h: int, grown: bool
     # one pass
     got_e, got_own, got_total, got_alive = exp_log.copy(), np.empty(n, np.float32), np.zeros(n_h), np.zeros(n_h, np.int64)
     got_a, got_ae, got_ao, got_at = assessed.copy(), np.empty(n, np.float32), np.empty(n, np.float32), np.zeros(n_h)
+    formal_job, got_hidden = rng.random(n) < 0.4, np.zeros(n_h)
     kernels.incomes_and_assessed(got_e, employed, alive, ill, pension, urban, g[0], g[1], grown, keep, struck,
                                  household, got_own, got_total, got_alive, got_a, weight, arrivals, got_ae, got_ao,
-                                 got_at)
+                                 got_at, formal_job, np.float32(0.3), np.float32(0.6), True, got_hidden)
+    # declaring.hidden_sums of the assessed earnings
+    want_hidden = np.zeros(n_h)
+    declaring._hidden_sums(household, want_ae, formal_job, np.float32(0.3), np.float32(0.6), want_hidden)
     for got, want in ((got_e, want_e), (got_own, want_own), (got_total, want_total), (got_alive, want_alive),
-                      (got_a, want_a), (got_ae, want_ae), (got_ao, want_ao), (got_at, want_at)):
+                      (got_a, want_a), (got_ae, want_ae), (got_ao, want_ao), (got_at, want_at),
+                      (got_hidden, want_hidden)):
         assert np.array_equal(got, want)
 
 
@@ -338,3 +344,20 @@ def test_assessed_other_income_is_the_array_expressions(seed: int, n_h: int) -> 
     out = np.empty(n_h, np.float32)
     kernels.assessed_other_income(assessed, other, weight, total, out)
     assert np.array_equal(assessed, want) and np.array_equal(out, want) and np.array_equal(total, want_total)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31), n=st.integers(0, 200), share=st.floats(0, 1))
+def test_rows_of_is_flatnonzero(seed: int, n: int, share: float) -> None:
+    mask = np.random.default_rng(seed).random(n) < share
+    got = kernels.rows_of(mask)
+    assert got.dtype == np.intp and np.array_equal(got, np.flatnonzero(mask))
+    assert np.array_equal(kernels.rows_of(mask[1:]), np.flatnonzero(mask[1:]))  # an offset start
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31), n=st.integers(0, 300), bound=st.integers(-3, 3))
+def test_rows_above_is_flatnonzero(seed: int, n: int, bound: int) -> None:
+    values = np.random.default_rng(seed).integers(-5, 5, n).astype(np.int32)
+    got = kernels.rows_above(values, bound)
+    assert got.dtype == np.intp and np.array_equal(got, np.flatnonzero(values > bound))

@@ -33,7 +33,9 @@ def test_hidden_earnings_match_bincount_and_subtract_at() -> None:
     expected = np.bincount(household, weights=earned * share, minlength=n_h)
     np.subtract.at(expected, household[outside], earned[outside] * share[outside])
     got = np.zeros(n_h)
-    declaring._hidden_earnings(household, earned, formal_job, F32(0.3), F32(0.6), outside, got)
+    declaring._hidden_sums(household, earned, formal_job, F32(0.3), F32(0.6), got)
+    assert np.array_equal(got, np.bincount(household, weights=earned * share, minlength=n_h))
+    declaring._less_outside(household, earned, formal_job, F32(0.3), F32(0.6), outside, got)
     assert np.array_equal(got, expected)
 
 

@@ -21,33 +21,52 @@ def propensity(population: Population, spread: float) -> np.ndarray:
 
 
 def hidden_earnings(population: Population, *, earned: np.ndarray, outside: np.ndarray,
-                    kind_shares: tuple[float, float] | None) -> np.ndarray:
+                    kind_shares: tuple[float, float] | None, sums: np.ndarray | None = None) -> np.ndarray:
     """Earnings each household's unit leaves out of its declaration before the propensity,
     yuan/month, ``(n_households,)`` (float64).
 
     ``kind_shares`` are the hidden shares of earnings from a formal job and from informal work
     (``None``: none hidden), each person's by ``persons.formal_job``; persons ``outside`` the
     unit (tekun, orphans) do not count. Other income is hidden too, by its own share: the caller
-    adds it, with the propensity, as it makes the declaration.
+    adds it, with the propensity, as it makes the declaration. ``sums``: :func:`hidden_sums` of
+    ``earned`` as the engine's income pass made them (the month's frame), from which the persons
+    outside are subtracted in place; without it they are summed here.
     """
+    if kind_shares is None:
+        return np.zeros(population.n_households)
     p = population.persons
-    hidden = np.zeros(population.n_households)
-    if kind_shares is not None:
-        _hidden_earnings(p.household, earned, p.formal_job, F32(kind_shares[0]), F32(kind_shares[1]), outside,
-                         hidden)
+    formal, informal = F32(kind_shares[0]), F32(kind_shares[1])
+    if sums is None:
+        sums = hidden_sums(population, earned, kind_shares)
+    _less_outside(p.household, earned, p.formal_job, formal, informal, outside, sums)
+    return sums
+
+
+def hidden_sums(population: Population, earned: np.ndarray, kind_shares: tuple[float, float]) -> np.ndarray:
+    """Σ over each household's persons of ``earned`` × the hidden share of their kind of job
+    (``kind_shares``: formal, informal), float64 ``(n_households,)``; the engine's income pass
+    makes the same sums in its loop."""
+    p = population.persons
+    hidden = np.zeros(population.n_households)  # numpy's large allocations fault in fewer pages
+    _hidden_sums(p.household, earned, p.formal_job, F32(kind_shares[0]), F32(kind_shares[1]), hidden)
     return hidden
 
 
 @numba.njit(cache=True)
-def _hidden_earnings(household: np.ndarray, earned: np.ndarray, formal_job: np.ndarray, formal: np.float32,
-                     informal: np.float32, outside: np.ndarray, hidden: np.ndarray) -> None:
+def _hidden_sums(household: np.ndarray, earned: np.ndarray, formal_job: np.ndarray, formal: np.float32,
+                 informal: np.float32, hidden: np.ndarray) -> None:
     """Σ over each household's persons of earnings × the hidden share of their kind of job
-    (float32 products, float64 sums in row order), less the same for the persons ``outside`` the
-    unit: one loop in place of a per-person share array, ``bincount(household, weights=earned *
-    share)`` and ``subtract.at`` (same order, same sums), added to ``hidden`` (zeros, allocated by
-    the caller: numpy's large allocations fault in fewer pages)."""
+    (float32 products, float64 sums in row order): one loop in place of a per-person share
+    array and ``bincount(household, weights=earned * share)`` (same order, same sums), added to
+    ``hidden``."""
     for i in range(household.shape[0]):
         hidden[household[i]] += earned[i] * (formal if formal_job[i] else informal)
+
+
+@numba.njit(cache=True)
+def _less_outside(household: np.ndarray, earned: np.ndarray, formal_job: np.ndarray, formal: np.float32,
+                  informal: np.float32, outside: np.ndarray, hidden: np.ndarray) -> None:
+    """``subtract.at(hidden, household[outside], earned[outside] * share[outside])`` in order."""
     for j in range(outside.shape[0]):
         i = outside[j]
         hidden[household[i]] -= earned[i] * (formal if formal_job[i] else informal)

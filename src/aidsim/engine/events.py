@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from aidsim.admin import declaring
 from aidsim.deferred import DeferredUniforms
 from aidsim.engine.state import SimState
 from aidsim.population import renewal
@@ -35,6 +36,8 @@ class Incomes:
     household_total: np.ndarray  # float64 (n_households,): all members' own income + other income
     other: np.ndarray         # float32 (n_households,)
     alive_count: np.ndarray | None = None  # int64 (n_households,): living members, when counted with them
+    # float64 (n_households,): declaring.hidden_sums of ``earned``, when summed with them
+    hidden: np.ndarray | None = None
 
 
 @dataclass
@@ -129,7 +132,7 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: i
         kernels.below(sh.labour.job_loss_rate), kernels.below(sh.labour.job_finding_rate), onset, able, lost)
     del u_disability, u_illness, u_job
     # one cost draw per person, of which only the new episodes' are converted
-    new = np.flatnonzero(onset)
+    new = kernels.rows_of(onset)
     u_cost = DeferredUniforms.draw(streams["hospital_cost"], n_p)[new]
     illness = health.episode_costs(onset, u_cost, hs, new)
     inc = sh.income
@@ -137,7 +140,7 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: i
                        *ar1_factors(inc.persistent_rho, inc.persistent_sd))
     kernels.ar1_update(h.other_income_level, standard_normal32(streams["other_income"], n_h),
                        *ar1_factors(inc.other_income_rho, inc.other_income_sd))
-    return ShockOutcome(illness, died, np.flatnonzero(lost), able, renewed)
+    return ShockOutcome(illness, died, kernels.rows_of(lost), able, renewed)
 
 
 def start_pensions(state: SimState, scenario: Scenario, streams: Streams, month: int) -> np.ndarray:
@@ -177,23 +180,40 @@ def growth(scenario: Scenario, month: int) -> tuple[float, float]:
     return income.growth_index(rate.urban, first, month), income.growth_index(rate.rural, first, month)
 
 
+def hidden_kinds(scenario: Scenario) -> tuple[float, float] | None:
+    """The hidden shares of formal and informal earnings (``admin.declaring.hidden_share``), or
+    ``None`` when no earnings are hidden."""
+    share = scenario.admin.declaring.hidden_share
+    return (share.formal, share.informal) if share.formal or share.informal else None
+
+
 def compute_incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, month: int) -> Incomes:
     """Earnings (with this month's transitory noise ``z_trans``), pensions and other income, less
     the share lost by households still under a disaster."""
     return _incomes(state, scenario, z_trans, month)[0]
 
 
+def _household_sums(state: SimState, dtype: type = np.float64) -> np.ndarray:
+    """An array for per-household sums that a pass over the persons in row order stores at every
+    row (so at every household with rows): left unset when every household has rows (the blocks
+    are fixed for the run), which spares zeroing it, else zeros."""
+    pop = state.population
+    rowless = state.cached(("households without rows",), lambda: np.array(np.any(pop.block_sizes() == 0)))
+    return (np.zeros if rowless else np.empty)(pop.n_households, dtype=dtype)
+
+
 def _incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, month: int,
              assessing: tuple[np.ndarray, np.float32, np.ndarray] | None = None
-             ) -> tuple[Incomes, tuple[np.ndarray, np.ndarray, np.ndarray] | None]:
+             ) -> tuple[Incomes, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None] | None]:
     """:func:`compute_incomes`; with ``assessing`` (the assessed earnings, the weight of this
     month, the arrivals' rows) the same pass over the persons moves the assessed earnings on and
     gives the assessed earnings, own incomes and household sums (without other income) of
-    :func:`assessed_incomes`."""
+    :func:`assessed_incomes`, and the assessed earnings' hidden sums
+    (:func:`aidsim.admin.declaring.hidden_sums`; ``None`` when none are hidden)."""
     pop, inc, prof = state.population, scenario.shocks.income, scenario.population
     p, h = pop.persons, pop.households
     grown = growth(scenario, month)
-    struck = np.flatnonzero(state.disaster_until > month)
+    struck = kernels.rows_above(state.disaster_until, month)
     keep = np.ones(1, dtype=F32)
     if struck.shape[0]:
         keep = np.ones(h.n, dtype=F32)
@@ -210,15 +230,20 @@ def _incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, month: in
     kernels.log_earnings(state.person_urban, F32(mean.urban), F32(mean.rural), p.earnings_level, z_trans,
                          F32(inc.transitory_sd), earned)
     np.exp(earned, out=earned)
-    own, total, alive_count = np.empty(p.n, dtype=F32), np.zeros(h.n), np.zeros(h.n, dtype=np.int64)
+    own, total, alive_count = np.empty(p.n, dtype=F32), _household_sums(state), _household_sums(state, np.int64)
     args = (earned, p.employed, p.alive, p.ill, p.pension, state.person_urban, F32(grown[0]), F32(grown[1]),
             grown != (1.0, 1.0), keep, struck.shape[0] > 0, p.household, own, total, alive_count)
     assessed = None
     if assessing is None:
         kernels.earnings_and_household_income(*args)
     else:
-        assessed = (np.empty(p.n, dtype=F32), np.empty(p.n, dtype=F32), np.zeros(h.n))
-        kernels.incomes_and_assessed(*args, *assessing, *assessed)
+        kinds = hidden_kinds(scenario)
+        hidden = _household_sums(state) if kinds is not None else np.zeros(0)
+        formal, informal = (F32(k) for k in kinds or (0.0, 0.0))
+        assessed = (np.empty(p.n, dtype=F32), np.empty(p.n, dtype=F32), _household_sums(state))
+        kernels.incomes_and_assessed(*args, *assessing, *assessed, p.formal_job, formal, informal,
+                                     kinds is not None, hidden)
+        assessed = (*assessed, hidden if kinds is not None else None)
     total += other
     return Incomes(person_own=own, earned=earned, household_total=total, other=other,
                    alive_count=alive_count), assessed
@@ -238,12 +263,13 @@ def month_incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, mont
     if renewed is not None:
         earned[renewed.moved_to] = earned[renewed.left_home]
         arrivals = np.sort(renewed.arrivals)
-    incomes, (assessed_earned, own, total) = _incomes(state, scenario, z_trans, month, (earned, weight, arrivals))
+    incomes, (assessed_earned, own, total, hidden) = _incomes(state, scenario, z_trans, month, (earned, weight, arrivals))
     if renewed is not None:
         other[renewed.arrived] = incomes.other[renewed.arrived]
     other_now = np.empty_like(other)
     kernels.assessed_other_income(other, incomes.other, weight, total, other_now)
-    return incomes, Incomes(person_own=own, earned=assessed_earned, household_total=total, other=other_now)
+    return incomes, Incomes(person_own=own, earned=assessed_earned, household_total=total, other=other_now,
+                            hidden=hidden)
 
 
 def assessed_incomes(state: SimState, scenario: Scenario, incomes: Incomes,
@@ -275,7 +301,7 @@ def assessed_incomes(state: SimState, scenario: Scenario, incomes: Incomes,
     # (np.where(alive, assessed, 0)), own = person_own − earned + that, and the household sums,
     # in one pass.
     earned, own = np.empty(pop.n_persons, dtype=F32), np.empty(pop.n_persons, dtype=F32)
-    total = np.zeros(pop.n_households)
+    total = _household_sums(state)
     kernels.assessed_household_income(state.assessed_earned, incomes.earned, weight, update, pop.persons.alive,
                                       incomes.person_own, pop.persons.household, earned, own, total)
     total += state.assessed_other
@@ -310,11 +336,14 @@ def income_keys(state: SimState, scenario: Scenario, incomes: Incomes, assessed:
                 alive_count: np.ndarray) -> dict[str, object]:
     """The frame keys of incomes and lines, shared by the month and the start."""
     std_h, by_hukou_std = dibao_lines(state, scenario, month)
+    hidden, kinds = assessed.hidden, hidden_kinds(scenario)
+    if hidden is None and kinds is not None:
+        hidden = declaring.hidden_sums(state.population, assessed.earned, kinds)
     return {"household.alive_count": alive_count, "incomes.person_own": incomes.person_own,
             "incomes.earned": incomes.earned, "incomes.household_total": incomes.household_total,
             "incomes.other": incomes.other, "assessed.person_own": assessed.person_own,
             "assessed.earned": assessed.earned, "assessed.household_total": assessed.household_total,
-            "assessed.other": assessed.other, "lines.dibao_h": std_h, "lines.dibao": by_hukou_std}
+            "assessed.other": assessed.other, "assessed.hidden_earnings": hidden, "lines.dibao_h": std_h, "lines.dibao": by_hukou_std}
 
 
 def month_keys(state: SimState, scenario: Scenario, streams: Streams, month: int) -> dict[str, object]:

@@ -444,6 +444,8 @@ MONTH_KEYS: dict[str, str] = {
     "assessed.earned": "float32 (n_persons,): the earnings the means test counts",
     "assessed.household_total": "float64 (n_households,): the household income the means test counts",
     "assessed.other": "float32 (n_households,): the other income the means test counts",
+    "assessed.hidden_earnings": "float64 (n_households,) or None: declaring.hidden_sums of assessed.earned "
+                                "(None: no earnings hidden); the dibao casework works on it in place",
     "lines.dibao_h": "float64 (n_households,): dibao standard in force (the dibao line)",
     "lines.dibao": "(float, float): the urban and rural standards; a person's is that of their hukou "
                    "(sim.person_urban), compared in float32",
@@ -463,5 +465,5 @@ MONTH_KEYS: dict[str, str] = {
 #: What the engine puts in the frame of the initial roll (incomes without transitory noise).
 START_KEYS: tuple[str, ...] = ("household.alive_count", "incomes.person_own", "incomes.earned",
                                "incomes.household_total", "incomes.other", "assessed.person_own",
-                               "assessed.earned", "assessed.household_total", "assessed.other", "lines.dibao_h",
-                               "lines.dibao", "shocks.able")
+                               "assessed.earned", "assessed.household_total", "assessed.other",
+                               "assessed.hidden_earnings", "lines.dibao_h", "lines.dibao", "shocks.able")

@@ -423,7 +423,8 @@ def casework(frame, test: Assessment) -> tuple[CaseFacts, process.HouseholdView]
         alone_hidden = formal + informal
     standard = frame["lines.dibao_h"]
     kinds = (share.formal, share.informal) if share.formal or share.informal else None
-    declared = declaring.hidden_earnings(pop, earned=earned, outside=test.outside, kind_shares=kinds)
+    declared = declaring.hidden_earnings(pop, earned=earned, outside=test.outside, kind_shares=kinds,
+                                         sums=frame["assessed.hidden_earnings"])
     alive, above_line = np.empty(h.n, dtype=bool), np.empty(h.n, dtype=bool)
     _declare(declared, np.float32(share.other), other, test.members, prop, test.unit_income, test.deduction,
              alone, alone_hidden, test.per_capita_income, standard, alive, above_line)
@@ -499,8 +500,8 @@ class Dibao(Programme):
     )
     start_streams = (Stream("draws.dibao_enrol", "initial_roll", "households", slot=2),)
     needs = ("orphans.covered", "tekun.paid", "assessed.person_own", "assessed.household_total",
-             "assessed.other", "assessed.earned", "household.alive_count", "lines.dibao_h",
-             "lines.dibao", "shocks.able", "medical.spent_recent", "offices.plan")
+             "assessed.other", "assessed.earned", "assessed.hidden_earnings", "household.alive_count",
+             "lines.dibao_h", "lines.dibao", "shocks.able", "medical.spent_recent", "offices.plan")
     start_needs = tuple(k for k in needs if k != "offices.plan")
     provides = {
         "dibao.unit_member": "bool (n_persons,): in the dibao unit (alive, not on tekun or the orphan allowance)",

@@ -335,6 +335,41 @@ def disability_illness_jobs(alive: np.ndarray, age: np.ndarray, disability: np.n
 
 
 @numba.njit(cache=True)
+def rows_of(mask: np.ndarray) -> np.ndarray:
+    """``np.flatnonzero(mask)`` for a sparse bool mask: eight bytes at a time, looking inside
+    only the words with a row set. The result is a view of room for every row, of which only
+    the pages written are touched."""
+    m = mask.view(np.uint8)
+    n = m.shape[0]
+    full = n // 8
+    words = m[:full * 8].view(np.uint64)
+    rows = np.empty(n, dtype=np.intp)
+    k = 0
+    for j in range(full):
+        if words[j]:
+            for i in range(8 * j, 8 * j + 8):
+                rows[k] = i
+                k += m[i]
+    for i in range(full * 8, n):
+        rows[k] = i
+        k += m[i]
+    return rows[:k]
+
+
+@numba.njit(cache=True)
+def rows_above(values: np.ndarray, bound: int) -> np.ndarray:
+    """``np.flatnonzero(values > bound)`` when few are above: one pass, no mask (a view of room
+    for every row, of which only the pages written are touched)."""
+    rows = np.empty(values.shape[0], dtype=np.intp)
+    k = 0
+    for i in range(values.shape[0]):
+        if values[i] > bound:
+            rows[k] = i
+            k += 1
+    return rows[:k]
+
+
+@numba.njit(cache=True)
 def ar1_update(level: np.ndarray, normal: np.ndarray, rho: np.float32, scale: np.float32) -> None:
     """``income.update_persistent``: ``level *= rho; level += scale * normal`` in one pass, the
     same three float32 roundings."""
@@ -383,10 +418,11 @@ def earnings_and_household_income(earned: np.ndarray, employed: np.ndarray, aliv
     """The rest of ``events.compute_incomes``: ``earned`` holds ``exp(log earnings)`` and becomes
     the earnings of workers not ill (else 0), grown by hukou when ``grown`` and cut by the
     household's ``keep`` share when ``struck``; ``own = earned + pension`` (grown, the living
-    only); ``total`` (zeros on entry) gets each household's float64 sum of ``own`` in row order,
-    as ``np.bincount(household, weights=own)`` adds it, and ``alive_count`` (zeros on entry) its
-    living members (:func:`segment_count` of ``alive``). A household's rows are consecutive: the
-    running sums stay in registers and are stored at every row (:func:`segment_count`)."""
+    only); ``total`` gets each household's float64 sum of ``own`` in row order, as
+    ``np.bincount(household, weights=own)`` adds it, and ``alive_count`` its living members
+    (:func:`segment_count` of ``alive``). A household's rows are consecutive: the running sums
+    stay in registers and are stored at every row (:func:`segment_count`), so only households
+    without rows need zeros on entry."""
     previous, run, count = -1, 0.0, np.int64(0)
     for i in range(earned.shape[0]):
         x = earned[i]
@@ -418,9 +454,9 @@ def assessed_household_income(assessed: np.ndarray, earned: np.ndarray, weight: 
                               total: np.ndarray) -> None:
     """``events.assessed_incomes`` for persons: the assessed earnings move towards this month's
     (``assessed += weight·(earned − assessed)`` when ``update``), count for the living
-    (``earned_out``), ``own = (person_own − earned) + earned_out``, and ``total`` (zeros on
-    entry) gets each household's float64 sum of ``own`` in row order (as ``bincount``; the
-    running sum in a register, as in :func:`earnings_and_household_income`)."""
+    (``earned_out``), ``own = (person_own − earned) + earned_out``, and ``total`` gets each
+    household's float64 sum of ``own`` in row order (as ``bincount``; the running sum in a
+    register, stored at every row, as in :func:`earnings_and_household_income`)."""
     previous, run = -1, 0.0
     for i in range(assessed.shape[0]):
         a = assessed[i]
@@ -444,12 +480,16 @@ def incomes_and_assessed(earned: np.ndarray, employed: np.ndarray, alive: np.nda
                          grown: bool, keep: np.ndarray, struck: bool, household: np.ndarray, own: np.ndarray,
                          total: np.ndarray, alive_count: np.ndarray, assessed: np.ndarray, weight: np.float32,
                          arrivals: np.ndarray, assessed_earned: np.ndarray, assessed_own: np.ndarray,
-                         assessed_total: np.ndarray) -> None:
+                         assessed_total: np.ndarray, formal_job: np.ndarray, formal: np.float32,
+                         informal: np.float32, hides: bool, hidden: np.ndarray) -> None:
     """:func:`earnings_and_household_income`, then, in the same pass, the assessed incomes'
     update (:func:`assessed_household_income` with ``update``, its outputs ``assessed_*``): the
     rows ``arrivals`` (increasing) first take this month's earnings, as
-    ``assessed[arrivals] = earned[arrivals]`` before the update does."""
-    previous, run, run_assessed, count = -1, 0.0, 0.0, np.int64(0)
+    ``assessed[arrivals] = earned[arrivals]`` before the update does. With ``hides``, also each
+    household's assessed earnings × the hidden share of each person's kind of job (``formal`` or
+    ``informal`` by ``formal_job``; float32 products, float64 sums in row order, stored at every
+    row) in ``hidden``: ``declaring.hidden_sums`` of the assessed earnings."""
+    previous, run, run_assessed, run_hidden, count = -1, 0.0, 0.0, 0.0, np.int64(0)
     k, n_arrivals = 0, arrivals.shape[0]
     for i in range(earned.shape[0]):
         x = earned[i]
@@ -483,6 +523,9 @@ def incomes_and_assessed(earned: np.ndarray, employed: np.ndarray, alive: np.nda
         total[h] = run
         assessed_total[h] = run_assessed
         alive_count[h] = count
+        if hides:
+            run_hidden = (run_hidden if same else 0.0) + np.float64(counted * (formal if formal_job[i] else informal))
+            hidden[h] = run_hidden
         previous = h
 
 
