@@ -343,7 +343,8 @@ def income_keys(state: SimState, scenario: Scenario, incomes: Incomes, assessed:
             "incomes.earned": incomes.earned, "incomes.household_total": incomes.household_total,
             "incomes.other": incomes.other, "assessed.person_own": assessed.person_own,
             "assessed.earned": assessed.earned, "assessed.household_total": assessed.household_total,
-            "assessed.other": assessed.other, "assessed.hidden_earnings": hidden, "lines.dibao_h": std_h, "lines.dibao": by_hukou_std}
+            "assessed.other": assessed.other, "assessed.hidden_earnings": hidden, "lines.dibao_h": std_h,
+            "lines.dibao": by_hukou_std}
 
 
 def month_keys(state: SimState, scenario: Scenario, streams: Streams, month: int) -> dict[str, object]:

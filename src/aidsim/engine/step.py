@@ -89,8 +89,8 @@ def start_rolls(state: SimState, scenario: Scenario, streams: Streams, month: in
 #: is such a key too.
 RELEASED_AFTER_USE: tuple[str, ...] = ("incomes.person_own", "incomes.earned", "incomes.household_total",
                                        "incomes.other", "assessed.person_own", "assessed.earned",
-                                       "assessed.household_total", "assessed.other", "groups.disabled",
-                                       "groups.chronic")
+                                       "assessed.household_total", "assessed.other", "assessed.hidden_earnings",
+                                       "groups.disabled", "groups.chronic")
 
 
 def run_month(state: SimState, scenario: Scenario, streams: Streams, month: int, *, record: bool,
