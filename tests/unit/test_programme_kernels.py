@@ -537,7 +537,7 @@ def test_disability_subsidies_match_the_array_rules() -> None:
     poor = (unit_member[disabled] & dibao_paid[hh]) | margin_h[hh]
     living = disability.living_subsidy(grade[disabled], poor, 50.004)
     care = disability.care_subsidy(severely_disabled(grade[disabled], Definitions()), 100.0)
-    m = group.shape[0]
+    m = group.shape[0] + 1  # each slot is written before it is known to be kept
     households, fen, recipients = np.empty((2, m), np.intp), np.zeros((2, m), np.int64), np.empty(m, np.intp)
     counts, by_area = disability._subsidies(
         group, certified, household, grade, np.asarray(Definitions().severe_disability_grades, np.int8),
