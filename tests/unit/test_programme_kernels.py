@@ -8,6 +8,7 @@ import numpy as np
 
 from aidsim.admin import declaring, pipeline, process
 from aidsim.admin.pipeline import GRACE, OFF, ON, PENDING
+from aidsim.population.groups import age_counts
 from aidsim.programmes import dibao, disability, means_test, medical, orphans, tekun, temporary
 from aidsim.programmes.base import zeros_view
 from aidsim.programmes.dibao import _ROLL_SUMS, _roll_sums
@@ -503,7 +504,7 @@ def test_elderly_month_matches_the_array_rules() -> None:
     poor = (unit_member[dependent] & dibao_paid[hh]) | margin_h[hh] | (tekun_paid[dependent] & ~tekun_inst[dependent])
     m = elderly_rows.shape[0] + 1
     households, fen, poor_dependent = np.empty(m, np.intp), np.zeros(m, np.int64), np.empty(m, np.intp)
-    n_paid, n_dependent, recipients = elderly._elderly_month(
+    n_paid, n_dependent, recipients, by_age = elderly._elderly_month(
         elderly_rows, age, alive, selfcare, household, sim.person_area, n_areas, np.array([960, 1080, 1200]),
         np.array([0.0, *amounts]), unit_member, dibao_paid, margin_h, tekun_paid, tekun_inst, households, fen,
         poor_dependent)
@@ -511,6 +512,10 @@ def test_elderly_month_matches_the_array_rules() -> None:
     assert np.array_equal(fen[:n_paid], expected.fen)
     assert np.array_equal(recipients, expected.recipients)
     assert np.array_equal(poor_dependent[:n_dependent], dependent[poor])
+    counted = age_counts(np.zeros(0, np.int32), elderly_rows, age, sim.person_area, n_areas, elderly.OLDEST_FROM)
+    assert by_age.dtype == np.int64
+    assert np.array_equal(by_age.sum(axis=1).astype(float), counted[1])
+    assert np.array_equal(by_age[:, 1].astype(float), counted[2])
 
 
 def test_disability_subsidies_match_the_array_rules() -> None:
@@ -534,7 +539,7 @@ def test_disability_subsidies_match_the_array_rules() -> None:
     poor = (unit_member[disabled] & dibao_paid[hh]) | margin_h[hh]
     living = disability.living_subsidy(grade[disabled], poor, 50.004)
     care = disability.care_subsidy(severely_disabled(grade[disabled], Definitions()), 100.0)
-    m = group.shape[0]
+    m = group.shape[0] + 1  # each slot is written before it is known to be kept
     households, fen, recipients = np.empty((2, m), np.intp), np.zeros((2, m), np.int64), np.empty(m, np.intp)
     counts, by_area = disability._subsidies(
         group, certified, household, grade, np.asarray(Definitions().severe_disability_grades, np.int8),

@@ -24,6 +24,7 @@ from aidsim.metrics.poverty import FEN, poverty_sums_paid
 from aidsim.metrics.targeting import dibao_targeting, tekun_targeting
 from aidsim.population.groups import age_counts
 from aidsim.programmes.base import Frame, Payment
+from aidsim.programmes.elderly import OLDEST_FROM
 from aidsim.rng import Streams
 from aidsim.scenario.schema import Scenario
 
@@ -253,11 +254,15 @@ def _household_pass(area: np.ndarray, alive_count: np.ndarray, pre_pc: np.ndarra
 def population_sums(state: SimState, frame: Frame) -> dict[str, np.ndarray]:
     """The population's structure by area (minors, elderly, 80+), counted from the month's groups
     of the living, and this month's renewal (births, households formed, departures from and
-    arrivals in the county)."""
+    arrivals in the county). The elderly are counted by the elderly programme's pass over them
+    when it made one (``elderly.by_age``)."""
     p, n_areas = state.population.persons, state.population.n_areas
     area_p = state.person_area
-    minor, elderly, old = age_counts(frame["groups.minors"], frame["groups.elderly"], p.age_months, area_p,
-                                     n_areas, 80 * 12)
+    by_age = frame["elderly.by_age"] if "elderly.by_age" in frame else None
+    elderly_rows = frame["groups.elderly"] if by_age is None else np.zeros(0, np.int32)
+    minor, elderly, old = age_counts(frame["groups.minors"], elderly_rows, p.age_months, area_p, n_areas, OLDEST_FROM)
+    if by_age is not None:
+        elderly, old = (by_age[:, 0] + by_age[:, 1]).astype(np.float64), by_age[:, 1].astype(np.float64)
     out = {"persons_minor": minor, "persons_elderly": elderly, "persons_80_plus": old}
     renewed = state.last_renewal
     none = np.zeros(0, np.intp)

@@ -98,14 +98,18 @@ def poverty_sums(pre_pc: np.ndarray, post_pc: np.ndarray, lines: dict[str, np.nd
 @numba.njit(cache=True)
 def _add_gap(out: np.ndarray, row: int, area: int, line: float, income: float, persons: float) -> None:
     """One household's part of :func:`gap_sums` (rows ``row`` … ``row + 3`` of ``out``), computed
-    with the same operations in the same order."""
+    with the same operations in the same order; without a branch: a household not poor adds
+    +0.0 to each sum (every term is at least +0.0, so the sums are unchanged, bit for bit)."""
     shortfall = line - income
-    if shortfall >= FEN:
-        normalised = shortfall / line if line > 0 else 0.0
-        out[row, area] += persons
-        out[row + 1, area] += persons * shortfall
-        out[row + 2, area] += persons * normalised
-        out[row + 3, area] += persons * normalised * normalised
+    poor = shortfall >= FEN
+    normalised = shortfall / line if line > 0 else 0.0
+    w = persons if poor else 0.0
+    shortfall = shortfall if poor else 0.0
+    normalised = normalised if poor else 0.0
+    out[row, area] += w
+    out[row + 1, area] += w * shortfall
+    out[row + 2, area] += w * normalised
+    out[row + 3, area] += w * normalised * normalised
 
 
 @numba.njit(cache=True)

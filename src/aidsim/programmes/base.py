@@ -301,36 +301,26 @@ def _person_payment(persons: np.ndarray, yuan: np.ndarray, household: np.ndarray
                     n_areas: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Payments to persons booked by household (persons in row order, so a household's members are
     consecutive): round each amount to the fen, keep those paid, add them up by household and count
-    the recipients by area. Replaces numpy's to_fen, mask, gathers, reduceat and bincount; each
-    loop stays free of branches on the data where it reads memory at random."""
+    the recipients by area. Replaces numpy's to_fen, mask, gathers, reduceat and bincount. One
+    loop without branches on the data: an amount not paid is 0 fen (added to the last household
+    or, before the first, to the extra slot), and each household's slot is written before it is
+    known to be kept."""
     n = persons.shape[0]
-    m = 0
-    for k in range(n):
-        m += _fen(yuan[k]) > 0
-    paid = np.empty(m + 1, persons.dtype)
-    fen = np.empty(m + 1, np.int64)
-    m = 0
-    for k in range(n):  # keep the paid (no branch: the slot is overwritten when not paid)
-        f = _fen(yuan[k])
-        paid[m], fen[m] = persons[k], f
-        m += f > 0
-    hh = np.empty(m, np.intp)
+    households = np.empty(n + 1, np.intp)
+    total = np.zeros(n + 1, np.int64)
     recipients = np.zeros(n_areas)
-    for k in range(m):
-        hh[k] = household[paid[k]]
-        recipients[person_area[paid[k]]] += 1.0
-    n_households = 0
-    for k in range(m):
-        n_households += k == 0 or hh[k] != hh[k - 1]
-    households = np.empty(n_households, np.intp)
-    total = np.zeros(n_households, np.int64)
-    j = -1
-    for k in range(m):
-        if k == 0 or hh[k] != hh[k - 1]:
-            j += 1
-            households[j] = hh[k]
-        total[j] += fen[k]
-    return households, total, recipients
+    n_households, last = 0, -1
+    for k in range(n):
+        i = persons[k]
+        f = _fen(yuan[k])
+        paid = f > 0
+        hh = household[i]
+        recipients[person_area[i]] += paid
+        households[n_households] = hh
+        n_households += paid & (hh != last)
+        total[n_households - 1] += f
+        last = hh if paid else last
+    return households[:n_households].copy(), total[:n_households].copy(), recipients
 
 
 def person_payment(sim: Any, persons: np.ndarray, yuan: np.ndarray) -> Payment:

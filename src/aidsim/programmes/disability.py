@@ -35,36 +35,41 @@ def _subsidies(disabled: np.ndarray, certified: np.ndarray, household: np.ndarra
     (rounded to the fen, added up by household into ``households[line]`` and ``fen[line]``, zeros
     on entry, recipients counted by area), and the persons paid either written to
     ``recipients``. Returns the count of households paid and of recipients by line and area
-    (rows 0 and 1: living, care), and ``(households paid by line, persons paid either)``."""
+    (rows 0 and 1: living, care), and ``(households paid by line, persons paid either)``. Without
+    branches on the data (an amount not paid is 0 fen, added to the last slot or the extra one):
+    the outputs are one longer than ``disabled``, as each slot is written before it is known to
+    be kept."""
     by_area = np.zeros((2, n_areas))
-    n_paid = np.zeros(2, np.int64)
-    last = np.full(2, -1, np.int64)
+    n_living = n_care = 0
+    last_living = last_care = -1
     n_recipients = 0
     for k in range(disabled.shape[0]):
         i = disabled[k]
-        if not certified[i]:
-            continue
         hh = household[i]
         g = grade[i]
         severe = False
         for s in severe_grades:
             severe |= g == s
+        certificate = certified[i]
         poor = (unit_member[i] & dibao_paid[hh]) | margin[hh]
-        living = living_amount if (g > 0) & poor else 0.0
-        care = care_amount if severe else 0.0
-        for line, f in ((0, _fen(living)), (1, _fen(care))):
-            if f > 0:
-                by_area[line, person_area[i]] += 1.0
-                if hh != last[line]:
-                    households[line, n_paid[line]] = hh
-                    n_paid[line] += 1
-                    last[line] = hh
-                fen[line, n_paid[line] - 1] += f
-        if (living > 0) | (care > 0):
-            recipients[n_recipients] = i
-            n_recipients += 1
+        f_living = _fen(living_amount if certificate & (g > 0) & poor else 0.0)
+        f_care = _fen(care_amount if certificate & severe else 0.0)
+        living, care = f_living > 0, f_care > 0
+        area = person_area[i]
+        by_area[0, area] += living
+        by_area[1, area] += care
+        households[0, n_living] = hh  # kept when a new household is paid
+        households[1, n_care] = hh
+        n_living += living & (hh != last_living)
+        n_care += care & (hh != last_care)
+        fen[0, n_living - 1] += f_living  # 0 fen when not paid (the extra slot before the first)
+        fen[1, n_care - 1] += f_care
+        last_living = hh if living else last_living
+        last_care = hh if care else last_care
+        recipients[n_recipients] = i
+        n_recipients += living | care
     counts = np.empty(3, np.int64)
-    counts[0], counts[1], counts[2] = n_paid[0], n_paid[1], n_recipients
+    counts[0], counts[1], counts[2] = n_living, n_care, n_recipients
     return counts, by_area
 
 
@@ -89,7 +94,7 @@ class DisabilitySubsidies(Programme):
         p = sim.population.persons
         if params.enabled:  # one pass over the disabled
             disabled = frame["groups.disabled"]
-            m = disabled.shape[0]
+            m = disabled.shape[0] + 1
             households, fen, recipients = np.empty((2, m), np.intp), np.zeros((2, m), np.int64), np.empty(m, np.intp)
             counts, by_area = _subsidies(
                 disabled, p.certified, p.household, p.disability,

@@ -10,6 +10,9 @@ from aidsim.population.arrays import Persons
 from aidsim.population.categories import elderly_months
 from aidsim.programmes.base import LedgerLine, Payment, Programme, Row, _fen, person_payment
 
+#: The age of the oldest group the month's measures count (``persons_80_plus``), months.
+OLDEST_FROM = 80 * 12
+
 
 def allowance(age_months: np.ndarray, alive: np.ndarray, band_ages: list[int],
               amounts: list[float]) -> np.ndarray:
@@ -95,17 +98,21 @@ def _elderly_month(elderly: np.ndarray, age_months: np.ndarray, alive: np.ndarra
                    household: np.ndarray, person_area: np.ndarray, n_areas: int, band_from: np.ndarray,
                    table: np.ndarray, unit_member: np.ndarray, dibao_paid: np.ndarray,
                    margin: np.ndarray, tekun_paid: np.ndarray, tekun_institutional: np.ndarray,
-                   households: np.ndarray, fen: np.ndarray, poor_dependent: np.ndarray) -> tuple[int, int, np.ndarray]:
+                   households: np.ndarray, fen: np.ndarray,
+                   poor_dependent: np.ndarray) -> tuple[int, int, np.ndarray, np.ndarray]:
     """The month of both rules in one pass over the living elderly ``elderly`` (increasing rows),
     when the first allowance band is not below the elderly age: the allowance (:func:`allowance`:
     ``table`` at the number of ``band_from`` reached, 0 if not alive) booked as :func:`~aidsim.programmes.base.person_payment` books it
     (rounded to the fen, the paid added up by household into ``households`` and ``fen``,
     recipients counted by area), and the dependent (self-care not full) of a poor household
     (a dibao unit member of a paid household, a margin household, or tekun at home) written to
-    ``poor_dependent``. Returns how many households were paid and how many poor dependent, and the
-    recipients by area. ``households``, ``fen`` (zeros) and ``poor_dependent`` are one longer than
+    ``poor_dependent``; and the elderly counted by area for the month's measures (as
+    :func:`~aidsim.population.groups.age_counts` counts them: int64 ``(n_areas, 2)``, under and at
+    or above :data:`OLDEST_FROM`). Returns how many households were paid and how many poor
+    dependent, the recipients by area and those counts. ``households``, ``fen`` (zeros) and ``poor_dependent`` are one longer than
     ``elderly`` (each row is written before it is known to be kept)."""
     recipients = np.zeros(n_areas)
+    cells = np.zeros(2 * n_areas, dtype=np.int64)
     n_paid = n_dependent = 0
     last = -1
     for k in range(elderly.shape[0]):  # the allowance without branches on the data
@@ -117,7 +124,9 @@ def _elderly_month(elderly: np.ndarray, age_months: np.ndarray, alive: np.ndarra
             band += age >= band_from[b]
         f = _fen(table[band] if alive[i] else 0.0)
         paid = f > 0
-        recipients[person_area[i]] += paid
+        area = np.intp(person_area[i])
+        recipients[area] += paid
+        cells[2 * area + (age >= OLDEST_FROM)] += 1
         households[n_paid] = hh  # kept when a new household is paid
         n_paid += paid & (hh != last)
         fen[n_paid - 1] += f  # fen is 0 when not paid (fen[-1] += 0 before the first)
@@ -126,7 +135,7 @@ def _elderly_month(elderly: np.ndarray, age_months: np.ndarray, alive: np.ndarra
                                 | (tekun_paid[i] & (not tekun_institutional[i]))):
             poor_dependent[n_dependent] = i
             n_dependent += 1
-    return n_paid, n_dependent, recipients
+    return n_paid, n_dependent, recipients, cells.reshape(n_areas, 2)
 
 
 class Elderly(Programme):
@@ -140,6 +149,8 @@ class Elderly(Programme):
                         cash=False))
     needs = ("dibao.unit_member", "dibao.paid", "margin.household", "tekun.paid", "tekun.institutional",
              "household.pre_pc", "groups.elderly")
+    provides = {"elderly.by_age": "int64 (n_areas, 2): the living elderly by area, under and at or above "
+                                  "OLDEST_FROM months (when one pass over them made the allowance)"}
 
     def step(self, frame, state: None) -> dict[str, Payment]:
         sim, el = frame.sim, frame.scenario.elderly
@@ -154,7 +165,7 @@ class Elderly(Programme):
             elderly = frame["groups.elderly"]
             households, fen = np.empty(elderly.shape[0] + 1, np.intp), np.zeros(elderly.shape[0] + 1, np.int64)
             dependent = np.empty(elderly.shape[0] + 1, np.intp)
-            n_paid, n_dependent, recipients = _elderly_month(
+            n_paid, n_dependent, recipients, frame["elderly.by_age"] = _elderly_month(
                 elderly, p.age_months, p.alive, p.selfcare, p.household, sim.person_area, sim.population.n_areas,
                 np.array([12 * int(age) for age in el.allowance_ages], np.int64),
                 np.concatenate(([0.0], np.asarray(el.allowance, dtype=np.float64))),

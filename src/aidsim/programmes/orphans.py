@@ -56,21 +56,38 @@ def _cover_children(children: np.ndarray, household: np.ndarray, orphan: np.ndar
     children are one run): a child is covered when an orphan or when the household's living
     members are all children (no adult). Marks them in ``out`` and writes their rows to ``rows``
     (as long as ``children``); returns how many. In place of a household-sized bincount, the
-    gathers and a ``flatnonzero`` over every person."""
-    j, n, k = 0, children.shape[0], 0
-    while j < n:
-        h = household[children[j]]
-        end = j
-        while end < n and household[children[end]] == h:
-            end += 1
-        no_adult = alive_count[h] == end - j
-        for q in range(j, end):
-            c = children[q]
-            cover = orphan[c] | no_adult
-            out[c] = cover
-            rows[k] = c
-            k += cover
-        j = end
+    gathers and a ``flatnonzero`` over every person. Each child is booked as an orphan or not
+    without branches; a run whose length is its household's living count (rare: no adult) is
+    booked again, all covered, once it ends."""
+    k, run, last = 0, 0, 0
+    for q in range(children.shape[0]):
+        c = children[q]
+        h = household[c]
+        if (h != last) & (alive_count[last] == run):  # the run just ended had no adult
+            k = _cover_run(children, orphan, q - run, q, out, rows, k)
+        run = run + 1 if h == last else 1
+        last = h
+        v = orphan[c]
+        out[c] = v
+        rows[k] = c
+        k += v
+    if alive_count[last] == run:
+        k = _cover_run(children, orphan, children.shape[0] - run, children.shape[0], out, rows, k)
+    return k
+
+
+@numba.njit(cache=True)
+def _cover_run(children: np.ndarray, orphan: np.ndarray, start: int, end: int, out: np.ndarray, rows: np.ndarray,
+               k: int) -> int:
+    """Cover all of ``children[start:end]``, the last children written to ``rows`` (its orphans
+    are the last rows, up to ``k``): they are written again, every one of them; returns the new
+    count."""
+    for j in range(start, end):
+        k -= orphan[children[j]]
+    for j in range(start, end):
+        out[children[j]] = True
+        rows[k] = children[j]
+        k += 1
     return k
 
 
