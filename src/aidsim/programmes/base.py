@@ -289,7 +289,8 @@ def _fen(yuan: float) -> int:
 
 
 @numba.njit(cache=True)
-def _non_decreasing(a: np.ndarray) -> bool:
+def non_decreasing(a: np.ndarray) -> bool:
+    """Whether ``a`` is sorted (each element at least the one before)."""
     for k in range(1, a.shape[0]):
         if a[k] < a[k - 1]:
             return False
@@ -328,7 +329,7 @@ def person_payment(sim: Any, persons: np.ndarray, yuan: np.ndarray) -> Payment:
     pop = sim.population
     persons = np.asarray(persons)
     yuan = np.broadcast_to(np.asarray(yuan), persons.shape)
-    if not _non_decreasing(persons):  # rows are stored household by household
+    if not non_decreasing(persons):  # rows are stored household by household
         order = np.argsort(persons, kind="stable")
         persons, yuan = persons[order], yuan[order]
     households, fen, recipients = _person_payment(persons, yuan, pop.persons.household, sim.person_area,

@@ -26,6 +26,7 @@ from aidsim.programmes.base import (
     Stream,
     flow,
     household_payment,
+    non_decreasing,
     to_fen,
     yuan,
 )
@@ -60,7 +61,7 @@ def county_approves(amount_yuan: np.ndarray, township_limit: float) -> np.ndarra
 def _in_row_order(households: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``households`` and ``values`` in household order, each household's values in their given
     order (a stable sort, only when not already in order)."""
-    if _non_decreasing(households):
+    if non_decreasing(households):
         return households, values
     order = np.argsort(households, kind="stable")
     return households[order], values[order]
@@ -89,17 +90,9 @@ def losses_and_resources(hospital_household: np.ndarray, hospital_cost: np.ndarr
 
 def _distinct(rows: np.ndarray) -> np.ndarray:
     """``np.unique(rows)``."""
-    if not _non_decreasing(rows):
+    if not non_decreasing(rows):
         rows = np.sort(rows)
     return rows[np.concatenate(([True], rows[1:] != rows[:-1]))] if rows.shape[0] else rows
-
-
-@numba.njit(cache=True)
-def _non_decreasing(a: np.ndarray) -> bool:
-    for k in range(1, a.shape[0]):
-        if a[k] < a[k - 1]:
-            return False
-    return True
 
 
 @numba.njit(cache=True)
