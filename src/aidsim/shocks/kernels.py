@@ -409,24 +409,6 @@ def other_income(exp_level: np.ndarray, has_other: np.ndarray, urban: np.ndarray
         exp_level[h] = o
 
 
-@numba.njit(inline="always")
-def _earnings_and_own(x: np.float32, employed: bool, live: bool, ill: bool, pension: np.float32, urban: bool,
-                      grow_urban: np.float32, grow_rural: np.float32, grown: bool, keep: np.float32,
-                      struck: bool) -> tuple[np.float32, np.float32]:
-    """One person's earnings (``x`` = exp(log earnings) for a worker not ill, else 0; grown by
-    hukou when ``grown``; cut by the household's ``keep`` share when ``struck``) and own income
-    (earnings + pension, grown, the living only), in float32 in that order."""
-    e = x if employed & live & (not ill) else np.float32(0)
-    p = pension
-    if grown:
-        g = grow_urban if urban else grow_rural
-        e = e * g
-        p = p * g
-    if struck:
-        e = e * keep
-    return e, e + (p if live else np.float32(0))
-
-
 @numba.njit(cache=True)
 def earnings_and_household_income(earned: np.ndarray, employed: np.ndarray, alive: np.ndarray, ill: np.ndarray,
                                   pension: np.ndarray, urban: np.ndarray, grow_urban: np.float32,
@@ -443,11 +425,19 @@ def earnings_and_household_income(earned: np.ndarray, employed: np.ndarray, aliv
     without rows need zeros on entry."""
     previous, run, count = -1, 0.0, np.int64(0)
     for i in range(earned.shape[0]):
-        h = household[i]
+        x = earned[i]
         live = alive[i]
-        e, o = _earnings_and_own(earned[i], employed[i], live, ill[i], pension[i], urban[i], grow_urban, grow_rural,
-                                 grown, keep[h], struck)
+        e = x if employed[i] & live & (not ill[i]) else np.float32(0)
+        p = pension[i]
+        if grown:
+            g = grow_urban if urban[i] else grow_rural
+            e = e * g
+            p = p * g
+        h = household[i]
+        if struck:
+            e = e * keep[h]
         earned[i] = e
+        o = e + (p if live else np.float32(0))
         own[i] = o
         same = h == previous
         run = (run if same else 0.0) + np.float64(o)  # bincount's order: 0.0 + first + second …
@@ -502,11 +492,19 @@ def incomes_and_assessed(earned: np.ndarray, employed: np.ndarray, alive: np.nda
     previous, run, run_assessed, run_hidden, count = -1, 0.0, 0.0, 0.0, np.int64(0)
     k, n_arrivals = 0, arrivals.shape[0]
     for i in range(earned.shape[0]):
-        h = household[i]
+        x = earned[i]
         live = alive[i]
-        e, o = _earnings_and_own(earned[i], employed[i], live, ill[i], pension[i], urban[i], grow_urban, grow_rural,
-                                 grown, keep[h], struck)
+        e = x if employed[i] & live & (not ill[i]) else np.float32(0)
+        p = pension[i]
+        if grown:
+            g = grow_urban if urban[i] else grow_rural
+            e = e * g
+            p = p * g
+        h = household[i]
+        if struck:
+            e = e * keep[h]
         earned[i] = e
+        o = e + (p if live else np.float32(0))
         own[i] = o
         a = assessed[i]
         while k < n_arrivals and arrivals[k] == i:  # rare: a branch
