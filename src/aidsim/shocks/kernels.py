@@ -175,17 +175,6 @@ def uniform_at(first: int, halves: np.ndarray, i: int) -> np.float32:
     return np.float32(word >> np.uint32(8)) * np.float32(1.0 / 16777216.0)
 
 
-def uniforms_at(first: int, halves: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """The float32 uniforms of the given rows of a draw given by :func:`uniform_words`."""
-    if first < 0:
-        words = halves[rows]
-    else:  # row 0 is the kept half-word
-        words = np.full(rows.shape[0], first, dtype=np.uint32)
-        later = rows > 0
-        words[later] = halves[rows[later] - 1]
-    return (words >> np.uint32(8)).astype(F32) * _U24
-
-
 # ---------------------------------------------------------------------------------------------
 # Thresholds
 # ---------------------------------------------------------------------------------------------
