@@ -32,12 +32,14 @@ the programmes); random draws are one fixed set per household per month (common 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Protocol
 
 import numba
 import numpy as np
 
+from aidsim import libm
 from aidsim.admin.pipeline import GRACE, NEVER, OFF, ON, PENDING, Roll, leave_or_grace
 from aidsim.deferred import DeferredWords
 
@@ -224,8 +226,8 @@ def application_probability(expected_benefit: np.ndarray, distance_km: np.ndarra
     ``rate × (benefit / reference) ** elasticity × exp(−stigma − cost × km) × campaign``, at most 1.
     """
     ratio = np.maximum(expected_benefit, 0) / lv.reference_benefit
-    scale = np.power(ratio, lv.benefit_elasticity) if lv.benefit_elasticity else np.ones_like(ratio)
-    friction = np.exp(-lv.stigma - lv.distance_cost * distance_km.astype(np.float64))
+    scale = libm.power(ratio, lv.benefit_elasticity) if lv.benefit_elasticity else np.ones_like(ratio)
+    friction = libm.exp(-lv.stigma - lv.distance_cost * distance_km.astype(np.float64))
     return np.minimum(lv.apply_rate * scale * friction * campaign, 1.0)
 
 
@@ -242,7 +244,7 @@ def route_days(u: np.ndarray, county: np.ndarray, lv: Levers) -> np.ndarray:
     route's mean (审批权下放 shortens the township route), less days saved by 容缺受理."""
     low = np.where(county, lv.county_days[0], lv.township_days[0])
     mean = np.where(county, lv.county_days[1], lv.township_days[1])
-    days = low - (mean - low) * np.log(u.astype(np.float64))
+    days = low - (mean - low) * libm.log(u.astype(np.float64))
     return np.maximum(days - lv.days_saved, 0.0)
 
 
@@ -323,7 +325,7 @@ def _maybe_applicants(status: np.ndarray, refused_until: np.ndarray, month: int,
     # Where the distance costs something, the friction is at most exp(−stigma): a first bound
     # without exp; with an elasticity of 1, a bound before it without divisions, each office's
     # factors multiplied once (a wider margin for their few roundings).
-    closest = np.exp(-stigma)
+    closest = math.exp(-stigma)
     factor = np.empty(benefit_scale.shape[0])
     for a in range(factor.shape[0]):
         factor[a] = rate * campaign[a] * closest * (1.0 + 2.0 * _BOUND_MARGIN) / (benefit_scale[a] * reference)

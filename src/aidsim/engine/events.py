@@ -14,6 +14,7 @@ import numpy as np
 
 from aidsim.admin import declaring
 from aidsim.deferred import DeferredUniforms
+from aidsim import libm
 from aidsim.engine.state import SimState
 from aidsim.population import renewal
 from aidsim.population.arrays import SELFCARE_FULL
@@ -161,7 +162,7 @@ def start_pensions(state: SimState, scenario: Scenario, streams: Streams, month:
     urban = state.person_urban[turning]
     employee = urban & (u < prof.employee_pension_share_urban)
     resident = np.where(urban, prof.resident_pension.urban, prof.resident_pension.rural)
-    p.pension[turning] = np.where(employee, prof.employee_pension_median * np.exp(prof.pension_spread * z),
+    p.pension[turning] = np.where(employee, prof.employee_pension_median * libm.exp(prof.pension_spread * z),
                                   resident).astype(F32)
     return turning
 
@@ -219,17 +220,16 @@ def _incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, month: in
         keep = np.ones(h.n, dtype=F32)
         keep[struck] = 1 - state.disaster_loss[struck]
     # income.other_income, grown since the first reported month and less the disasters' share
-    other = np.exp(h.other_income_level)
+    other = np.empty(h.n, dtype=F32)
     median = prof.other_income_median
-    kernels.other_income(other, h.has_other_income, h.urban, F32(median.urban), F32(median.rural),
-                         F32(grown[0]), F32(grown[1]), grown != (1.0, 1.0), keep, struck.shape[0] > 0)
-    # income.earnings: the log earnings, numpy's float32 exp, then (compiled) who earns them,
+    kernels.other_income(h.other_income_level, h.has_other_income, h.urban, F32(median.urban), F32(median.rural),
+                         F32(grown[0]), F32(grown[1]), grown != (1.0, 1.0), keep, struck.shape[0] > 0, other)
+    # income.earnings: the log earnings, then (compiled) who earns them and their exponential,
     # growth, disaster losses, pensions and the household sums, person by person.
     mean = inc.mean_log_earnings
     earned = np.empty(p.n, dtype=F32)
     kernels.log_earnings(state.person_urban, F32(mean.urban), F32(mean.rural), p.earnings_level, z_trans,
                          F32(inc.transitory_sd), earned)
-    np.exp(earned, out=earned)
     own, total, alive_count = np.empty(p.n, dtype=F32), _household_sums(state), _household_sums(state, np.int64)
     args = (earned, p.employed, p.alive, p.ill, p.pension, state.person_urban, F32(grown[0]), F32(grown[1]),
             grown != (1.0, 1.0), keep, struck.shape[0] > 0, p.household, own, total, alive_count)
@@ -364,7 +364,7 @@ def month_keys(state: SimState, scenario: Scenario, streams: Streams, month: int
     incomes, assessed = month_incomes(state, scenario, standard_normal32(streams["earnings_transitory"], p.n),
                                       month, shocks.renewal)
     lost = shocks.lost_work
-    usual = np.exp(mean_log_earnings(state, scenario, lost) + p.earnings_level[lost])
+    usual = libm.exp(mean_log_earnings(state, scenario, lost) + p.earnings_level[lost])
     grown = growth(scenario, month)
     if grown != (1.0, 1.0):
         usual = usual * by_hukou(state.person_urban[lost], *grown, F32)

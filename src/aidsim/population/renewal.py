@@ -95,6 +95,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 from scipy.special import ndtri
 
+from aidsim import libm
 from aidsim.population.arrays import SELFCARE_FULL, Households, Persons, Population, by_hukou
 from aidsim.population.categories import able_to_work, severely_disabled
 from aidsim.scenario.schema import AgeRates, Scenario
@@ -136,7 +137,7 @@ def birth_rows(expected: np.ndarray | float, shortfall: float) -> np.ndarray:
     more than ``k`` births (Poisson, as the monthly hazards make them) has a probability of at most
     ``shortfall`` (int16)."""
     e = np.asarray(expected, dtype=np.float64)
-    term = np.exp(-e)            # P(N = k)
+    term = libm.exp(-e)          # P(N = k)
     above = 1.0 - term           # P(N > k)
     rows = np.zeros(e.shape, dtype=np.int16)
     for k in range(1, 16):       # over the count of rows, not households
@@ -234,7 +235,7 @@ def monthly_table(schedule: AgeRates, max_age_months: int, *, rate: bool) -> np.
     """A float32 table by age in months of the schedule's monthly value: ``annual / 12`` for a rate
     (births per woman-year), ``1 − (1 − q)^(1/12)`` for an annual probability."""
     annual = np.asarray(schedule.annual, dtype=np.float64)
-    monthly = annual / 12.0 if rate else 1.0 - (1.0 - annual) ** (1.0 / 12.0)
+    monthly = annual / 12.0 if rate else 1.0 - libm.power(1.0 - annual, 1.0 / 12.0)
     ages = np.arange(max(max_age_months, schedule.band_starts[-1] * 12) + 1)
     band = np.searchsorted(np.asarray(schedule.band_starts) * 12, ages, side="right") - 1
     return monthly.astype(F32)[np.clip(band, 0, None)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from aidsim import libm
 from aidsim.population.arrays import (
     SELFCARE_FULL,
     SELFCARE_NONE,
@@ -143,7 +144,7 @@ def _draw(scenario: Scenario, streams: Streams) -> Population:
     employee_pension = old & u_urban & (rng.random(n_p) < prof.employee_pension_share_urban)
     pension = np.where(
         employee_pension,
-        prof.employee_pension_median * np.exp(prof.pension_spread * rng.standard_normal(n_p)),
+        prof.employee_pension_median * libm.exp(prof.pension_spread * rng.standard_normal(n_p)),
         np.where(old, by_hukou(u_urban, prof.resident_pension.urban, prof.resident_pension.rural), 0.0),
     ).astype(np.float32)
 
@@ -155,9 +156,10 @@ def _draw(scenario: Scenario, streams: Streams) -> Population:
     # Assets: richer households own them more often (probability rises with the income rank),
     # so the exclusions bite mostly where they should, as in the source documents.
     expected_income = np.bincount(
-        household, weights=employed * np.exp(earnings_level) + pension / 1000, minlength=n_h
-    ) / size + has_other * np.exp(other_level) * 0.1
-    rank = (np.argsort(np.argsort(expected_income)) + 0.5) / n_h
+        household, weights=employed * libm.exp(earnings_level) + pension / 1000, minlength=n_h
+    ) / size + has_other * libm.exp(other_level) * 0.1
+    # stable: the many ties (no income) are ranked in row order, whichever sort the CPU gets
+    rank = (np.argsort(np.argsort(expected_income, kind="stable"), kind="stable") + 0.5) / n_h
     tilt = np.clip(2 * rank, 0, None)
 
     def asset(share) -> np.ndarray:
@@ -176,7 +178,7 @@ def _draw(scenario: Scenario, streams: Streams) -> Population:
     formal_job = traits.random(n_p) < by_hukou(u_urban, prof.formal_job_share.urban,
                                                 prof.formal_job_share.rural)
     office_km = (by_hukou(urban, prof.office_distance_km.urban, prof.office_distance_km.rural)
-                 * np.exp(prof.office_distance_spread * traits.standard_normal(n_h))).astype(np.float32)
+                 * libm.exp(prof.office_distance_spread * traits.standard_normal(n_h))).astype(np.float32)
     connection_u = traits.random(n_h, dtype=np.float32)
     honesty_u = traits.random(n_h, dtype=np.float32)
     # Drawn for everyone, disabled or not, so that a disability starting later is certified or not

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtri
 
+from aidsim import libm
 from aidsim.scenario.schema import HealthShocks
 
 
@@ -69,7 +70,7 @@ def episode_costs(onset: np.ndarray, cost_uniform: np.ndarray, params: HealthSho
     if new is None:
         new = np.flatnonzero(onset)
         cost_uniform = cost_uniform[new]
-    cost = (params.hospital_cost_median * np.exp(params.hospital_cost_sd * ndtri(cost_uniform))).astype(np.float32)
+    cost = (params.hospital_cost_median * libm.exp(params.hospital_cost_sd * ndtri(cost_uniform))).astype(np.float32)
     reimbursed = insurance_reimbursement(cost, params.insurance_deductible, params.insurance_rate,
                                          params.insurance_cap)
     return IllnessOutcome(onset=onset, episodes=new, cost=cost, reimbursed=reimbursed,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from aidsim import libm
 from aidsim.calendar import calendar_month
 from aidsim.scenario.dated import DatedValue
 
@@ -20,12 +21,12 @@ def earnings(employed: np.ndarray, ill: np.ndarray, mean_log: np.ndarray, level:
     """Monthly earnings in yuan: ``exp(mean + level + sd·ε)`` for workers not in an illness
     episode (a sick worker earns nothing that month), else 0. float32 ``(n_persons,)``."""
     log_e = mean_log + level + np.float32(transitory_sd) * transitory
-    return np.where(employed & ~ill, np.exp(log_e), np.float32(0)).astype(np.float32, copy=False)
+    return np.where(employed & ~ill, libm.exp(log_e), np.float32(0)).astype(np.float32, copy=False)
 
 
 def other_income(has_other: np.ndarray, median: np.ndarray, level: np.ndarray) -> np.ndarray:
     """Other household income (farming, rent, family transfers) in yuan/month, float32."""
-    return np.where(has_other, median * np.exp(level), np.float32(0)).astype(np.float32, copy=False)
+    return np.where(has_other, median * libm.exp(level), np.float32(0)).astype(np.float32, copy=False)
 
 
 def growth_index(rate: DatedValue, first: int, month: int) -> float:

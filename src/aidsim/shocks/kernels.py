@@ -48,57 +48,102 @@ def _ziggurat_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 ZIG_KI, ZIG_WI, ZIG_FI = _ziggurat_tables()
+_ZIG_KI_SIGNED = ZIG_KI.astype(np.int32)  # every bound is below 2**23
 _ZIG_R = F32(3.6541528853610087963519472518)
 _ZIG_INV_R = F32(0.27366123732975827203)
 _U24 = F32(1.0 / 16777216.0)
 
 
 @numba.njit(cache=True)
+def _first_tries(halves: np.ndarray, ki: np.ndarray, wi: np.ndarray, xs: np.ndarray, ok: np.ndarray) -> None:
+    """Each half-word read as the first word of a try: its value ``±rabs·wi[idx]`` in ``xs`` and
+    whether it is accepted at once (``rabs < ki[idx]``, about 98.8 %) in ``ok``. Each row stands
+    alone, so the loop is vectorised; :func:`_ziggurat32` then walks the words in order."""
+    words = halves.view(np.int32)  # signed: the compiler has no unsigned conversion to vectorise
+    for j in range(words.shape[0]):
+        word = words[j]
+        idx = word & 0xFF
+        rabs = (word >> 9) & 0x7FFFFF
+        # ± by a product with ±1 (exact, -0.0 included): a select made the loop branch
+        xs[j] = (np.float32(rabs) * wi[idx]) * np.float32(1 - ((word >> 7) & 2))
+        ok[j] = rabs < ki[idx]
+
+
+@numba.njit(inline="always")
+def _rest_of_try(word: np.uint32, halves: np.ndarray, pos: int, wi: np.ndarray, fi: np.ndarray, r: np.float32,
+                 inv_r: np.float32, u24: np.float32) -> tuple[int, np.float32, int]:
+    """A try whose first word ``word`` was not accepted at once, going on at ``halves[pos]``: the
+    tail beyond ``r`` (box 0) or the wedge test. Returns (1 accepted, 0 rejected: try again with
+    the next word, -1 the words ran out), the value and the next position."""
+    idx = word & np.uint32(0xFF)
+    rabs = (word >> np.uint32(9)) & np.uint32(0x7FFFFF)
+    x = np.float32(rabs) * wi[idx]
+    if (word >> np.uint32(8)) & np.uint32(1):
+        x = -x
+    n_halves = halves.shape[0]
+    if idx == 0:  # the tail beyond r
+        while True:
+            if pos + 1 >= n_halves:
+                return -1, x, pos
+            xx = -inv_r * np.float32(math.log1p(-(np.float32(halves[pos] >> np.uint32(8)) * u24)))
+            yy = -np.float32(math.log1p(-(np.float32(halves[pos + 1] >> np.uint32(8)) * u24)))
+            pos += 2
+            if yy + yy > xx * xx:
+                return 1, (-(r + xx) if (rabs >> np.uint32(8)) & np.uint32(1) else r + xx), pos
+    if pos >= n_halves:
+        return -1, x, pos
+    u = np.float32(halves[pos] >> np.uint32(8)) * u24
+    pos += 1
+    if (fi[idx - 1] - fi[idx]) * u + fi[idx] < math.exp(-0.5 * x * x):
+        return 1, x, pos
+    return 0, x, pos
+
+
+@numba.njit(cache=True)
 def _ziggurat32(halves: np.ndarray, first: int, out: np.ndarray, ki: np.ndarray, wi: np.ndarray,
-                fi: np.ndarray, r: np.float32, inv_r: np.float32, u24: np.float32) -> int:
+                fi: np.ndarray, r: np.float32, inv_r: np.float32, u24: np.float32, xs: np.ndarray,
+                ok: np.ndarray) -> int:
     """Fill ``out`` with standard normals exactly as numpy's ``random_standard_normal_f`` makes
     them from a stream of 32-bit words: ``first`` (≥ 0: the half-word the generator kept) then
-    ``halves``. Returns how many of ``halves`` were used, or -1 if they ran out."""
-    pos = 0
-    pending = first
-    n_halves = halves.shape[0]
-    for i in range(out.shape[0]):
-        while True:
-            if pending >= 0:
-                word = np.uint32(pending)
-                pending = -1
-            elif pos < n_halves:
-                word = halves[pos]
-                pos += 1
-            else:
-                return -1
-            idx = word & np.uint32(0xFF)
-            sign = (word >> np.uint32(8)) & np.uint32(1)
-            rabs = (word >> np.uint32(9)) & np.uint32(0x7FFFFF)
+    ``halves``, whose first tries :func:`_first_tries` has made into ``xs`` and ``ok``. Returns
+    how many of ``halves`` were used, or -1 if they ran out."""
+    n, n_halves = out.shape[0], halves.shape[0]
+    i, pos = 0, 0
+    if first >= 0 and n > 0:
+        word = np.uint32(first)
+        idx = word & np.uint32(0xFF)
+        rabs = (word >> np.uint32(9)) & np.uint32(0x7FFFFF)
+        if rabs < ki[idx]:
             x = np.float32(rabs) * wi[idx]
-            if sign:
-                x = -x
-            if rabs < ki[idx]:
-                out[i] = x
-                break
-            if idx == 0:  # the tail beyond r
-                while True:
-                    if pos + 1 >= n_halves:
-                        return -1
-                    xx = -inv_r * np.float32(math.log1p(-(np.float32(halves[pos] >> np.uint32(8)) * u24)))
-                    yy = -np.float32(math.log1p(-(np.float32(halves[pos + 1] >> np.uint32(8)) * u24)))
-                    pos += 2
-                    if yy + yy > xx * xx:
-                        out[i] = -(r + xx) if (rabs >> np.uint32(8)) & np.uint32(1) else r + xx
-                        break
-                break
-            if pos >= n_halves:
+            out[0] = -x if (word >> np.uint32(8)) & np.uint32(1) else x
+            i = 1
+        else:
+            status, x, pos = _rest_of_try(word, halves, 0, wi, fi, r, inv_r, u24)
+            if status < 0:
                 return -1
-            u = np.float32(halves[pos] >> np.uint32(8)) * u24
-            pos += 1
-            if (fi[idx - 1] - fi[idx]) * u + fi[idx] < math.exp(-0.5 * x * x):
-                out[i] = x
-                break
+            if status:
+                out[0] = x
+                i = 1
+    while i < n:
+        # the run of words accepted at once from pos: copied (the common case)
+        end = pos + min(n - i, n_halves - pos)
+        stop = pos
+        while stop < end and ok[stop]:
+            stop += 1
+        for j in range(pos, stop):
+            out[i + j - pos] = xs[j]
+        i += stop - pos
+        pos = stop
+        if i == n:
+            break
+        if pos >= n_halves:
+            return -1
+        status, x, pos = _rest_of_try(halves[pos], halves, pos + 1, wi, fi, r, inv_r, u24)
+        if status < 0:
+            return -1
+        if status:
+            out[i] = x
+            i += 1
     return pos
 
 
@@ -124,7 +169,9 @@ def _normal_block(bits: np.random.PCG64, out: np.ndarray) -> None:
     words = n // 2 + n // 32 + 64  # ~1.5 % of draws take an extra half-word or two
     while True:
         halves = raw_words(bits, words).view(np.uint32)
-        used = _ziggurat32(halves, first, out, ZIG_KI, ZIG_WI, ZIG_FI, _ZIG_R, _ZIG_INV_R, _U24)
+        xs, ok = np.empty(halves.shape[0], dtype=F32), np.empty(halves.shape[0], dtype=np.bool_)
+        _first_tries(halves, _ZIG_KI_SIGNED, ZIG_WI, xs, ok)
+        used = _ziggurat32(halves, first, out, ZIG_KI, ZIG_WI, ZIG_FI, _ZIG_R, _ZIG_INV_R, _U24, xs, ok)
         if used >= 0:
             break
         bits.state = state  # ran out (rare): again from the same state with more words
@@ -374,66 +421,81 @@ def ar1_update(level: np.ndarray, normal: np.ndarray, rho: np.float32, scale: np
 def log_earnings(urban: np.ndarray, mean_urban: np.float32, mean_rural: np.float32, level: np.ndarray,
                  transitory: np.ndarray, sd: np.float32, out: np.ndarray) -> None:
     """The log earnings of ``income.earnings``: ``mean_log + level + sd·ε`` (float32, that order);
-    the exponential is left to numpy (its float32 exp, not the compiled one)."""
+    the exponential is taken by :func:`earnings_and_own`, for the workers only."""
     for i in range(level.shape[0]):
         mean = mean_urban if urban[i] else mean_rural
         out[i] = (mean + level[i]) + sd * transitory[i]
 
 
 @numba.njit(cache=True)
-def other_income(exp_level: np.ndarray, has_other: np.ndarray, urban: np.ndarray, median_urban: np.float32,
+def other_income(level: np.ndarray, has_other: np.ndarray, urban: np.ndarray, median_urban: np.float32,
                  median_rural: np.float32, grow_urban: np.float32, grow_rural: np.float32, grown: bool,
-                 keep: np.ndarray, struck: bool) -> None:
-    """``income.other_income`` with growth and disaster losses (``events.compute_incomes``), in
-    place on ``exp_level`` (numpy's float32 ``exp`` of the level): ``where(has_other, median ·
-    exp(level), 0)``, then ``· growth`` by hukou when ``grown``, then ``· keep`` when ``struck``."""
-    for h in range(exp_level.shape[0]):
+                 keep: np.ndarray, struck: bool, out: np.ndarray) -> None:
+    """``income.other_income`` with growth and disaster losses (``events.compute_incomes``) into
+    ``out``: ``where(has_other, median · exp(level), 0)`` (the C library's float32 ``exp``, as
+    :func:`aidsim.libm.exp`, taken for the households with other income only), then ``· growth``
+    by hukou when ``grown``, then ``· keep`` when ``struck``."""
+    for h in range(level.shape[0]):
         u = urban[h]
-        o = (median_urban if u else median_rural) * exp_level[h]
-        o = o if has_other[h] else np.float32(0)
+        o = (median_urban if u else median_rural) * math.exp(level[h]) if has_other[h] else np.float32(0)
         if grown:
             o = o * (grow_urban if u else grow_rural)
         if struck:
             o = o * keep[h]
-        exp_level[h] = o
+        out[h] = o
 
 
 @numba.njit(cache=True)
-def earnings_and_household_income(earned: np.ndarray, employed: np.ndarray, alive: np.ndarray, ill: np.ndarray,
-                                  pension: np.ndarray, urban: np.ndarray, grow_urban: np.float32,
-                                  grow_rural: np.float32, grown: bool, keep: np.ndarray, struck: bool,
-                                  household: np.ndarray, own: np.ndarray, total: np.ndarray,
-                                  alive_count: np.ndarray) -> None:
-    """The rest of ``events.compute_incomes``: ``earned`` holds ``exp(log earnings)`` and becomes
-    the earnings of workers not ill (else 0), grown by hukou when ``grown`` and cut by the
+def earnings_and_own(earned: np.ndarray, employed: np.ndarray, alive: np.ndarray, ill: np.ndarray,
+                     pension: np.ndarray, urban: np.ndarray, grow_urban: np.float32, grow_rural: np.float32,
+                     grown: bool, keep: np.ndarray, struck: bool, household: np.ndarray, own: np.ndarray) -> None:
+    """The person part of ``events.compute_incomes``: ``earned`` holds the log earnings
+    (:func:`log_earnings`) and becomes the earnings of workers not ill (the C library's float32
+    ``exp``, as :func:`aidsim.libm.exp`; else 0), grown by hukou when ``grown`` and cut by the
     household's ``keep`` share when ``struck``; ``own = earned + pension`` (grown, the living
-    only); ``total`` gets each household's float64 sum of ``own`` in row order, as
-    ``np.bincount(household, weights=own)`` adds it, and ``alive_count`` its living members
-    (:func:`segment_count` of ``alive``). A household's rows are consecutive: the running sums
-    stay in registers and are stored at every row (:func:`segment_count`), so only households
-    without rows need zeros on entry."""
-    previous, run, count = -1, 0.0, np.int64(0)
+    only)."""
     for i in range(earned.shape[0]):
-        x = earned[i]
         live = alive[i]
-        e = x if employed[i] & live & (not ill[i]) else np.float32(0)
+        e = math.exp(earned[i]) if employed[i] & live & (not ill[i]) else np.float32(0)
         p = pension[i]
         if grown:
             g = grow_urban if urban[i] else grow_rural
             e = e * g
             p = p * g
-        h = household[i]
         if struck:
-            e = e * keep[h]
+            e = e * keep[household[i]]
         earned[i] = e
-        o = e + (p if live else np.float32(0))
-        own[i] = o
+        own[i] = e + (p if live else np.float32(0))
+
+
+@numba.njit(cache=True)
+def household_income_sums(household: np.ndarray, own: np.ndarray, alive: np.ndarray, total: np.ndarray,
+                          alive_count: np.ndarray) -> None:
+    """``total`` gets each household's float64 sum of ``own`` in row order, as ``np.bincount(household,
+    weights=own)`` adds it, and ``alive_count`` its living members (:func:`segment_count` of
+    ``alive``). A household's rows are consecutive: the running sums stay in registers and are
+    stored at every row, so only households without rows need zeros on entry."""
+    previous, run, count = np.uint64(-1), 0.0, np.int64(0)
+    for i in range(own.shape[0]):
+        h = np.uint64(household[i])  # unsigned: no wraparound test on the index
         same = h == previous
-        run = (run if same else 0.0) + np.float64(o)  # bincount's order: 0.0 + first + second …
-        count = (count if same else 0) + np.int64(live)
+        run = (run if same else 0.0) + np.float64(own[i])  # bincount's order: 0.0 + first + second …
+        count = (count if same else 0) + np.int64(alive[i])
         total[h] = run
         alive_count[h] = count
         previous = h
+
+
+def earnings_and_household_income(earned: np.ndarray, employed: np.ndarray, alive: np.ndarray, ill: np.ndarray,
+                                  pension: np.ndarray, urban: np.ndarray, grow_urban: np.float32,
+                                  grow_rural: np.float32, grown: bool, keep: np.ndarray, struck: bool,
+                                  household: np.ndarray, own: np.ndarray, total: np.ndarray,
+                                  alive_count: np.ndarray) -> None:
+    """The rest of ``events.compute_incomes``: :func:`earnings_and_own`, then
+    :func:`household_income_sums` of ``own`` (the second loop carries the running sums)."""
+    earnings_and_own(earned, employed, alive, ill, pension, urban, grow_urban, grow_rural, grown, keep, struck,
+                     household, own)
+    household_income_sums(household, own, alive, total, alive_count)
 
 
 @numba.njit(cache=True)
@@ -464,6 +526,51 @@ def assessed_household_income(assessed: np.ndarray, earned: np.ndarray, weight: 
 
 
 @numba.njit(cache=True)
+def assessed_persons(assessed: np.ndarray, earned: np.ndarray, weight: np.float32, arrivals: np.ndarray,
+                     alive: np.ndarray, own: np.ndarray, assessed_earned: np.ndarray, assessed_own: np.ndarray) -> None:
+    """The person part of :func:`assessed_household_income` with ``update``: the rows ``arrivals``
+    first take this month's earnings (``assessed[arrivals] = earned[arrivals]``), then
+    ``assessed += weight·(earned − assessed)``, ``assessed_earned`` is that for the living (else
+    0) and ``assessed_own = (own − earned) + assessed_earned``; vectorised."""
+    for k in range(arrivals.shape[0]):
+        assessed[arrivals[k]] = earned[arrivals[k]]
+    for i in range(assessed.shape[0]):
+        e = earned[i]
+        a = assessed[i]
+        a = a + weight * (e - a)
+        assessed[i] = a
+        counted = a if alive[i] else np.float32(0)
+        assessed_earned[i] = counted
+        assessed_own[i] = (own[i] - e) + counted
+
+
+@numba.njit(cache=True)
+def assessed_income_sums(household: np.ndarray, own: np.ndarray, alive: np.ndarray, assessed_own: np.ndarray,
+                         assessed_earned: np.ndarray, formal_job: np.ndarray, formal: np.float32,
+                         informal: np.float32, hides: bool, total: np.ndarray, alive_count: np.ndarray,
+                         assessed_total: np.ndarray, hidden: np.ndarray) -> None:
+    """:func:`household_income_sums` of ``own`` and ``alive``, and in the same pass each household's
+    float64 sum of ``assessed_own`` in row order (``assessed_total``); with ``hides``, also of its
+    assessed earnings × the hidden share of each person's kind of job (``formal`` or ``informal``
+    by ``formal_job``, float32 products) in ``hidden``: ``declaring.hidden_sums`` of the assessed
+    earnings."""
+    previous, run, run_assessed, run_hidden, count = np.uint64(-1), 0.0, 0.0, 0.0, np.int64(0)
+    for i in range(own.shape[0]):
+        h = np.uint64(household[i])
+        same = h == previous
+        run = (run if same else 0.0) + np.float64(own[i])
+        run_assessed = (run_assessed if same else 0.0) + np.float64(assessed_own[i])
+        count = (count if same else 0) + np.int64(alive[i])
+        total[h] = run
+        assessed_total[h] = run_assessed
+        alive_count[h] = count
+        if hides:
+            share = formal if formal_job[i] else informal
+            run_hidden = (run_hidden if same else 0.0) + np.float64(assessed_earned[i] * share)
+            hidden[h] = run_hidden
+        previous = h
+
+
 def incomes_and_assessed(earned: np.ndarray, employed: np.ndarray, alive: np.ndarray, ill: np.ndarray,
                          pension: np.ndarray, urban: np.ndarray, grow_urban: np.float32, grow_rural: np.float32,
                          grown: bool, keep: np.ndarray, struck: bool, household: np.ndarray, own: np.ndarray,
@@ -471,53 +578,19 @@ def incomes_and_assessed(earned: np.ndarray, employed: np.ndarray, alive: np.nda
                          arrivals: np.ndarray, assessed_earned: np.ndarray, assessed_own: np.ndarray,
                          assessed_total: np.ndarray, formal_job: np.ndarray, formal: np.float32,
                          informal: np.float32, hides: bool, hidden: np.ndarray) -> None:
-    """:func:`earnings_and_household_income`, then, in the same pass, the assessed incomes'
-    update (:func:`assessed_household_income` with ``update``, its outputs ``assessed_*``): the
-    rows ``arrivals`` (increasing) first take this month's earnings, as
-    ``assessed[arrivals] = earned[arrivals]`` before the update does. With ``hides``, also each
-    household's assessed earnings × the hidden share of each person's kind of job (``formal`` or
-    ``informal`` by ``formal_job``; float32 products, float64 sums in row order, stored at every
-    row) in ``hidden``: ``declaring.hidden_sums`` of the assessed earnings."""
-    previous, run, run_assessed, run_hidden, count = -1, 0.0, 0.0, 0.0, np.int64(0)
-    k, n_arrivals = 0, arrivals.shape[0]
-    # The earnings lines repeat earnings_and_household_income's on purpose: a shared inline helper
-    # returning the pair made this pass about three times slower.
-    for i in range(earned.shape[0]):
-        x = earned[i]
-        live = alive[i]
-        e = x if employed[i] & live & (not ill[i]) else np.float32(0)
-        p = pension[i]
-        if grown:
-            g = grow_urban if urban[i] else grow_rural
-            e = e * g
-            p = p * g
-        h = household[i]
-        if struck:
-            e = e * keep[h]
-        earned[i] = e
-        o = e + (p if live else np.float32(0))
-        own[i] = o
-        a = assessed[i]
-        while k < n_arrivals and arrivals[k] == i:  # rare: a branch
-            a = e
-            k += 1
-        a = a + weight * (e - a)
-        assessed[i] = a
-        counted = a if live else np.float32(0)
-        assessed_earned[i] = counted
-        o_assessed = (o - e) + counted
-        assessed_own[i] = o_assessed
-        same = h == previous
-        run = (run if same else 0.0) + np.float64(o)
-        run_assessed = (run_assessed if same else 0.0) + np.float64(o_assessed)
-        count = (count if same else 0) + np.int64(live)
-        total[h] = run
-        assessed_total[h] = run_assessed
-        alive_count[h] = count
-        if hides:
-            run_hidden = (run_hidden if same else 0.0) + np.float64(counted * (formal if formal_job[i] else informal))
-            hidden[h] = run_hidden
-        previous = h
+    """:func:`earnings_and_household_income` and the assessed incomes' update
+    (:func:`assessed_household_income` with ``update``, its outputs ``assessed_*``; the rows
+    ``arrivals`` first take this month's earnings, as ``assessed[arrivals] = earned[arrivals]``
+    before the update does), with ``hides`` also ``declaring.hidden_sums`` of the assessed
+    earnings in ``hidden``. Two loops over the persons without carried values
+    (:func:`earnings_and_own`, :func:`assessed_persons`, the second vectorised), then one that
+    carries every household sum (:func:`assessed_income_sums`): one fused loop, neither
+    vectorised nor free of the running sums' latency, took twice as long."""
+    earnings_and_own(earned, employed, alive, ill, pension, urban, grow_urban, grow_rural, grown, keep, struck,
+                     household, own)
+    assessed_persons(assessed, earned, weight, arrivals, alive, own, assessed_earned, assessed_own)
+    assessed_income_sums(household, own, alive, assessed_own, assessed_earned, formal_job, formal, informal, hides,
+                         total, alive_count, assessed_total, hidden)
 
 
 @numba.njit(cache=True)
