@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from aidsim import libm
 from aidsim.admin import declaring
 from aidsim.deferred import DeferredUniforms
-from aidsim import libm
 from aidsim.engine.state import SimState
 from aidsim.population import renewal
 from aidsim.population.arrays import SELFCARE_FULL
