@@ -52,6 +52,8 @@ def exp(x: np.ndarray | float, out: np.ndarray | None = None) -> np.ndarray | fl
     """``np.exp(x)`` by the C library's ``exp`` (``expf`` for float32); ``out`` (a contiguous
     array of ``x``'s shape and float type, possibly ``x`` itself) receives it when given."""
     flat, shape, scalar = _flat(x)
+    if out is not None and not (out.flags.c_contiguous and out.dtype == flat.dtype and out.size == flat.size):
+        raise ValueError(f"out must be a contiguous {flat.dtype} array of {flat.size} elements")
     target = np.empty_like(flat) if out is None else out.reshape(-1)
     _exp(flat, target)
     return out if out is not None else _shaped(target, shape, scalar)

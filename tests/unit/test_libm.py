@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -37,6 +38,13 @@ def test_each_element_is_the_c_librarys(seed: int, n: int, y: float) -> None:
     assert np.allclose(libm.exp(x32), np.exp(x32.astype(np.float64)), rtol=2e-7, atol=0)
     out = x32.copy()
     assert libm.exp(out, out=out) is out and np.array_equal(out, libm.exp(x32))
+
+
+def test_out_must_be_able_to_hold_the_result() -> None:
+    x = np.arange(6, dtype=np.float64)
+    for bad in (np.empty(12)[::2], np.empty(6, np.float32), np.empty(5)):
+        with pytest.raises(ValueError, match="out must be"):
+            libm.exp(x, out=bad)
 
 
 _FINGERPRINT = """

@@ -342,7 +342,7 @@ def _maybe_applicants(status: np.ndarray, refused_until: np.ndarray, month: int,
         p = rate * (ratio if elasticity == 1.0 else ratio ** elasticity if elasticity else 1.0) * campaign[a]
         if cost >= 0 and u >= p * closest * (1.0 + _BOUND_MARGIN):
             continue
-        if u < p * np.exp(-stigma - cost) * (1.0 + _BOUND_MARGIN):
+        if u < p * math.exp(-stigma - cost) * (1.0 + _BOUND_MARGIN):
             out[kept] = h
             kept += 1
     return kept
