@@ -212,6 +212,18 @@ def _households(seed: int, n_h: int) -> tuple[np.ndarray, np.ndarray]:
     return household, rng.random(household.shape[0]).astype(np.float32) * np.float32(5000)
 
 
+def _earners(seed: int, n_h: int, stream: int) -> tuple[np.ndarray, int, np.random.Generator,
+                                                       tuple[np.ndarray, ...], np.ndarray]:
+    """:func:`_households` of ``seed`` with random persons: the rows' households, their count, a
+    generator (``seed + stream``) for more draws, who is employed, alive, ill and urban, and the
+    pensions."""
+    household, _ = _households(seed, n_h)
+    n = household.shape[0]
+    rng = np.random.default_rng(seed + stream)
+    flags = tuple(rng.random(n) < s for s in (0.6, 0.9, 0.1, 0.5))
+    return household, n, rng, flags, (rng.random(n) * 3000).astype(np.float32)
+
+
 def test_segment_sum_and_count_by_hand() -> None:
     household = np.array([0, 0, 2, 2, 2])
     values = np.array([1.5, 2.5, 1.0, 2.0, 3.0], np.float32)
@@ -234,12 +246,8 @@ def test_segment_sum_and_count_property(seed: int, n_h: int) -> None:
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 2**31), n_h=st.integers(1, 2000), grown=st.booleans(), struck=st.booleans())
 def test_earnings_and_household_income_property(seed: int, n_h: int, grown: bool, struck: bool) -> None:
-    household, _ = _households(seed, n_h)
-    n = household.shape[0]
-    rng = np.random.default_rng(seed + 1)
-    employed, alive, ill, urban = (rng.random(n) < s for s in (0.6, 0.9, 0.1, 0.5))
+    household, n, rng, (employed, alive, ill, urban), pension = _earners(seed, n_h, 1)
     level, z = rng.normal(size=n).astype(np.float32), rng.normal(size=n).astype(np.float32)
-    pension = (rng.random(n) * 3000).astype(np.float32)
     other = (rng.random(n_h) * 1000).astype(np.float32)
     keep = (1 - rng.random(n_h) * 0.5).astype(np.float32)
     g = (np.float32(1.03), np.float32(1.05))
@@ -309,12 +317,8 @@ def test_without_pension_at_is_flatnonzero(seed: int, n: int) -> None:
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 2**31), n_h=st.integers(0, 500), grown=st.booleans(), struck=st.booleans())
 def test_incomes_and_assessed_is_the_two_passes(seed: int, n_h: int, grown: bool, struck: bool) -> None:
-    household, _ = _households(seed, n_h)
-    n = household.shape[0]
-    rng = np.random.default_rng(seed + 2)
-    employed, alive, ill, urban = (rng.random(n) < s for s in (0.6, 0.9, 0.1, 0.5))
+    household, n, rng, (employed, alive, ill, urban), pension = _earners(seed, n_h, 2)
     log_e = (rng.random(n) * 3 + 6).astype(np.float32)  # log earnings
-    pension = (rng.random(n) * 3000).astype(np.float32)
     keep = (1 - rng.random(n_h) * 0.5).astype(np.float32)
     assessed = (rng.random(n) * 4000).astype(np.float32)
     arrivals = np.flatnonzero(rng.random(n) < 0.05)
