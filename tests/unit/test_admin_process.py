@@ -498,6 +498,23 @@ def test_review_finding_income_above_the_line_gives_a_gradual_exit_then_the_hous
     assert exited == [False, False, True, False]
 
 
+def test_a_household_whose_gradual_exit_ends_and_applies_again_is_one_case():
+    # Household 0's gradual exit ends in month 7 and it applies again that month (its income fell
+    # back under the line); household 1 applied the same month and is queued after it. Two surveys
+    # a month: the returning household must take one, not two (as a pending case and as a new
+    # one), so both are surveyed.
+    hh = Households([300.0, 300.0])
+    roll = DibaoRoll.empty(2)
+    roll.status[0], roll.exit_month[0] = GRACE, 7
+    roll.status[1], roll.stage[1], roll.applied_month[1] = PENDING, QUEUED, 7
+    flows = step(hh, roll, 7, office=plan(capacity=2.0), dr=draws(2, apply=[0.0, 1.0], order=[0.0, 0.9]))
+    assert flows.exited.tolist() == [True, False] and flows.applied.tolist() == [True, False]
+    assert flows.surveyed.tolist() == [True, True]
+    assert flows.work_done.tolist() == [2.0]
+    assert flows.entered.tolist() == [True, True]
+    assert roll.status.tolist() == [ON, ON]
+
+
 def test_review_finding_a_barred_asset_removes_the_household_at_once():
     hh = Households([300.0, 300.0], asset_barred=[True, False], interval=6)
     roll = DibaoRoll.empty(2)

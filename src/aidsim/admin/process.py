@@ -200,8 +200,7 @@ class DibaoFlows:
     inspected_out: np.ndarray   # removed by a special inspection
     work_done: np.ndarray       # float (n_areas,): case-equivalents worked
     utilisation: np.ndarray     # float (n_areas,): share of capacity used (0 when unlimited)
-    # The few households of some masks, as rows (intp, each once: a household that left at the
-    # start may apply again, so it can be twice among the month's pending): for sums over them.
+    # The few households of some masks, as rows (intp, each once): for sums over them.
     applied_rows: np.ndarray
     entered_rows: np.ndarray
     exited_rows: np.ndarray
@@ -442,6 +441,10 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
         inspected_out[left[-1]] = True
         exited[left[-1]] = True
 
+    # Pending from earlier months: taken before this month's applications, so that a household
+    # that left the roll at the start (its gradual exit ended) and applies again is listed once.
+    earlier = active[status[active] == PENDING]
+
     # 3. Applications, judged on what the household would declare (a household with no member
     # declares an infinite per-capita income, so it never applies).
     connected = hh.connected
@@ -470,7 +473,7 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
 
     # 4. The office's month of work: queued surveys and due reviews, oldest first.
     st = status[active]
-    pending = np.concatenate([active[st == PENDING], new])
+    pending = np.concatenate([earlier, new])
     queued = pending[roll.stage[pending] == QUEUED]
     due = active[(st >= ON) & (roll.next_review[active] <= month)]
     items = np.concatenate([queued, due])
