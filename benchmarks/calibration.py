@@ -50,9 +50,13 @@ PARTIAL = ["caseloads.dibao_persons.urban", "caseloads.dibao_persons.rural", "sp
 
 
 def county(households: int, values: dict[str, float], seed: int = 20200101) -> dict:
+    """The synthetic county simulated with ``values``: run as a county built from its profile is
+    (``aidsim.scenario.profile.scenario_tree``: a 36-month warm-up, the standards as written, not
+    grown with incomes), so that the calibration, at the true values, simulates the same county."""
     data = Scenario().resolved()
     data = set_values(data, {"population.households": households, "simulation.start": f"{YEAR}-01",
                              "simulation.months": 12, "simulation.seed": seed,
+                             "simulation.warmup_months": 36, "dibao.standard_indexation": "none",
                              "dibao.standard.urban": {f"{YEAR}-01": 760.0}, "dibao.standard.rural": {f"{YEAR}-01": 520.0}})
     return set_values(data, values)
 
