@@ -443,11 +443,15 @@ def other_income(level: np.ndarray, has_other: np.ndarray, urban: np.ndarray, me
     ``out``: ``where(has_other, median · exp(level), 0)`` (the C library's float32 ``exp``, as
     :func:`aidsim.libm.exp`, taken for the households with other income only), then ``· growth``
     by hukou when ``grown``, then ``· keep`` when ``struck``."""
+    # by hukou from two-entry tables: a float select on a bool is a branch, mispredicted at random
+    medians = np.array([median_rural, median_urban], dtype=np.float32)
+    grows = np.array([grow_rural, grow_urban], dtype=np.float32)
+    hukou = urban.view(np.uint8)
     for h in range(level.shape[0]):
-        u = urban[h]
-        o = (median_urban if u else median_rural) * math.exp(level[h]) if has_other[h] else np.float32(0)
+        u = hukou[h]
+        o = medians[u] * math.exp(level[h]) if has_other[h] else np.float32(0)
         if grown:
-            o = o * (grow_urban if u else grow_rural)
+            o = o * grows[u]
         if struck:
             o = o * keep[h]
         out[h] = o
@@ -462,12 +466,14 @@ def earnings_and_own(earned: np.ndarray, employed: np.ndarray, alive: np.ndarray
     ``exp``, as :func:`aidsim.libm.exp`; else 0), grown by hukou when ``grown`` and cut by the
     household's ``keep`` share when ``struck``; ``own = earned + pension`` (grown, the living
     only)."""
+    grows = np.array([grow_rural, grow_urban], dtype=np.float32)  # by hukou, as other_income
+    hukou = urban.view(np.uint8)
     for i in range(earned.shape[0]):
         live = alive[i]
         e = math.exp(earned[i]) if employed[i] & live & (not ill[i]) else np.float32(0)
         p = pension[i]
         if grown:
-            g = grow_urban if urban[i] else grow_rural
+            g = grows[hukou[i]]
             e = e * g
             p = p * g
         if struck:
@@ -482,16 +488,18 @@ def household_income_sums(household: np.ndarray, own: np.ndarray, alive: np.ndar
     """``total`` gets each household's float64 sum of ``own`` in row order, as ``np.bincount(household,
     weights=own)`` adds it, and ``alive_count`` its living members (:func:`segment_count` of
     ``alive``). A household's rows are consecutive: the running sums stay in registers and are
-    stored at every row, so only households without rows need zeros on entry."""
-    previous, run, count = np.uint64(-1), 0.0, np.int64(0)
+    stored at every row, so only households without rows need zeros on entry. Without branches:
+    see :func:`assessed_income_sums`."""
+    p_run, p_count, run, count = -1.0, -1.0, 0.0, 0.0
     for i in range(own.shape[0]):
-        h = np.uint64(household[i])  # unsigned: no wraparound test on the index
-        same = h == previous
-        run = (run if same else 0.0) + np.float64(own[i])  # bincount's order: 0.0 + first + second …
-        count = (count if same else 0) + np.int64(alive[i])
+        h = household[i]
+        h_run = np.float64(h)
+        h_count = h_run + 0.5
+        run = (run if h_run == p_run else 0.0) + np.float64(own[i])  # bincount's order: 0.0 + first + …
+        count = (count if h_count == p_count else 0.0) + np.float64(alive[i])
         total[h] = run
-        alive_count[h] = count
-        previous = h
+        alive_count[h] = np.int64(count)
+        p_run, p_count = h_run, h_count
 
 
 def earnings_and_household_income(earned: np.ndarray, employed: np.ndarray, alive: np.ndarray, ill: np.ndarray,
@@ -561,22 +569,32 @@ def assessed_income_sums(household: np.ndarray, own: np.ndarray, alive: np.ndarr
     float64 sum of ``assessed_own`` in row order (``assessed_total``); with ``hides``, also of its
     assessed earnings × the hidden share of each person's kind of job (``formal`` or ``informal``
     by ``formal_job``, float32 products) in ``hidden``: ``declaring.hidden_sums`` of the assessed
-    earnings."""
-    previous, run, run_assessed, run_hidden, count = np.uint64(-1), 0.0, 0.0, 0.0, np.int64(0)
+    earnings.
+
+    Without branches: whether a row starts a household is random, so a branch on it is mispredicted
+    about once a household. x86 has no conditional move between float registers, so a float select
+    on an integer comparison becomes a branch; on a float comparison it becomes a mask (``cmpsd``,
+    ``andpd``). So a running sum restarts by a select on a float comparison of the household
+    number, each sum on its own copy of it (``h + 0.25``, ``h + 0.5``…, exact), since selects on
+    one comparison are merged into one branch. The living are counted in float64 (exact)."""
+    shares = np.array([informal, formal], dtype=np.float32)
+    job = formal_job.view(np.uint8)
+    p_run, p_assessed, p_count, p_hidden = -1.0, -1.0, -1.0, -1.0
+    run, run_assessed, count, run_hidden = 0.0, 0.0, 0.0, 0.0
     for i in range(own.shape[0]):
-        h = np.uint64(household[i])
-        same = h == previous
-        run = (run if same else 0.0) + np.float64(own[i])
-        run_assessed = (run_assessed if same else 0.0) + np.float64(assessed_own[i])
-        count = (count if same else 0) + np.int64(alive[i])
+        h = household[i]
+        h_run = np.float64(h)
+        h_assessed, h_count, h_hidden = h_run + 0.25, h_run + 0.5, h_run + 0.75
+        run = (run if h_run == p_run else 0.0) + np.float64(own[i])
+        run_assessed = (run_assessed if h_assessed == p_assessed else 0.0) + np.float64(assessed_own[i])
+        count = (count if h_count == p_count else 0.0) + np.float64(alive[i])
         total[h] = run
         assessed_total[h] = run_assessed
-        alive_count[h] = count
+        alive_count[h] = np.int64(count)
         if hides:
-            share = formal if formal_job[i] else informal
-            run_hidden = (run_hidden if same else 0.0) + np.float64(assessed_earned[i] * share)
+            run_hidden = (run_hidden if h_hidden == p_hidden else 0.0) + np.float64(assessed_earned[i] * shares[job[i]])
             hidden[h] = run_hidden
-        previous = h
+        p_run, p_assessed, p_count, p_hidden = h_run, h_assessed, h_count, h_hidden
 
 
 def incomes_and_assessed(earned: np.ndarray, employed: np.ndarray, alive: np.ndarray, ill: np.ndarray,
