@@ -212,6 +212,38 @@ def _households(seed: int, n_h: int) -> tuple[np.ndarray, np.ndarray]:
     return household, rng.random(household.shape[0]).astype(np.float32) * np.float32(5000)
 
 
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31), n_h=st.integers(0, 2000), extreme=st.booleans())
+def test_branch_free_household_sums_are_bincounts(seed: int, n_h: int, extreme: bool) -> None:
+    # Households without rows, of one row and of several; with ``extreme`` some values are
+    # infinite or NaN: a household's sum must never carry them into the next household's.
+    household, values = _households(seed, n_h)
+    rng = np.random.default_rng(seed + 3)
+    if extreme and values.shape[0]:
+        values[rng.random(values.shape[0]) < 0.05] = np.inf
+        values[rng.random(values.shape[0]) < 0.02] = np.nan
+    alive = rng.random(values.shape[0]) < 0.9
+    want = np.bincount(household, weights=values, minlength=n_h)
+    got = np.zeros(n_h)
+    kernels.household_sums(household, values, got)
+    assert np.array_equal(got, want, equal_nan=True)
+    total, count = np.zeros(n_h), np.zeros(n_h, np.int64)
+    kernels.household_income_sums(household, values, alive, total, count)
+    assert np.array_equal(total, want, equal_nan=True)
+    assert np.array_equal(count, np.bincount(household[alive], minlength=n_h))
+    other = (rng.random(values.shape[0]) * 900).astype(np.float32)
+    earned = (rng.random(values.shape[0]) * 700).astype(np.float32)
+    formal_job = rng.random(values.shape[0]) < 0.4
+    out = [np.zeros(n_h), np.zeros(n_h, np.int64), np.zeros(n_h), np.zeros(n_h)]
+    kernels.assessed_income_sums(household, values, alive, other, earned, formal_job, np.float32(0.05),
+                                 np.float32(0.2), True, *out)
+    share = np.where(formal_job, np.float32(0.05), np.float32(0.2))
+    for got_, want_ in ((out[0], want), (out[1], np.bincount(household[alive], minlength=n_h)),
+                        (out[2], np.bincount(household, weights=other, minlength=n_h)),
+                        (out[3], np.bincount(household, weights=earned * share, minlength=n_h))):
+        assert np.array_equal(got_, want_, equal_nan=True)
+
+
 def _earners(seed: int, n_h: int, stream: int) -> tuple[np.ndarray, int, np.random.Generator,
                                                        tuple[np.ndarray, ...], np.ndarray]:
     """:func:`_households` of ``seed`` with random persons: the rows' households, their count, a
@@ -297,7 +329,8 @@ def test_earnings_and_household_income_property(seed: int, n_h: int, grown: bool
     own2 = own - earned + counted
     total2 = np.bincount(household, weights=own2, minlength=n_h) + other
     out_e, out_own, out_total = np.empty(n, np.float32), np.empty(n, np.float32), np.zeros(n_h)
-    kernels.assessed_household_income(assessed, earned, weight, True, alive, own, household, out_e, out_own, out_total)
+    kernels.assessed_persons(assessed, earned, weight, np.empty(0, np.intp), True, alive, own, out_e, out_own)
+    kernels.household_sums(household, out_own, out_total)
     out_total += other
     assert np.array_equal(assessed, want) and np.array_equal(out_e, counted)
     assert np.array_equal(out_own, own2) and np.array_equal(out_total, total2)
@@ -327,11 +360,12 @@ def test_incomes_and_assessed_is_the_two_passes(seed: int, n_h: int, grown: bool
     want_e, want_own, want_total, want_alive = log_e.copy(), np.empty(n, np.float32), np.zeros(n_h), np.zeros(n_h, np.int64)
     kernels.earnings_and_household_income(want_e, employed, alive, ill, pension, urban, g[0], g[1], grown, keep,
                                           struck, household, want_own, want_total, want_alive)
-    want_a = assessed.copy()
+    want_a = assessed.copy()  # events.assessed_incomes' arithmetic, in numpy
     want_a[arrivals] = want_e[arrivals]
-    want_ae, want_ao, want_at = np.empty(n, np.float32), np.empty(n, np.float32), np.zeros(n_h)
-    kernels.assessed_household_income(want_a, want_e, weight, True, alive, want_own, household, want_ae, want_ao,
-                                      want_at)
+    want_a += weight * (want_e - want_a)
+    want_ae = np.where(alive, want_a, np.float32(0))
+    want_ao = (want_own - want_e) + want_ae
+    want_at = np.bincount(household, weights=want_ao, minlength=n_h)
     # one pass
     got_e, got_own, got_total, got_alive = log_e.copy(), np.empty(n, np.float32), np.zeros(n_h), np.zeros(n_h, np.int64)
     got_a, got_ae, got_ao, got_at = assessed.copy(), np.empty(n, np.float32), np.empty(n, np.float32), np.zeros(n_h)

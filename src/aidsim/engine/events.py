@@ -298,12 +298,12 @@ def assessed_incomes(state: SimState, scenario: Scenario, incomes: Incomes,
             other[renewed.arrived] = incomes.other[renewed.arrived]
         other += weight * (incomes.other - other)
     # The earnings' moving average (assessed += weight·(earned − assessed)), the living's
-    # (np.where(alive, assessed, 0)), own = person_own − earned + that, and the household sums,
-    # in one pass.
+    # (np.where(alive, assessed, 0)), own = person_own − earned + that; then the household sums.
     earned, own = np.empty(pop.n_persons, dtype=F32), np.empty(pop.n_persons, dtype=F32)
+    kernels.assessed_persons(state.assessed_earned, incomes.earned, weight, np.empty(0, dtype=np.intp), update,
+                             pop.persons.alive, incomes.person_own, earned, own)
     total = _household_sums(state)
-    kernels.assessed_household_income(state.assessed_earned, incomes.earned, weight, update, pop.persons.alive,
-                                      incomes.person_own, pop.persons.household, earned, own, total)
+    kernels.household_sums(pop.persons.household, own, total)
     total += state.assessed_other
     return Incomes(person_own=own, earned=earned, household_total=total, other=state.assessed_other.copy())
 

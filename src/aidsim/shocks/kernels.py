@@ -515,46 +515,37 @@ def earnings_and_household_income(earned: np.ndarray, employed: np.ndarray, aliv
 
 
 @numba.njit(cache=True)
-def assessed_household_income(assessed: np.ndarray, earned: np.ndarray, weight: np.float32,
-                              update: bool, alive: np.ndarray, person_own: np.ndarray,
-                              household: np.ndarray, earned_out: np.ndarray, own: np.ndarray,
-                              total: np.ndarray) -> None:
-    """``events.assessed_incomes`` for persons: the assessed earnings move towards this month's
-    (``assessed += weight·(earned − assessed)`` when ``update``), count for the living
-    (``earned_out``), ``own = (person_own − earned) + earned_out``, and ``total`` gets each
-    household's float64 sum of ``own`` in row order (as ``bincount``; the running sum in a
-    register, stored at every row, as in :func:`earnings_and_household_income`)."""
-    previous, run = -1, 0.0
-    for i in range(assessed.shape[0]):
-        a = assessed[i]
-        x = earned[i]
-        if update:
-            a = a + weight * (x - a)
-            assessed[i] = a
-        e = a if alive[i] else np.float32(0)
-        earned_out[i] = e
-        o = (person_own[i] - x) + e
-        own[i] = o
+def household_sums(household: np.ndarray, values: np.ndarray, total: np.ndarray) -> None:
+    """``total`` gets each household's float64 sum of ``values`` in row order, as ``np.bincount``
+    adds it (stored at every row, so only households without rows need zeros on entry; without
+    branches: see :func:`assessed_income_sums`)."""
+    previous, run = -1.0, 0.0
+    for i in range(values.shape[0]):
         h = household[i]
-        run = (run if h == previous else 0.0) + np.float64(o)
+        h_run = np.float64(h)
+        run = (run if h_run == previous else 0.0) + np.float64(values[i])
         total[h] = run
-        previous = h
+        previous = h_run
 
 
 @numba.njit(cache=True)
 def assessed_persons(assessed: np.ndarray, earned: np.ndarray, weight: np.float32, arrivals: np.ndarray,
-                     alive: np.ndarray, own: np.ndarray, assessed_earned: np.ndarray, assessed_own: np.ndarray) -> None:
-    """The person part of :func:`assessed_household_income` with ``update``: the rows ``arrivals``
-    first take this month's earnings (``assessed[arrivals] = earned[arrivals]``), then
-    ``assessed += weight·(earned − assessed)``, ``assessed_earned`` is that for the living (else
-    0) and ``assessed_own = (own − earned) + assessed_earned``; vectorised."""
+                     update: bool, alive: np.ndarray, own: np.ndarray, assessed_earned: np.ndarray,
+                     assessed_own: np.ndarray) -> None:
+    """``events.assessed_incomes`` for persons: the rows ``arrivals`` first take this month's
+    earnings (``assessed[arrivals] = earned[arrivals]``), then with ``update`` the assessed
+    earnings move towards this month's (``assessed += weight·(earned − assessed)``);
+    ``assessed_earned`` is that for the living (else 0) and ``assessed_own = (own − earned) +
+    assessed_earned``. Vectorised; the household sums are :func:`household_sums` of
+    ``assessed_own``, or :func:`assessed_income_sums`."""
     for k in range(arrivals.shape[0]):
         assessed[arrivals[k]] = earned[arrivals[k]]
     for i in range(assessed.shape[0]):
         e = earned[i]
         a = assessed[i]
-        a = a + weight * (e - a)
-        assessed[i] = a
+        if update:
+            a = a + weight * (e - a)
+            assessed[i] = a
         counted = a if alive[i] else np.float32(0)
         assessed_earned[i] = counted
         assessed_own[i] = (own[i] - e) + counted
@@ -605,7 +596,7 @@ def incomes_and_assessed(earned: np.ndarray, employed: np.ndarray, alive: np.nda
                          assessed_total: np.ndarray, formal_job: np.ndarray, formal: np.float32,
                          informal: np.float32, hides: bool, hidden: np.ndarray) -> None:
     """:func:`earnings_and_household_income` and the assessed incomes' update
-    (:func:`assessed_household_income` with ``update``, its outputs ``assessed_*``; the rows
+    (:func:`assessed_persons` with ``update``, its outputs ``assessed_*``; the rows
     ``arrivals`` first take this month's earnings, as ``assessed[arrivals] = earned[arrivals]``
     before the update does), with ``hides`` also ``declaring.hidden_sums`` of the assessed
     earnings in ``hidden``. Two loops over the persons without carried values
@@ -614,7 +605,7 @@ def incomes_and_assessed(earned: np.ndarray, employed: np.ndarray, alive: np.nda
     vectorised nor free of the running sums' latency, took twice as long."""
     earnings_and_own(earned, employed, alive, ill, pension, urban, grow_urban, grow_rural, grown, keep, struck,
                      household, own)
-    assessed_persons(assessed, earned, weight, arrivals, alive, own, assessed_earned, assessed_own)
+    assessed_persons(assessed, earned, weight, arrivals, True, alive, own, assessed_earned, assessed_own)
     assessed_income_sums(household, own, alive, assessed_own, assessed_earned, formal_job, formal, informal, hides,
                          total, alive_count, assessed_total, hidden)
 
