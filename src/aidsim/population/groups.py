@@ -32,7 +32,7 @@ def _group_rows(alive: np.ndarray, age_months: np.ndarray, disability: np.ndarra
     disability (any grade) and with a chronic illness, increasing, written to the four outputs;
     returns how many of each. Branch-free. Called twice: with empty outputs it only counts; then
     with outputs of the counts + 1 (the loop writes each row before deciding to keep it)."""
-    living, ill_ = alive.view(np.uint8), chronic.view(np.uint8)  # 0/1 bytes: no bool conversions
+    living, chronic8 = alive.view(np.uint8), chronic.view(np.uint8)  # 0/1 bytes: no bool conversions
     if minors.shape[0] == 0:  # in int64 throughout, which lets the compiler vectorise the counts
         c_m = c_e = c_d = c_c = np.int64(0)
         for i in range(living.shape[0]):
@@ -40,7 +40,7 @@ def _group_rows(alive: np.ndarray, age_months: np.ndarray, disability: np.ndarra
             c_m += a & np.int64(age < minor_below)
             c_e += a & np.int64(age >= elderly_from)
             c_d += a & np.int64(disability[i] > 0)
-            c_c += a & np.int64(ill_[i])
+            c_c += a & np.int64(chronic8[i])
         return c_m, c_e, c_d, c_c
     n_m = n_e = n_d = n_c = 0
     for i in range(living.shape[0]):
@@ -52,7 +52,7 @@ def _group_rows(alive: np.ndarray, age_months: np.ndarray, disability: np.ndarra
         n_m += a & np.uint8(age < minor_below)
         n_e += a & np.uint8(age >= elderly_from)
         n_d += a & np.uint8(disability[i] > 0)
-        n_c += a & ill_[i]
+        n_c += a & chronic8[i]
     return n_m, n_e, n_d, n_c
 
 
