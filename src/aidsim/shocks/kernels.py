@@ -56,18 +56,14 @@ _ALL_OK = np.uint64(0x0101010101010101)  # eight true bools
 
 
 @numba.njit(cache=True)
-def _first_tries(halves: np.ndarray, ki: np.ndarray, wi: np.ndarray, xs: np.ndarray, ok: np.ndarray) -> None:
-    """Each half-word read as the first word of a try: its value ``±rabs·wi[idx]`` in ``xs`` and
-    whether it is accepted at once (``rabs < ki[idx]``, about 98.8 %) in ``ok``. Each row stands
-    alone, so the loop is vectorised; :func:`_ziggurat32` then walks the words in order."""
+def _first_tries(halves: np.ndarray, ki: np.ndarray, ok: np.ndarray) -> None:
+    """Whether each half-word, read as the first word of a try, is accepted at once
+    (``rabs < ki[idx]``, about 98.8 %), in ``ok``. Each row stands alone, so the loop is
+    vectorised; :func:`_ziggurat32` then walks the words in order and makes the values."""
     words = halves.view(np.int32)  # signed: the compiler has no unsigned conversion to vectorise
     for j in range(words.shape[0]):
         word = words[j]
-        idx = word & 0xFF
-        rabs = (word >> 9) & 0x7FFFFF
-        # ± by a product with ±1 (exact, -0.0 included): a select made the loop branch
-        xs[j] = (np.float32(rabs) * wi[idx]) * np.float32(1 - ((word >> 7) & 2))
-        ok[j] = rabs < ki[idx]
+        ok[j] = ((word >> 9) & 0x7FFFFF) < ki[word & 0xFF]
 
 
 @numba.njit(inline="always")
@@ -102,15 +98,16 @@ def _rest_of_try(word: np.uint32, halves: np.ndarray, pos: int, wi: np.ndarray, 
 
 @numba.njit(cache=True)
 def _ziggurat32(halves: np.ndarray, first: int, out: np.ndarray, ki: np.ndarray, wi: np.ndarray,
-                fi: np.ndarray, r: np.float32, inv_r: np.float32, u24: np.float32, xs: np.ndarray,
-                ok: np.ndarray) -> int:
+                fi: np.ndarray, r: np.float32, inv_r: np.float32, u24: np.float32, ok: np.ndarray) -> int:
     """Fill ``out`` with standard normals exactly as numpy's ``random_standard_normal_f`` makes
     them from a stream of 32-bit words: ``first`` (≥ 0: the half-word the generator kept) then
-    ``halves``, whose first tries :func:`_first_tries` has made into ``xs`` and ``ok``. Returns
-    how many of ``halves`` were used, or -1 if they ran out. ``ok`` has a multiple of 8 bytes
-    (those past the halves are 0)."""
+    ``halves``, whose first tries :func:`_first_tries` has judged in ``ok``; the values of the runs
+    accepted at once are made as they are copied (no array of every first try's value to write and
+    read back). Returns how many of ``halves`` were used, or -1 if they ran out. ``ok`` has a
+    multiple of 8 bytes (those past the halves are 0)."""
     n, n_halves = out.shape[0], halves.shape[0]
     ok8 = ok.view(np.uint64)
+    words = halves.view(np.int32)
     i, pos = 0, 0
     if first >= 0 and n > 0:
         word = np.uint32(first)
@@ -138,8 +135,9 @@ def _ziggurat32(halves: np.ndarray, first: int, out: np.ndarray, ki: np.ndarray,
                 if stop >= end or not ok[stop]:
                     break
             stop += 1
-        for j in range(pos, stop):
-            out[i + j - pos] = xs[j]
+        for j in range(pos, stop):  # the accepted first tries' values: ±rabs·wi[idx]
+            word = words[j]
+            out[i + j - pos] = (np.float32((word >> 9) & 0x7FFFFF) * wi[word & 0xFF]) * np.float32(1 - ((word >> 7) & 2))
         i += stop - pos
         pos = stop
         if i == n:
@@ -177,9 +175,9 @@ def _normal_block(bits: np.random.PCG64, out: np.ndarray) -> None:
     words = n // 2 + n // 32 + 64  # ~1.5 % of draws take an extra half-word or two
     while True:
         halves = raw_words(bits, words).view(np.uint32)
-        xs, ok = np.empty(halves.shape[0], dtype=F32), np.zeros(-(-halves.shape[0] // 8) * 8, dtype=np.bool_)
-        _first_tries(halves, _ZIG_KI_SIGNED, ZIG_WI, xs, ok)
-        used = _ziggurat32(halves, first, out, ZIG_KI, ZIG_WI, ZIG_FI, _ZIG_R, _ZIG_INV_R, _U24, xs, ok)
+        ok = np.zeros(-(-halves.shape[0] // 8) * 8, dtype=np.bool_)
+        _first_tries(halves, _ZIG_KI_SIGNED, ok)
+        used = _ziggurat32(halves, first, out, ZIG_KI, ZIG_WI, ZIG_FI, _ZIG_R, _ZIG_INV_R, _U24, ok)
         if used >= 0:
             break
         bits.state = state  # ran out (rare): again from the same state with more words
