@@ -26,7 +26,7 @@ import numpy as np
 from aidsim.runners.budget import budget
 from aidsim.runners.calibrate import calibrate, from_fit, set_values, simulate, to_fit
 from aidsim.scenario.load import load_profile, validate_scenario
-from aidsim.scenario.profile import CountyProfile
+from aidsim.scenario.profile import PROFILE_INDEXATION, PROFILE_SIMULATION, CountyProfile
 from aidsim.scenario.schema import Scenario
 
 TRUTH = {
@@ -51,12 +51,13 @@ PARTIAL = ["caseloads.dibao_persons.urban", "caseloads.dibao_persons.rural", "sp
 
 def county(households: int, values: dict[str, float], seed: int = 20200101) -> dict:
     """The synthetic county simulated with ``values``: run as a county built from its profile is
-    (``aidsim.scenario.profile.scenario_tree``: a 36-month warm-up, the standards as written, not
-    grown with incomes), so that the calibration, at the true values, simulates the same county."""
+    (``aidsim.scenario.profile.scenario_tree``: its warm-up, the standards as written, not grown
+    with incomes), so that the calibration, at the true values, simulates the same county."""
     data = Scenario().resolved()
     data = set_values(data, {"population.households": households, "simulation.start": f"{YEAR}-01",
                              "simulation.months": 12, "simulation.seed": seed,
-                             "simulation.warmup_months": 36, "dibao.standard_indexation": "none",
+                             **{f"simulation.{k}": v for k, v in PROFILE_SIMULATION.items()},
+                             "dibao.standard_indexation": PROFILE_INDEXATION,
                              "dibao.standard.urban": {f"{YEAR}-01": 760.0}, "dibao.standard.rural": {f"{YEAR}-01": 520.0}})
     return set_values(data, values)
 

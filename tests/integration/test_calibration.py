@@ -18,7 +18,7 @@ from aidsim.runners.backtest import load_backtest
 from aidsim.runners.budget import budget, difference
 from aidsim.runners.calibrate import calibrate, calibrated_yaml, set_values, simulate
 from aidsim.scenario.load import load_scenario, validate_scenario
-from aidsim.scenario.profile import CountyProfile
+from aidsim.scenario.profile import PROFILE_INDEXATION, PROFILE_SIMULATION, CountyProfile
 from aidsim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,9 +27,11 @@ TRUTH = {"admin.applying.area_factor.urban": 2.0, "admin.applying.area_factor.ru
 
 
 def _county(values: dict) -> dict:
+    """A county run as one built from its profile is (its warm-up, the standards as written)."""
     data = set_values(Scenario().resolved(), {
         "population.households": HOUSEHOLDS, "simulation.start": "2025-01", "simulation.months": 12,
-        "simulation.warmup_months": 36, "dibao.standard.urban": {"2025-01": 760.0},
+        **{f"simulation.{k}": v for k, v in PROFILE_SIMULATION.items()},
+        "dibao.standard_indexation": PROFILE_INDEXATION, "dibao.standard.urban": {"2025-01": 760.0},
         "dibao.standard.rural": {"2025-01": 520.0}})
     return set_values(data, values)
 

@@ -46,6 +46,12 @@ DEFAULT_UNCERTAINTY = {
     "average": 0.03,
 }
 
+#: How a county built from its profile is run (:func:`scenario_tree`): the roll takes about three
+#: years to settle from its first month (README, seed 002), and the standards stay as the profile
+#: gives them (a budget for a later year uses the standard the bureau writes for it).
+PROFILE_SIMULATION = {"warmup_months": 36}
+PROFILE_INDEXATION = "none"
+
 #: The household sizes the synthetic population draws (1 … 6 persons) and their default shares.
 DEFAULT_HOUSEHOLD_SIZE = (0.17, 0.29, 0.22, 0.16, 0.11, 0.05)
 
@@ -386,11 +392,10 @@ def scenario_tree(profile: CountyProfile) -> dict[str, Any]:
     tree: dict[str, Any] = {
         "name": profile.name,
         "description": profile.description or f"{profile.name}: built from its county profile ({profile.year}).",
-        # the roll takes about three years to settle from its first month (README, seed 002)
-        "simulation": {"start": first, "months": 12, "warmup_months": 36},
+        "simulation": {"start": first, "months": 12, **PROFILE_SIMULATION},
         "population": population,
         "dibao": {"standard": {"urban": {first: std.urban.value}, "rural": {first: std.rural.value}},
-                  "standard_indexation": "none"},
+                  "standard_indexation": PROFILE_INDEXATION},
     }
     if profile.policy.dibao_minimum_payment is not None:
         tree["dibao"]["minimum_payment"] = profile.policy.dibao_minimum_payment.value
