@@ -224,9 +224,6 @@ def test_branch_free_household_sums_are_bincounts(seed: int, n_h: int, extreme: 
         values[rng.random(values.shape[0]) < 0.02] = np.nan
     alive = rng.random(values.shape[0]) < 0.9
     want = np.bincount(household, weights=values, minlength=n_h)
-    got = np.zeros(n_h)
-    kernels.household_sums(household, values, got)
-    assert np.array_equal(got, want, equal_nan=True)
     total, count = np.zeros(n_h), np.zeros(n_h, np.int64)
     kernels.household_income_sums(household, values, alive, total, count)
     assert np.array_equal(total, want, equal_nan=True)
@@ -328,10 +325,9 @@ def test_earnings_and_household_income_property(seed: int, n_h: int, grown: bool
     counted = np.where(alive, want, np.float32(0))
     own2 = own - earned + counted
     total2 = np.bincount(household, weights=own2, minlength=n_h) + other
-    out_e, out_own, out_total = np.empty(n, np.float32), np.empty(n, np.float32), np.zeros(n_h)
+    out_e, out_own = np.empty(n, np.float32), np.empty(n, np.float32)
     kernels.assessed_persons(assessed, earned, weight, np.empty(0, np.intp), True, alive, own, out_e, out_own)
-    kernels.household_sums(household, out_own, out_total)
-    out_total += other
+    out_total = kernels.segment_sum(out_own, household, n_h) + other
     assert np.array_equal(assessed, want) and np.array_equal(out_e, counted)
     assert np.array_equal(out_own, own2) and np.array_equal(out_total, total2)
 

@@ -302,8 +302,7 @@ def assessed_incomes(state: SimState, scenario: Scenario, incomes: Incomes,
     earned, own = np.empty(pop.n_persons, dtype=F32), np.empty(pop.n_persons, dtype=F32)
     kernels.assessed_persons(state.assessed_earned, incomes.earned, weight, np.empty(0, dtype=np.intp), update,
                              pop.persons.alive, incomes.person_own, earned, own)
-    total = _household_sums(state)
-    kernels.household_sums(pop.persons.household, own, total)
+    total = kernels.segment_sum(own, pop.persons.household, pop.n_households)
     total += state.assessed_other
     return Incomes(person_own=own, earned=earned, household_total=total, other=state.assessed_other.copy())
 

@@ -513,20 +513,6 @@ def earnings_and_household_income(earned: np.ndarray, employed: np.ndarray, aliv
 
 
 @numba.njit(cache=True)
-def household_sums(household: np.ndarray, values: np.ndarray, total: np.ndarray) -> None:
-    """``total`` gets each household's float64 sum of ``values`` in row order, as ``np.bincount``
-    adds it (stored at every row, so only households without rows need zeros on entry; without
-    branches: see :func:`assessed_income_sums`)."""
-    previous, run = -1.0, 0.0
-    for i in range(values.shape[0]):
-        h = household[i]
-        h_run = np.float64(h)
-        run = (run if h_run == previous else 0.0) + np.float64(values[i])
-        total[h] = run
-        previous = h_run
-
-
-@numba.njit(cache=True)
 def assessed_persons(assessed: np.ndarray, earned: np.ndarray, weight: np.float32, arrivals: np.ndarray,
                      update: bool, alive: np.ndarray, own: np.ndarray, assessed_earned: np.ndarray,
                      assessed_own: np.ndarray) -> None:
@@ -534,7 +520,7 @@ def assessed_persons(assessed: np.ndarray, earned: np.ndarray, weight: np.float3
     earnings (``assessed[arrivals] = earned[arrivals]``), then with ``update`` the assessed
     earnings move towards this month's (``assessed += weight·(earned − assessed)``);
     ``assessed_earned`` is that for the living (else 0) and ``assessed_own = (own − earned) +
-    assessed_earned``. Vectorised; the household sums are :func:`household_sums` of
+    assessed_earned``. Vectorised; the household sums are :func:`segment_sum` of
     ``assessed_own``, or :func:`assessed_income_sums`."""
     for k in range(arrivals.shape[0]):
         assessed[arrivals[k]] = earned[arrivals[k]]
