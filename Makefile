@@ -32,8 +32,11 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks notebooks
 
+## The suite on every core (pytest-xdist; a module's tests stay on one worker, so its fixtures are
+## built once); PYTEST_WORKERS=0 runs it in this process.
+PYTEST_WORKERS ?= auto
 test: lint browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope
 
 ## JupyterLab on the notebooks (jupytext pairs notebooks/*.py with .ipynb files, not committed).
 lab: $(STAMP)

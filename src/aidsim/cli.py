@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import textwrap
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -76,6 +77,25 @@ def _width() -> int:
 
 out_console = Console(width=_width())
 err_console = Console(stderr=True)
+
+
+def message(console: Console, text: Text) -> None:
+    """Print one message (not a table) as plain text, wrapped at spaces only: a path or a name in it
+    stays whole, on a line of its own when it is longer than the console is wide (rich would cut
+    it)."""
+    lines = []
+    for paragraph in text.split("\n", allow_blank=True):
+        plain, cuts, at = paragraph.plain, [], 0
+        for line in textwrap.wrap(plain, console.width, expand_tabs=False, replace_whitespace=False,
+                                  break_long_words=False, break_on_hyphens=False):
+            at = plain.index(line, at)
+            cuts.append(at)
+            at += len(line)
+        for part in paragraph.divide(cuts[1:]) if cuts else [Text()]:
+            part.rstrip()
+            lines.append(part)
+    console.print(Text("\n").join(lines), highlight=False, soft_wrap=True)
+
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
 MonthsOpt = Annotated[int | None, typer.Option("--months", min=1, help="Override simulation.months.")]
@@ -203,7 +223,7 @@ def validate(scenarios: Annotated[list[Path], typer.Argument(help="Scenario file
             failed = True
             continue
         sim = s.simulation
-        out_console.print(Text("ok ", style="green") + Text(
+        message(out_console, Text("ok ", style="green") + Text(
             f"{path}: {s.name} ({sim.start}, {sim.months} months, {s.population.households:,} households)"))
     if failed:
         raise typer.Exit(code=2)
@@ -220,7 +240,7 @@ def params(
         typer.echo(json.dumps(Scenario.model_json_schema(), indent=2, ensure_ascii=False))
         return
     if fmt not in ("table", "csv"):
-        err_console.print("error: --format must be table, csv or json-schema")
+        message(err_console, Text("error: --format must be table, csv or json-schema"))
         raise typer.Exit(code=2)
     try:
         rows = catalogue(load_scenario(scenario) if scenario else None)
@@ -288,7 +308,7 @@ def run_command(
             f"{s.name}: {meta['first_month']} … {meta['last_month']} ({sim.months} months), seed "
             f"{meta['seed']}. yuan, entries, exits: totals over the {sim.months} months; avg: monthly "
             f"average; %: shares.")))
-    out_console.print(Text(f"wrote {out}/ ({', '.join(sorted(p.name for p in out.glob('*.*')))})"))
+    message(out_console, Text(f"wrote {out}/ ({', '.join(sorted(p.name for p in out.glob('*.*')))})"))
 
 
 def _comparison_tables(comparison: Comparison, area_type: str) -> list[Table]:
@@ -328,7 +348,7 @@ def compare_command(
     poor); write every reform's detail, the deciles and the runs into OUT."""
     _simulation_side()
     if area not in ("all", "urban", "rural"):
-        err_console.print("error: --area must be all, urban or rural")
+        message(err_console, Text("error: --area must be all, urban or rural"))
         raise typer.Exit(code=2)
     try:
         _check_out(out)
@@ -340,7 +360,7 @@ def compare_command(
         check_period(scenarios, first, last)
         for path, reform in zip(reforms, scenarios[1:], strict=True):
             for warning in check_reform(scenarios[0], reform, str(path)):
-                err_console.print(Text(f"warning: {warning}"))
+                message(err_console, Text(f"warning: {warning}"))
         check_memory(scenarios, workers=min(workers, replications * len(scenarios)), kept=scenarios)
         bar = LazyProgress("runs", quiet)
         try:
@@ -358,7 +378,7 @@ def compare_command(
     if details:
         for table in _comparison_tables(comparison, area):
             out_console.print(table)
-    out_console.print(Text(f"wrote {out}/: overview.csv, details.txt (each reform, all indicators), "
+    message(out_console, Text(f"wrote {out}/: overview.csv, details.txt (each reform, all indicators), "
                            f"deciles.csv (who gains), comparison.csv, replications.parquet, runs/; "
                            f"`aidsim report {out}` makes the HTML report"))
 
@@ -457,7 +477,7 @@ def targeting_command(
     sim = s.simulation
     for table in _targeting_tables(results, f"{s.name} ({sim.start}, {sim.months} months)"):
         out_console.print(table)
-    out_console.print(Text(f"wrote {out}/targeting.csv and the run's tables"))
+    message(out_console, Text(f"wrote {out}/targeting.csv and the run's tables"))
 
 
 _UNITS = {"share": lambda v: f"{v:.2%}", "yuan": lambda v: f"{v:,.0f}",
@@ -491,7 +511,7 @@ def validation_command(
         view.add_row(escape(row["figure"]), fmt(row["published"]), fmt(row["model"]),
                      f"{fmt(row['low'])} … {fmt(row['high'])}", mark)
     out_console.print(view)
-    out_console.print(Text(f"{int(table['within'].sum())} of {len(table)} figures within their tolerance; "
+    message(out_console, Text(f"{int(table['within'].sum())} of {len(table)} figures within their tolerance; "
                            f"wrote {out}/validation.csv and the run's tables"))
 
 
@@ -517,7 +537,7 @@ def explain_command(
             table.add_row(escape(label), escape(value))
         out_console.print(table)
     total = sum(explanation.payments_yuan.values())
-    out_console.print(Text(f"total paid to household {household} in {explanation.month}: {total:,.2f} yuan"))
+    message(out_console, Text(f"total paid to household {household} in {explanation.month}: {total:,.2f} yuan"))
 
 
 @app.command("report")
@@ -540,7 +560,7 @@ def report_command(
         _fail(exc)
     except OSError as exc:
         _fail(AidsimError(f"cannot write {target}: {exc.strerror or exc}"))
-    out_console.print(Text(f"report: {target} ({target.stat().st_size / 1024:,.0f} KB)"))
+    message(out_console, Text(f"report: {target} ({target.stat().st_size / 1024:,.0f} KB)"))
 
 
 @app.command("columns")
@@ -553,7 +573,7 @@ def columns_command(
     from aidsim.reports import dictionary
 
     if table is not None and table not in dictionary.TABLE_FILES:
-        err_console.print(f"error: no table {table!r}; tables: {', '.join(dictionary.TABLE_FILES)}")
+        message(err_console, Text(f"error: no table {table!r}; tables: {', '.join(dictionary.TABLE_FILES)}"))
         raise typer.Exit(code=2)
     if fmt == "markdown":
         typer.echo(dictionary.markdown(), nl=False)
@@ -567,7 +587,7 @@ def columns_command(
         writer.writerows(rows)
         return
     if fmt != "table":
-        err_console.print("error: --format must be table, csv or markdown")
+        message(err_console, Text("error: --format must be table, csv or markdown"))
         raise typer.Exit(code=2)
     view = Table("table", "column", "meaning", "unit", "kind",
                  caption=escape(f"† {dictionary.MOVES_NOTE}"), caption_justify="left")
@@ -591,10 +611,10 @@ def dashboard_command(
 
     solara = shutil.which("solara", path=str(Path(sys.executable).parent)) or shutil.which("solara")
     if solara is None:
-        err_console.print("error: the dashboard needs the viz extra: pip install 'aidsim[viz]'")
+        message(err_console, Text("error: the dashboard needs the viz extra: pip install 'aidsim[viz]'"))
         raise typer.Exit(code=2)
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
-    out_console.print(Text(f"dashboard: http://{host}:{port}/ (Ctrl-C stops it)"))
+    message(out_console, Text(f"dashboard: http://{host}:{port}/ (Ctrl-C stops it)"))
     raise typer.Exit(subprocess.call([solara, "run", "aidsim.viz.app", "--host", host, "--port", str(port),
                                       "--production", "--no-open", "--no-check-version"], env=env))
 
@@ -652,7 +672,7 @@ def sweep_command(
             table.add_row(*[f"{row[p]:g}" for p in swept.parameters],
                           *[_fmt(row[m], units[m]) for m in shown])
         out_console.print(table)
-    out_console.print(Text(f"{swept.ran} runs now, {swept.reused} from earlier; wrote {out}/sweep.csv, "
+    message(out_console, Text(f"{swept.ran} runs now, {swept.reused} from earlier; wrote {out}/sweep.csv, "
                            f"sweep.parquet, replications.parquet; `aidsim report {out}` charts it"))
 
 
@@ -740,7 +760,7 @@ def solve_command(
                 if replications > 1 else " (one replication: no interval; use --replications)")
     window = f"in {year}" if year else "over the reported period"
     measure = solution.target.split(":")[0]
-    out_console.print(Text(
+    message(out_console, Text(
         f"{solution.parameter} = {solution.value:,.2f}{interval}\n"
         f"meets {solution.target} ({area} areas, {window}): {measure} {_fmt(solution.baseline, unit)} → "
         f"{_fmt(solution.achieved, unit)} (goal {_fmt(solution.goal, unit)}); the parameter was "
@@ -814,7 +834,7 @@ def province_command(
         for label, unit, *values in summary_rows(province):
             table.add_row(label, unit, *[_fmt(v, unit) for v in values])
         out_console.print(table)
-    out_console.print(Text(
+    message(out_console, Text(
         f"{province.households:,} households in {province.seconds:,.1f} s on {province.workers} worker "
         f"process(es): {province.rate_per_worker:,.0f} household-months per second per worker; peak "
         f"memory of a worker {province.worker_peak_rss / 1e6:,.0f} MB; wrote {out}/"))
@@ -824,9 +844,9 @@ def _say(quiet: bool):
     """A progress printer for the long commands (lines on standard error, with the time)."""
     began = time.monotonic()
 
-    def say(message: str) -> None:
+    def say(line: str) -> None:
         if not quiet:
-            err_console.print(Text(f"[{time.monotonic() - began:6.1f} s] {message}"), highlight=False)
+            message(err_console, Text(f"[{time.monotonic() - began:6.1f} s] {line}"))
 
     return say
 
@@ -875,7 +895,7 @@ def calibrate_command(
     except AidsimError as exc:
         _fail(exc)
     if check:
-        out_console.print(Text(f"ok {profile}: {p.name} ({p.year}), {p.residents:,.0f} residents, "
+        message(out_console, Text(f"ok {profile}: {p.name} ({p.year}), {p.residents:,.0f} residents, "
                                f"{len(p.figures())} figures"))
         return
     _simulation_side()
@@ -906,15 +926,15 @@ def calibrate_command(
     out_console.print(_fit_table(result.report, f"{p.name}: fit to its {p.year} figures"))
     for path, value in result.values().items():
         state = "pinned down" if result.pinned[path] else "not pinned down by these figures"
-        out_console.print(Text(f"  {path} = {value:.4g} ({state})"))
+        message(out_console, Text(f"  {path} = {value:.4g} ({state})"))
     for path, why in result.unused.items():
-        out_console.print(Text(f"  {path}: not fitted ({why})"))
+        message(out_console, Text(f"  {path}: not fitted ({why})"))
     for row in result.report:
         if not row["met"]:
-            out_console.print(Text(f"  not met: {row['figure']}: {row['why_not']}"))
+            message(out_console, Text(f"  not met: {row['figure']}: {row['why_not']}"))
     for key, why in result.skipped.items():
-        out_console.print(Text(f"  not compared: {key}: {why}"))
-    out_console.print(Text(f"{result.evaluations} simulations of {result.simulated_households:,} households in "
+        message(out_console, Text(f"  not compared: {key}: {why}"))
+    message(out_console, Text(f"{result.evaluations} simulations of {result.simulated_households:,} households in "
                            f"{result.seconds:.0f} s; wrote {out} and {report}"))
 
 
@@ -940,7 +960,7 @@ def budget_command(
     from aidsim.runners.budget import budget, difference
 
     if (growth_low is None) != (growth_high is None):
-        err_console.print("error: give both --growth-low and --growth-high, or neither")
+        message(err_console, Text("error: give both --growth-low and --growth-high, or neither"))
         raise typer.Exit(code=2)
     macro = None if growth_low is None else (growth_low, growth_high)
     try:
@@ -978,7 +998,7 @@ def budget_command(
                           *[f"{r[f'share_{k}']:.0%}" if r[f"share_{k}"] == r[f"share_{k}"] else "–"
                             for k in ("monte_carlo", "parameters", "misfit", "macro")])
         out_console.print(table)
-    out_console.print(Text(f"wrote {out}/budget.csv, runs.parquet and manifest.json"))
+    message(out_console, Text(f"wrote {out}/budget.csv, runs.parquet and manifest.json"))
 
 
 @app.command("backtest")
@@ -1007,7 +1027,7 @@ def backtest_command(
         table.add_row(escape(_short_key(r["figure"])), _fmt(r["published"], unit), _fmt(r["forecast"], unit),
                       f"{r['error']:+.1%}", f"[{_fmt(r['low'], unit)}, {_fmt(r['high'], unit)}]")
     out_console.print(table)
-    out_console.print(Text(f"mean absolute error {result.mean_absolute_error:.1%} over {len(result.table)} "
+    message(out_console, Text(f"mean absolute error {result.mean_absolute_error:.1%} over {len(result.table)} "
                            f"figures; {result.seconds:.0f} s"))
 
 

@@ -21,11 +21,13 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from rich.console import Console
+from rich.text import Text
 from typer.testing import CliRunner, Result
 
 import aidsim
 import aidsim.results
-from aidsim.cli import app
+from aidsim.cli import app, message
 from aidsim.scenario.catalog import catalogue
 from aidsim.scenario.schema import Scenario
 from tests.integration.helpers import ROOT, SCENARIOS, folder_hashes, sha256
@@ -292,11 +294,20 @@ def test_shipped_scenarios_are_found() -> None:
     assert BASELINE in SHIPPED and RURAL_500 in SHIPPED and TEKUN_15 in SHIPPED
 
 
+def test_a_message_wraps_at_spaces_and_never_cuts_a_path() -> None:
+    console = Console(width=40, file=io.StringIO(), color_system=None)
+    path = "/data/" + "county-" * 10 + "runs/cmp/"
+    message(console, Text("ok ", style="green") + Text(f"wrote {path}: overview.csv, details.txt and the runs"))
+    message(console, Text("  indented\n\nafter a blank line"))
+    assert console.file.getvalue().splitlines() == [
+        "ok wrote", path + ":", "overview.csv, details.txt and the runs", "  indented", "", "after a blank line"]
+
+
 def test_validate_prints_the_scenario_name_verbatim(tmp_path: Path) -> None:
     path = tmp_path / "named.yaml"
     path.write_text('name: "rural [v2] [/x]"\n', encoding="utf-8")
     result = succeeded(invoke("validate", path))
-    assert "rural [v2] [/x]" in result.stdout
+    assert "rural [v2] [/x]" in words(result.stdout)
 
 
 # -- failed writes -----------------------------------------------------------------------------
