@@ -379,8 +379,8 @@ def compare_command(
         for table in _comparison_tables(comparison, area):
             out_console.print(table)
     message(out_console, Text(f"wrote {out}/: overview.csv, details.txt (each reform, all indicators), "
-                           f"deciles.csv (who gains), comparison.csv, replications.parquet, runs/; "
-                           f"`aidsim report {out}` makes the HTML report"))
+                              f"deciles.csv (who gains), comparison.csv, replications.parquet, runs/; "
+                              f"`aidsim report {out}` makes the HTML report"))
 
 
 def _write_comparison(comparison: Comparison, scenarios: list[Scenario], out: Path,
@@ -512,7 +512,7 @@ def validation_command(
                      f"{fmt(row['low'])} … {fmt(row['high'])}", mark)
     out_console.print(view)
     message(out_console, Text(f"{int(table['within'].sum())} of {len(table)} figures within their tolerance; "
-                           f"wrote {out}/validation.csv and the run's tables"))
+                              f"wrote {out}/validation.csv and the run's tables"))
 
 
 @app.command("explain")
@@ -673,7 +673,7 @@ def sweep_command(
                           *[_fmt(row[m], units[m]) for m in shown])
         out_console.print(table)
     message(out_console, Text(f"{swept.ran} runs now, {swept.reused} from earlier; wrote {out}/sweep.csv, "
-                           f"sweep.parquet, replications.parquet; `aidsim report {out}` charts it"))
+                              f"sweep.parquet, replications.parquet; `aidsim report {out}` charts it"))
 
 
 @app.command("solve")
@@ -896,7 +896,7 @@ def calibrate_command(
         _fail(exc)
     if check:
         message(out_console, Text(f"ok {profile}: {p.name} ({p.year}), {p.residents:,.0f} residents, "
-                               f"{len(p.figures())} figures"))
+                                  f"{len(p.figures())} figures"))
         return
     _simulation_side()
     import os
@@ -935,7 +935,7 @@ def calibrate_command(
     for key, why in result.skipped.items():
         message(out_console, Text(f"  not compared: {key}: {why}"))
     message(out_console, Text(f"{result.evaluations} simulations of {result.simulated_households:,} households in "
-                           f"{result.seconds:.0f} s; wrote {out} and {report}"))
+                              f"{result.seconds:.0f} s; wrote {out} and {report}"))
 
 
 @app.command("budget")
@@ -1028,7 +1028,7 @@ def backtest_command(
                       f"{r['error']:+.1%}", f"[{_fmt(r['low'], unit)}, {_fmt(r['high'], unit)}]")
     out_console.print(table)
     message(out_console, Text(f"mean absolute error {result.mean_absolute_error:.1%} over {len(result.table)} "
-                           f"figures; {result.seconds:.0f} s"))
+                              f"figures; {result.seconds:.0f} s"))
 
 
 @app.callback(invoke_without_command=True)
