@@ -100,23 +100,42 @@ def _elderly_month(elderly: np.ndarray, age_months: np.ndarray, alive: np.ndarra
                    margin: np.ndarray, tekun_paid: np.ndarray, tekun_institutional: np.ndarray,
                    households: np.ndarray, fen: np.ndarray,
                    poor_dependent: np.ndarray) -> tuple[int, int, np.ndarray, np.ndarray]:
-    """The month of both rules in one pass over the living elderly ``elderly`` (increasing rows),
-    when the first allowance band is not below the elderly age: the allowance (:func:`allowance`:
-    ``table`` at the number of ``band_from`` reached, 0 if not alive) booked as :func:`~aidsim.programmes.base.person_payment` books it
-    (rounded to the fen, the paid added up by household into ``households`` and ``fen``,
-    recipients counted by area), and the dependent (self-care not full) of a poor household
-    (a dibao unit member of a paid household, a margin household, or tekun at home) written to
-    ``poor_dependent``; and the elderly counted by area for the month's measures (as
-    :func:`~aidsim.population.groups.age_counts` counts them: int64 ``(n_areas, 2)``, under and at
-    or above :data:`OLDEST_FROM`). Returns how many households were paid and how many poor
-    dependent, the recipients by area and those counts. ``households``, ``fen`` (zeros) and ``poor_dependent`` are one longer than
-    ``elderly`` (each row is written before it is known to be kept)."""
-    recipients = np.zeros(n_areas)
+    """The month of both rules over the living elderly ``elderly`` (increasing rows), when the
+    first allowance band is not below the elderly age: the allowance (:func:`allowance`: ``table``
+    at the number of ``band_from`` reached, 0 if not alive) booked as
+    :func:`~aidsim.programmes.base.person_payment` books it (rounded to the fen, the paid added up
+    by household into ``households`` and ``fen``, recipients counted by area), and the dependent
+    (self-care not full) of a poor household (a dibao unit member of a paid household, a margin
+    household, or tekun at home) written to ``poor_dependent``; and the elderly counted by area for
+    the month's measures (as :func:`~aidsim.population.groups.age_counts` counts them: int64
+    ``(n_areas, 2)``, under and at or above :data:`OLDEST_FROM`). Returns how many households were
+    paid and how many poor dependent, the recipients by area and those counts. ``households``,
+    ``fen`` (zeros) and ``poor_dependent`` are one longer than ``elderly`` (each row is written
+    before it is known to be kept).
+
+    One pass over every elderly person counts them and lists the few that each rule looks at
+    (about a quarter in an allowance band, a tenth dependent) into ``households`` and
+    ``poor_dependent``; each rule then reads its own list and compacts it in place. One loop doing
+    both rules for every elderly person took about 60% longer."""
+    first_band = np.iinfo(np.int64).max  # below it no band is reached and nothing is paid
+    for b in range(band_from.shape[0]):
+        first_band = min(first_band, band_from[b])
     cells = np.zeros(2 * n_areas, dtype=np.int64)
-    n_paid = n_dependent = 0
-    last = -1
-    for k in range(elderly.shape[0]):  # the allowance without branches on the data
+    n_banded = n_candidates = 0
+    for k in range(elderly.shape[0]):  # without branches on the data
         i = elderly[k]
+        age = age_months[i]
+        cells[2 * np.intp(person_area[i]) + (age >= OLDEST_FROM)] += 1
+        households[n_banded] = i
+        n_banded += age >= first_band
+        poor_dependent[n_candidates] = i
+        n_candidates += selfcare[i] > 0
+    # The allowance of the banded, in row order; household k' is written over row k >= k'.
+    recipients = np.zeros(n_areas)
+    n_paid = 0
+    last = -1
+    for k in range(n_banded):
+        i = households[k]
         age = age_months[i]
         hh = household[i]
         band = 0  # below the first band: table[0], 0, not paid
@@ -124,17 +143,19 @@ def _elderly_month(elderly: np.ndarray, age_months: np.ndarray, alive: np.ndarra
             band += age >= band_from[b]
         f = _fen(table[band] if alive[i] else 0.0)
         paid = f > 0
-        area = np.intp(person_area[i])
-        recipients[area] += paid
-        cells[2 * area + (age >= OLDEST_FROM)] += 1
+        recipients[np.intp(person_area[i])] += paid
         households[n_paid] = hh  # kept when a new household is paid
         n_paid += paid & (hh != last)
         fen[n_paid - 1] += f  # fen is 0 when not paid (fen[-1] += 0 before the first)
         last = hh if paid else last
-        if selfcare[i] > 0 and ((unit_member[i] & dibao_paid[hh]) | margin[hh]
-                                | (tekun_paid[i] & (not tekun_institutional[i]))):
-            poor_dependent[n_dependent] = i
-            n_dependent += 1
+    # The dependent of a poor household, kept in place.
+    n_dependent = 0
+    for k in range(n_candidates):
+        i = poor_dependent[k]
+        hh = household[i]
+        poor_dependent[n_dependent] = i
+        n_dependent += ((unit_member[i] & dibao_paid[hh]) | margin[hh]
+                        | (tekun_paid[i] & (not tekun_institutional[i])))
     return n_paid, n_dependent, recipients, cells.reshape(n_areas, 2)
 
 
