@@ -29,7 +29,7 @@ def _subsidies(disabled: np.ndarray, certified: np.ndarray, household: np.ndarra
                severe_grades: np.ndarray, unit_member: np.ndarray, dibao_paid: np.ndarray, margin: np.ndarray,
                living_amount: float, care_amount: float, person_area: np.ndarray, n_areas: int,
                households: np.ndarray, fen: np.ndarray, recipients: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Both subsidies in one pass over the living disabled ``disabled`` (increasing rows) who hold
+    """Both subsidies for the living disabled ``disabled`` (increasing rows) who hold
     a certificate: :func:`living_subsidy` and :func:`care_subsidy` (severe: a grade in
     ``severe_grades``), each booked as :func:`~aidsim.programmes.base.person_payment` books it
     (rounded to the fen, added up by household into ``households[line]`` and ``fen[line]``, zeros
@@ -38,22 +38,28 @@ def _subsidies(disabled: np.ndarray, certified: np.ndarray, household: np.ndarra
     (rows 0 and 1: living, care), and ``(households paid by line, persons paid either)``. Without
     branches on the data (an amount not paid is 0 fen, added to the last slot or the extra one):
     the outputs are one longer than ``disabled``, as each slot is written before it is known to
-    be kept."""
+    be kept. A first pass lists the certificate holders (about 44%) into ``recipients``, which
+    the second reads and compacts in place; each subsidy is rounded to the fen once."""
+    n_certified = 0
+    for k in range(disabled.shape[0]):
+        i = disabled[k]
+        recipients[n_certified] = i
+        n_certified += certified[i]
+    living_fen, care_fen = _fen(living_amount), _fen(care_amount)
     by_area = np.zeros((2, n_areas))
     n_living = n_care = 0
     last_living = last_care = -1
     n_recipients = 0
-    for k in range(disabled.shape[0]):
-        i = disabled[k]
+    for k in range(n_certified):
+        i = recipients[k]  # then written at n_recipients <= k
         hh = household[i]
         g = grade[i]
         severe = False
         for s in severe_grades:
             severe |= g == s
-        certificate = certified[i]
         poor = (unit_member[i] & dibao_paid[hh]) | margin[hh]
-        f_living = _fen(living_amount if certificate & (g > 0) & poor else 0.0)
-        f_care = _fen(care_amount if certificate & severe else 0.0)
+        f_living = living_fen * ((g > 0) & poor)
+        f_care = care_fen * severe
         living, care = f_living > 0, f_care > 0
         area = person_area[i]
         by_area[0, area] += living
