@@ -147,8 +147,11 @@ def advance(roll: SparseRoll, *, month: int, alive: np.ndarray, eligible: np.nda
     fields = (np.empty(cap, dtype=np.int32), np.empty(cap, dtype=np.int32), np.empty(cap, dtype=np.int32),
               np.empty(cap, dtype=np.float32))
     flows = [np.empty(cap, dtype=np.intp) for _ in range(4)]
+    # Only the units with an entry (every unit not off the roll has one) and the eligible (who may
+    # apply) have a month to run: the others are off and stay off.
+    units = np.union1d(roll.rows, np.flatnonzero(eligible) if eligible_rows is None else eligible_rows)
     counts = _advance_entries(roll.status, roll.rows, roll.decision_month, roll.next_review, roll.exit_month,
-                              roll.assessed, month, alive, eligible, income, take_up_uniform,
+                              roll.assessed, units, month, alive, eligible, income, take_up_uniform,
                               np.zeros(0, np.intp) if take_up_rows is None else take_up_rows,
                               take_up_rows is None, rate, delay_months,
                               review_interval, grace_months,
@@ -162,14 +165,15 @@ def advance(roll: SparseRoll, *, month: int, alive: np.ndarray, eligible: np.nda
 
 @numba.njit(cache=True)
 def _advance_entries(status: np.ndarray, rows: np.ndarray, decision_month: np.ndarray, next_review: np.ndarray,
-                     exit_month: np.ndarray, assessed: np.ndarray, month: int, alive: np.ndarray,
+                     exit_month: np.ndarray, assessed: np.ndarray, units: np.ndarray, month: int, alive: np.ndarray,
                      eligible: np.ndarray, income: np.ndarray, take_up_uniform: np.ndarray,
                      take_up_rows: np.ndarray, take_up_dense: bool, take_up_rate, delay_months: int,
                      review_interval: int, grace_months: int, above_line: np.ndarray, all_above: bool,
                      out_rows: np.ndarray, out_decision: np.ndarray, out_review: np.ndarray, out_exit: np.ndarray,
                      out_assessed: np.ndarray, applied: np.ndarray, entered: np.ndarray, refused: np.ndarray,
                      exited: np.ndarray) -> np.ndarray:
-    """:func:`advance` unit by unit (each unit's month depends on its own state only): deaths and
+    """:func:`advance` unit by unit (each unit's month depends on its own state only), for the
+    ``units`` (increasing) that hold every unit not off the roll and every eligible one: deaths and
     ends of gradual exits, reviews due (kept, back from gradual exit, into gradual exit or off),
     applications, decisions. Each unit's fields are read from its entry (or an empty roll's); the
     entries of the units not off the roll afterwards are written to ``out_*`` in unit order, and
@@ -178,7 +182,8 @@ def _advance_entries(status: np.ndarray, rows: np.ndarray, decision_month: np.nd
     n_in = rows.shape[0]
     j = t = 0
     k = n_app = n_ent = n_ref = n_exi = 0
-    for i in range(status.shape[0]):
+    for u in range(units.shape[0]):
+        i = units[u]
         while j < n_in and rows[j] < i:
             j += 1  # an off unit's stale entry that this month does not read: dropped
         st = status[i]
