@@ -31,7 +31,7 @@ def _group_rows(alive: np.ndarray, age_months: np.ndarray, disability: np.ndarra
     """The rows of the living under ``minor_below`` months, at or above ``elderly_from``, with a
     disability (any grade) and with a chronic illness, increasing, written to the four outputs;
     returns how many of each. Branch-free. Called twice: with empty outputs it only counts; then
-    with outputs of the counts + 1 (the loop writes each row before deciding to keep it)."""
+    with outputs of the counts + 1 (the loops write each row before deciding to keep it)."""
     living, chronic8 = alive.view(np.uint8), chronic.view(np.uint8)  # 0/1 bytes: no bool conversions
     if minors.shape[0] == 0:  # in int64 throughout, which lets the compiler vectorise the counts
         c_m = c_e = c_d = c_c = np.int64(0)
@@ -42,15 +42,19 @@ def _group_rows(alive: np.ndarray, age_months: np.ndarray, disability: np.ndarra
             c_d += a & np.int64(disability[i] > 0)
             c_c += a & np.int64(chronic8[i])
         return c_m, c_e, c_d, c_c
-    n_m = n_e = n_d = n_c = 0
+    # Two groups a pass: four running counts and stores in one loop took about half as long again.
+    n_m = n_e = 0
     for i in range(living.shape[0]):
         a, age = living[i], age_months[i]
         minors[n_m] = i
         elderly[n_e] = i
-        disabled[n_d] = i
-        ill[n_c] = i
         n_m += a & np.uint8(age < minor_below)
         n_e += a & np.uint8(age >= elderly_from)
+    n_d = n_c = 0
+    for i in range(living.shape[0]):
+        a = living[i]
+        disabled[n_d] = i
+        ill[n_c] = i
         n_d += a & np.uint8(disability[i] > 0)
         n_c += a & chronic8[i]
     return n_m, n_e, n_d, n_c
