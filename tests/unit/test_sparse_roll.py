@@ -95,3 +95,12 @@ def test_entries_keep_the_others_fields() -> None:
     at = roll.entries(np.array([1, 3, 5]))
     assert roll.rows.tolist() == [1, 3, 5] and at.tolist() == [0, 1, 2]
     assert roll.next_review.tolist() == [NEVER, 9, NEVER] and roll.assessed.tolist() == [0, 0, 0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(a=st.sets(st.integers(0, 300), max_size=80), b=st.sets(st.integers(0, 300), max_size=80))
+def test_sorted_union_is_union1d(a: set[int], b: set[int]) -> None:
+    """The merge that lists the units with a month to run gives what ``np.union1d`` gives."""
+    left, right = np.array(sorted(a), dtype=np.intp), np.array(sorted(b), dtype=np.intp)
+    got = sparse_roll.sorted_union(left, right)
+    assert got.dtype == np.intp and np.array_equal(got, np.union1d(left, right))

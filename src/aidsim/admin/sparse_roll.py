@@ -149,7 +149,7 @@ def advance(roll: SparseRoll, *, month: int, alive: np.ndarray, eligible: np.nda
     flows = [np.empty(cap, dtype=np.intp) for _ in range(4)]
     # Only the units with an entry (every unit not off the roll has one) and the eligible (who may
     # apply) have a month to run: the others are off and stay off.
-    units = np.union1d(roll.rows, np.flatnonzero(eligible) if eligible_rows is None else eligible_rows)
+    units = sorted_union(roll.rows, np.flatnonzero(eligible) if eligible_rows is None else eligible_rows)
     counts = _advance_entries(roll.status, roll.rows, roll.decision_month, roll.next_review, roll.exit_month,
                               roll.assessed, units, month, alive, eligible, income, take_up_uniform,
                               np.zeros(0, np.intp) if take_up_rows is None else take_up_rows,
@@ -161,6 +161,27 @@ def advance(roll: SparseRoll, *, month: int, alive: np.ndarray, eligible: np.nda
     roll.rows = rows[:k].copy()
     roll.decision_month, roll.next_review, roll.exit_month, roll.assessed = (f[:k].copy() for f in fields)
     return UnitFlows(*(f[:c].copy() for f, c in zip(flows, counts[1:], strict=True)))
+
+
+@numba.njit(cache=True)
+def sorted_union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.union1d(a, b)`` of two increasing arrays without repeats: one merge, in place of
+    concatenating, hashing and sorting them."""
+    out = np.empty(a.shape[0] + b.shape[0], dtype=np.intp)
+    i = j = k = 0
+    while i < a.shape[0] and j < b.shape[0]:
+        x, y = a[i], b[j]
+        out[k] = min(x, y)
+        i += x <= y
+        j += y <= x
+        k += 1
+    for t in range(i, a.shape[0]):
+        out[k] = a[t]
+        k += 1
+    for t in range(j, b.shape[0]):
+        out[k] = b[t]
+        k += 1
+    return out[:k]
 
 
 @numba.njit(cache=True)
