@@ -139,41 +139,29 @@ _COMPILED_FROM = 4096
 
 
 @intrinsic
-def _mul_high(typingctx, a, b):
-    """The high 64 bits of the 128-bit product of two uint64 (one machine multiplication)."""
-    sig = types.uint64(types.uint64, types.uint64)
-
-    def codegen(context, builder, signature, args):
-        wide = ir.IntType(128)
-        product = builder.mul(builder.zext(args[0], wide), builder.zext(args[1], wide))
-        return builder.trunc(builder.lshr(product, ir.Constant(wide, 64)), ir.IntType(64))
-    return sig, codegen
-
-
-@intrinsic
-def _lcg_step(typingctx, hi, lo, inc_hi, inc_lo):
-    """``state × MULTIPLIER + inc`` modulo 2**128 in LLVM's 128-bit integers, which the compiler
-    lowers to one widening multiplication, two short ones and an add with carry (the same
-    arithmetic spelt on 64-bit halves compiled to two widening multiplications and took about a
-    quarter longer)."""
-    sig = types.UniTuple(types.uint64, 2)(types.uint64, types.uint64, types.uint64, types.uint64)
+def _mul_add(typingctx, a_hi, a_lo, b_hi, b_lo, c_hi, c_lo):
+    """``a × b + c`` modulo 2**128, each number given by its 64-bit halves (high, low), in LLVM's
+    128-bit integers: the compiler lowers it to one widening multiplication, two short ones and
+    an add with carry (spelt on the halves, it compiled to two widening multiplications and the
+    generator took about a quarter longer)."""
+    u64 = types.uint64
+    sig = types.UniTuple(u64, 2)(u64, u64, u64, u64, u64, u64)
 
     def codegen(context, builder, signature, args):
         wide = ir.IntType(128)
 
         def joined(high, low):
             return builder.or_(builder.shl(builder.zext(high, wide), ir.Constant(wide, 64)), builder.zext(low, wide))
-        state = builder.add(builder.mul(joined(args[0], args[1]), ir.Constant(wide, _MULTIPLIER)),
-                            joined(args[2], args[3]))
-        new_hi = builder.trunc(builder.lshr(state, ir.Constant(wide, 64)), ir.IntType(64))
-        return context.make_tuple(builder, signature.return_type, (new_hi, builder.trunc(state, ir.IntType(64))))
+        value = builder.add(builder.mul(joined(args[0], args[1]), joined(args[2], args[3])), joined(args[4], args[5]))
+        high = builder.trunc(builder.lshr(value, ir.Constant(wide, 64)), ir.IntType(64))
+        return context.make_tuple(builder, signature.return_type, (high, builder.trunc(value, ir.IntType(64))))
     return sig, codegen
 
 
 @numba.njit(inline="always")
 def pcg_step(hi: np.uint64, lo: np.uint64, inc_hi: np.uint64, inc_lo: np.uint64) -> tuple[np.uint64, np.uint64]:
     """``state × MULTIPLIER + inc`` modulo 2**128, on the state's two halves."""
-    return _lcg_step(hi, lo, inc_hi, inc_lo)
+    return _mul_add(hi, lo, _MULT_HI, _MULT_LO, inc_hi, inc_lo)
 
 
 @numba.njit(inline="always")
@@ -219,14 +207,13 @@ def pcg_jump(state: int, inc: int, steps: int) -> int:
 @numba.njit(inline="always")
 def _times(a_hi: np.uint64, a_lo: np.uint64, b_hi: np.uint64, b_lo: np.uint64) -> tuple[np.uint64, np.uint64]:
     """``a × b`` modulo 2**128, on the halves."""
-    return _mul_high(a_lo, b_lo) + a_hi * b_lo + a_lo * b_hi, a_lo * b_lo
+    return _mul_add(a_hi, a_lo, b_hi, b_lo, np.uint64(0), np.uint64(0))
 
 
 @numba.njit(inline="always")
 def _plus(a_hi: np.uint64, a_lo: np.uint64, b_hi: np.uint64, b_lo: np.uint64) -> tuple[np.uint64, np.uint64]:
     """``a + b`` modulo 2**128, on the halves."""
-    lo = a_lo + b_lo
-    return a_hi + b_hi + np.uint64(lo < a_lo), lo
+    return _mul_add(a_hi, a_lo, np.uint64(0), np.uint64(1), b_hi, b_lo)
 
 
 @numba.njit(cache=True)
@@ -248,14 +235,12 @@ def jump_halves(s_hi: np.uint64, s_lo: np.uint64, inc_hi: np.uint64, inc_lo: np.
     while steps:
         if steps & np.uint64(1):
             acc_m_hi, acc_m_lo = _times(acc_m_hi, acc_m_lo, cur_m_hi, cur_m_lo)
-            t_hi, t_lo = _times(acc_p_hi, acc_p_lo, cur_m_hi, cur_m_lo)
-            acc_p_hi, acc_p_lo = _plus(t_hi, t_lo, cur_p_hi, cur_p_lo)
+            acc_p_hi, acc_p_lo = _mul_add(acc_p_hi, acc_p_lo, cur_m_hi, cur_m_lo, cur_p_hi, cur_p_lo)
         one_hi, one_lo = _plus(cur_m_hi, cur_m_lo, np.uint64(0), np.uint64(1))
         cur_p_hi, cur_p_lo = _times(one_hi, one_lo, cur_p_hi, cur_p_lo)
         cur_m_hi, cur_m_lo = _times(cur_m_hi, cur_m_lo, cur_m_hi, cur_m_lo)
         steps >>= np.uint64(1)
-    t_hi, t_lo = _times(acc_m_hi, acc_m_lo, s_hi, s_lo)
-    return _plus(t_hi, t_lo, acc_p_hi, acc_p_lo)
+    return _mul_add(acc_m_hi, acc_m_lo, s_hi, s_lo, acc_p_hi, acc_p_lo)
 
 
 @numba.njit(cache=True)
@@ -278,8 +263,7 @@ def _words_at(s_hi: np.uint64, s_lo: np.uint64, inc_hi: np.uint64, inc_lo: np.ui
         b = 0
         while steps:
             if steps & 1:
-                t_hi, t_lo = _times(s_hi, s_lo, m_hi[b], m_lo[b])
-                s_hi, s_lo = _plus(t_hi, t_lo, c_hi[b], c_lo[b])
+                s_hi, s_lo = _mul_add(s_hi, s_lo, m_hi[b], m_lo[b], c_hi[b], c_lo[b])
             steps >>= 1
             b += 1
         out[k] = pcg_output(s_hi, s_lo)
