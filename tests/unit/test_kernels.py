@@ -88,6 +88,22 @@ def test_standard_normal32_property(seed: int, n: int, skip: int) -> None:
     assert _same_state(ours, numpys)
 
 
+@pytest.mark.parametrize("n", [1, 5, 977, 300_001])
+@pytest.mark.parametrize("skip", [0, 1])
+def test_ar1_normal_update_is_the_update_with_numpys_normals(n: int, skip: int) -> None:
+    """The AR(1) update made block by block as the normals are drawn gives, to the bit, the update
+    with numpy's float32 normals, and leaves the generator where numpy's draw leaves it."""
+    ours, numpys = (np.random.Generator(np.random.PCG64(4242)) for _ in range(2))
+    uniform32(ours, skip), numpys.random(skip, dtype=np.float32)
+    start = np.random.default_rng(1).standard_normal(n).astype(np.float32)
+    got, want = start.copy(), start.copy()
+    rho, scale = np.float32(0.93), np.float32(0.21)
+    kernels.ar1_normal_update(ours, got, rho, scale, block=1 << 16)
+    kernels.ar1_update(want, numpys.standard_normal(n, dtype=np.float32), rho, scale)
+    assert np.array_equal(got, want)
+    assert _same_state(ours, numpys)
+
+
 # --- person-level loops against the numpy functions they replace --------------------------------
 
 def test_deaths_and_ageing_by_hand() -> None:

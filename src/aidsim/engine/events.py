@@ -137,10 +137,10 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: i
     u_cost = DeferredUniforms.draw(streams["hospital_cost"], n_p)[new]
     illness = health.episode_costs(onset, u_cost, hs, new)
     inc = sh.income
-    kernels.ar1_update(p.earnings_level, standard_normal32(streams["earnings_persistent"], n_p),
-                       *ar1_factors(inc.persistent_rho, inc.persistent_sd))
-    kernels.ar1_update(h.other_income_level, standard_normal32(streams["other_income"], n_h),
-                       *ar1_factors(inc.other_income_rho, inc.other_income_sd))
+    kernels.ar1_normal_update(streams["earnings_persistent"], p.earnings_level,
+                              *ar1_factors(inc.persistent_rho, inc.persistent_sd))
+    kernels.ar1_normal_update(streams["other_income"], h.other_income_level,
+                              *ar1_factors(inc.other_income_rho, inc.other_income_sd))
     return ShockOutcome(illness, died, kernels.rows_of(lost), able, renewed)
 
 

@@ -193,15 +193,18 @@ def _settle(halves: np.ndarray, first: int, vals: np.ndarray, rejected: np.ndarr
 
 
 @numba.njit(cache=True)
-def _normals(state: np.ndarray, first: int, out: np.ndarray, block: int, ki: np.ndarray, wi: np.ndarray,
-             fi: np.ndarray, r: np.float32, inv_r: np.float32, u24: np.float32) -> int:
-    """:func:`standard_normal32`'s loop: ``out`` filled block by block from the PCG64 stream
+def _normals(state: np.ndarray, first: int, out: np.ndarray, n: int, block: int, level: np.ndarray,
+             rho: np.float32, scale: np.float32, ki: np.ndarray, wi: np.ndarray, fi: np.ndarray, r: np.float32,
+             inv_r: np.float32, u24: np.float32) -> int:
+    """:func:`standard_normal32`'s loop: ``n`` normals made block by block from the PCG64 stream
     whose state (high, low) and increment (high, low) are ``state``, after the kept half-word
-    ``first`` (-1: none). The state moves on by the words used; returns the half-word kept for
-    the next draw (-1: none), as numpy keeps the high half of a last word of which only the low
-    half was used."""
+    ``first`` (-1: none), into ``out``; or, when ``level`` has ``n`` rows
+    (:func:`ar1_normal_update`), each block into ``out`` (a block's room) and at once into the
+    AR(1) update ``level = level·rho + scale·normal`` (no array of every normal to write and read
+    back). The state moves on by the words used; returns the half-word kept for the next draw
+    (-1: none), as numpy keeps the high half of a last word of which only the low half was used."""
     s_hi, s_lo, inc_hi, inc_lo = state[0], state[1], state[2], state[3]
-    n = out.shape[0]
+    updating = level.shape[0] == n
     capacity = 0
     words = np.empty(0, dtype=np.uint64)
     vals = np.empty(0, dtype=np.float32)
@@ -209,6 +212,7 @@ def _normals(state: np.ndarray, first: int, out: np.ndarray, block: int, ki: np.
     for start in range(0, n, block):
         m = min(block, n - start)
         q = -(-(m // 2 + m // 32 + 64) // 2)  # ~1.5 % of draws take an extra half-word or two
+        target = out[:m] if updating else out[start:start + m]
         while True:
             if 2 * q > capacity:
                 capacity = 2 * q
@@ -217,16 +221,32 @@ def _normals(state: np.ndarray, first: int, out: np.ndarray, block: int, ki: np.
                 rejected = np.empty(2 * capacity, dtype=np.int64)
             count = _words_and_first_tries(s_hi, s_lo, inc_hi, inc_lo, q, words, ki, wi, vals, rejected)
             halves = words[:2 * q].view(np.uint32)
-            used = _settle(halves, first, vals, rejected[:count], out[start:start + m], ki, wi, fi, r, inv_r, u24)
+            used = _settle(halves, first, vals, rejected[:count], target, ki, wi, fi, r, inv_r, u24)
             if used >= 0:
                 break
             q *= 2  # ran out (rare): again from the same state with more words
+        if updating:
+            ar1_update(level[start:start + m], target, rho, scale)
         # The generator drew ⌈used / 2⌉ words; an odd count leaves the high half of the last for
         # the next draw, as numpy keeps it.
         s_hi, s_lo = jump_halves(s_hi, s_lo, inc_hi, inc_lo, (used + 1) // 2)
         first = np.int64(halves[used]) if used % 2 else -1
     state[0], state[1] = s_hi, s_lo
     return first
+
+
+def _draw_normals(bits: np.random.PCG64, out: np.ndarray, n: int, block: int, level: np.ndarray,
+                  rho: np.float32, scale: np.float32) -> None:
+    """Run :func:`_normals` from ``bits``' state and leave ``bits`` where numpy's draw would."""
+    state = bits.state
+    now, inc = state["state"]["state"], state["state"]["inc"]
+    first = int(state["uinteger"]) & 0xFFFFFFFF if state["has_uint32"] else -1
+    halves = np.array([now >> 64, now & _MASK64, inc >> 64, inc & _MASK64], dtype=np.uint64)
+    kept = _normals(halves, first, out, n, block, level, rho, scale, _ZIG_KI_SIGNED, ZIG_WI, ZIG_FI, _ZIG_R,
+                    _ZIG_INV_R, _U24)
+    state["state"]["state"] = (int(halves[0]) << 64) | int(halves[1])
+    state["has_uint32"], state["uinteger"] = (1, kept) if kept >= 0 else (0, 0)
+    bits.state = state
 
 
 def standard_normal32(generator: np.random.Generator, n: int, block: int = 1 << 17) -> np.ndarray:
@@ -237,16 +257,21 @@ def standard_normal32(generator: np.random.Generator, n: int, block: int = 1 << 
     bits = generator.bit_generator
     if not isinstance(bits, np.random.PCG64) or n <= 0:
         return generator.standard_normal(n, dtype=F32)
-    state = bits.state
-    now, inc = state["state"]["state"], state["state"]["inc"]
-    first = int(state["uinteger"]) & 0xFFFFFFFF if state["has_uint32"] else -1
-    halves = np.array([now >> 64, now & _MASK64, inc >> 64, inc & _MASK64], dtype=np.uint64)
     out = np.empty(n, dtype=F32)
-    kept = _normals(halves, first, out, block, _ZIG_KI_SIGNED, ZIG_WI, ZIG_FI, _ZIG_R, _ZIG_INV_R, _U24)
-    state["state"]["state"] = (int(halves[0]) << 64) | int(halves[1])
-    state["has_uint32"], state["uinteger"] = (1, kept) if kept >= 0 else (0, 0)
-    bits.state = state
+    _draw_normals(bits, out, n, block, np.empty(0, dtype=F32), F32(0), F32(0))
     return out
+
+
+def ar1_normal_update(generator: np.random.Generator, level: np.ndarray, rho: np.float32, scale: np.float32,
+                      block: int = 1 << 17) -> None:
+    """:func:`ar1_update` of ``level`` (float32, in place) with ``standard_normal32(generator,
+    len(level))``: the same numbers, each block of normals used as it is made, so that no array
+    of them is written and read back."""
+    bits, n = generator.bit_generator, level.shape[0]
+    if not isinstance(bits, np.random.PCG64) or n <= 0:
+        ar1_update(level, standard_normal32(generator, n), rho, scale)
+        return
+    _draw_normals(bits, np.empty(min(block, n), dtype=F32), n, block, level, rho, scale)
 
 
 # ---------------------------------------------------------------------------------------------
