@@ -138,8 +138,8 @@ def _persons(seed: int, n: int) -> dict[str, np.ndarray]:
 
 
 @settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 2**31), n=st.integers(0, 3000))
-def test_deaths_and_ageing_property(seed: int, n: int) -> None:
+@given(seed=st.integers(0, 2**31), n=st.integers(0, 3000), kept=st.booleans())
+def test_deaths_and_ageing_property(seed: int, n: int, kept: bool) -> None:
     from aidsim.shocks import demography
     x = _persons(seed, n)
     bands, q = [0, 15, 60, 80], [0.001, 0.002, 0.05, 0.3]
@@ -150,7 +150,7 @@ def test_deaths_and_ageing_property(seed: int, n: int) -> None:
     demography.age_one_month(age, alive)
     table = demography.monthly_death_probability(np.arange(80 * 12 + 1), bands, q)
     got_alive, got_age, died = x["alive"].copy(), x["age"].copy(), np.empty(n, dtype=bool)
-    kernels.deaths_and_ageing(got_alive, got_age, *_words(u), table, died)
+    kernels.deaths_and_ageing(got_alive, got_age, *_kept(_words(u), kept), table, died)
     assert np.array_equal(died, want) and np.array_equal(got_alive, alive) and np.array_equal(got_age, age)
 
 

@@ -282,7 +282,7 @@ def uniform_words(generator: np.random.Generator, n: int) -> tuple[int, np.ndarr
     """The 32-bit words behind ``generator.random(n, dtype=np.float32)`` (``aidsim.rng.uniform32``),
     leaving the generator's state as that draw would: ``(first, halves)``, where ``first`` is the
     half-word the generator kept from an earlier draw (-1 if none) and ``halves`` the rest. The
-    ``i``-th uniform is ``(word >> 8) · 2**-24`` (see :func:`uniform_at`), so the loops that use
+    ``i``-th uniform is ``(word >> 8) · 2**-24`` (as :func:`_u` converts it), so the loops that use
     the uniforms convert them as they read them, without a float32 array of all of them."""
     bits = generator.bit_generator
     if not isinstance(bits, np.random.PCG64) or n <= 0:  # the same words back from the floats
@@ -298,16 +298,6 @@ def uniform_words(generator: np.random.Generator, n: int) -> tuple[int, np.ndarr
         state["uinteger"] = int(halves[rest]) if rest % 2 else 0
         bits.state = state
     return first, halves
-
-
-@numba.njit(inline="always")
-def uniform_at(first: int, halves: np.ndarray, i: int) -> np.float32:
-    """The ``i``-th float32 uniform of a draw given by :func:`uniform_words`."""
-    if first >= 0:
-        word = np.uint32(first) if i == 0 else halves[i - 1]
-    else:
-        word = halves[i]
-    return np.float32(word >> np.uint32(8)) * np.float32(1.0 / 16777216.0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -330,21 +320,55 @@ def below(rate: float) -> np.float32:
 # Demography, disability, illness, jobs, persistent incomes
 # ---------------------------------------------------------------------------------------------
 
+#: Ages in months are int16, never negative: a table by age over every value of their uint16
+#: view needs no bound on the index.
+AGES = 1 << 16
+
+
+def every_age(hazard: np.ndarray) -> np.ndarray:
+    """``hazard`` by age in months extended to every age (:data:`AGES` entries), its last entry
+    serving all older ages: what :func:`deaths_and_ageing` reads."""
+    if hazard.shape[0] >= AGES:
+        return hazard[:AGES]
+    full = np.full(AGES, hazard[-1], dtype=hazard.dtype)
+    full[:hazard.shape[0]] = hazard
+    return full
+
+
 @numba.njit(cache=True)
+def _deaths_rows(alive: np.ndarray, age: np.ndarray, words: np.ndarray, hazard: np.ndarray,
+                 died: np.ndarray) -> None:
+    """:func:`deaths_and_ageing` for rows whose uniforms are ``words`` row by row; ``hazard``
+    covers every age (:func:`every_age`), read by the ages' uint16 view: no index is bounded or
+    checked for a negative value, and the loop has no branch."""
+    al, dd, ag = alive.view(np.uint8), died.view(np.uint8), age.view(np.uint16)
+    for i in range(al.shape[0]):
+        a = ag[i]
+        live = al[i]
+        dies = live & np.uint8(np.float32(words[i] >> np.uint32(8)) * np.float32(1.0 / 16777216.0) < hazard[a])
+        lives = live ^ dies
+        dd[i] = dies
+        al[i] = lives
+        ag[i] = a + np.uint16(lives)
+
+
 def deaths_and_ageing(alive: np.ndarray, age: np.ndarray, first: int, words: np.ndarray, hazard: np.ndarray,
                       died: np.ndarray) -> None:
     """Deaths, then a month of age for the living (``shocks.demography``): replaces
     ``died = alive & (u < hazard[age]); alive &= ~died; age += alive``. ``hazard`` is the monthly
-    death probability by age in months, its last entry serving all older ages; ``u`` the
-    uniforms given by ``(first, words)`` (:func:`uniform_words`). In place."""
-    last = hazard.shape[0] - 1
-    for i in range(alive.shape[0]):
-        a = age[i]
-        dies = alive[i] & (uniform_at(first, words, i) < hazard[min(a, last)])
-        lives = alive[i] & (not dies)
-        died[i] = dies
-        alive[i] = lives
-        age[i] = a + lives
+    death probability by age in months, its last entry serving all older ages (given over every
+    age, :func:`every_age`, it is read as it is); ``u`` the uniforms given by ``(first, words)``
+    (:func:`uniform_words`): the first person takes the kept half-word, if any, the others the
+    words from the first. In place."""
+    n = alive.shape[0]
+    if n == 0:
+        return
+    hazard = every_age(hazard)
+    if first >= 0:
+        _deaths_rows(alive[:1], age[:1], np.array([first], dtype=np.uint32), hazard, died[:1])
+        _deaths_rows(alive[1:], age[1:], words[:n - 1], hazard, died[1:])
+    else:
+        _deaths_rows(alive, age, words[:n], hazard, died)
 
 
 @numba.njit(cache=True)
