@@ -60,16 +60,14 @@ def able_persons(state: SimState, scenario: Scenario) -> np.ndarray:
 
 
 def death_hazard(state: SimState, scenario: Scenario) -> np.ndarray:
-    """The monthly death probability by age in whole months (``demography``), float32, over every
-    age (``kernels.every_age``: from the last band's start on, its probability); made once per
-    mortality table."""
+    """The monthly death probability by age in whole months (``demography``), float32, up to the
+    last band's start (older ages take the last entry); made once per mortality table."""
     mort = scenario.shocks.mortality
     key = ("death_hazard", tuple(mort.band_starts), tuple(mort.annual_probability))
 
     def make() -> np.ndarray:
         ages = np.arange(mort.band_starts[-1] * 12 + 1, dtype=np.int64)
-        return kernels.every_age(demography.monthly_death_probability(ages, mort.band_starts,
-                                                                       mort.annual_probability))
+        return demography.monthly_death_probability(ages, mort.band_starts, mort.annual_probability)
     return state.cached(key, make)
 
 

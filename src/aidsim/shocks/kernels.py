@@ -320,32 +320,19 @@ def below(rate: float) -> np.float32:
 # Demography, disability, illness, jobs, persistent incomes
 # ---------------------------------------------------------------------------------------------
 
-#: Ages in months are int16, never negative: a table by age over every value of their uint16
-#: view needs no bound on the index.
-AGES = 1 << 16
-
-
-def every_age(hazard: np.ndarray) -> np.ndarray:
-    """``hazard`` by age in months extended to every age (:data:`AGES` entries), its last entry
-    serving all older ages: what :func:`deaths_and_ageing` reads."""
-    if hazard.shape[0] >= AGES:
-        return hazard[:AGES]
-    full = np.full(AGES, hazard[-1], dtype=hazard.dtype)
-    full[:hazard.shape[0]] = hazard
-    return full
-
-
 @numba.njit(cache=True)
 def _deaths_rows(alive: np.ndarray, age: np.ndarray, words: np.ndarray, hazard: np.ndarray,
                  died: np.ndarray) -> None:
-    """:func:`deaths_and_ageing` for rows whose uniforms are ``words`` row by row; ``hazard``
-    covers every age (:func:`every_age`), read by the ages' uint16 view: no index is bounded or
-    checked for a negative value, and the loop has no branch."""
+    """:func:`deaths_and_ageing` for rows whose uniforms are ``words`` row by row. The ages are
+    read by their uint16 view (they are never negative): no index needs a check for a negative
+    value, and the loop has no branch."""
     al, dd, ag = alive.view(np.uint8), died.view(np.uint8), age.view(np.uint16)
+    last = np.uint16(hazard.shape[0] - 1)
     for i in range(al.shape[0]):
         a = ag[i]
         live = al[i]
-        dies = live & np.uint8(np.float32(words[i] >> np.uint32(8)) * np.float32(1.0 / 16777216.0) < hazard[a])
+        u = np.float32(words[i] >> np.uint32(8)) * np.float32(1.0 / 16777216.0)
+        dies = live & np.uint8(u < hazard[min(a, last)])
         lives = live ^ dies
         dd[i] = dies
         al[i] = lives
@@ -356,14 +343,12 @@ def deaths_and_ageing(alive: np.ndarray, age: np.ndarray, first: int, words: np.
                       died: np.ndarray) -> None:
     """Deaths, then a month of age for the living (``shocks.demography``): replaces
     ``died = alive & (u < hazard[age]); alive &= ~died; age += alive``. ``hazard`` is the monthly
-    death probability by age in months, its last entry serving all older ages (given over every
-    age, :func:`every_age`, it is read as it is); ``u`` the uniforms given by ``(first, words)``
-    (:func:`uniform_words`): the first person takes the kept half-word, if any, the others the
-    words from the first. In place."""
+    death probability by age in months (at most 65,536 entries), its last entry serving all older
+    ages; ``u`` the uniforms given by ``(first, words)`` (:func:`uniform_words`): the first person
+    takes the kept half-word, if any, the others the words from the first. In place."""
     n = alive.shape[0]
     if n == 0:
         return
-    hazard = every_age(hazard)
     if first >= 0:
         _deaths_rows(alive[:1], age[:1], np.array([first], dtype=np.uint32), hazard, died[:1])
         _deaths_rows(alive[1:], age[1:], words[:n - 1], hazard, died[1:])
