@@ -458,13 +458,17 @@ def disability_illness_jobs(alive: np.ndarray, age: np.ndarray, disability: np.n
     head_j = np.array([np.uint32(first_j) if off_j else u_job[0]], dtype=np.uint32)
     _disability_onset(al[:1], age[:1], disability[:1], selfcare[:1], head_d, 0, older_from, disability_hazard,
                       grade_bounds, 0)
-    _disability_onset(al, age, disability, selfcare, u_disability, off_d, older_from, disability_hazard,
-                      grade_bounds, 1)
+    # the other rows as views from row 1, their words from the first after the head's: every index
+    # starts at 0, so none needs a check for a negative value
+    words_d, words_i, words_j = u_disability[1 - off_d:n - off_d], u_illness[1 - off_i:n - off_i], u_job[1 - off_j:n - off_j]
+    _disability_onset(al[1:], age[1:], disability[1:], selfcare[1:], words_d, 0, older_from, disability_hazard,
+                      grade_bounds, 0)
     _illness_and_jobs(al[:1], age[:1], disability[:1], selfcare[:1], il[:1], ch[:1], em[:1], rf[:1], head_i, 0,
                       head_j, 0, older_from, illness_hazard, recovery, severe_bits, working_from, working_to,
                       loss, finding, on[:1], ab[:1], lo[:1], 0)
-    _illness_and_jobs(al, age, disability, selfcare, il, ch, em, rf, u_illness, off_i, u_job, off_j, older_from,
-                      illness_hazard, recovery, severe_bits, working_from, working_to, loss, finding, on, ab, lo, 1)
+    _illness_and_jobs(al[1:], age[1:], disability[1:], selfcare[1:], il[1:], ch[1:], em[1:], rf[1:], words_i, 0,
+                      words_j, 0, older_from, illness_hazard, recovery, severe_bits, working_from, working_to, loss,
+                      finding, on[1:], ab[1:], lo[1:], 0)
 
 
 @numba.njit(cache=True)
