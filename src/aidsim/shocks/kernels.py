@@ -372,12 +372,12 @@ def without_pension_at(alive: np.ndarray, age: np.ndarray, pension: np.ndarray, 
 
 @numba.njit(cache=True)
 def _disability_onset(alive: np.ndarray, age: np.ndarray, disability: np.ndarray, selfcare: np.ndarray,
-                      words: np.ndarray, off: int, older_from: int, hazard: np.ndarray, grade_bounds: np.ndarray,
-                      start: int) -> None:
-    """``labour.disability_onset`` from row ``start`` (rare: a branch, not a mask)."""
-    for i in range(start, alive.shape[0]):
+                      words: np.ndarray, older_from: int, hazard: np.ndarray, grade_bounds: np.ndarray) -> None:
+    """``labour.disability_onset``, row ``i``'s uniform from ``words[i]`` (rare: a branch, not a
+    mask)."""
+    for i in range(alive.shape[0]):
         h = hazard[1] if age[i] >= older_from else hazard[0]
-        u = _u(words[i - off])
+        u = _u(words[i])
         if alive[i] & (disability[i] == 0) & (u < h):
             position = np.float64(u / max(h, np.float32(1e-12)))
             grade = 1
@@ -394,19 +394,19 @@ def _disability_onset(alive: np.ndarray, age: np.ndarray, disability: np.ndarray
 @numba.njit(cache=True)
 def _illness_and_jobs(alive: np.ndarray, age: np.ndarray, disability: np.ndarray, selfcare: np.ndarray,
                       ill: np.ndarray, chronic: np.ndarray, employed: np.ndarray, refuses: np.ndarray,
-                      w_i: np.ndarray, off_i: int, w_j: np.ndarray, off_j: int, older_from: int,
-                      ih: np.ndarray, recovery: np.float32, severe_bits: int, working_from: int, working_to: int,
-                      loss: np.float32, finding: np.float32, onset: np.ndarray, able: np.ndarray,
-                      lose: np.ndarray, start: int) -> None:
-    """Illness transitions, ability to work and jobs from row ``start``, without branches
-    (0/1 bytes: the bool arrays as uint8 views), so that the loop can be vectorised."""
+                      w_i: np.ndarray, w_j: np.ndarray, older_from: int, ih: np.ndarray, recovery: np.float32,
+                      severe_bits: int, working_from: int, working_to: int, loss: np.float32, finding: np.float32,
+                      onset: np.ndarray, able: np.ndarray, lose: np.ndarray) -> None:
+    """Illness transitions, ability to work and jobs, row ``i``'s uniforms from ``w_i[i]`` and
+    ``w_j[i]``, without branches (0/1 bytes: the bool arrays as uint8 views), so that the loop
+    can be vectorised."""
     one = np.uint8(1)
     h0, h1, h2, h3 = ih[0], ih[1], ih[2], ih[3]
-    for i in range(start, alive.shape[0]):
+    for i in range(alive.shape[0]):
         a = age[i]
         older = a >= older_from
         live = alive[i]
-        u_i = _u(w_i[i - off_i])
+        u_i = _u(w_i[i])
         was_ill = ill[i]
         hazard = (h3 if older else h2) if chronic[i] else (h1 if older else h0)
         new = live & (was_ill ^ one) & np.uint8(u_i < hazard)
@@ -415,7 +415,7 @@ def _illness_and_jobs(alive: np.ndarray, age: np.ndarray, disability: np.ndarray
         ok = (live & np.uint8(a >= working_from) & np.uint8(a < working_to) & np.uint8(selfcare[i] == 0)
               & np.uint8(((severe_bits >> np.int64(disability[i])) & 1) ^ 1))
         able[i] = ok
-        u_j = _u(w_j[i - off_j])
+        u_j = _u(w_j[i])
         worker = employed[i]
         gone = worker & np.uint8((u_j < loss) | (ok == 0))
         found = (worker ^ one) & ok & (refuses[i] ^ one) & np.uint8(u_j < finding)
@@ -456,19 +456,20 @@ def disability_illness_jobs(alive: np.ndarray, age: np.ndarray, disability: np.n
     head_d = np.array([np.uint32(first_d) if off_d else u_disability[0]], dtype=np.uint32)
     head_i = np.array([np.uint32(first_i) if off_i else u_illness[0]], dtype=np.uint32)
     head_j = np.array([np.uint32(first_j) if off_j else u_job[0]], dtype=np.uint32)
-    _disability_onset(al[:1], age[:1], disability[:1], selfcare[:1], head_d, 0, older_from, disability_hazard,
-                      grade_bounds, 0)
-    # the other rows as views from row 1, their words from the first after the head's: every index
-    # starts at 0, so none needs a check for a negative value
+    _disability_onset(al[:1], age[:1], disability[:1], selfcare[:1], head_d, older_from, disability_hazard,
+                      grade_bounds)
+    # The other rows as views from row 1, their words from the first after the head's: every
+    # index starts at 0, so none needs a check for a negative value (with a row offset in the
+    # index, the loops took three times as long).
     words_d, words_i, words_j = u_disability[1 - off_d:n - off_d], u_illness[1 - off_i:n - off_i], u_job[1 - off_j:n - off_j]
-    _disability_onset(al[1:], age[1:], disability[1:], selfcare[1:], words_d, 0, older_from, disability_hazard,
-                      grade_bounds, 0)
-    _illness_and_jobs(al[:1], age[:1], disability[:1], selfcare[:1], il[:1], ch[:1], em[:1], rf[:1], head_i, 0,
-                      head_j, 0, older_from, illness_hazard, recovery, severe_bits, working_from, working_to,
-                      loss, finding, on[:1], ab[:1], lo[:1], 0)
-    _illness_and_jobs(al[1:], age[1:], disability[1:], selfcare[1:], il[1:], ch[1:], em[1:], rf[1:], words_i, 0,
-                      words_j, 0, older_from, illness_hazard, recovery, severe_bits, working_from, working_to, loss,
-                      finding, on[1:], ab[1:], lo[1:], 0)
+    _disability_onset(al[1:], age[1:], disability[1:], selfcare[1:], words_d, older_from, disability_hazard,
+                      grade_bounds)
+    _illness_and_jobs(al[:1], age[:1], disability[:1], selfcare[:1], il[:1], ch[:1], em[:1], rf[:1], head_i, head_j,
+                      older_from, illness_hazard, recovery, severe_bits, working_from, working_to, loss, finding,
+                      on[:1], ab[:1], lo[:1])
+    _illness_and_jobs(al[1:], age[1:], disability[1:], selfcare[1:], il[1:], ch[1:], em[1:], rf[1:], words_i, words_j,
+                      older_from, illness_hazard, recovery, severe_bits, working_from, working_to, loss, finding,
+                      on[1:], ab[1:], lo[1:])
 
 
 @numba.njit(cache=True)
