@@ -586,8 +586,9 @@ def household_income_sums(household: np.ndarray, own: np.ndarray, alive: np.ndar
     see :func:`assessed_income_sums`."""
     p_run, p_count, run, count = -1.0, -1.0, 0.0, 0.0
     for i in range(own.shape[0]):
-        h = household[i]
-        h_run = np.float64(h)
+        row = household[i]
+        h = np.uint64(row)  # unsigned: the stores by household need no negative-index check
+        h_run = np.float64(row)
         h_count = h_run + 0.5
         run = (run if h_run == p_run else 0.0) + np.float64(own[i])  # bincount's order: 0.0 + first + …
         count = (count if h_count == p_count else 0.0) + np.float64(alive[i])
@@ -653,8 +654,9 @@ def assessed_income_sums(household: np.ndarray, own: np.ndarray, alive: np.ndarr
     p_run, p_assessed, p_count, p_hidden = -1.0, -1.0, -1.0, -1.0
     run, run_assessed, count, run_hidden = 0.0, 0.0, 0.0, 0.0
     for i in range(own.shape[0]):
-        h = household[i]
-        h_run = np.float64(h)
+        row = household[i]
+        h = np.uint64(row)  # unsigned: the stores by household need no negative-index check
+        h_run = np.float64(row)
         h_assessed, h_count, h_hidden = h_run + 0.25, h_run + 0.5, h_run + 0.75
         run = (run if h_run == p_run else 0.0) + np.float64(own[i])
         run_assessed = (run_assessed if h_assessed == p_assessed else 0.0) + np.float64(assessed_own[i])
