@@ -58,7 +58,7 @@ def _group_rows(alive: np.ndarray, age_months: np.ndarray, disability: np.ndarra
         ill[n_c] = i
         n_d += np.uint64(a & np.uint8(disability[i] > 0))
         n_c += np.uint64(a & chronic8[i])
-    return int(n_m), int(n_e), int(n_d), int(n_c)
+    return np.int64(n_m), np.int64(n_e), np.int64(n_d), np.int64(n_c)
 
 
 def living_groups(persons: Persons, definitions: Definitions, month: int) -> dict[str, np.ndarray]:
