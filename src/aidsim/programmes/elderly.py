@@ -121,21 +121,22 @@ def _elderly_month(elderly: np.ndarray, age_months: np.ndarray, alive: np.ndarra
     for b in range(band_from.shape[0]):
         first_band = min(first_band, band_from[b])
     cells = np.zeros(2 * n_areas, dtype=np.int64)
-    n_banded = n_candidates = 0
+    # unsigned rows and counts: the loads and stores at them need no negative-index check
+    n_banded = n_candidates = np.uint64(0)
     for k in range(elderly.shape[0]):  # without branches on the data
-        i = elderly[k]
+        i = np.uint64(elderly[k])
         age = age_months[i]
-        cells[2 * np.intp(person_area[i]) + (age >= OLDEST_FROM)] += 1
+        cells[np.uint64(2 * person_area[i]) + np.uint64(age >= OLDEST_FROM)] += 1
         households[n_banded] = i
-        n_banded += age >= first_band
+        n_banded += np.uint64(age >= first_band)
         poor_dependent[n_candidates] = i
-        n_candidates += selfcare[i] > 0
+        n_candidates += np.uint64(selfcare[i] > 0)
     # The allowance of the banded, in row order; household k' is written over row k >= k'.
     recipients = np.zeros(n_areas)
     n_paid = 0
     last = -1
     for k in range(n_banded):
-        i = households[k]
+        i = np.uint64(households[k])
         age = age_months[i]
         hh = household[i]
         band = 0  # below the first band: table[0], 0, not paid
@@ -151,7 +152,7 @@ def _elderly_month(elderly: np.ndarray, age_months: np.ndarray, alive: np.ndarra
     # The dependent of a poor household, kept in place.
     n_dependent = 0
     for k in range(n_candidates):
-        i = poor_dependent[k]
+        i = np.uint64(poor_dependent[k])
         hh = household[i]
         poor_dependent[n_dependent] = i
         n_dependent += ((unit_member[i] & dibao_paid[hh]) | margin[hh]
