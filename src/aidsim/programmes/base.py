@@ -312,11 +312,11 @@ def _person_payment(persons: np.ndarray, yuan: np.ndarray, household: np.ndarray
     recipients = np.zeros(n_areas)
     n_households, last = 0, -1
     for k in range(n):
-        i = persons[k]
+        i = np.uint64(persons[k])  # unsigned: the loads at it need no negative-index check
         f = _fen(yuan[k])
         paid = f > 0
         hh = household[i]
-        recipients[person_area[i]] += paid
+        recipients[np.uint64(person_area[i])] += paid
         households[n_households] = hh
         n_households += paid & (hh != last)
         total[n_households - 1] += f

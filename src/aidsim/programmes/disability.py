@@ -40,18 +40,19 @@ def _subsidies(disabled: np.ndarray, certified: np.ndarray, household: np.ndarra
     the outputs are one longer than ``disabled``, as each slot is written before it is known to
     be kept. A first pass lists the certificate holders (about 44%) into ``recipients``, which
     the second reads and compacts in place; each subsidy is rounded to the fen once."""
-    n_certified = 0
+    # unsigned rows and counts: the loads and stores at them need no negative-index check
+    n_certified = np.uint64(0)
     for k in range(disabled.shape[0]):
-        i = disabled[k]
+        i = np.uint64(disabled[k])
         recipients[n_certified] = i
-        n_certified += certified[i]
+        n_certified += np.uint64(certified[i])
     living_fen, care_fen = _fen(living_amount), _fen(care_amount)
     by_area = np.zeros((2, n_areas))
     n_living = n_care = 0
     last_living = last_care = -1
     n_recipients = 0
     for k in range(n_certified):
-        i = recipients[k]  # then written at n_recipients <= k
+        i = np.uint64(recipients[k])  # then written at n_recipients <= k
         hh = household[i]
         g = grade[i]
         severe = False
