@@ -228,7 +228,7 @@ def _household_pass(area: np.ndarray, alive_count: np.ndarray, pre_pc: np.ndarra
     sums are), the rest in a loop without branches, then the poor listed."""
     counts = np.zeros((n_areas, 2), np.int64)
     for i in range(alive_count.shape[0]):
-        a = area[i]
+        a = np.uint64(area[i])  # unsigned: no negative-index check
         n = alive_count[i]
         counts[a, 0] += n
         counts[a, 1] += n > 0
@@ -244,11 +244,11 @@ def _household_pass(area: np.ndarray, alive_count: np.ndarray, pre_pc: np.ndarra
             n = alive_count[i]
             pre_income[i] += pre_pc[i] * np.float64(n) if n > 0 else 0.0
             person_months[i] += n
-    m = 0
+    m = np.uint64(0)
     for i in range(flag.shape[0]):
         poor[m] = i
-        m += flag[i]
-    return counts[:, 1].astype(np.float64), counts[:, 0].astype(np.float64), m
+        m += np.uint64(flag[i])
+    return counts[:, 1].astype(np.float64), counts[:, 0].astype(np.float64), np.int64(m)
 
 
 def population_sums(state: SimState, frame: Frame) -> dict[str, np.ndarray]:
