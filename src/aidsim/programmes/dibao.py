@@ -358,7 +358,9 @@ class CaseFacts:
         increases) and the Σ of their categorical supplement shares, per household of ``idx``."""
         pop, sup = self.population, self.scenario.dibao.supplements
         p = pop.persons
-        enrolled, shares = np.empty(p.n, dtype=np.intp), np.empty(idx.shape[0])  # pages written as used
+        offsets = pop.member_offsets
+        room = int((offsets[idx + 1] - offsets[idx]).sum())  # their rows: a person-sized room cost more to get
+        enrolled, shares = np.empty(room, dtype=np.intp), np.empty(idx.shape[0])
         k = _enrolled_shares(pop.member_offsets, idx, self.unit_member, p.age_months, p.disability, p.ill,
                              np.asarray(self.scenario.definitions.severe_disability_grades, dtype=p.disability.dtype),
                              float(sup.elderly_age * 12), float(self.minor_months),
