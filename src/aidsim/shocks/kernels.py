@@ -119,10 +119,10 @@ def _words_and_first_tries(s_hi: np.uint64, s_lo: np.uint64, inc_hi: np.uint64, 
     stretches of ``q`` words side by side, the second started by a jump), and in the same loop
     the first try (:func:`_first_try`) of each of their half-words, low half first: half ``j``'s
     value into ``vals[j]``, and the halves not accepted at once listed in increasing order in
-    ``rejected`` (room for ``4 q``). Returns how many. The tries' table lookups fill the time
-    the generator's multiplications wait on each other, so two stretches are enough, and the
-    rare rejections need no scan of flags afterwards. Each stretch works on views of its own
-    half, indexed from 0, so that no index needs a check for a negative value."""
+    ``rejected`` (room for ``4 q``). Returns how many. The generator's multiplications and the
+    tries' table lookups overlap in the processor, and the rare rejections need no scan of flags
+    afterwards. Each stretch works on views of its own half, indexed from 0, so that no index
+    needs a check for a negative value."""
     a_hi, a_lo = s_hi, s_lo
     b_hi, b_lo = jump_halves(s_hi, s_lo, inc_hi, inc_lo, q)
     wa, wb = words[:q], words[q:2 * q]
