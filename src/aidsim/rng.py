@@ -125,10 +125,10 @@ def skip_uniform32(generator: np.random.Generator, n: int) -> None:
 # ``state ← state × MULTIPLIER + inc``, and the output of the new state ``rotr64(hi ^ lo, hi >> 58)``.
 # Its ``random_raw`` gives a word in about 3.8 ns on this project's current machine (2.1 ns on an
 # earlier one); most of the month's random numbers are such words. The loop below gives the same
-# words in about 2.0 ns here (1.2 ns there): it runs four stretches of the stream side by side
-# (each started by jumping the state ahead, Brown 1994), so the processor overlaps the four
-# chains of 128-bit multiplications instead of waiting on one, and each step is one 128-bit
-# multiply-add in LLVM's own 128-bit integers.
+# words in about 2.0 ns here (an earlier version, 1.2 ns there): it runs four stretches of the
+# stream side by side (each started by jumping the state ahead, Brown 1994), so the processor
+# overlaps the four chains of 128-bit multiplications instead of waiting on one, and each step is
+# one 128-bit multiply-add in LLVM's own 128-bit integers.
 
 _MULTIPLIER = 0x2360ED051FC65DA44385DF649FCCF645  # PCG_DEFAULT_MULTIPLIER_128
 _MASK64, _MASK128 = (1 << 64) - 1, (1 << 128) - 1
@@ -196,7 +196,7 @@ def pcg_jump(state: int, inc: int, steps: int) -> int:
     """The PCG64 state ``steps`` draws after ``state`` (Brown 1994, "Random number generation
     with arbitrary strides": the LCG's multiplier and increment composed by squaring), compiled
     on the 128-bit numbers' halves (:func:`_jumped`; Python's integers took about 15 µs a jump,
-    and a month makes some 140 jumps)."""
+    and a month makes over a hundred)."""
     if not 0 <= steps < 1 << 64:
         raise ValueError(f"a PCG64 jump of {steps} draws is out of range")
     halves = np.array([state >> 64, state & _MASK64, inc >> 64, inc & _MASK64, steps], dtype=np.uint64)
