@@ -43,31 +43,19 @@ def _fma(typingctx, a, b, c):
     return sig, codegen
 
 
-@intrinsic
-def _bits64(typingctx, d):
-    sig = types.uint64(types.float64)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.IntType(64))
-    return sig, codegen
-
-
-@intrinsic
-def _double(typingctx, u):
-    sig = types.float64(types.uint64)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.DoubleType())
-    return sig, codegen
+def _bitcast(source, target, llvm_target):
+    """A compiled function reading the bits of a ``source`` value as a ``target`` value."""
+    @intrinsic
+    def cast(typingctx, value):
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], llvm_target)
+        return target(source), codegen
+    return cast
 
 
-@intrinsic
-def _bits32(typingctx, f):
-    sig = types.uint32(types.float32)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.IntType(32))
-    return sig, codegen
+_bits64 = _bitcast(types.float64, types.uint64, ir.IntType(64))
+_double = _bitcast(types.uint64, types.float64, ir.DoubleType())
+_bits32 = _bitcast(types.float32, types.uint32, ir.IntType(32))
 
 
 def _table() -> np.ndarray:
