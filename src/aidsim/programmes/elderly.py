@@ -94,6 +94,76 @@ def old_persons(persons: Persons, elderly: np.ndarray, allowance_from: float,
 
 
 @numba.njit(cache=True)
+def _elderly_lists(elderly: np.ndarray, age_months: np.ndarray, selfcare: np.ndarray, person_area: np.ndarray,
+                   first_band: int, cells: np.ndarray, banded: np.ndarray, candidates: np.ndarray
+                   ) -> tuple[np.uint64, np.uint64]:
+    """:func:`_elderly_month`'s pass over every elderly person: counted into ``cells`` by area and
+    whether at or above :data:`OLDEST_FROM`, listed in ``banded`` when at or above ``first_band``
+    and in ``candidates`` when their self-care is not full; returns how many of each."""
+    # unsigned rows and counts: the loads and stores at them need no negative-index check
+    n_banded = n_candidates = np.uint64(0)
+    for k in range(elderly.shape[0]):  # without branches on the data
+        i = np.uint64(elderly[k])
+        age = age_months[i]
+        cells[np.uint64(2 * person_area[i]) + np.uint64(age >= OLDEST_FROM)] += 1
+        banded[n_banded] = i
+        n_banded += np.uint64(age >= first_band)
+        candidates[n_candidates] = i
+        n_candidates += np.uint64(selfcare[i] > 0)
+    return n_banded, n_candidates
+
+
+@numba.njit(cache=True)
+def _allowance_paid(n_banded: np.uint64, households: np.ndarray, age_months: np.ndarray, household: np.ndarray,
+                    band_from: np.ndarray, table: np.ndarray, alive: np.ndarray, person_area: np.ndarray,
+                    recipients: np.ndarray, fen: np.ndarray) -> int:
+    """:func:`_elderly_month`'s allowance of the first ``n_banded`` rows of ``households``, in row
+    order: each paid household written over them (household k' over row k >= k'), its fen in
+    ``fen``, the recipients counted by area in ``recipients``; returns how many households."""
+    living = alive.view(np.uint8)
+    n_paid = np.uint64(0)
+    last = np.int64(-1)
+    paid_fen = np.int64(0)  # the fen of the household being paid, so far
+    for k in range(n_banded):
+        i = np.uint64(households[k])
+        age = age_months[i]
+        hh = np.int64(household[i])
+        band = 0  # below the first band: table[0], 0, not paid
+        for b in range(band_from.shape[0]):
+            band += age >= band_from[b]
+        f = _fen(table[band] if living[i] else 0.0)
+        paid = f > 0
+        recipients[np.uint64(person_area[i])] += paid
+        households[n_paid] = hh  # kept when a new household is paid
+        new = np.uint64(paid & (hh != last))
+        n_paid += new
+        paid_fen = paid_fen * np.int64(1 - new) + f  # a new household's fen starts from its first
+        if n_paid > 0:
+            fen[n_paid - np.uint64(1)] = paid_fen
+        last = hh if paid else last
+    return np.int64(n_paid)
+
+
+@numba.njit(cache=True)
+def _poor_dependent(n_candidates: np.uint64, candidates: np.ndarray, household: np.ndarray,
+                    unit_member: np.ndarray, dibao_paid: np.ndarray, margin: np.ndarray, tekun_paid: np.ndarray,
+                    tekun_institutional: np.ndarray) -> int:
+    """:func:`_elderly_month`'s dependent of a poor household (a dibao unit member of a paid
+    household, a margin household, or tekun at home) among the first ``n_candidates`` rows of
+    ``candidates``, kept in place; returns how many."""
+    member, paid, low, tekun, institution = (unit_member.view(np.uint8), dibao_paid.view(np.uint8),
+                                             margin.view(np.uint8), tekun_paid.view(np.uint8),
+                                             tekun_institutional.view(np.uint8))
+    n_dependent = np.uint64(0)
+    for k in range(n_candidates):
+        i = np.uint64(candidates[k])
+        hh = np.uint64(household[i])
+        candidates[n_dependent] = i
+        n_dependent += np.uint64((member[i] & paid[hh]) | low[hh] | (tekun[i] & (institution[i] ^ np.uint8(1))))
+    return np.int64(n_dependent)
+
+
+@numba.njit(cache=True)
 def _elderly_month(elderly: np.ndarray, age_months: np.ndarray, alive: np.ndarray, selfcare: np.ndarray,
                    household: np.ndarray, person_area: np.ndarray, n_areas: int, band_from: np.ndarray,
                    table: np.ndarray, unit_member: np.ndarray, dibao_paid: np.ndarray,
@@ -116,47 +186,20 @@ def _elderly_month(elderly: np.ndarray, age_months: np.ndarray, alive: np.ndarra
     One pass over every elderly person counts them and lists the few that each rule looks at
     (about a quarter in an allowance band, a tenth dependent) into ``households`` and
     ``poor_dependent``; each rule then reads its own list and compacts it in place. One loop doing
-    both rules for every elderly person took about 60% longer."""
+    both rules for every elderly person took about 60% longer. Each loop is a function of its own,
+    with unsigned rows and counts and flags read as bytes: 0.80 of the time of the three loops in
+    one function with signed counts."""
     first_band = np.iinfo(np.int64).max  # below it no band is reached and nothing is paid
     for b in range(band_from.shape[0]):
         first_band = min(first_band, band_from[b])
     cells = np.zeros(2 * n_areas, dtype=np.int64)
-    # unsigned rows and counts: the loads and stores at them need no negative-index check
-    n_banded = n_candidates = np.uint64(0)
-    for k in range(elderly.shape[0]):  # without branches on the data
-        i = np.uint64(elderly[k])
-        age = age_months[i]
-        cells[np.uint64(2 * person_area[i]) + np.uint64(age >= OLDEST_FROM)] += 1
-        households[n_banded] = i
-        n_banded += np.uint64(age >= first_band)
-        poor_dependent[n_candidates] = i
-        n_candidates += np.uint64(selfcare[i] > 0)
-    # The allowance of the banded, in row order; household k' is written over row k >= k'.
+    n_banded, n_candidates = _elderly_lists(elderly, age_months, selfcare, person_area, first_band, cells,
+                                            households, poor_dependent)
     recipients = np.zeros(n_areas)
-    n_paid = 0
-    last = -1
-    for k in range(n_banded):
-        i = np.uint64(households[k])
-        age = age_months[i]
-        hh = household[i]
-        band = 0  # below the first band: table[0], 0, not paid
-        for b in range(band_from.shape[0]):
-            band += age >= band_from[b]
-        f = _fen(table[band] if alive[i] else 0.0)
-        paid = f > 0
-        recipients[np.intp(person_area[i])] += paid
-        households[n_paid] = hh  # kept when a new household is paid
-        n_paid += paid & (hh != last)
-        fen[n_paid - 1] += f  # fen is 0 when not paid (fen[-1] += 0 before the first)
-        last = hh if paid else last
-    # The dependent of a poor household, kept in place.
-    n_dependent = 0
-    for k in range(n_candidates):
-        i = np.uint64(poor_dependent[k])
-        hh = household[i]
-        poor_dependent[n_dependent] = i
-        n_dependent += ((unit_member[i] & dibao_paid[hh]) | margin[hh]
-                        | (tekun_paid[i] & (not tekun_institutional[i])))
+    n_paid = _allowance_paid(n_banded, households, age_months, household, band_from, table, alive, person_area,
+                             recipients, fen)
+    n_dependent = _poor_dependent(n_candidates, poor_dependent, household, unit_member, dibao_paid, margin,
+                                  tekun_paid, tekun_institutional)
     return n_paid, n_dependent, recipients, cells.reshape(n_areas, 2)
 
 
