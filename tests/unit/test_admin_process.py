@@ -9,6 +9,7 @@ from aidsim.admin.pipeline import GRACE, NEVER, OFF, ON, PENDING
 from aidsim.admin.process import (
     APPROVING,
     DAYS_PER_MONTH,
+    FLOWS,
     QUEUED,
     RATIONED_BUDGET,
     RATIONED_QUOTA,
@@ -708,13 +709,9 @@ def test_application_needs_the_draw_below_the_probability():
 # -- the targeting errors split by cause (metrics.targeting.admin_sums) --------------------------------
 
 def _flows(n, n_areas, **masks):
-    empty = np.zeros(n, dtype=bool)
-    fields = ("applied", "surveyed", "refused", "entered", "exited", "reviewed", "favour_approved",
-              "wrongly_refused", "inspected_out")
-    masks = {f: np.asarray(masks.get(f, empty), dtype=bool) for f in fields}
-    rows = {f"{f}_rows": np.flatnonzero(masks[f]) for f in ("applied", "entered", "exited")}
-    return DibaoFlows(**masks, work_done=np.zeros(n_areas), utilisation=np.zeros(n_areas), **rows,
-                      pending_rows=np.zeros(0, dtype=np.intp), paid_rows=np.zeros(0, dtype=np.intp))
+    rows = {f"{f}_rows": np.flatnonzero(np.asarray(masks.get(f, np.zeros(n, dtype=bool)), dtype=bool))
+            for f in (*FLOWS, "pending", "paid")}
+    return DibaoFlows(n_households=n, work_done=np.zeros(n_areas), utilisation=np.zeros(n_areas), **rows)
 
 
 def _admin_figures(roll, eligible, area, fen_by_household, month=10, flows=None, capacity=(5.0, np.inf)):

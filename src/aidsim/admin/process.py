@@ -185,37 +185,57 @@ class Draws:
 U_FORMAL, U_INFORMAL, U_OTHER, U_ASSET, U_FAVOUR, U_REFUSAL, U_DELAY, U_ORDER = range(8)
 
 
+#: The month's flows on the dibao roll, each kept as the rows of the households concerned.
+FLOWS = ("applied", "surveyed", "refused", "entered", "exited", "reviewed", "favour_approved", "wrongly_refused",
+         "inspected_out")
+
+
+def _flow_mask(flow: str) -> property:
+    """A flow's mask ``(n_households,)``, made from its rows when read."""
+    def mask(self: DibaoFlows) -> np.ndarray:
+        out = np.zeros(self.n_households, dtype=bool)
+        out[getattr(self, f"{flow}_rows")] = True
+        return out
+    return property(mask, doc=f"The households of ``{flow}_rows`` as a mask (made when read).")
+
+
 @dataclass
 class DibaoFlows:
-    """What happened on the roll this month, as masks ``(n_households,)`` and per-office figures."""
+    """What happened on the roll this month: each flow (:data:`FLOWS`) as the rows of the
+    households concerned (``applied_rows`` …: intp, increasing, each once), and per-office
+    figures. A flow's mask ``(n_households,)`` is made when read (``flows.applied`` …): the
+    month's sums go over the few rows, and nine household-sized masks a month cost more."""
 
-    applied: np.ndarray
-    surveyed: np.ndarray        # applications surveyed this month
-    refused: np.ndarray         # of which refused
-    entered: np.ndarray
-    exited: np.ndarray
-    reviewed: np.ndarray
-    favour_approved: np.ndarray  # favour approvals (applications and reviews kept)
-    wrongly_refused: np.ndarray  # eligible applicants refused
-    inspected_out: np.ndarray   # removed by a special inspection
-    work_done: np.ndarray       # float (n_areas,): case-equivalents worked
-    utilisation: np.ndarray     # float (n_areas,): share of capacity used (0 when unlimited)
-    # The few households of some masks, as rows (intp, each once): for sums over them.
+    n_households: int
     applied_rows: np.ndarray
+    surveyed_rows: np.ndarray         # applications surveyed this month
+    refused_rows: np.ndarray          # of which refused
     entered_rows: np.ndarray
     exited_rows: np.ndarray
+    reviewed_rows: np.ndarray
+    favour_approved_rows: np.ndarray  # favour approvals (applications and reviews kept)
+    wrongly_refused_rows: np.ndarray  # eligible applicants refused
+    inspected_out_rows: np.ndarray    # removed by a special inspection
+    work_done: np.ndarray       # float (n_areas,): case-equivalents worked
+    utilisation: np.ndarray     # float (n_areas,): share of capacity used (0 when unlimited)
     pending_rows: np.ndarray    # pending after the month (an application waiting for its decision)
     paid_rows: np.ndarray       # paid after the month (on the roll or in gradual exit), increasing
+
+    applied = _flow_mask("applied")
+    surveyed = _flow_mask("surveyed")
+    refused = _flow_mask("refused")
+    entered = _flow_mask("entered")
+    exited = _flow_mask("exited")
+    reviewed = _flow_mask("reviewed")
+    favour_approved = _flow_mask("favour_approved")
+    wrongly_refused = _flow_mask("wrongly_refused")
+    inspected_out = _flow_mask("inspected_out")
 
     @classmethod
     def none(cls, n: int, n_areas: int) -> DibaoFlows:
         """A month with no casework (dibao switched off)."""
-        masks = {f: np.zeros(n, dtype=bool) for f in (
-            "applied", "surveyed", "refused", "entered", "exited", "reviewed", "favour_approved",
-            "wrongly_refused", "inspected_out")}
-        rows = {f: np.zeros(0, dtype=np.intp) for f in ("applied_rows", "entered_rows", "exited_rows", "pending_rows",
-                                                        "paid_rows")}
-        return cls(**masks, work_done=np.zeros(n_areas), utilisation=np.zeros(n_areas), **rows)
+        rows = {f"{f}_rows": np.zeros(0, dtype=np.intp) for f in (*FLOWS, "pending", "paid")}
+        return cls(n_households=n, work_done=np.zeros(n_areas), utilisation=np.zeros(n_areas), **rows)
 
 
 def application_probability(expected_benefit: np.ndarray, distance_km: np.ndarray,
@@ -427,19 +447,16 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
     st = status[active]
     gone = ~hh.alive[active]
     ends = (st == GRACE) & (month >= roll.exit_month[active])
-    exited = np.zeros(n, dtype=bool)
     left = [active[(gone & (st >= ON)) | ends]]
-    exited[left[0]] = True
     drop = active[gone | ends]
     status[drop] = OFF
     roll.favour[drop] = False
 
     # 2. Special inspection.
-    inspected_out = np.zeros(n, dtype=bool)
+    inspected_out = np.zeros(0, dtype=np.intp)
     if lv.inspect:
-        left.append(inspect(roll, hh, facts, draws, lv, month))
-        inspected_out[left[-1]] = True
-        exited[left[-1]] = True
+        inspected_out = inspect(roll, hh, facts, draws, lv, month)
+        left.append(inspected_out)
 
     # Pending from earlier months: taken before this month's applications, so that a household
     # that left the roll at the start (its gradual exit ended) and applies again is listed once.
@@ -468,8 +485,6 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
     status[new] = PENDING
     roll.stage[new] = QUEUED
     roll.applied_month[new] = month
-    applied = np.zeros(n, dtype=bool)
-    applied[new] = True
 
     # 4. The office's month of work: queued surveys and due reviews, oldest first.
     st = status[active]
@@ -531,7 +546,6 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
     # Gradual exit for a household whose income rose above the line; others leave at once.
     leave = leave_or_grace(roll, lose, hh.above_line[lose], month, lv.grace_months)
     roll.favour[leave] = False
-    exited[leave] = True
     left.append(leave)
 
     # 6. Decisions due, within the office's quota and budget (oldest application first).
@@ -559,11 +573,6 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
     roll.exit_month[enter] = NEVER
     roll.next_review[enter] = month + facts.review_interval(enter)
 
-    def mask(rows: np.ndarray) -> np.ndarray:
-        out = np.zeros(n, dtype=bool)
-        out[rows] = True
-        return out
-
     # The paid were on the roll or pending at the start, or applied this month (and entered at
     # once; one that left at the start may be among both): found among those, in place of a pass
     # over every household.
@@ -574,14 +583,12 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
         there, inside = np.zeros(at_once.shape[0], dtype=bool), pos < paid_rows.shape[0]
         there[inside] = paid_rows[pos[inside]] == at_once[inside]
         paid_rows = np.insert(paid_rows, pos[~there], at_once[~there])
-    surveyed = mask(surveys)
     return DibaoFlows(
-        applied=applied, surveyed=surveyed, refused=mask(refused_idx), entered=mask(enter),
-        exited=exited, reviewed=mask(reviews), favour_approved=mask(cases[favour_ok]),
-        wrongly_refused=mask(cases[wrongly]), inspected_out=inspected_out, work_done=work_done,
-        utilisation=utilisation, applied_rows=new, entered_rows=np.unique(enter),
-        exited_rows=np.unique(np.concatenate(left)), pending_rows=np.unique(pending[status[pending] == PENDING]),
-        paid_rows=paid_rows,
+        n_households=n, applied_rows=new, surveyed_rows=np.unique(surveys), refused_rows=np.unique(refused_idx),
+        entered_rows=np.unique(enter), exited_rows=np.unique(np.concatenate(left)), reviewed_rows=np.unique(reviews),
+        favour_approved_rows=np.unique(cases[favour_ok]), wrongly_refused_rows=np.unique(cases[wrongly]),
+        inspected_out_rows=np.unique(inspected_out), work_done=work_done, utilisation=utilisation,
+        pending_rows=np.unique(pending[status[pending] == PENDING]), paid_rows=paid_rows,
     )
 
 

@@ -145,32 +145,28 @@ _PENDING, _ON, _QUEUED = pipeline.PENDING, pipeline.ON, process.QUEUED
 
 @numba.njit(cache=True)
 def _office_counts(status: np.ndarray, stage: np.ndarray, next_review: np.ndarray, month: int, area: np.ndarray,
-                   surveyed: np.ndarray, refused: np.ndarray, wrongly_refused: np.ndarray, reviewed: np.ndarray,
-                   favour_approved: np.ndarray, inspected_out: np.ndarray, entered: np.ndarray, days: np.ndarray,
-                   n_areas: int) -> np.ndarray:
+                   flows: tuple, entered: np.ndarray, days: np.ndarray, n_areas: int) -> np.ndarray:
     """The offices' month by area: rows backlog (pending, queued for a survey), overdue reviews
-    (on the roll, review due), days to payment of the households that entered, then a count for
-    each flow (surveyed … inspected out, in :data:`_FLOWS`' order; the masks as uint8 views).
-    Replaces a mask, a gather and a bincount for each. The households with something to count
-    are found first in a loop the compiler vectorises, then only they are looked at."""
+    (on the roll, review due), days to payment of the households that entered (``entered``:
+    their rows, increasing), then a count for each flow (``flows``: the rows of surveyed …
+    inspected out, in :data:`_FLOWS`' order, each once). Replaces a mask, a gather and a
+    bincount for each. The households in the backlog or overdue are found first in a loop the
+    compiler vectorises, then only they are looked at; the flows' few rows are counted as they
+    are."""
     flag = np.empty(status.shape[0], np.uint8)
     for i in range(status.shape[0]):
-        flag[i] = (surveyed[i] | refused[i] | wrongly_refused[i] | reviewed[i] | favour_approved[i]
-                   | inspected_out[i] | entered[i] | ((status[i] == _PENDING) & (stage[i] == _QUEUED))
+        flag[i] = (((status[i] == _PENDING) & (stage[i] == _QUEUED))
                    | ((status[i] >= _ON) & (next_review[i] <= month)))
     out = np.zeros((9, n_areas))
     for i in flagged(flag):
         a = area[i]
         out[0, a] += (status[i] == _PENDING) & (stage[i] == _QUEUED)
         out[1, a] += (status[i] >= _ON) & (next_review[i] <= month)
-        if entered[i]:
-            out[2, a] += np.float64(days[i])
-        out[3, a] += surveyed[i]
-        out[4, a] += refused[i]
-        out[5, a] += wrongly_refused[i]
-        out[6, a] += reviewed[i]
-        out[7, a] += favour_approved[i]
-        out[8, a] += inspected_out[i]
+    for i in entered:  # in row order, as the float sum always went
+        out[2, area[i]] += np.float64(days[i])
+    for k in range(len(flows)):
+        for i in flows[k]:
+            out[3 + k, area[i]] += 1.0
     return out
 
 
@@ -196,8 +192,8 @@ def _admin_sums(month: int, roll: process.DibaoRoll, area_h: np.ndarray, n_areas
     """:func:`admin_sums` given the rows of the excluded and of the included."""
     status, stage = roll.status, roll.stage
     counts = _office_counts(status, stage, roll.next_review, month, area_h,
-                            *(getattr(flows, f).view(np.uint8) for f in _FLOWS.values()),
-                            flows.entered.view(np.uint8), roll.days, n_areas)
+                            tuple(getattr(flows, f"{f}_rows") for f in _FLOWS.values()), flows.entered_rows,
+                            roll.days, n_areas)
     out = {"dibao_backlog": counts[0], "dibao_overdue_reviews": counts[1]}
     out |= dict(zip(_FLOWS, counts[3:], strict=True))
     out["dibao_days_to_payment"] = counts[2]
@@ -206,7 +202,8 @@ def _admin_sums(month: int, roll: process.DibaoRoll, area_h: np.ndarray, n_areas
 
     st, sg = status[excluded], stage[excluded]
     waiting = st == pipeline.PENDING
-    refused = (st == pipeline.OFF) & ((roll.refused_until[excluded] > month) | flows.refused[excluded])
+    refused = (st == pipeline.OFF) & ((roll.refused_until[excluded] > month)
+                                      | np.isin(excluded, flows.refused_rows, assume_unique=True))
     out |= area_sums(
         area_h[excluded], n_areas,
         dibao_excluded_not_applied=(st == pipeline.OFF) & ~refused, dibao_excluded_refused=refused,
