@@ -11,6 +11,7 @@ import numba
 import numpy as np
 
 from aidsim.population.arrays import Population
+from aidsim.prefetch import prefetch_members
 
 F32 = np.float32
 
@@ -92,11 +93,13 @@ def _unit_wages_by_kind(member_offsets: np.ndarray, households: np.ndarray, unit
                         earned: np.ndarray, formal_job: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each household's unit members' earnings, formal and informal (float64 sums in row order),
     for the few ``households``: a loop over their members' rows in place of gathering them
-    (``members_with_owner``) and two weighted bincounts."""
+    (``members_with_owner``) and two weighted bincounts. The households are scattered: each asks
+    for the rows of those ahead of it (:func:`aidsim.prefetch.prefetch_members`)."""
     k = households.shape[0]
     formal = np.zeros(k)
     informal = np.zeros(k)
     for j in range(k):
+        prefetch_members(member_offsets, households, j, unit_member, formal_job, earned, earned)
         h = households[j]
         for i in range(member_offsets[h], member_offsets[h + 1]):
             if unit_member[i]:

@@ -42,6 +42,7 @@ import numpy as np
 from aidsim import libm
 from aidsim.admin.pipeline import GRACE, NEVER, OFF, ON, PENDING, Roll, leave_or_grace
 from aidsim.deferred import DeferredWords
+from aidsim.prefetch import AHEAD, prefetch
 
 QUEUED, APPROVING, RATIONED_QUOTA, RATIONED_BUDGET = 0, 1, 2, 3
 DAYS_PER_MONTH = 365.25 / 12
@@ -374,8 +375,19 @@ def _verified(idx: np.ndarray, words: np.ndarray, formal: np.ndarray, informal: 
               passes: np.ndarray) -> None:
     """:func:`_verify`'s arithmetic case by case (the same float32 draws, float64 products and sums
     in the same order as its numpy expressions), in place of a dozen temporaries per case.
-    ``words``: each case's first draw word, which holds its four verification uniforms."""
-    for j in range(idx.shape[0]):
+    ``words``: each case's first draw word, which holds its four verification uniforms. The
+    cases are scattered over the households: each asks for the rows of the case :data:`AHEAD`
+    of it (:func:`~aidsim.prefetch.prefetch`)."""
+    n = idx.shape[0]
+    for j in range(n):
+        if j + AHEAD < n:
+            g = idx[j + AHEAD]
+            prefetch(declared_pc, g)
+            prefetch(members, g)
+            prefetch(standard, g)
+            prefetch(alive, g)
+            prefetch(asset_barred, g)
+            prefetch(other_barred, g)
         h, f, w = idx[j], factor[j], words[j]
         found = (formal[j] * np.float64(_uniform16(w, U_FORMAL) < detect[0] * f)
                  + informal[j] * np.float64(_uniform16(w, U_INFORMAL) < detect[1] * f)

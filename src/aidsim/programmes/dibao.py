@@ -18,6 +18,7 @@ from aidsim.admin.levers import inspection_month, levers
 from aidsim.admin.pipeline import GRACE, ON, PENDING, STATUS_TEXT
 from aidsim.calendar import format_month
 from aidsim.population.categories import minor_months, severely_disabled, student_age
+from aidsim.prefetch import prefetch_members
 from aidsim.programmes import means_test
 from aidsim.programmes.base import (
     LedgerLine,
@@ -275,11 +276,13 @@ def _able_members(member_offsets: np.ndarray, households: np.ndarray, able: np.n
                   employed: np.ndarray, formal_job: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per household of ``households``: its unit members able to work, and those of them without a
     formal job (the review category's counts); a loop over their rows in place of gathering them
-    and two bincounts."""
+    and two bincounts. The households are scattered: each asks for the rows of those ahead of it
+    (:func:`aidsim.prefetch.prefetch_members`)."""
     k = households.shape[0]
     n_able = np.zeros(k, dtype=np.int64)
     n_unsteady = np.zeros(k, dtype=np.int64)
     for j in range(k):
+        prefetch_members(member_offsets, households, j, able, unit_member, employed, formal_job)
         h = households[j]
         for i in range(member_offsets[h], member_offsets[h + 1]):
             if able[i] and unit_member[i]:
@@ -298,10 +301,12 @@ def _enrolled_shares(offsets: np.ndarray, households: np.ndarray, unit_member: n
     ``shares``, elderly, severely disabled, seriously ill and minor, that applies, as float32;
     summed as float64 in row order, as a weighted bincount would) into ``out``: a loop over their
     rows in place of gathering them (``members_with_owner``), the share's array chain and a
-    bincount."""
+    bincount; each household asks for the rows of those ahead of it
+    (:func:`aidsim.prefetch.prefetch_members`)."""
     elderly, severe, seriously_ill, minor = shares
     k = 0
     for j in range(households.shape[0]):
+        prefetch_members(offsets, households, j, unit_member, age_months, disability, ill)
         h = households[j]
         total = 0.0
         for i in range(offsets[h], offsets[h + 1]):
