@@ -9,7 +9,7 @@ PACKAGE = Path(aidsim.__file__).parent
 
 # Lower layers never import higher ones.
 LAYERS = [
-    {"errors", "calendar", "rng", "deferred", "libm", "prefetch"},
+    {"errors", "calendar", "rng", "deferred", "libm", "prefetch", "rows"},
     {"scenario"},
     {"population", "shocks", "admin"},
     {"programmes"},

@@ -43,6 +43,7 @@ from aidsim import libm
 from aidsim.admin.pipeline import GRACE, NEVER, OFF, ON, PENDING, Roll, leave_or_grace
 from aidsim.deferred import DeferredWords
 from aidsim.prefetch import AHEAD, prefetch
+from aidsim.rows import unique
 
 QUEUED, APPROVING, RATIONED_QUOTA, RATIONED_BUDGET = 0, 1, 2, 3
 DAYS_PER_MONTH = 365.25 / 12
@@ -596,11 +597,11 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
         there[inside] = paid_rows[pos[inside]] == at_once[inside]
         paid_rows = np.insert(paid_rows, pos[~there], at_once[~there])
     return DibaoFlows(
-        n_households=n, applied_rows=new, surveyed_rows=np.unique(surveys), refused_rows=np.unique(refused_idx),
-        entered_rows=np.unique(enter), exited_rows=np.unique(np.concatenate(left)), reviewed_rows=np.unique(reviews),
-        favour_approved_rows=np.unique(cases[favour_ok]), wrongly_refused_rows=np.unique(cases[wrongly]),
-        inspected_out_rows=np.unique(inspected_out), work_done=work_done, utilisation=utilisation,
-        pending_rows=np.unique(pending[status[pending] == PENDING]), paid_rows=paid_rows,
+        n_households=n, applied_rows=new, surveyed_rows=unique(surveys), refused_rows=unique(refused_idx),
+        entered_rows=unique(enter), exited_rows=unique(np.concatenate(left)), reviewed_rows=unique(reviews),
+        favour_approved_rows=unique(cases[favour_ok]), wrongly_refused_rows=unique(cases[wrongly]),
+        inspected_out_rows=unique(inspected_out), work_done=work_done, utilisation=utilisation,
+        pending_rows=unique(pending[status[pending] == PENDING]), paid_rows=paid_rows,
     )
 
 

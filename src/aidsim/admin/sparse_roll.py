@@ -64,7 +64,7 @@ class SparseRoll:
         units = np.asarray(units, dtype=np.intp)
         new = units[~np.isin(units, self.rows, assume_unique=True)]
         if new.shape[0]:
-            rows = np.union1d(self.rows, new)
+            rows = sorted_union(self.rows, new)
             old = np.searchsorted(rows, self.rows)
             for name in FIELDS:
                 values = getattr(self, name)

@@ -34,6 +34,7 @@ from aidsim.programmes.base import (
     yuan,
     zeros_view,
 )
+from aidsim.rows import unique
 from aidsim.scenario.schema import DibaoSupplements
 from aidsim.shocks.kernels import rows_of
 
@@ -258,7 +259,7 @@ def single_member_units(population, unit_member: np.ndarray, members: np.ndarray
     if not alone.shape[0]:
         return single
     hh = p.household[alone]
-    households = np.unique(hh)
+    households = unique(hh)
     single[households] = True
     unit_member[population.members_of(households)] = False
     unit_member[alone] = True

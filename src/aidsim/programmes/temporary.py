@@ -30,6 +30,7 @@ from aidsim.programmes.base import (
     to_fen,
     yuan,
 )
+from aidsim.rows import unique
 
 
 def resources(income: np.ndarray, loss: np.ndarray, members: np.ndarray, resource_months: int) -> np.ndarray:
@@ -86,13 +87,6 @@ def losses_and_resources(hospital_household: np.ndarray, hospital_cost: np.ndarr
                                   np.asarray(personal, np.intp), asset_loss, disaster_hit, income, members,
                                   resource_months, loss, events, per_member, hit)
     return loss, events, per_member, hit[:n_hit].copy()
-
-
-def _distinct(rows: np.ndarray) -> np.ndarray:
-    """``np.unique(rows)``."""
-    if not non_decreasing(rows):
-        rows = np.sort(rows)
-    return rows[np.concatenate(([True], rows[1:] != rows[:-1]))] if rows.shape[0] else rows
 
 
 @numba.njit(cache=True)
@@ -211,13 +205,13 @@ class Temporary(Programme):
         lost_work, died = frame["shocks.lost_work"], frame["shocks.died"]
         hh = p.household[lost_work]
         # A job loss is an event when no one in the household works any more.
-        touched = _distinct(hh[p.alive[lost_work]])
+        touched = unique(hh[p.alive[lost_work]])
         members, owner = pop.members_with_owner(touched)
         working = np.bincount(owner, weights=p.employed[members] & p.alive[members], minlength=touched.shape[0])
         job_event = working == 0
         if tp.job_loss_while_applying:  # a bridge while the dibao decision waits (过渡)
             job_event &= frame["dibao.pending"][touched]
-        personal = _distinct(np.concatenate([touched[job_event], hh[died[lost_work]]]))  # a job loss or a death
+        personal = unique(np.concatenate([touched[job_event], hh[died[lost_work]]]))  # a job loss or a death
         alive_count, std_h = frame["household.alive_count"], frame["lines.dibao_h"]
         loss, events, per_member, hit = losses_and_resources(
             p.household[onset[big]], after[big], hh, frame["shocks.lost_earnings"], personal,
