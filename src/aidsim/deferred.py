@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aidsim.rng import pcg_jump, raw_words, skip_uniform32, uniform32, words_at
+from aidsim.rng import pcg_jump, raw_words, skip_uniform32, uniform32, words_from
 
 _U24 = np.float32(1.0 / 16777216.0)
 _U16 = np.float32(1.0 / 65536.0)
@@ -56,14 +56,16 @@ class _Start:
         return bits
 
     def words(self, n_words: int, at: np.ndarray) -> np.ndarray:
-        """Words ``at`` (any order) of the ``n_words`` the draw makes."""
+        """Words ``at`` (any order) of the ``n_words`` the draw makes. The few are made from the
+        start's state without a generator (making one, seeded from the system's entropy, took
+        longer than the words)."""
         if at.shape[0] * _DENSE_FROM > n_words:
             return raw_words(self.generator(), n_words)[at]
         if at.shape[0] < 2 or bool(np.all(at[1:] >= at[:-1])):
-            return words_at(self.generator(), n_words, at)
+            return words_from(self.state, self.inc, at)
         order = np.argsort(at, kind="stable")
         out = np.empty(at.shape[0], dtype=np.uint64)
-        out[order] = words_at(self.generator(), n_words, at[order])
+        out[order] = words_from(self.state, self.inc, at[order])
         return out
 
 

@@ -13,14 +13,15 @@ F32 = np.float32
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.tuples(st.lists(st.integers(0, 49), unique=True, max_size=12),
                           st.lists(st.floats(0, 1e5, width=32), min_size=12, max_size=12),
-                          st.booleans()), max_size=8))
+                          st.booleans(), st.booleans()), max_size=8))
 def test_sparse_totals_equal_a_dense_array(months):
+    """Rows in any order, and increasing (the month's episodes: merged in one pass)."""
     dense, sparse = np.zeros(50, dtype=F32), PersonTotals()
-    for rows, amounts, new_year in months:
+    for rows, amounts, new_year, in_order in months:
         if new_year:
             dense[:] = 0
             sparse.clear()
-        rows = np.array(rows, dtype=np.intp)
+        rows = np.array(sorted(rows) if in_order else rows, dtype=np.intp)
         add = np.array(amounts[:rows.shape[0]], dtype=F32)
         np.testing.assert_array_equal(sparse[rows], dense[rows])
         dense[rows] += add

@@ -20,7 +20,16 @@ import numba
 import numpy as np
 
 from aidsim.calendar import calendar_month
-from aidsim.programmes.base import F32, LedgerLine, Payment, Programme, Row, person_payment, yuan
+from aidsim.programmes.base import (
+    F32,
+    LedgerLine,
+    Payment,
+    Programme,
+    Row,
+    non_decreasing,
+    person_payment,
+    yuan,
+)
 
 
 def inpatient_aid(out_of_pocket: np.ndarray, rate: np.ndarray, deductible: float,
@@ -105,6 +114,30 @@ def _chronic_in_categories(chronic: np.ndarray, orphan: np.ndarray, tekun: np.nd
     return k
 
 
+@numba.njit(cache=True)
+def _merged_totals(rows: np.ndarray, values: np.ndarray, new_rows: np.ndarray,
+                   amounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:meth:`PersonTotals.add` of increasing, distinct ``new_rows``: the two increasing lists
+    merged, a row in both getting its total plus its amount, a new row 0 plus its amount (float32,
+    as ``totals[rows] + amounts``): what the concatenation and its stable sort give, in one pass."""
+    n, m = rows.shape[0], new_rows.shape[0]
+    out_rows = np.empty(n + m, np.intp)
+    out_values = np.empty(n + m, np.float32)
+    i = j = k = 0
+    while i < n or j < m:
+        if j == m or (i < n and rows[i] < new_rows[j]):
+            out_rows[k], out_values[k] = rows[i], values[i]
+            i += 1
+        else:
+            here = i < n and rows[i] == new_rows[j]
+            out_rows[k] = new_rows[j]
+            out_values[k] = (values[i] if here else np.float32(0)) + amounts[j]
+            i += here
+            j += 1
+        k += 1
+    return out_rows[:k].copy(), out_values[:k].copy()
+
+
 @dataclass
 class PersonTotals:
     """Float32 totals of the few persons who have one, every other person's being 0: a calendar
@@ -125,9 +158,14 @@ class PersonTotals:
         return out
 
     def add(self, rows: np.ndarray, amounts: np.ndarray) -> None:
-        """``totals[rows] += amounts`` for distinct ``rows``, in float32."""
+        """``totals[rows] += amounts`` for distinct ``rows``, in float32. Increasing ``rows`` (the
+        month's episodes) are merged with the totals' in one pass (:func:`_merged_totals`)."""
         rows = np.asarray(rows, dtype=np.intp)
-        total = self[rows] + np.asarray(amounts, dtype=F32)
+        amounts = np.asarray(amounts, dtype=F32)
+        if rows.shape == amounts.shape and non_decreasing(rows):
+            self.rows, self.values = _merged_totals(self.rows, self.values, rows, amounts)
+            return
+        total = self[rows] + amounts
         keep = ~np.isin(self.rows, rows, assume_unique=True)
         all_rows = np.concatenate([self.rows[keep], rows])
         order = np.argsort(all_rows, kind="stable")
