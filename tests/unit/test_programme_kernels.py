@@ -457,9 +457,12 @@ def test_take_in_order_sorts_as_lexsort() -> None:
         running = np.cumsum(c)
         first = np.flatnonzero(np.r_[True, a[1:] != a[:-1]])
         before = np.repeat(running[first] - c[first], np.diff(np.r_[first, n]))
-        expected = np.zeros(n, dtype=bool)
-        expected[sort] = (running - before) <= limit[a] + 1e-9
-        assert np.array_equal(process.take_in_order(area, order, cost, limit), expected), trial
+        totals = np.bincount(area, weights=cost, minlength=6)
+        # binding limits; room for all (no sort needed); each area's total exactly (no room to spare)
+        for limits in (limit, totals * 2 + 1, totals):
+            expected = np.zeros(n, dtype=bool)
+            expected[sort] = (running - before) <= limits[a] + 1e-9
+            assert np.array_equal(process.take_in_order(area, order, cost, limits), expected), trial
 
 
 def test_margin_rows_match_the_array_rule() -> None:

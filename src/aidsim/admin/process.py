@@ -295,9 +295,24 @@ def take_in_order(area: np.ndarray, order: np.ndarray, cost: np.ndarray, limit: 
     area, take them while the running total of ``cost`` stays within the area's ``limit``.
 
     Vectorised: the order of ``np.lexsort((order, area))`` (a quick sort of ``order`` made stable,
-    then a stable sort by area), a cumulative sum per area. Returns a bool mask over the items."""
+    then a stable sort by area), a cumulative sum per area. Returns a bool mask over the items.
+    When every area's items fit within its limit with room to spare (the usual month: offices
+    work far below capacity), every item is taken without sorting: the running totals'
+    roundings, at most about ``n × 1e-16`` of the costs' sum, are far inside the room of
+    ``1e-6`` of it asked for."""
     if area.shape[0] == 0:
         return np.zeros(0, dtype=bool)
+    totals = np.zeros(limit.shape[0])
+    whole = 0.0
+    for k in range(area.shape[0]):
+        totals[area[k]] += cost[k]
+        whole += cost[k]
+    room = 1e-6 * (1.0 + whole)
+    fits = True
+    for a in range(limit.shape[0]):
+        fits &= totals[a] + room <= limit[a]
+    if fits:
+        return np.ones(area.shape[0], dtype=bool)
     by_order = np.argsort(order)
     _index_order_within_ties(by_order, order)
     sort = by_order[np.argsort(area[by_order], kind="stable")]

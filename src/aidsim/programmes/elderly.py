@@ -36,8 +36,11 @@ def home_care_served(eligible_index: np.ndarray, priority_income: np.ndarray,
     """The eligible people served when places are limited: the lowest incomes first.
 
     ``eligible_index`` are person rows, ``priority_income`` their household per-capita income.
-    A stable sort keeps the choice reproducible among equal incomes.
+    A stable sort keeps the choice reproducible among equal incomes. When there are places for
+    all, all are served, in the order given (no sort).
     """
+    if capacity >= eligible_index.shape[0]:
+        return eligible_index.copy()
     order = np.argsort(priority_income, kind="stable")
     return eligible_index[order[:capacity]]
 
