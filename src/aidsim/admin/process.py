@@ -302,16 +302,8 @@ def take_in_order(area: np.ndarray, order: np.ndarray, cost: np.ndarray, limit: 
     ``1e-6`` of it asked for."""
     if area.shape[0] == 0:
         return np.zeros(0, dtype=bool)
-    totals = np.zeros(limit.shape[0])
-    whole = 0.0
-    for k in range(area.shape[0]):
-        totals[area[k]] += cost[k]
-        whole += cost[k]
-    room = 1e-6 * (1.0 + whole)
-    fits = True
-    for a in range(limit.shape[0]):
-        fits &= totals[a] + room <= limit[a]
-    if fits:
+    totals = np.bincount(area, weights=cost, minlength=limit.shape[0])
+    if np.all(totals + 1e-6 * (1.0 + float(np.sum(cost))) <= limit):
         return np.ones(area.shape[0], dtype=bool)
     by_order = np.argsort(order)
     _index_order_within_ties(by_order, order)
