@@ -117,6 +117,23 @@ def test_deaths_and_ageing_by_hand() -> None:
     assert age.tolist() == [10, 11, 10, 2001]
 
 
+def test_word_limits_decide_as_the_uniforms_do() -> None:
+    """``word < limit`` ⇔ ``u < p`` for the word's float32 uniform, at the limits' edges: every
+    probability whose 24-bit multiple is whole or not, 0 and 1, and the words just around each
+    limit, whatever their low 8 bits."""
+    rng = np.random.default_rng(7)
+    exact = (rng.integers(0, 2**24, 50) * 2.0**-24).astype(np.float32)
+    p = np.concatenate([exact, np.nextafter(exact, np.float32(1)), np.nextafter(exact, np.float32(0)),
+                        rng.random(50, dtype=np.float32), np.array([0.0, 1.0, 2.0**-24, 1 - 2.0**-24], np.float32)])
+    limits = kernels._word_limits(p)
+    for prob, limit in zip(p, limits, strict=True):
+        around = (int(limit) >> 8) + np.arange(-2, 3)
+        words = ((np.clip(around, 0, 2**24 - 1)[:, None] << 8) + np.array([0, 1, 127, 255])).ravel()
+        words = np.unique(np.concatenate([words, rng.integers(0, 2**32, 20)])).astype(np.uint32)
+        u = (words >> np.uint32(8)).astype(np.float32) * np.float32(2.0**-24)
+        assert np.array_equal(words.astype(np.uint64) < limit, u < prob), prob
+
+
 def _words(u: np.ndarray) -> tuple[int, np.ndarray]:
     """The raw words of float32 uniforms (multiples of 2**-24), as kernels.uniform_words gives them."""
     return -1, (u * np.float32(2**24)).astype(np.uint32) << np.uint32(8)
