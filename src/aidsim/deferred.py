@@ -8,7 +8,7 @@ not on the roll, a case's draws for the cases an office handles, a shock's for t
 struck. A deferred draw takes the draw's place in the month: it moves the generator on exactly
 as the whole draw would (the next month draws what it drew before) and keeps the state the draw
 started from; reading rows makes the words of those rows alone, by jumping the PCG64 state from
-one to the next (:func:`aidsim.rng.words_at`). The numbers are numpy's, to the bit:
+one to the next (:func:`aidsim.rng.words_from`). The numbers are numpy's, to the bit:
 ``DeferredUniforms.draw(g, n)[rows]`` is ``g.random(n, dtype=np.float32)[rows]``, and
 ``DeferredWords.draw(g, n, m).word(j, rows)`` is ``g.bit_generator.random_raw(m n)[j n + rows]``.
 """

@@ -269,21 +269,11 @@ def _words_at(s_hi: np.uint64, s_lo: np.uint64, inc_hi: np.uint64, inc_lo: np.ui
         out[k] = pcg_output(s_hi, s_lo)
 
 
-def words_at(bits: np.random.PCG64, n: int, at: np.ndarray) -> np.ndarray:
-    """``raw_words(bits, n)[at]`` for non-decreasing ``at`` (int64, below ``n``), with the same
-    state after, without making the other words: for draws of which few are used."""
-    state = bits.state
-    now, inc = state["state"]["state"], state["state"]["inc"]
-    out = words_from(now, inc, at)
-    state["state"]["state"] = pcg_jump(now, inc, n)
-    bits.state = state  # the half-word numpy keeps (has_uint32, uinteger) is left as it was
-    return out
-
-
 def words_from(state: int, inc: int, at: np.ndarray) -> np.ndarray:
     """The words ``at`` (non-decreasing int64) of the PCG64 stream whose state and increment are
-    ``state`` and ``inc`` (Python integers, as ``bits.state`` holds them): :func:`words_at`
-    without a generator to read them from or move on."""
+    ``state`` and ``inc`` (Python integers, as ``bits.state`` holds them): ``random_raw``'s words
+    at those positions, without making the others (for draws of which few are used); no
+    generator is read or moved on."""
     out = np.empty(at.shape[0], dtype=np.uint64)
     _words_at(np.uint64(state >> 64), np.uint64(state & _MASK64), np.uint64(inc >> 64), np.uint64(inc & _MASK64),
               at, out)
