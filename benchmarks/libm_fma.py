@@ -1,17 +1,18 @@
 """Does the C library's float exponential depend on the processor? (README, "One run")
 
-``aidsim.libm`` takes ``exp`` from the C library so that a run gives the same numbers on every
-CPU. glibc itself picks its code by the processor: on x86-64 with fused multiply-adds (FMA) its
-``expf`` is compiled with them, elsewhere without. This script computes glibc's ``expf``
-algorithm (Szabolcs Nagy's, shared with ARM's optimized-routines: ``2^(k/32)`` from a 32-entry
-table and a cubic in double precision) both ways, in compiled code, and compares each with the
-C library of this machine on every one of the 2^32 float inputs (about 45 s each):
+glibc picks its code by the processor: on x86-64 with fused multiply-adds (FMA) its ``expf`` is
+compiled with them, elsewhere without. This script computes glibc's ``expf`` algorithm (Szabolcs
+Nagy's, shared with ARM's optimized-routines: ``2^(k/32)`` from a 32-entry table and a cubic in
+double precision) both ways, in compiled code, and compares each with the C library of this
+machine on every one of the 2^32 float inputs (about 45 s each); first it compares in the same way
+``aidsim.libm.expf_into``, the vectorised copy of the way with FMA that the model uses for its
+float32 exponentials (the same numbers on every CPU):
 
     .venv/bin/python benchmarks/libm_fma.py
 
-It prints, for each way, how many inputs differ and the first few of them. On this project's
-machine (an AMD EPYC with FMA) the way with FMA matched every input and the way without differed
-on two (0x4202422f, about 32.56, and 0xc27c65d9, about -63.10).
+It prints, for each, how many inputs differ and the first few of them. On this project's machine
+(an AMD EPYC with FMA) aidsim's copy and the way with FMA matched every input and the way without
+differed on two (0x4202422f, about 32.56, and 0xc27c65d9, about -63.10).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import math
 import struct
 import sys
 import time
-from decimal import Decimal, getcontext
 
 import numba
 import numpy as np
@@ -28,7 +28,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-N = 32  # 2**EXP2F_TABLE_BITS
+from aidsim import libm
 
 
 @intrinsic
@@ -58,25 +58,12 @@ _double = _bitcast(types.uint64, types.float64, ir.DoubleType())
 _bits32 = _bitcast(types.float32, types.uint32, ir.IntType(32))
 
 
-def _table() -> np.ndarray:
-    """``tab[i] = bits(2^(i/32)) − (i << 47)``, each power correctly rounded to a double."""
-    getcontext().prec = 60
-    ln2 = Decimal(2).ln()
-    tab = np.empty(N, np.uint64)
-    for i in range(N):
-        bits = struct.unpack("<Q", struct.pack("<d", float((ln2 * i / N).exp())))[0]
-        tab[i] = (bits - (i << 47)) & ((1 << 64) - 1)
-    return tab
-
-
-TAB = _table()
-INV_LN2_N = float.fromhex("0x1.71547652b82fep+0") * N
-SHIFT = float.fromhex("0x1.8p+52")
-C0 = float.fromhex("0x1.c6af84b912394p-5") / N / N / N
-C1 = float.fromhex("0x1.ebfce50fac4f3p-3") / N / N
-C2 = float.fromhex("0x1.62e42ff0c52d6p-1") / N
-OVERFLOW = np.float32(float.fromhex("0x1.62e42ep6"))
-UNDERFLOW = np.float32(-float.fromhex("0x1.9fe368p6"))
+# glibc's table and constants, as aidsim.libm has them for its own copy of the algorithm
+TAB = libm.EXPF_TABLE
+N = libm.EXPF_N
+INV_LN2_N, SHIFT = libm.EXPF_INV_LN2_N, libm.EXPF_SHIFT
+C0, C1, C2 = libm.EXPF_C0, libm.EXPF_C1, libm.EXPF_C2
+OVERFLOW, UNDERFLOW = libm.EXPF_OVERFLOW, libm.EXPF_UNDERFLOW
 TOP_88 = (struct.unpack("<I", struct.pack("<f", 88.0))[0] >> 20) & 0x7FF
 TOP_INF = (struct.unpack("<I", struct.pack("<f", math.inf))[0] >> 20) & 0x7FF
 
@@ -136,7 +123,33 @@ def _differences(expf):
     return differences
 
 
+@numba.njit
+def _c_library_exp(x: np.ndarray, out: np.ndarray) -> None:
+    for i in range(x.shape[0]):
+        out[i] = math.exp(x[i])
+
+
+def aidsims_differences() -> tuple[int, list[int]]:
+    """How many float inputs ``aidsim.libm.expf_into`` (the vectorised copy the model uses) gives
+    otherwise than the C library, and the first few, in chunks of 2^24."""
+    total, first = 0, []
+    for lo in range(0, 1 << 32, 1 << 24):
+        x = np.arange(lo, lo + (1 << 24), dtype=np.uint64).astype(np.uint32).view(np.float32)
+        want, got = np.empty_like(x), np.empty_like(x)
+        _c_library_exp(x, want)
+        libm.expf_into(x, got)
+        differ = (want.view(np.uint32) != got.view(np.uint32)) & ~(np.isnan(want) & np.isnan(got))
+        total += int(differ.sum())
+        first += [int(b) for b in x[differ][:4].view(np.uint32)]
+    return total, first
+
+
 def main() -> int:
+    start = time.perf_counter()
+    total, first = aidsims_differences()
+    shown = ", ".join(f"0x{b:08x}" for b in first[:4])
+    print(f"aidsim.libm.expf_into: {total} of 2^32 float inputs differ from the C library's expf"
+          f"{': ' + shown if shown else ''} ({time.perf_counter() - start:.0f} s)")
     step = 1 << 28
     for name, fused in (("with FMA", True), ("without FMA", False)):
         differences = _differences(_expf(fused))

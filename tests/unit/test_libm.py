@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numba
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -38,6 +39,42 @@ def test_each_element_is_the_c_librarys(seed: int, n: int, y: float) -> None:
     assert np.allclose(libm.exp(x32), np.exp(x32.astype(np.float64)), rtol=2e-7, atol=0)
     out = x32.copy()
     assert libm.exp(out, out=out) is out and np.array_equal(out, libm.exp(x32))
+
+
+@numba.njit
+def _c_library_exp(x: np.ndarray, out: np.ndarray) -> None:
+    for i in range(x.shape[0]):
+        out[i] = math.exp(x[i])  # float32: the C library's expf
+
+
+#: The float inputs on which glibc's expf computed without fused multiply-adds (on processors
+#: without them) differs from the way with them, and the results with them (benchmarks/libm_fma.py).
+_FMA_ONLY = {0x4202422F: 0x56FC9F1C, 0xC27C65D9: 0x11FA2993}
+
+
+def test_the_float_exponential_is_glibcs_on_every_kind_of_input() -> None:
+    """:func:`libm.expf_into` gives the C library's float32 exponential bit for bit on a spread of
+    a million float inputs (every 4,093rd bit pattern: normals and subnormals of both signs, the
+    infinities, NaNs, results that overflow or underflow) and on the edges of its special cases,
+    with any length (the last one to three through a padded copy) and in place."""
+    bits = np.arange(0, 1 << 32, 4093, dtype=np.uint64).astype(np.uint32)
+    edges = [libm.EXPF_OVERFLOW, libm.EXPF_UNDERFLOW, np.float32(88.0), np.float32(-88.0), np.float32(0.0),
+             np.float32(-0.0), np.float32(np.inf), np.float32(-np.inf), np.float32(np.nan)]
+    edges += [np.nextafter(e, np.float32(d)) for e in edges[:4] for d in (-np.inf, np.inf)]
+    x = np.concatenate([bits[~np.isin(bits, list(_FMA_ONLY))].view(np.float32), np.array(edges, np.float32)])
+    want, got = np.empty_like(x), np.empty_like(x)
+    _c_library_exp(x, want)
+    libm.expf_into(x, got)
+    same = (want.view(np.uint32) == got.view(np.uint32)) | (np.isnan(want) & np.isnan(got))
+    assert same.all(), x[~same][:5]
+    fma = np.array(list(_FMA_ONLY), np.uint32).view(np.float32)
+    libm.expf_into(fma, got[:2])
+    assert got[:2].view(np.uint32).tolist() == list(_FMA_ONLY.values())
+    for n in range(10):
+        part = x[1000:1000 + n].copy()
+        libm.expf_into(part, part)
+        assert np.array_equal(part, want[1000:1000 + n])
+    assert libm.exp(np.float32(-200.0)) == 0 and libm.exp(np.float32(89.0)) == np.inf
 
 
 def test_out_must_be_able_to_hold_the_result() -> None:
