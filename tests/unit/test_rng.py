@@ -91,6 +91,15 @@ def test_words_from_a_state_are_raw_words_at(seed, n, picks):
     assert np.array_equal(words_from(state["state"], state["inc"], at), bits.random_raw(n)[at])
 
 
+def test_words_from_a_state_across_gaps_of_every_size():
+    """Gaps at the edges of the one-jump table (0, 1, 255, 256, 257) and far beyond it."""
+    bits = np.random.PCG64(11)
+    state = bits.state["state"]
+    gaps = [0, 0, 1, 255, 256, 257, 2, 511, 512, 65_535, 65_536, 65_537, 3, 700_001]
+    at = np.cumsum(gaps)
+    assert np.array_equal(words_from(state["state"], state["inc"], at), bits.random_raw(int(at[-1]) + 1)[at])
+
+
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 20_000), skip=st.integers(0, 3))
 def test_skip_uniform32_moves_as_the_draw_would(seed, n, skip):
