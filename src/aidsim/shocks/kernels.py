@@ -405,14 +405,32 @@ def deaths_and_ageing(alive: np.ndarray, age: np.ndarray, first: int, words: np.
 @numba.njit(cache=True)
 def without_pension_at(alive: np.ndarray, age: np.ndarray, pension: np.ndarray, at: int, rows: np.ndarray) -> int:
     """``flatnonzero(alive & (age == at) & (pension == 0))`` into ``rows`` (room for every person),
-    returning how many: one pass that reads ``alive`` and ``pension`` only at that age (rare, so a
-    branch), without the masks' person-sized temporaries."""
+    returning how many: one pass that reads ``alive`` and ``pension`` only at that age, without
+    the masks' person-sized temporaries. One age in about 1,200 is ``at``: the ages are looked at
+    64 at a time (a loop the compiler vectorises), and only a stretch with one is searched, so
+    the branch is taken about once in 20 stretches, not tested on every row (0.4 of the time)."""
+    ag = age.view(np.uint16)  # ages are never negative
+    target = np.uint16(at)
+    n = ag.shape[0]
+    whole = n - n % 64
     k = 0
-    for i in range(age.shape[0]):
-        if age[i] == at:
-            if alive[i] and pension[i] == 0:
-                rows[k] = i
-                k += 1
+    for start in range(0, whole, 64):
+        found = np.uint16(0)
+        for j in range(64):  # a fixed count: vectorised whole
+            found |= np.uint16(ag[start + j] == target)
+        if found:
+            k = _without_pension_in(alive, ag, pension, target, start, start + 64, rows, k)
+    return _without_pension_in(alive, ag, pension, target, whole, n, rows, k)
+
+
+@numba.njit(inline="always")
+def _without_pension_in(alive: np.ndarray, ag: np.ndarray, pension: np.ndarray, target: np.uint16, start: int,
+                        stop: int, rows: np.ndarray, k: int) -> int:
+    """:func:`without_pension_at`'s rows from ``start`` to ``stop``, listed from ``rows[k]``."""
+    for i in range(start, stop):
+        if ag[i] == target and alive[i] and pension[i] == 0:
+            rows[k] = i
+            k += 1
     return k
 
 
