@@ -4,7 +4,10 @@ hand-made households, month by month, with every draw set by hand."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from aidsim.admin import process
 from aidsim.admin.pipeline import GRACE, NEVER, OFF, ON, PENDING
 from aidsim.admin.process import (
     APPROVING,
@@ -785,3 +788,12 @@ def test_flow_rows_are_the_masks_rows():
             assert np.array_equal(np.sort(getattr(flows, f"{name}_rows")), np.flatnonzero(getattr(flows, name)))
         assert np.array_equal(np.sort(flows.pending_rows), np.flatnonzero(roll.status == PENDING))
         assert np.unique(flows.exited_rows).shape[0] == flows.exited_rows.shape[0]
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31), n=st.integers(0, 3000), share=st.floats(0, 1))
+def test_open_cases_are_flatnonzero(seed: int, n: int, share: float) -> None:
+    """The households not off the roll (any status but OFF) are listed as numpy lists them."""
+    rng = np.random.default_rng(seed)
+    status = np.where(rng.random(n) < share, rng.integers(1, 4, n), OFF).astype(np.int8)
+    assert np.array_equal(process._not_off(status), np.flatnonzero(status != OFF))

@@ -454,6 +454,22 @@ def inspect(roll: DibaoRoll, hh: HouseholdView, facts: CaseFacts, draws: Draws, 
     return out
 
 
+@numba.njit(cache=True)
+def _not_off(status: np.ndarray) -> np.ndarray:
+    """``np.flatnonzero(status != OFF)``: counted in a loop the compiler vectorises, then listed
+    without a branch (each row stored, the position advanced by its flag), with no mask of every
+    household: half the time of numpy's."""
+    n = 0
+    for i in range(status.shape[0]):
+        n += status[i] != OFF
+    rows = np.empty(n + 1, np.intp)
+    k = 0
+    for i in range(status.shape[0]):
+        rows[k] = i
+        k += status[i] != OFF
+    return rows[:n]
+
+
 def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: CaseFacts, draws: Draws,
                   plan: OfficePlan, lv: Levers) -> DibaoFlows:
     """Run one month of the dibao process on ``roll`` (in place); see the module docstring."""
@@ -463,7 +479,7 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
 
     # 1. Deaths and the ends of gradual exits; applications of households gone are dropped.
     # Only households on the roll or pending are concerned: work on that (small) subset.
-    active = np.flatnonzero(status != OFF)
+    active = _not_off(status)
     st = status[active]
     gone = ~hh.alive[active]
     ends = (st == GRACE) & (month >= roll.exit_month[active])
