@@ -7,7 +7,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aidsim.admin import process
 from aidsim.admin.pipeline import GRACE, NEVER, OFF, ON, PENDING
 from aidsim.admin.process import (
     APPROVING,
@@ -38,6 +37,7 @@ from aidsim.admin.process import (
 )
 from aidsim.metrics.targeting import admin_sums
 from aidsim.programmes.base import Payment
+from aidsim.rows import flagged
 
 STANDARD = 500.0
 UNIFORM_NAMES = {"formal": U_FORMAL, "informal": U_INFORMAL, "other": U_OTHER, "asset": U_ASSET,
@@ -796,4 +796,4 @@ def test_open_cases_are_flatnonzero(seed: int, n: int, share: float) -> None:
     """The households not off the roll (any status but OFF) are listed as numpy lists them."""
     rng = np.random.default_rng(seed)
     status = np.where(rng.random(n) < share, rng.integers(1, 4, n), OFF).astype(np.int8)
-    assert np.array_equal(process._not_off(status), np.flatnonzero(status != OFF))
+    assert np.array_equal(flagged(status), np.flatnonzero(status != OFF))

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from aidsim.programmes.base import Measure, Ratio, flagged, stock
+from aidsim.programmes.base import Measure, Ratio, stock
+from aidsim.rows import flagged
 
 FEN = 0.01  # yuan
 #: The lines poverty is measured against: the poverty line and the dibao line (a "below the dibao

@@ -12,7 +12,8 @@ import numba
 import numpy as np
 
 from aidsim.admin import pipeline, process
-from aidsim.programmes.base import Frame, Measure, Payment, Ratio, area_sums, flagged, flow, stock
+from aidsim.programmes.base import Frame, Measure, Payment, Ratio, area_sums, flow, stock
+from aidsim.rows import flagged
 
 #: Why an eligible household is not paid dibao (each has exactly one cause).
 EXCLUSION_CAUSES: dict[str, str] = {

@@ -367,21 +367,6 @@ def household_payment(sim: Any, households: np.ndarray, fen: np.ndarray) -> Paym
 
 
 @numba.njit(cache=True)
-def flagged(flag: np.ndarray) -> np.ndarray:
-    """``np.flatnonzero(flag)`` for a uint8 ``flag`` of 0 and 1, in compiled code without a
-    branch: each row is stored and the position advances by its flag."""
-    n = 0
-    for i in range(flag.shape[0]):
-        n += flag[i]
-    rows = np.empty(n + 1, np.intp)
-    j = 0
-    for i in range(flag.shape[0]):
-        rows[j] = i
-        j += flag[i]
-    return rows[:n]
-
-
-@numba.njit(cache=True)
 def _count_by_area(area: np.ndarray, mask: np.ndarray, n_areas: int) -> np.ndarray:
     """``np.bincount(area[mask], minlength=n_areas)`` as float, without the gathered copy."""
     out = np.zeros(n_areas)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from aidsim.programmes.base import Payment, Programme, Row, flagged, stock
+from aidsim.programmes.base import Payment, Programme, Row, stock
+from aidsim.rows import flagged
 
 
 def margin_household(per_capita_income: np.ndarray, standard: np.ndarray, multiple: float,
