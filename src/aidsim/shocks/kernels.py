@@ -115,6 +115,15 @@ def _kept(x: np.float32, flag: np.uint8) -> np.float32:
 
 
 @numba.njit(inline="always")
+def _chosen(if_0: np.float32, if_1: np.float32, flag: np.uint8) -> np.float32:
+    """``if_1 if flag else if_0`` (``flag`` 0 or 1) by the floats' bits: without a branch (see
+    :func:`_kept`) and without a lookup in a two-entry table, which kept the compiler from
+    vectorising the loop (:func:`earnings_and_own`: 0.7 of the time)."""
+    bits_0 = _f32_bits(if_0)
+    return _f32_of_bits(bits_0 ^ ((bits_0 ^ _f32_bits(if_1)) & (np.uint32(0) - np.uint32(flag))))
+
+
+@numba.njit(inline="always")
 def _first_try(word: np.int32, j: int, ki: np.ndarray, wi: np.ndarray, vals: np.ndarray, rejected: np.ndarray,
                count: np.uint64) -> np.uint64:
     """The first try of the half-word ``word`` (read signed: the compiler converts those without
@@ -611,15 +620,13 @@ def other_income(level: np.ndarray, has_other: np.ndarray, urban: np.ndarray, me
     (:func:`aidsim.libm.expf_into`), then dropped by :func:`_kept` for those with none (a
     household in three, at random: a branch would be mispredicted)."""
     expf_into(level, out)
-    # by hukou from two-entry tables: a float select on a bool is a branch, mispredicted at random
-    medians = np.array([median_rural, median_urban], dtype=np.float32)
-    grows = np.array([grow_rural, grow_urban], dtype=np.float32)
+    # by hukou by the floats' bits: a float select on a bool is a branch, mispredicted at random
     hukou, has = urban.view(np.uint8), has_other.view(np.uint8)
     for h in range(level.shape[0]):
         u = hukou[h]
-        o = _kept(medians[u] * out[h], has[h])
+        o = _kept(_chosen(median_rural, median_urban, u) * out[h], has[h])
         if grown:
-            o = o * grows[u]
+            o = o * _chosen(grow_rural, grow_urban, u)
         if struck:
             o = o * keep[h]
         out[h] = o
@@ -638,7 +645,6 @@ def earnings_and_own(earned: np.ndarray, employed: np.ndarray, alive: np.ndarray
     with growth), and dropped by :func:`_kept` for those who do not earn (half the persons, at
     random: a branch around it took 1.2 times as long)."""
     expf_into(earned, earned)
-    grows = np.array([grow_rural, grow_urban], dtype=np.float32)  # by hukou, as other_income
     hukou = urban.view(np.uint8)
     worker, living, sick = employed.view(np.uint8), alive.view(np.uint8), ill.view(np.uint8)
     for i in range(earned.shape[0]):
@@ -646,7 +652,7 @@ def earnings_and_own(earned: np.ndarray, employed: np.ndarray, alive: np.ndarray
         e = _kept(earned[i], worker[i] & live & (sick[i] ^ np.uint8(1)))
         p = pension[i]
         if grown:
-            g = grows[hukou[i]]
+            g = _chosen(grow_rural, grow_urban, hukou[i])
             e = e * g
             p = p * g
         if struck:
