@@ -104,6 +104,24 @@ def test_ar1_normal_update_is_the_update_with_numpys_normals(n: int, skip: int) 
     assert _same_state(ours, numpys)
 
 
+@pytest.mark.parametrize("n", [1, 2, 977, 300_001])
+@pytest.mark.parametrize("skip", [0, 1])
+def test_noisy_log_earnings_are_the_log_earnings_with_numpys_normals(n: int, skip: int) -> None:
+    """The log earnings made block by block as the transitory normals are drawn are, to the bit,
+    ``log_earnings`` with numpy's float32 normals (by hukou), and the generator ends where
+    numpy's draw leaves it."""
+    ours, numpys = (np.random.Generator(np.random.PCG64(77)) for _ in range(2))
+    uniform32(ours, skip), numpys.random(skip, dtype=np.float32)
+    rng = np.random.default_rng(n)
+    urban, level = rng.random(n) < 0.4, rng.standard_normal(n).astype(np.float32)
+    means, sd = (np.float32(8.2), np.float32(7.5)), np.float32(0.35)
+    got, want = np.empty(n, np.float32), np.empty(n, np.float32)
+    kernels.noisy_log_earnings(ours, urban, *means, level, sd, got, block=1 << 16)
+    kernels.log_earnings(urban, *means, level, numpys.standard_normal(n, dtype=np.float32), sd, want)
+    assert np.array_equal(got, want)
+    assert _same_state(ours, numpys)
+
+
 # --- person-level loops against the numpy functions they replace --------------------------------
 
 def test_deaths_and_ageing_by_hand() -> None:

@@ -25,7 +25,9 @@ from aidsim.programmes.base import F32, by_hukou, zeros_view
 from aidsim.rng import Streams, raw_words, skip_uniform32, uniform32
 from aidsim.scenario.schema import Scenario
 from aidsim.shocks import demography, disasters, health, income, kernels
-from aidsim.shocks.kernels import standard_normal32
+
+#: The transitory noise of earnings: a standard normal per person, or the stream to draw them from.
+Transitory = np.ndarray | np.random.Generator
 
 
 @dataclass
@@ -188,9 +190,10 @@ def hidden_kinds(scenario: Scenario) -> tuple[float, float] | None:
     return (share.formal, share.informal) if share.formal or share.informal else None
 
 
-def compute_incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, month: int) -> Incomes:
-    """Earnings (with this month's transitory noise ``z_trans``), pensions and other income, less
-    the share lost by households still under a disaster."""
+def compute_incomes(state: SimState, scenario: Scenario, z_trans: Transitory, month: int) -> Incomes:
+    """Earnings (with this month's transitory noise ``z_trans``: a standard normal per person,
+    given, or the stream that draws them), pensions and other income, less the share lost by
+    households still under a disaster."""
     return _incomes(state, scenario, z_trans, month)[0]
 
 
@@ -203,7 +206,7 @@ def _household_sums(state: SimState, dtype: type = np.float64) -> np.ndarray:
     return (np.zeros if rowless else np.empty)(pop.n_households, dtype=dtype)
 
 
-def _incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, month: int,
+def _incomes(state: SimState, scenario: Scenario, z_trans: Transitory, month: int,
              assessing: tuple[np.ndarray, np.float32, np.ndarray] | None = None
              ) -> tuple[Incomes, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None] | None]:
     """:func:`compute_incomes`; with ``assessing`` (the assessed earnings, the weight of this
@@ -228,8 +231,12 @@ def _incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, month: in
     # growth, disaster losses, pensions and the household sums, person by person.
     mean = inc.mean_log_earnings
     earned = np.empty(p.n, dtype=F32)
-    kernels.log_earnings(state.person_urban, F32(mean.urban), F32(mean.rural), p.earnings_level, z_trans,
-                         F32(inc.transitory_sd), earned)
+    if isinstance(z_trans, np.random.Generator):  # each block of normals used as it is drawn
+        kernels.noisy_log_earnings(z_trans, state.person_urban, F32(mean.urban), F32(mean.rural), p.earnings_level,
+                                   F32(inc.transitory_sd), earned)
+    else:
+        kernels.log_earnings(state.person_urban, F32(mean.urban), F32(mean.rural), p.earnings_level, z_trans,
+                             F32(inc.transitory_sd), earned)
     own, total, alive_count = np.empty(p.n, dtype=F32), _household_sums(state), _household_sums(state, np.int64)
     args = (earned, p.employed, p.alive, p.ill, p.pension, state.person_urban, F32(grown[0]), F32(grown[1]),
             grown != (1.0, 1.0), keep, struck.shape[0] > 0, p.household, own, total, alive_count)
@@ -249,7 +256,7 @@ def _incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, month: in
                    alive_count=alive_count), assessed
 
 
-def month_incomes(state: SimState, scenario: Scenario, z_trans: np.ndarray, month: int,
+def month_incomes(state: SimState, scenario: Scenario, z_trans: Transitory, month: int,
                   renewed: renewal.RenewalOutcome | None) -> tuple[Incomes, Incomes]:
     """This month's incomes (:func:`compute_incomes`) and the incomes the means test counts
     (:func:`assessed_incomes`), in one pass over the persons once the assessed averages run."""
@@ -360,8 +367,7 @@ def month_keys(state: SimState, scenario: Scenario, streams: Streams, month: int
                                        state.disaster_until, state.disaster_loss,
                                        (state.cached(("no household hit",), lambda: np.zeros(h.n, dtype=bool)),
                                         zeros_view(h.n)))
-    incomes, assessed = month_incomes(state, scenario, standard_normal32(streams["earnings_transitory"], p.n),
-                                      month, shocks.renewal)
+    incomes, assessed = month_incomes(state, scenario, streams["earnings_transitory"], month, shocks.renewal)
     lost = shocks.lost_work
     usual = libm.exp(mean_log_earnings(state, scenario, lost) + p.earnings_level[lost])
     grown = growth(scenario, month)

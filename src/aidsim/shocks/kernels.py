@@ -234,17 +234,20 @@ def _settle(halves: np.ndarray, first: int, vals: np.ndarray, rejected: np.ndarr
 
 @numba.njit(cache=True)
 def _normals(state: np.ndarray, first: int, out: np.ndarray, n: int, block: int, level: np.ndarray,
-             rho: np.float32, scale: np.float32, ki: np.ndarray, wi: np.ndarray, fi: np.ndarray, r: np.float32,
-             inv_r: np.float32, u24: np.float32) -> int:
+             rho: np.float32, scale: np.float32, urban: np.ndarray, means: np.ndarray, earned: np.ndarray,
+             ki: np.ndarray, wi: np.ndarray, fi: np.ndarray, r: np.float32, inv_r: np.float32,
+             u24: np.float32) -> int:
     """:func:`standard_normal32`'s loop: ``n`` normals made block by block from the PCG64 stream
     whose state (high, low) and increment (high, low) are ``state``, after the kept half-word
     ``first`` (-1: none), into ``out``; or, when ``level`` has ``n`` rows
     (:func:`ar1_normal_update`), each block into ``out`` (a block's room) and at once into the
     AR(1) update ``level = level·rho + scale·normal`` (no array of every normal to write and read
-    back). The state moves on by the words used; returns the half-word kept for the next draw
+    back); or, when ``earned`` has ``n`` rows (:func:`noisy_log_earnings`), each block into the
+    log earnings ``earned = (means[urban] + level) + scale·normal``. The state moves on by the words used; returns the half-word kept for the next draw
     (-1: none), as numpy keeps the high half of a last word of which only the low half was used."""
     s_hi, s_lo, inc_hi, inc_lo = state[0], state[1], state[2], state[3]
-    updating = level.shape[0] == n
+    updating = level.shape[0] == n and earned.shape[0] != n
+    logs = earned.shape[0] == n
     capacity = 0
     words = np.empty(0, dtype=np.uint64)
     vals = np.empty(0, dtype=np.float32)
@@ -252,7 +255,7 @@ def _normals(state: np.ndarray, first: int, out: np.ndarray, n: int, block: int,
     for start in range(0, n, block):
         m = min(block, n - start)
         q = -(-(m // 2 + m // 32 + 64) // 2)  # ~1.5 % of draws take an extra half-word or two
-        target = out[:m] if updating else out[start:start + m]
+        target = out[:m] if updating or logs else out[start:start + m]
         while True:
             if 2 * q > capacity:
                 capacity = 2 * q
@@ -267,6 +270,9 @@ def _normals(state: np.ndarray, first: int, out: np.ndarray, n: int, block: int,
             q *= 2  # ran out (rare): again from the same state with more words
         if updating:
             ar1_update(level[start:start + m], target, rho, scale)
+        elif logs:
+            log_earnings(urban[start:start + m], means[1], means[0], level[start:start + m], target, scale,
+                         earned[start:start + m])
         # The generator drew ⌈used / 2⌉ words; an odd count leaves the high half of the last for
         # the next draw, as numpy keeps it.
         s_hi, s_lo = jump_halves(s_hi, s_lo, inc_hi, inc_lo, (used + 1) // 2)
@@ -275,15 +281,19 @@ def _normals(state: np.ndarray, first: int, out: np.ndarray, n: int, block: int,
     return first
 
 
+_NONE_F32, _NONE_BOOL = np.empty(0, dtype=F32), np.empty(0, dtype=bool)
+
+
 def _draw_normals(bits: np.random.PCG64, out: np.ndarray, n: int, block: int, level: np.ndarray,
-                  rho: np.float32, scale: np.float32) -> None:
+                  rho: np.float32, scale: np.float32, urban: np.ndarray = _NONE_BOOL,
+                  means: np.ndarray = _NONE_F32, earned: np.ndarray = _NONE_F32) -> None:
     """Run :func:`_normals` from ``bits``' state and leave ``bits`` where numpy's draw would."""
     state = bits.state
     now, inc = state["state"]["state"], state["state"]["inc"]
     first = int(state["uinteger"]) & 0xFFFFFFFF if state["has_uint32"] else -1
     halves = np.array([now >> 64, now & _MASK64, inc >> 64, inc & _MASK64], dtype=np.uint64)
-    kept = _normals(halves, first, out, n, block, level, rho, scale, _ZIG_KI_SIGNED, ZIG_WI, ZIG_FI, _ZIG_R,
-                    _ZIG_INV_R, _U24)
+    kept = _normals(halves, first, out, n, block, level, rho, scale, urban, means, earned, _ZIG_KI_SIGNED, ZIG_WI,
+                    ZIG_FI, _ZIG_R, _ZIG_INV_R, _U24)
     state["state"]["state"] = (int(halves[0]) << 64) | int(halves[1])
     state["has_uint32"], state["uinteger"] = (1, kept) if kept >= 0 else (0, 0)
     bits.state = state
@@ -312,6 +322,20 @@ def ar1_normal_update(generator: np.random.Generator, level: np.ndarray, rho: np
         ar1_update(level, standard_normal32(generator, n), rho, scale)
         return
     _draw_normals(bits, np.empty(min(block, n), dtype=F32), n, block, level, rho, scale)
+
+
+def noisy_log_earnings(generator: np.random.Generator, urban: np.ndarray, mean_urban: np.float32,
+                       mean_rural: np.float32, level: np.ndarray, sd: np.float32, out: np.ndarray,
+                       block: int = 1 << 17) -> None:
+    """``log_earnings(urban, mean_urban, mean_rural, level, standard_normal32(generator, n), sd,
+    out)``: the same numbers, each block of normals used as it is made, so that no array of
+    them is written and read back."""
+    bits, n = generator.bit_generator, level.shape[0]
+    if not isinstance(bits, np.random.PCG64) or n <= 0:
+        log_earnings(urban, mean_urban, mean_rural, level, standard_normal32(generator, n), sd, out)
+        return
+    _draw_normals(bits, np.empty(min(block, n), dtype=F32), n, block, level, F32(0), sd, urban,
+                  np.array([mean_rural, mean_urban], dtype=F32), out)
 
 
 # ---------------------------------------------------------------------------------------------
