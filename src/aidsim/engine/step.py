@@ -225,13 +225,9 @@ def _household_pass(area: np.ndarray, alive_count: np.ndarray, pre_pc: np.ndarra
     :func:`~aidsim.metrics.poverty.poor_before` (into ``poor``, its count returned) and, with
     ``add_income``, ``pre_income += pre_pc × alive_count`` (households with a living member) and
     ``person_months += alive_count``: the counts by area in whole numbers (exact, as the float
-    sums are), the rest in a loop without branches, then the poor listed."""
-    counts = np.zeros((n_areas, 2), np.int64)
-    for i in range(alive_count.shape[0]):
-        a = np.uint64(area[i])  # unsigned: no negative-index check
-        n = alive_count[i]
-        counts[a, 0] += n
-        counts[a, 1] += n > 0
+    sums are) with the totals in the same loop, the cells and the poor's flags in a loop without
+    branches, then the poor listed (the counts and totals in loops of their own took 1.2 times
+    as long)."""
     flag = np.empty(alive_count.shape[0], np.uint8)
     for i in range(alive_count.shape[0]):
         n = alive_count[i]
@@ -239,9 +235,13 @@ def _household_pass(area: np.ndarray, alive_count: np.ndarray, pre_pc: np.ndarra
         pl = pl_urban if urban[i] else pl_rural
         cell[i] = area[i] * 2 + (pre < pl)
         flag[i] = (max(pl, dl[i]) - pre >= FEN) & (n > 0)
-    if add_income:
-        for i in range(alive_count.shape[0]):
-            n = alive_count[i]
+    counts = np.zeros((n_areas, 2), np.int64)
+    for i in range(alive_count.shape[0]):
+        a = np.uint64(area[i])  # unsigned: no negative-index check
+        n = alive_count[i]
+        counts[a, 0] += n
+        counts[a, 1] += n > 0
+        if add_income:
             pre_income[i] += pre_pc[i] * np.float64(n) if n > 0 else 0.0
             person_months[i] += n
     m = np.uint64(0)
