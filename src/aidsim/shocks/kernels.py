@@ -243,8 +243,9 @@ def _normals(state: np.ndarray, first: int, out: np.ndarray, n: int, block: int,
     (:func:`ar1_normal_update`), each block into ``out`` (a block's room) and at once into the
     AR(1) update ``level = level·rho + scale·normal`` (no array of every normal to write and read
     back); or, when ``earned`` has ``n`` rows (:func:`noisy_log_earnings`), each block into the
-    log earnings ``earned = (means[urban] + level) + scale·normal``. The state moves on by the words used; returns the half-word kept for the next draw
-    (-1: none), as numpy keeps the high half of a last word of which only the low half was used."""
+    log earnings ``earned = (means[urban] + level) + scale·normal`` (``means``: rural, urban).
+    The state moves on by the words used; returns the half-word kept for the next draw (-1:
+    none), as numpy keeps the high half of a last word of which only the low half was used."""
     s_hi, s_lo, inc_hi, inc_lo = state[0], state[1], state[2], state[3]
     updating = level.shape[0] == n and earned.shape[0] != n
     logs = earned.shape[0] == n
