@@ -246,6 +246,24 @@ def test_temporary_losses_match_the_array_rules() -> None:
     assert np.array_equal(got[3], np.flatnonzero((hospital_h > 0) | job | death))
 
 
+def test_temporary_working_members_by_hand_and_against_bincount() -> None:
+    # households 0..3 with 2, 0, 3 and 1 members; in work: (yes, yes), -, (yes, dead, no), (no)
+    offsets = np.array([0, 2, 2, 5, 6])
+    employed = np.array([True, True, True, True, False, False])
+    alive = np.array([True, True, True, False, True, True])
+    got = temporary._working_members(offsets, np.array([0, 1, 2, 3]), employed, alive)
+    assert got.tolist() == [2, 0, 1, 0]
+    rng = np.random.default_rng(4)
+    sizes = rng.integers(0, 6, 400)
+    offsets = np.concatenate(([0], np.cumsum(sizes)))
+    employed, alive = rng.random((2, int(offsets[-1]))) < 0.6
+    households = np.unique(rng.integers(0, 400, 90))
+    owner = np.repeat(np.arange(households.shape[0]), sizes[households])
+    rows = np.concatenate([np.arange(offsets[h], offsets[h + 1]) for h in households]).astype(np.intp)
+    want = np.bincount(owner, weights=employed[rows] & alive[rows], minlength=households.shape[0])
+    assert np.array_equal(temporary._working_members(offsets, households, employed, alive), want)
+
+
 def test_medical_sparse_sums_match_the_array_form() -> None:
     rng = np.random.default_rng(10)
     n_h, n = 400, 1300

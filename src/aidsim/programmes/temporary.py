@@ -31,6 +31,7 @@ from aidsim.programmes.base import (
     yuan,
 )
 from aidsim.rows import unique
+from aidsim.shocks.kernels import rows_above
 
 
 def resources(income: np.ndarray, loss: np.ndarray, members: np.ndarray, resource_months: int) -> np.ndarray:
@@ -151,6 +152,19 @@ def _flagged_into(flag: np.ndarray, rows: np.ndarray) -> int:
     return j
 
 
+@numba.njit(cache=True)
+def _working_members(member_offsets: np.ndarray, households: np.ndarray, employed: np.ndarray,
+                     alive: np.ndarray) -> np.ndarray:
+    """The living members in work of each of ``households``: a loop over their rows in place of
+    listing the members (``members_with_owner``) and a weighted bincount."""
+    working = np.zeros(households.shape[0], np.int64)
+    for j in range(households.shape[0]):
+        h = households[j]
+        for i in range(member_offsets[h], member_offsets[h + 1]):
+            working[j] += employed[i] & alive[i]
+    return working
+
+
 @dataclass
 class TemporaryState:
     cases_year: np.ndarray  # int8 (n_households,): cases received this calendar year
@@ -206,9 +220,7 @@ class Temporary(Programme):
         hh = p.household[lost_work]
         # A job loss is an event when no one in the household works any more.
         touched = unique(hh[p.alive[lost_work]])
-        members, owner = pop.members_with_owner(touched)
-        working = np.bincount(owner, weights=p.employed[members] & p.alive[members], minlength=touched.shape[0])
-        job_event = working == 0
+        job_event = _working_members(pop.member_offsets, touched, p.employed, p.alive) == 0
         if tp.job_loss_while_applying:  # a bridge while the dibao decision waits (过渡)
             job_event &= frame["dibao.pending"][touched]
         personal = unique(np.concatenate([touched[job_event], hh[died[lost_work]]]))  # a job loss or a death
@@ -230,7 +242,7 @@ class Temporary(Programme):
             state.due_fen[new] = to_fen(yuan_new)
             state.due_month[new] = month + np.where(county, tp.county_delay_months, tp.township_delay_months)
             state.cases_year[new] += 1
-            open_cases = np.flatnonzero(state.due_fen > 0)
+            open_cases = rows_above(state.due_fen, 0)  # few: one pass, no mask
             gone_now = alive_count[open_cases] == 0
             due = open_cases[(state.due_month[open_cases] <= month) & ~gone_now]
             pay = household_payment(sim, due, state.due_fen[due].copy())
