@@ -18,6 +18,7 @@ import numba
 import numpy as np
 
 from aidsim.calendar import calendar_month, format_month
+from aidsim.prefetch import prefetch_members
 from aidsim.programmes.base import (
     LedgerLine,
     Payment,
@@ -156,12 +157,16 @@ def _flagged_into(flag: np.ndarray, rows: np.ndarray) -> int:
 def _working_members(member_offsets: np.ndarray, households: np.ndarray, employed: np.ndarray,
                      alive: np.ndarray) -> np.ndarray:
     """The living members in work of each of ``households``: a loop over their rows in place of
-    listing the members (``members_with_owner``) and a weighted bincount."""
+    listing the members (``members_with_owner``) and a weighted bincount. The households are
+    scattered: each asks for the rows of those ahead of it (:func:`aidsim.prefetch.prefetch_members`)."""
     working = np.zeros(households.shape[0], np.int64)
     for j in range(households.shape[0]):
+        prefetch_members(member_offsets, households, j, employed, alive, employed, alive)
         h = households[j]
+        count = 0
         for i in range(member_offsets[h], member_offsets[h + 1]):
-            working[j] += employed[i] & alive[i]
+            count += employed[i] & alive[i]
+        working[j] = count
     return working
 
 
