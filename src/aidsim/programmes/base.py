@@ -32,6 +32,7 @@ import numpy as np
 
 from aidsim.deferred import DeferredUniforms, DeferredWords
 from aidsim.population.arrays import by_hukou
+from aidsim.prefetch import AHEAD, prefetch
 from aidsim.rng import raw_words, uniform32
 
 __all__ = ["MONTH_KEYS", "START_KEYS", "Frame", "FrameError", "FrameView", "LedgerLine", "Measure",
@@ -312,6 +313,9 @@ def _person_payment(persons: np.ndarray, yuan: np.ndarray, household: np.ndarray
     recipients = np.zeros(n_areas)
     n_households, last = 0, -1
     for k in range(n):
+        if k + AHEAD < n:  # the persons are scattered: ask for the rows of those ahead
+            prefetch(household, persons[k + AHEAD])
+            prefetch(person_area, persons[k + AHEAD])
         i = np.uint64(persons[k])  # unsigned: the loads at it need no negative-index check
         f = _fen(yuan[k])
         paid = f > 0

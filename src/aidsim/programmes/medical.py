@@ -20,6 +20,7 @@ import numba
 import numpy as np
 
 from aidsim.calendar import calendar_month
+from aidsim.prefetch import AHEAD, prefetch
 from aidsim.programmes.base import (
     F32,
     LedgerLine,
@@ -90,7 +91,11 @@ def _distinct_recipients(persons: np.ndarray, amount: np.ndarray, person_area: n
     at the rows paid."""
     seen = np.zeros(n_persons, dtype=np.bool_)
     out = np.zeros(n_areas)
-    for j in range(persons.shape[0]):
+    n = persons.shape[0]
+    for j in range(n):
+        if j + AHEAD < n:  # the persons are scattered: ask for the rows of those ahead
+            prefetch(seen, persons[j + AHEAD])
+            prefetch(person_area, persons[j + AHEAD])
         i = persons[j]
         if amount[j] > 0 and not seen[i]:
             seen[i] = True
