@@ -524,7 +524,8 @@ def test_elderly_month_matches_the_array_rules() -> None:
     hh = household[dependent]
     poor = (unit_member[dependent] & dibao_paid[hh]) | margin_h[hh] | (tekun_paid[dependent] & ~tekun_inst[dependent])
     m = elderly_rows.shape[0] + 1
-    households, fen, poor_dependent = np.empty(m, np.intp), np.zeros(m, np.int64), np.empty(m, np.intp)
+    # fen need not be zeros: every paid household's is written
+    households, fen, poor_dependent = np.empty(m, np.intp), np.full(m, -7, np.int64), np.empty(m, np.intp)
     n_paid, n_dependent, recipients, by_age = elderly._elderly_month(
         elderly_rows, age, alive, selfcare, household, sim.person_area, n_areas, np.array([960, 1080, 1200]),
         np.array([0.0, *amounts]), unit_member, dibao_paid, margin_h, tekun_paid, tekun_inst, households, fen,

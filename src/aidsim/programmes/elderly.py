@@ -183,8 +183,8 @@ def _elderly_month(elderly: np.ndarray, age_months: np.ndarray, alive: np.ndarra
     the month's measures (as :func:`~aidsim.population.groups.age_counts` counts them: int64
     ``(n_areas, 2)``, under and at or above :data:`OLDEST_FROM`). Returns how many households were
     paid and how many poor dependent, the recipients by area and those counts. ``households``,
-    ``fen`` (zeros) and ``poor_dependent`` are one longer than ``elderly`` (each row is written
-    before it is known to be kept).
+    ``fen`` and ``poor_dependent`` are one longer than ``elderly`` (each row is written before it
+    is known to be kept; each paid household's fen is written, so ``fen`` need not be zeros).
 
     One pass over every elderly person counts them and lists the few that each rule looks at
     (about a quarter in an allowance band, a tenth dependent) into ``households`` and
@@ -231,7 +231,7 @@ class Elderly(Programme):
         if el.enabled and first_band >= elderly_from:
             # One pass over the elderly for both rules.
             elderly = frame["groups.elderly"]
-            households, fen = np.empty(elderly.shape[0] + 1, np.intp), np.zeros(elderly.shape[0] + 1, np.int64)
+            households, fen = np.empty(elderly.shape[0] + 1, np.intp), np.empty(elderly.shape[0] + 1, np.int64)
             dependent = np.empty(elderly.shape[0] + 1, np.intp)
             n_paid, n_dependent, recipients, frame["elderly.by_age"] = _elderly_month(
                 elderly, p.age_months, p.alive, p.selfcare, p.household, sim.person_area, sim.population.n_areas,
