@@ -128,6 +128,29 @@ def test_every_programme_has_rows_in_explain():
     assert set(explanation.payments_yuan) == set(REGISTRY.line_names)
 
 
+def test_temporary_explains_the_loss_of_households_hit_and_not_hit():
+    """The loss and resources are kept for the households hit only; ``explain`` reads theirs and
+    works out the others' (their income alone) as the rule would."""
+    from aidsim.programmes import temporary
+    model = AidModel(small_scenario(2000, 3))
+    while model.month < model.scenario.simulation.start_month:
+        model.step()
+    model.keep_frame = True
+    model.step()
+    frame, state = model.frame, model.state.programmes["temporary"]
+    hit = frame["temporary.hit"]
+    assert hit.shape[0] and frame["temporary.loss"].shape == frame["temporary.resources"].shape == hit.shape
+    not_hit = int(np.flatnonzero(~frame["temporary.events"])[0])
+    income, members = frame["assessed.household_total"], frame["household.alive_count"]
+    months = model.scenario.temporary.resource_months
+    for h, loss, per_member in ((int(hit[0]), frame["temporary.loss"][0], frame["temporary.resources"][0]),
+                                (not_hit, 0.0, temporary.resources(income, np.zeros_like(income), members,
+                                                                   months)[not_hit])):
+        rows = dict(REGISTRY["temporary"].explain(frame, state, h))
+        assert rows["loss"] == f"{loss:,.2f} yuan"
+        assert rows["resources per member and month"].startswith(f"{per_member:,.2f} ")
+
+
 class _Needy(Programme):
     name = "needy"
     section = "margin"

@@ -232,18 +232,24 @@ def test_temporary_losses_match_the_array_rules() -> None:
         events = (hospital_h > 0) | job | death | hit
         got = temporary.losses_and_resources(hosp_hh[order], hosp_cost[order], lost_hh, lost_earnings,
                                              np.flatnonzero(job | death), asset_loss, hit, income, members, 12)
-        assert np.array_equal(got[0], loss)
+        rows = np.flatnonzero(events)  # the households hit: the losses and resources are theirs
+        assert np.array_equal(got[3], rows)
         assert np.array_equal(got[1], events)
-        assert np.array_equal(got[2], temporary.resources(income, loss, members, 12))
-        assert np.array_equal(got[3], np.flatnonzero(events))
+        assert np.array_equal(got[0], loss[rows])
+        assert np.array_equal(got[2], temporary.resources(income, loss, members, 12)[rows])
     no_disaster = zeros_view(n_h)  # one value for all: read once
     got = temporary.losses_and_resources(hosp_hh, hosp_cost, lost_hh, lost_earnings, np.flatnonzero(job | death),
                                          no_disaster, np.zeros(n_h, bool), income, members, 12)
     hospital_h = np.bincount(hosp_hh, weights=hosp_cost, minlength=n_h)
     loss = hospital_h + np.where(job | death, earnings_h, 0) + no_disaster
-    assert np.array_equal(got[0], loss)
-    assert np.array_equal(got[2], temporary.resources(income, loss, members, 12))
-    assert np.array_equal(got[3], np.flatnonzero((hospital_h > 0) | job | death))
+    rows = np.flatnonzero((hospital_h > 0) | job | death)
+    assert np.array_equal(got[3], rows)
+    assert np.array_equal(got[0], loss[rows])
+    assert np.array_equal(got[2], temporary.resources(income, loss, members, 12)[rows])
+    # a hospital household whose costs add up to 0 is not hit
+    got = temporary.losses_and_resources(np.array([3, 3]), np.array([0.0, 0.0]), lost_hh[:0], lost_earnings[:0],
+                                         np.zeros(0, np.intp), no_disaster, np.zeros(n_h, bool), income, members, 12)
+    assert got[3].shape[0] == 0 and not got[1].any() and got[0].shape[0] == 0
 
 
 def test_temporary_working_members_by_hand_and_against_bincount() -> None:

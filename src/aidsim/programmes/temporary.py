@@ -74,20 +74,23 @@ def losses_and_resources(hospital_household: np.ndarray, hospital_cost: np.ndarr
                          lost_earnings: np.ndarray, personal: np.ndarray, asset_loss: np.ndarray,
                          disaster_hit: np.ndarray, income: np.ndarray, members: np.ndarray,
                          resource_months: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Each household's loss this month (large hospital costs, plus the earnings lost when a job
-    loss or a death is an event for it, ``personal``: those households, increasing, plus the
-    disaster's asset loss), whether an event hit it, its :func:`resources` after the loss, and
-    the households hit (increasing): the hospital costs and lost earnings are summed per
-    household in their given order, as a bincount would."""
+    """Whether an event hit each household this month (large hospital costs, a job loss or a death
+    that is an event for it, ``personal``: those households, increasing, or a disaster), the
+    households hit (increasing), and for each of those its loss (the hospital costs, plus the
+    earnings lost when ``personal``, plus the disaster's asset loss) and its :func:`resources`
+    after the loss → ``(loss, events, per_member, hit)``, ``loss`` and ``per_member`` one per
+    household of ``hit``. The hospital costs and lost earnings are summed per household in their
+    given order, as a bincount would. The households not hit are not looked at: their loss is
+    their asset loss (none without a disaster), their resources those of their income alone."""
     n = income.shape[0]
-    loss, events, per_member = np.empty(n), np.empty(n, dtype=bool), np.empty(n)
+    events = np.empty(n, dtype=bool)
     hit = np.empty(n + 1, np.intp)  # only the part written is touched
     if asset_loss.strides[0] == 0:  # the same value for all (a zeros_view): read it once
         asset_loss = np.ascontiguousarray(asset_loss[:1])
-    n_hit = _losses_and_resources(*_in_row_order(np.asarray(hospital_household, np.intp), hospital_cost),
-                                  *_in_row_order(np.asarray(lost_household, np.intp), lost_earnings),
-                                  np.asarray(personal, np.intp), asset_loss, disaster_hit, income, members,
-                                  resource_months, loss, events, per_member, hit)
+    n_hit, loss, per_member = _losses_and_resources(
+        *_in_row_order(np.asarray(hospital_household, np.intp), hospital_cost),
+        *_in_row_order(np.asarray(lost_household, np.intp), lost_earnings), np.asarray(personal, np.intp),
+        asset_loss, disaster_hit, income, members, resource_months, events, hit)
     return loss, events, per_member, hit[:n_hit].copy()
 
 
@@ -95,30 +98,23 @@ def losses_and_resources(hospital_household: np.ndarray, hospital_cost: np.ndarr
 def _losses_and_resources(hospital_household: np.ndarray, hospital_cost: np.ndarray, lost_household: np.ndarray,
                           lost_earnings: np.ndarray, personal: np.ndarray, asset_loss: np.ndarray,
                           disaster_hit: np.ndarray, income: np.ndarray, members: np.ndarray, resource_months: int,
-                          loss: np.ndarray, events: np.ndarray, per_member: np.ndarray, hit: np.ndarray) -> int:
-    """:func:`losses_and_resources` into ``loss``, ``events``, ``per_member`` and ``hit`` (returns
-    how many households are hit), in place of the dense bincounts, masks and the chain of
-    :func:`resources`: first every household as if only a disaster could hit it (no hospital cost,
-    no personal event: ``(0 + 0) + asset loss``), in a loop without branches that the compiler
-    vectorises; then the few households in the sparse lists (``hospital_household``,
-    ``lost_household``, ``personal``: non-decreasing) again, their sums in the lists' order.
-    ``asset_loss`` of one value is every household's."""
+                          events: np.ndarray, hit: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """:func:`losses_and_resources` into ``events`` and ``hit`` (returns how many households are
+    hit, and their losses and resources), in place of the dense bincounts, masks and the chain of
+    :func:`resources` over every household: the disaster's events copied in a loop the compiler
+    vectorises; the households in the sparse lists (``hospital_household``, ``lost_household``,
+    ``personal``: non-decreasing) summed in the lists' order and their events set; the households
+    hit listed; then each one's loss, ``(hospital + earnings) + asset loss`` (``(0 + 0) + asset
+    loss`` for a household only a disaster hit), and resources. ``asset_loss`` of one value is
+    every household's."""
     uniform = asset_loss.shape[0] == 1  # one asset loss for every household (none, mostly)
-    if uniform:
-        asset = asset_loss[0]
-        for h in range(income.shape[0]):
-            value = 0.0 + asset
-            loss[h] = value
-            events[h] = disaster_hit[h]
-            per_member[h] = (resource_months * income[h] - value) / np.float64(resource_months * max(members[h], 1))
-    else:
-        for h in range(income.shape[0]):
-            value = 0.0 + asset_loss[h]
-            loss[h] = value
-            events[h] = disaster_hit[h]
-            per_member[h] = (resource_months * income[h] - value) / np.float64(resource_months * max(members[h], 1))
-    jh = je = jp = 0
+    for h in range(income.shape[0]):
+        events[h] = disaster_hit[h]
     n_hospital, n_lost, n_personal = hospital_household.shape[0], lost_household.shape[0], personal.shape[0]
+    sparse = np.empty(n_hospital + n_personal, np.intp)  # the households of the lists, increasing
+    sums = np.empty(n_hospital + n_personal)  # each one's hospital + earnings
+    m = 0
+    jh = je = jp = 0
     while jh < n_hospital or jp < n_personal:
         h = min(hospital_household[jh] if jh < n_hospital else np.iinfo(np.int64).max,
                 personal[jp] if jp < n_personal else np.iinfo(np.int64).max)
@@ -135,11 +131,22 @@ def _losses_and_resources(hospital_household: np.ndarray, hospital_cost: np.ndar
             while je < n_lost and lost_household[je] == h:
                 earnings += lost_earnings[je]
                 je += 1
-        value = (hospital + (earnings if is_personal else 0.0)) + asset_loss[0 if uniform else h]
-        loss[h] = value
+        sparse[m] = h
+        sums[m] = hospital + (earnings if is_personal else 0.0)
+        m += 1
         events[h] = (hospital > 0) | is_personal | disaster_hit[h]
-        per_member[h] = (resource_months * income[h] - value) / np.float64(resource_months * max(members[h], 1))
-    return _flagged_into(events.view(np.uint8), hit)
+    n_hit = _flagged_into(events.view(np.uint8), hit)
+    loss, per_member = np.empty(n_hit), np.empty(n_hit)
+    j = 0
+    for k in range(n_hit):
+        h = hit[k]
+        while j < m and sparse[j] < h:
+            j += 1
+        before = sums[j] if j < m and sparse[j] == h else 0.0 + 0.0
+        value = before + asset_loss[0 if uniform else h]
+        loss[k] = value
+        per_member[k] = (resource_months * income[h] - value) / np.float64(resource_months * max(members[h], 1))
+    return n_hit, loss, per_member
 
 
 @numba.njit(cache=True)
@@ -190,8 +197,9 @@ class Temporary(Programme):
              "household.alive_count", "lines.dibao_h", "dibao.pending")
     provides = {
         "temporary.events": "bool (n_households,): hit by an event this month",
-        "temporary.loss": "float64 (n_households,): the event's loss, yuan",
-        "temporary.resources": "float64 (n_households,): resources per member and month after the loss",
+        "temporary.loss": "float64, one per household of temporary.hit: the event's loss, yuan",
+        "temporary.resources": "float64, one per household of temporary.hit: resources per member and "
+                               "month after the loss",
         "temporary.hit": "intp, increasing: the households hit by an event this month",
     }
 
@@ -236,12 +244,14 @@ class Temporary(Programme):
             tp.resource_months)
         pay = Payment.nothing(pop.n_areas)
         if tp.enabled:
-            # Only households hit by an event can open a case (the rules, on those few).
-            ok = eligible(events[hit], per_member[hit], alive_count[hit], std_h[hit], tp.resource_threshold,
+            # Only households hit by an event can open a case (the rules, on those few; ``loss`` and
+            # ``per_member`` are theirs).
+            ok = eligible(events[hit], per_member, alive_count[hit], std_h[hit], tp.resource_threshold,
                           state.cases_year[hit], tp.max_per_year)
             waiting = state.due_fen[hit] > 0
-            new = hit[ok & ~waiting & (frame["draws.temporary"][hit] < tp.take_up)]
-            yuan_new = amount(std_h[new], alive_count[new], loss[new], tp.standard_months,
+            opened = ok & ~waiting & (frame["draws.temporary"][hit] < tp.take_up)
+            new = hit[opened]
+            yuan_new = amount(std_h[new], alive_count[new], loss[opened], tp.standard_months,
                               tp.loss_share, tp.cap)
             county = county_approves(yuan_new, tp.township_limit.at(month))
             state.due_fen[new] = to_fen(yuan_new)
@@ -268,10 +278,18 @@ class Temporary(Programme):
     def explain(self, frame, state: TemporaryState, household: int) -> list[Row]:
         h, tp = household, frame.scenario.temporary
         std = float(frame["lines.dibao_h"][h])
+        hit = frame["temporary.hit"]
+        k = int(np.searchsorted(hit, h))
+        if k < hit.shape[0] and hit[k] == h:
+            loss, per_member = float(frame["temporary.loss"][k]), float(frame["temporary.resources"][k])
+        else:  # not hit: its asset loss (none without a disaster) and its income alone, as for the hit
+            loss = float(0.0 + 0.0 + frame["disaster.asset_loss"][h])
+            per_member = float(resources(frame["assessed.household_total"][h], loss,
+                                         frame["household.alive_count"][h], tp.resource_months))
         rows = [("event this month", "yes" if frame["temporary.events"][h] else "no"),
-                ("loss", yuan(float(frame["temporary.loss"][h]))),
+                ("loss", yuan(loss)),
                 ("resources per member and month",
-                 f"{float(frame['temporary.resources'][h]):,.2f} (threshold {tp.resource_threshold:g} × {std:g})"),
+                 f"{per_member:,.2f} (threshold {tp.resource_threshold:g} × {std:g})"),
                 ("cases this year", str(int(state.cases_year[h]))),
                 ("township approval limit", yuan(tp.township_limit.at(frame.month)))]
         if state.due_fen[h] > 0:
