@@ -165,7 +165,8 @@ def _working_members(member_offsets: np.ndarray, households: np.ndarray, employe
                      alive: np.ndarray) -> np.ndarray:
     """The living members in work of each of ``households``: a loop over their rows in place of
     listing the members (``members_with_owner``) and a weighted bincount. The households are
-    scattered: each asks for the rows of those ahead of it (:func:`aidsim.prefetch.prefetch_members`)."""
+    scattered: each asks for the rows of those ahead of it
+    (:func:`aidsim.prefetch.prefetch_members`)."""
     working = np.zeros(households.shape[0], np.int64)
     for j in range(households.shape[0]):
         prefetch_members(member_offsets, households, j, employed, alive, employed, alive)
