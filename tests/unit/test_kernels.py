@@ -444,20 +444,3 @@ def test_assessed_other_income_is_the_array_expressions(seed: int, n_h: int) -> 
     out = np.empty(n_h, np.float32)
     kernels.assessed_other_income(assessed, other, weight, total, out)
     assert np.array_equal(assessed, want) and np.array_equal(out, want) and np.array_equal(total, want_total)
-
-
-@settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 2**31), n=st.integers(0, 200), share=st.floats(0, 1))
-def test_rows_of_is_flatnonzero(seed: int, n: int, share: float) -> None:
-    mask = np.random.default_rng(seed).random(n) < share
-    got = kernels.rows_of(mask)
-    assert got.dtype == np.intp and np.array_equal(got, np.flatnonzero(mask))
-    assert np.array_equal(kernels.rows_of(mask[1:]), np.flatnonzero(mask[1:]))  # an offset start
-
-
-@settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 2**31), n=st.integers(0, 300), bound=st.integers(-3, 3))
-def test_rows_above_is_flatnonzero(seed: int, n: int, bound: int) -> None:
-    values = np.random.default_rng(seed).integers(-5, 5, n).astype(np.int32)
-    got = kernels.rows_above(values, bound)
-    assert got.dtype == np.intp and np.array_equal(got, np.flatnonzero(values > bound))

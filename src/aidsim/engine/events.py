@@ -23,6 +23,7 @@ from aidsim.population.groups import living_groups
 from aidsim.programmes import means_test
 from aidsim.programmes.base import F32, by_hukou, zeros_view
 from aidsim.rng import Streams, raw_words, skip_uniform32, uniform32
+from aidsim.rows import rows_above, rows_of
 from aidsim.scenario.schema import Scenario
 from aidsim.shocks import demography, disasters, health, income, kernels
 
@@ -135,7 +136,7 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: i
         kernels.below(sh.labour.job_loss_rate), kernels.below(sh.labour.job_finding_rate), onset, able, lost)
     del u_disability, u_illness, u_job
     # one cost draw per person, of which only the new episodes' are converted
-    new = kernels.rows_of(onset)
+    new = rows_of(onset)
     u_cost = DeferredUniforms.draw(streams["hospital_cost"], n_p)[new]
     illness = health.episode_costs(onset, u_cost, hs, new)
     inc = sh.income
@@ -143,7 +144,7 @@ def apply_shocks(state: SimState, scenario: Scenario, streams: Streams, month: i
                               *ar1_factors(inc.persistent_rho, inc.persistent_sd))
     kernels.ar1_normal_update(streams["other_income"], h.other_income_level,
                               *ar1_factors(inc.other_income_rho, inc.other_income_sd))
-    return ShockOutcome(illness, died, kernels.rows_of(lost), able, renewed)
+    return ShockOutcome(illness, died, rows_of(lost), able, renewed)
 
 
 def start_pensions(state: SimState, scenario: Scenario, streams: Streams, month: int) -> np.ndarray:
@@ -217,7 +218,7 @@ def _incomes(state: SimState, scenario: Scenario, z_trans: Transitory, month: in
     pop, inc, prof = state.population, scenario.shocks.income, scenario.population
     p, h = pop.persons, pop.households
     grown = growth(scenario, month)
-    struck = kernels.rows_above(state.disaster_until, month)
+    struck = rows_above(state.disaster_until, month)
     keep = np.ones(1, dtype=F32)
     if struck.shape[0]:
         keep = np.ones(h.n, dtype=F32)

@@ -34,9 +34,8 @@ from aidsim.programmes.base import (
     yuan,
     zeros_view,
 )
-from aidsim.rows import unique
+from aidsim.rows import rows_of, unique
 from aidsim.scenario.schema import DibaoSupplements
-from aidsim.shocks.kernels import rows_of
 
 
 def eligible(per_capita_income: np.ndarray, standard: np.ndarray, excluded: np.ndarray,

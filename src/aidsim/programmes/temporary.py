@@ -31,8 +31,7 @@ from aidsim.programmes.base import (
     to_fen,
     yuan,
 )
-from aidsim.rows import unique
-from aidsim.shocks.kernels import rows_above
+from aidsim.rows import rows_above, unique
 
 
 def resources(income: np.ndarray, loss: np.ndarray, members: np.ndarray, resource_months: int) -> np.ndarray:

@@ -578,41 +578,6 @@ def disability_illness_jobs(alive: np.ndarray, age: np.ndarray, disability: np.n
 
 
 @numba.njit(cache=True)
-def rows_of(mask: np.ndarray) -> np.ndarray:
-    """``np.flatnonzero(mask)`` for a sparse bool mask: eight bytes at a time, looking inside
-    only the words with a row set. The result is a view of room for every row, of which only
-    the pages written are touched."""
-    m = mask.view(np.uint8)
-    n = m.shape[0]
-    full = n // 8
-    words = m[:full * 8].view(np.uint64)
-    rows = np.empty(n, dtype=np.intp)
-    k = 0
-    for j in range(full):
-        if words[j]:
-            for i in range(8 * j, 8 * j + 8):
-                rows[k] = i
-                k += m[i]
-    for i in range(full * 8, n):
-        rows[k] = i
-        k += m[i]
-    return rows[:k]
-
-
-@numba.njit(cache=True)
-def rows_above(values: np.ndarray, bound: int) -> np.ndarray:
-    """``np.flatnonzero(values > bound)`` when few are above: one pass, no mask (a view of room
-    for every row, of which only the pages written are touched)."""
-    rows = np.empty(values.shape[0], dtype=np.intp)
-    k = 0
-    for i in range(values.shape[0]):
-        if values[i] > bound:
-            rows[k] = i
-            k += 1
-    return rows[:k]
-
-
-@numba.njit(cache=True)
 def ar1_update(level: np.ndarray, normal: np.ndarray, rho: np.float32, scale: np.float32) -> None:
     """``income.update_persistent``: ``level *= rho; level += scale * normal`` in one pass, the
     same three float32 roundings."""
