@@ -31,7 +31,7 @@ from aidsim.programmes.base import (
     to_fen,
     yuan,
 )
-from aidsim.rows import rows_above, unique
+from aidsim.rows import flagged, rows_above, unique
 
 
 def resources(income: np.ndarray, loss: np.ndarray, members: np.ndarray, resource_months: int) -> np.ndarray:
@@ -81,25 +81,23 @@ def losses_and_resources(hospital_household: np.ndarray, hospital_cost: np.ndarr
     household of ``hit``. The hospital costs and lost earnings are summed per household in their
     given order, as a bincount would. The households not hit are not looked at: their loss is
     their asset loss (none without a disaster), their resources those of their income alone."""
-    n = income.shape[0]
-    events = np.empty(n, dtype=bool)
-    hit = np.empty(n + 1, np.intp)  # only the part written is touched
+    events = np.empty(income.shape[0], dtype=bool)
     if asset_loss.strides[0] == 0:  # the same value for all (a zeros_view): read it once
         asset_loss = np.ascontiguousarray(asset_loss[:1])
-    n_hit, loss, per_member = _losses_and_resources(
+    hit, loss, per_member = _losses_and_resources(
         *_in_row_order(np.asarray(hospital_household, np.intp), hospital_cost),
         *_in_row_order(np.asarray(lost_household, np.intp), lost_earnings), np.asarray(personal, np.intp),
-        asset_loss, disaster_hit, income, members, resource_months, events, hit)
-    return loss, events, per_member, hit[:n_hit].copy()
+        asset_loss, disaster_hit, income, members, resource_months, events)
+    return loss, events, per_member, hit
 
 
 @numba.njit(cache=True)
 def _losses_and_resources(hospital_household: np.ndarray, hospital_cost: np.ndarray, lost_household: np.ndarray,
                           lost_earnings: np.ndarray, personal: np.ndarray, asset_loss: np.ndarray,
                           disaster_hit: np.ndarray, income: np.ndarray, members: np.ndarray, resource_months: int,
-                          events: np.ndarray, hit: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
-    """:func:`losses_and_resources` into ``events`` and ``hit`` (returns how many households are
-    hit, and their losses and resources), in place of the dense bincounts, masks and the chain of
+                          events: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`losses_and_resources` into ``events`` (returns the households hit, their losses and
+    their resources), in place of the dense bincounts, masks and the chain of
     :func:`resources` over every household: the disaster's events copied in a loop the compiler
     vectorises; the households in the sparse lists (``hospital_household``, ``lost_household``,
     ``personal``: non-decreasing) summed in the lists' order and their events set; the households
@@ -134,7 +132,8 @@ def _losses_and_resources(hospital_household: np.ndarray, hospital_cost: np.ndar
         sums[m] = hospital + (earnings if is_personal else 0.0)
         m += 1
         events[h] = (hospital > 0) | is_personal | disaster_hit[h]
-    n_hit = _flagged_into(events.view(np.uint8), hit)
+    hit = flagged(events.view(np.uint8))
+    n_hit = hit.shape[0]
     loss, per_member = np.empty(n_hit), np.empty(n_hit)
     j = 0
     for k in range(n_hit):
@@ -145,18 +144,7 @@ def _losses_and_resources(hospital_household: np.ndarray, hospital_cost: np.ndar
         value = before + asset_loss[0 if uniform else h]
         loss[k] = value
         per_member[k] = (resource_months * income[h] - value) / np.float64(resource_months * max(members[h], 1))
-    return n_hit, loss, per_member
-
-
-@numba.njit(cache=True)
-def _flagged_into(flag: np.ndarray, rows: np.ndarray) -> int:
-    """The rows of ``flag`` (uint8, 0 or 1) written to ``rows`` (one longer), increasing, without a
-    branch; returns how many."""
-    j = 0
-    for i in range(flag.shape[0]):
-        rows[j] = i
-        j += flag[i]
-    return j
+    return hit, loss, per_member
 
 
 @numba.njit(cache=True)
