@@ -26,6 +26,7 @@ from aidsim.population.groups import age_counts
 from aidsim.programmes.base import Frame, Payment
 from aidsim.programmes.elderly import OLDEST_FROM
 from aidsim.rng import Streams
+from aidsim.rows import flagged
 from aidsim.scenario.schema import Scenario
 
 
@@ -209,21 +210,20 @@ def count_households(state: SimState, scenario: Scenario, month: int, pre_pc: np
     pop = state.population
     n = alive_count.shape[0]
     cell = np.empty(n, cell_dtype(pop.n_areas))
-    poor = np.empty(n + 1, np.intp)  # only the part written is touched
-    households, persons, n_poor = _household_pass(
+    households, persons, poor = _household_pass(
         state.household_area, alive_count, pre_pc, pop.households.urban, *poverty_lines(scenario, month), dl,
-        pop.n_areas, add_income, state.pre_income_yuan, state.person_months, cell, poor)
-    return Counted(households, persons, cell, poor[:n_poor].copy())
+        pop.n_areas, add_income, state.pre_income_yuan, state.person_months, cell)
+    return Counted(households, persons, cell, poor)
 
 
 @numba.njit(cache=True)
 def _household_pass(area: np.ndarray, alive_count: np.ndarray, pre_pc: np.ndarray, urban: np.ndarray,
                     pl_urban: float, pl_rural: float, dl: np.ndarray, n_areas: int, add_income: bool,
-                    pre_income: np.ndarray, person_months: np.ndarray, cell: np.ndarray,
-                    poor: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+                    pre_income: np.ndarray, person_months: np.ndarray,
+                    cell: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`_living`, :func:`~aidsim.metrics.indicators._poor_cells` (into ``cell``),
-    :func:`~aidsim.metrics.poverty.poor_before` (into ``poor``, its count returned) and, with
-    ``add_income``, ``pre_income += pre_pc × alive_count`` (households with a living member) and
+    :func:`~aidsim.metrics.poverty.poor_before` (returned, listed by :func:`aidsim.rows.flagged`)
+    and, with ``add_income``, ``pre_income += pre_pc × alive_count`` (households with a living member) and
     ``person_months += alive_count``: the counts by area in whole numbers (exact, as the float
     sums are) with the totals in the same loop, the cells and the poor's flags in a loop without
     branches, then the poor listed (the counts and totals in loops of their own took 1.2 times
@@ -244,11 +244,7 @@ def _household_pass(area: np.ndarray, alive_count: np.ndarray, pre_pc: np.ndarra
         if add_income:
             pre_income[i] += pre_pc[i] * np.float64(n) if n > 0 else 0.0
             person_months[i] += n
-    m = np.uint64(0)
-    for i in range(flag.shape[0]):
-        poor[m] = i
-        m += np.uint64(flag[i])
-    return counts[:, 1].astype(np.float64), counts[:, 0].astype(np.float64), np.int64(m)
+    return counts[:, 1].astype(np.float64), counts[:, 0].astype(np.float64), flagged(flag)
 
 
 def population_sums(state: SimState, frame: Frame) -> dict[str, np.ndarray]:
