@@ -192,6 +192,18 @@ def _pcg_fill(starts: np.ndarray, inc_hi: np.uint64, inc_lo: np.uint64, out: np.
         out_d[k] = pcg_output(d_hi, d_lo)
 
 
+@numba.njit(inline="always")
+def fill_words(s_hi: np.uint64, s_lo: np.uint64, inc_hi: np.uint64, inc_lo: np.uint64, out: np.ndarray) -> None:
+    """The next ``len(out)`` words (a multiple of four) of the PCG64 stream whose state is ``s``
+    into ``out``, from compiled code: :func:`_pcg_fill`'s four stretches, each started by a jump
+    (:func:`jump_halves`)."""
+    q = out.shape[0] // _CHAINS
+    starts = np.empty((_CHAINS, 2), np.uint64)
+    for j in range(_CHAINS):
+        starts[j, 0], starts[j, 1] = jump_halves(s_hi, s_lo, inc_hi, inc_lo, j * q)
+    _pcg_fill(starts, inc_hi, inc_lo, out)
+
+
 def pcg_jump(state: int, inc: int, steps: int) -> int:
     """The PCG64 state ``steps`` draws after ``state`` (Brown 1994, "Random number generation
     with arbitrary strides": the LCG's multiplier and increment composed by squaring), compiled
