@@ -41,6 +41,25 @@ def test_standard_normal32_covers_the_tail_and_the_wedges() -> None:
     assert stats.kstest(got[:1_000_000], stats.norm.cdf).pvalue > 1e-3
 
 
+def test_standard_normal32_without_avx2_is_numpys(tmp_path) -> None:
+    # The first tries read the ziggurat's tables by the AVX2 gather where the processor has it,
+    # by LLVM's generic gather elsewhere: compiled for a generic x86-64 (no AVX2), in a process
+    # of its own with a cache of its own, the normals are still numpy's.
+    import os
+    import subprocess
+    import sys
+    code = ("import numpy as np\n"
+            "from numba.core.registry import cpu_target\n"
+            "from aidsim.shocks import kernels\n"
+            "assert '+avx2' not in cpu_target.target_context.codegen()._tm_features\n"
+            "a, b = (np.random.Generator(np.random.PCG64(3)) for _ in range(2))\n"
+            "assert np.array_equal(kernels.standard_normal32(a, 300_001), b.standard_normal(300_001, dtype=np.float32))\n"
+            "assert a.bit_generator.state == b.bit_generator.state\n")
+    env = os.environ | {"NUMBA_CPU_NAME": "generic", "NUMBA_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 def uniforms_at(first: int, halves: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """The float32 uniforms of the given rows of a draw given by ``kernels.uniform_words`` (row 0
     is the kept half-word when ``first`` is not -1), as the kernels convert them."""
