@@ -11,6 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from aidsim.prefetch import AHEAD, prefetch
 from aidsim.programmes.base import LedgerLine, Payment, Programme, Row, _fen, stock
 
 
@@ -39,10 +40,15 @@ def _subsidies(disabled: np.ndarray, certified: np.ndarray, household: np.ndarra
     branches on the data (an amount not paid is 0 fen, added to the last slot or the extra one):
     the outputs are one longer than ``disabled``, as each slot is written before it is known to
     be kept. A first pass lists the certificate holders (about 44%) into ``recipients``, which
-    the second reads and compacts in place; each subsidy is rounded to the fen once."""
+    the second reads and compacts in place; each subsidy is rounded to the fen once. The rows
+    are scattered: each loop asks for the rows of those ahead (:func:`~aidsim.prefetch.prefetch`;
+    0.7 of the time)."""
     # unsigned rows and counts: the loads and stores at them need no negative-index check
     n_certified = np.uint64(0)
-    for k in range(disabled.shape[0]):
+    n_disabled = disabled.shape[0]
+    for k in range(n_disabled):
+        if k + 4 * AHEAD < n_disabled:  # the rows are one in fourteen: ask for them ahead
+            prefetch(certified, disabled[k + 4 * AHEAD])
         i = np.uint64(disabled[k])
         recipients[n_certified] = i
         n_certified += np.uint64(certified[i])
@@ -52,6 +58,16 @@ def _subsidies(disabled: np.ndarray, certified: np.ndarray, household: np.ndarra
     last_living = last_care = -1
     n_recipients = 0
     for k in range(n_certified):
+        if k + np.uint64(AHEAD) < n_certified:  # unsigned, as the count
+            ahead = recipients[k + np.uint64(AHEAD)]
+            prefetch(household, ahead)
+            prefetch(grade, ahead)
+            prefetch(unit_member, ahead)
+            prefetch(person_area, ahead)
+        if k + np.uint64(AHEAD // 2) < n_certified:  # their households' flags, once their rows came
+            nearer = household[recipients[k + np.uint64(AHEAD // 2)]]
+            prefetch(dibao_paid, nearer)
+            prefetch(margin, nearer)
         i = np.uint64(recipients[k])  # then written at n_recipients <= k
         hh = household[i]
         g = grade[i]
