@@ -152,6 +152,16 @@ def test_case_member_sums_match_gathers_and_bincounts() -> None:
     got_formal, got_informal = declaring._unit_wages_by_kind(offsets, cases, unit, earned, formal)
     assert np.array_equal(got_formal, np.bincount(owner[keep], weights=w * f, minlength=cases.shape[0]))
     assert np.array_equal(got_informal, np.bincount(owner[keep], weights=w * ~f, minlength=cases.shape[0]))
+    # the shares and the propensity, as numpy applies them (the other income in float32 first)
+    from types import SimpleNamespace
+    population = SimpleNamespace(member_offsets=offsets, persons=SimpleNamespace(formal_job=formal))
+    other, members = (rng.random(n_h, dtype=F32) * 900).astype(F32), rng.integers(0, 4, n_h)
+    prop, shares = 0.5 + rng.random(n_h), SimpleNamespace(formal=0.15, informal=0.45, other=0.35)
+    got = declaring.hidden_by_kind(population, cases, earned=earned, other=other, unit_member=unit, members=members,
+                                   shares=shares, propensity=prop)
+    want = (got_formal * shares.formal * prop[cases], got_informal * shares.informal * prop[cases],
+            np.where(members[cases] > 0, other[cases], 0.0) * shares.other * prop[cases])
+    assert all(np.array_equal(g, w) for g, w in zip(got, want, strict=True))
     a = able[rows] & unit[rows]
     unsteady = a & ~(employed[rows] & formal[rows])
     n_able, n_unsteady = dibao._able_members(offsets, cases, able, unit, employed, formal)
