@@ -198,54 +198,98 @@ def _words_and_first_tries(s_hi: np.uint64, s_lo: np.uint64, inc_hi: np.uint64, 
 
 
 @numba.njit(cache=True)
-def _settle(halves: np.ndarray, first: int, vals: np.ndarray, rejected: np.ndarray, out: np.ndarray,
-            ki: np.ndarray, wi: np.ndarray, fi: np.ndarray, r: np.float32, inv_r: np.float32,
-            u24: np.float32) -> int:
-    """Fill ``out`` with standard normals exactly as numpy's ``random_standard_normal_f`` makes
-    them from a stream of 32-bit words: ``first`` (≥ 0: the half-word the generator kept) then
-    ``halves``, whose first tries are valued in ``vals`` and the ones not accepted at once listed
-    in ``rejected`` (:func:`_words_and_first_tries`). The values between two rejections are
-    copied; a rejected try goes on (:func:`_rest_of_try`) with the next half-words, which it uses
-    up whatever their first tries said. Returns how many of ``halves`` were used, or -1 if they
-    ran out."""
-    n, n_halves, n_rejected = out.shape[0], halves.shape[0], rejected.shape[0]
-    i, pos, k = 0, 0, 0
+def _settle(halves: np.ndarray, first: int, vals: np.ndarray, rejected: np.ndarray, n: int, ki: np.ndarray,
+            wi: np.ndarray, fi: np.ndarray, r: np.float32, inv_r: np.float32, u24: np.float32,
+            runs: np.ndarray, singles: np.ndarray, single_values: np.ndarray) -> tuple[int, int, int]:
+    """Where ``n`` standard normals come from, exactly as numpy's ``random_standard_normal_f``
+    makes them from a stream of 32-bit words: ``first`` (≥ 0: the half-word the generator kept)
+    then ``halves``, whose first tries are valued in ``vals`` and the ones not accepted at once
+    listed in ``rejected`` (:func:`_words_and_first_tries`). Between two rejections the normals
+    are a run of ``vals`` (row ``k`` of ``runs``: first normal, first value, count); a rejected
+    try goes on (:func:`_rest_of_try`) with the next half-words, which it uses up whatever their
+    first tries said, and gives a single normal (``singles``, ``single_values``). Nothing else is
+    written, so that a block whose half-words ran out is made again from the same state before
+    any normal is used (:func:`_put_normals` then uses them). Returns the counts of runs and of
+    singles and how many of ``halves`` were used (-1: they ran out)."""
+    n_halves, n_rejected = halves.shape[0], rejected.shape[0]
+    i, pos, k, n_runs, n_singles = 0, 0, 0, 0, 0
     if first >= 0 and n > 0:
         word = np.uint32(first)
         idx = word & np.uint32(0xFF)
         rabs = (word >> np.uint32(9)) & np.uint32(0x7FFFFF)
         if rabs < ki[idx]:
             x = np.float32(rabs) * wi[idx]
-            out[0] = -x if (word >> np.uint32(8)) & np.uint32(1) else x
-            i = 1
+            singles[0], single_values[0] = 0, -x if (word >> np.uint32(8)) & np.uint32(1) else x
+            n_singles, i = 1, 1
         else:
             status, x, pos = _rest_of_try(word, halves, 0, wi, fi, r, inv_r, u24)
             if status < 0:
-                return -1
+                return 0, 0, -1
             if status:
-                out[0] = x
-                i = 1
+                singles[0], single_values[0] = 0, x
+                n_singles, i = 1, 1
     while i < n:
         while k < n_rejected and rejected[k] < pos:  # used up by a try that went on
             k += 1
         stop = rejected[k] if k < n_rejected else n_halves
         stop = min(stop, pos + (n - i))
-        at_out, at_vals = np.uint64(i), np.uint64(pos)  # unsigned: no index needs a check for a
-        for t in range(stop - pos):                      # negative value, so the copy is vectorised
-            out[at_out + np.uint64(t)] = vals[at_vals + np.uint64(t)]
+        if stop > pos:
+            runs[n_runs, 0], runs[n_runs, 1], runs[n_runs, 2] = i, pos, stop - pos
+            n_runs += 1
         i += stop - pos
         pos = stop
         if i == n:
             break
         if pos >= n_halves:
-            return -1
+            return 0, 0, -1
         status, x, pos = _rest_of_try(halves[pos], halves, pos + 1, wi, fi, r, inv_r, u24)
         if status < 0:
-            return -1
+            return 0, 0, -1
         if status:
-            out[i] = x
+            singles[n_singles], single_values[n_singles] = i, x
+            n_singles += 1
             i += 1
-    return pos
+    return n_runs, n_singles, pos
+
+
+@numba.njit(inline="always")
+def _put(mode: int, at: np.uint64, z: np.float32, out: np.ndarray, level: np.ndarray, rho: np.float32,
+         scale: np.float32, urban: np.ndarray, mean_rural: np.float32, mean_urban: np.float32) -> None:
+    """Normal ``z`` used for row ``at``: stored (mode 0), the AR(1) update ``level = level·rho +
+    scale·z`` (1, :func:`ar1_update`), or the log earnings ``out = (mean by hukou + level) +
+    scale·z`` (2, :func:`log_earnings`)."""
+    if mode == 0:
+        out[at] = z
+    elif mode == 1:
+        level[at] = level[at] * rho + scale * z
+    else:
+        mean = mean_urban if urban[at] else mean_rural
+        out[at] = (mean + level[at]) + scale * z
+
+
+@numba.njit(cache=True)
+def _put_normals(mode: int, runs: np.ndarray, n_runs: int, singles: np.ndarray, single_values: np.ndarray,
+                 n_singles: int, vals: np.ndarray, out: np.ndarray, level: np.ndarray, rho: np.float32,
+                 scale: np.float32, urban: np.ndarray, mean_rural: np.float32, mean_urban: np.float32) -> None:
+    """The block's normals (:func:`_settle`'s runs and singles) used as :func:`_put` uses each:
+    each run in a loop the compiler vectorises (unsigned indices need no check for a negative
+    value), in place of copying them to an array that a second loop reads."""
+    for k in range(n_runs):
+        at_out, at_vals, count = np.uint64(runs[k, 0]), np.uint64(runs[k, 1]), runs[k, 2]
+        if mode == 0:
+            for t in range(count):
+                out[at_out + np.uint64(t)] = vals[at_vals + np.uint64(t)]
+        elif mode == 1:
+            for t in range(count):
+                row = at_out + np.uint64(t)
+                level[row] = level[row] * rho + scale * vals[at_vals + np.uint64(t)]
+        else:
+            for t in range(count):
+                row = at_out + np.uint64(t)
+                mean = mean_urban if urban[row] else mean_rural
+                out[row] = (mean + level[row]) + scale * vals[at_vals + np.uint64(t)]
+    for k in range(n_singles):
+        _put(mode, np.uint64(singles[k]), single_values[k], out, level, rho, scale, urban, mean_rural, mean_urban)
 
 
 @numba.njit(cache=True)
@@ -256,40 +300,45 @@ def _normals(state: np.ndarray, first: int, out: np.ndarray, n: int, block: int,
     """:func:`standard_normal32`'s loop: ``n`` normals made block by block from the PCG64 stream
     whose state (high, low) and increment (high, low) are ``state``, after the kept half-word
     ``first`` (-1: none), into ``out``; or, when ``level`` has ``n`` rows
-    (:func:`ar1_normal_update`), each block into ``out`` (a block's room) and at once into the
-    AR(1) update ``level = level·rho + scale·normal`` (no array of every normal to write and read
-    back); or, when ``earned`` has ``n`` rows (:func:`noisy_log_earnings`), each block into the
-    log earnings ``earned = (means[urban] + level) + scale·normal`` (``means``: rural, urban).
-    The state moves on by the words used; returns the half-word kept for the next draw (-1:
-    none), as numpy keeps the high half of a last word of which only the low half was used."""
+    (:func:`ar1_normal_update`), each block's normals used at once in the AR(1) update ``level =
+    level·rho + scale·normal``; or, when ``earned`` has ``n`` rows (:func:`noisy_log_earnings`),
+    in the log earnings ``earned = (means[urban] + level) + scale·normal`` (``means``: rural,
+    urban): no array of normals is written and read back (:func:`_put_normals`). The state
+    moves on by the words used; returns the half-word kept for the next draw (-1: none), as
+    numpy keeps the high half of a last word of which only the low half was used."""
     s_hi, s_lo, inc_hi, inc_lo = state[0], state[1], state[2], state[3]
-    updating = level.shape[0] == n and earned.shape[0] != n
     logs = earned.shape[0] == n
+    mode = 2 if logs else 1 if level.shape[0] == n else 0
     capacity = 0
     words = np.empty(0, dtype=np.uint64)
     vals = np.empty(0, dtype=np.float32)
     rejected = np.empty(0, dtype=np.int64)
+    runs = np.empty((0, 3), dtype=np.int64)
+    singles, single_values = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
     for start in range(0, n, block):
         m = min(block, n - start)
         q = -(-(m // 2 + m // 32 + 64) // 4) * 2  # ~1.5 % of draws take an extra half-word or two; even
-        target = out[:m] if updating or logs else out[start:start + m]
         while True:
             if 2 * q > capacity:
                 capacity = 2 * q
                 words = np.empty(capacity, dtype=np.uint64)
                 vals = np.empty(2 * capacity, dtype=np.float32)
                 rejected = np.empty(2 * capacity + RUN_SLACK, dtype=np.int64)
+                runs = np.empty((2 * capacity + 2, 3), dtype=np.int64)
+                singles = np.empty(2 * capacity + 2, dtype=np.int64)
+                single_values = np.empty(2 * capacity + 2, dtype=np.float32)
             count = _words_and_first_tries(s_hi, s_lo, inc_hi, inc_lo, q, words, ki, wi, vals, rejected)
             halves = words[:2 * q].view(np.uint32)
-            used = _settle(halves, first, vals, rejected[:count], target, ki, wi, fi, r, inv_r, u24)
+            n_runs, n_singles, used = _settle(halves, first, vals, rejected[:count], m, ki, wi, fi, r, inv_r, u24,
+                                              runs, singles, single_values)
             if used >= 0:
                 break
             q *= 2  # ran out (rare): again from the same state with more words
-        if updating:
-            ar1_update(level[start:start + m], target, rho, scale)
-        elif logs:
-            log_earnings(urban[start:start + m], means[1], means[0], level[start:start + m], target, scale,
-                         earned[start:start + m])
+        rows = slice(start, start + m)
+        _put_normals(mode, runs, n_runs, singles, single_values, n_singles, vals,
+                     earned[rows] if logs else out[rows] if mode == 0 else out[:0], level[rows] if mode else level,
+                     rho, scale, urban[rows] if logs else urban, means[0] if logs else F32(0),
+                     means[1] if logs else F32(0))
         # The generator drew ⌈used / 2⌉ words; an odd count leaves the high half of the last for
         # the next draw, as numpy keeps it.
         s_hi, s_lo = jump_halves(s_hi, s_lo, inc_hi, inc_lo, (used + 1) // 2)
@@ -338,7 +387,7 @@ def ar1_normal_update(generator: np.random.Generator, level: np.ndarray, rho: np
     if not isinstance(bits, np.random.PCG64) or n <= 0:
         ar1_update(level, standard_normal32(generator, n), rho, scale)
         return
-    _draw_normals(bits, np.empty(min(block, n), dtype=F32), n, block, level, rho, scale)
+    _draw_normals(bits, _NONE_F32, n, block, level, rho, scale)
 
 
 def noisy_log_earnings(generator: np.random.Generator, urban: np.ndarray, mean_urban: np.float32,
@@ -351,7 +400,7 @@ def noisy_log_earnings(generator: np.random.Generator, urban: np.ndarray, mean_u
     if not isinstance(bits, np.random.PCG64) or n <= 0:
         log_earnings(urban, mean_urban, mean_rural, level, standard_normal32(generator, n), sd, out)
         return
-    _draw_normals(bits, np.empty(min(block, n), dtype=F32), n, block, level, F32(0), sd, urban,
+    _draw_normals(bits, _NONE_F32, n, block, level, F32(0), sd, urban,
                   np.array([mean_rural, mean_urban], dtype=F32), out)
 
 
