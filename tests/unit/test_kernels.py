@@ -208,6 +208,20 @@ def test_deaths_and_ageing_property(seed: int, n: int, kept: bool) -> None:
     assert np.array_equal(died, want) and np.array_equal(got_alive, alive) and np.array_equal(got_age, age)
 
 
+def test_deaths_at_a_certain_age_take_every_word() -> None:
+    # A monthly probability of 1 has the limit 2**32, above every 32-bit word, the largest too;
+    # a probability of 0 takes none, the smallest word included. Rows in runs of eight and a tail.
+    n = 21
+    age = np.where(np.arange(n) % 2 == 0, 5, 2).astype(np.int16)  # the hazard: 1 at age 5, 0 at age 2
+    hazard = np.array([0.5, 0.5, 0.0, 0.5, 0.5, 1.0], np.float32)
+    words = np.where(np.arange(n) % 4 < 2, np.uint32(0xFFFFFFFF), np.uint32(0))
+    alive, died = np.ones(n, bool), np.empty(n, bool)
+    alive[6] = False  # dead already: does not die again
+    kernels.deaths_and_ageing(alive, age, -1, words, hazard, died)
+    assert died.tolist() == [i % 2 == 0 and i != 6 for i in range(n)]
+    assert alive.tolist() == [i % 2 == 1 for i in range(n)]
+
+
 def _kept(words: tuple[int, np.ndarray], keep: bool) -> tuple[int, np.ndarray]:
     """The same words with the first one given as the generator's kept half-word."""
     first, halves = words
