@@ -41,10 +41,11 @@ def test_standard_normal32_covers_the_tail_and_the_wedges() -> None:
     assert stats.kstest(got[:1_000_000], stats.norm.cdf).pvalue > 1e-3
 
 
-def test_standard_normal32_without_avx2_is_numpys(tmp_path) -> None:
-    # The first tries read the ziggurat's tables by the AVX2 gather where the processor has it,
-    # by LLVM's generic gather elsewhere: compiled for a generic x86-64 (no AVX2), in a process
-    # of its own with a cache of its own, the normals are still numpy's.
+def test_gathers_without_avx2_give_the_same_numbers(tmp_path) -> None:
+    # The ziggurat's first tries and the deaths read their tables by the AVX2 gather where the
+    # processor has it, by LLVM's generic gather elsewhere: compiled for a generic x86-64 (no
+    # AVX2), in a process of its own with a cache of its own, the normals are still numpy's and
+    # the deaths those of the uniforms under the hazard.
     import os
     import subprocess
     import sys
@@ -54,7 +55,15 @@ def test_standard_normal32_without_avx2_is_numpys(tmp_path) -> None:
             "assert '+avx2' not in cpu_target.target_context.codegen()._tm_features\n"
             "a, b = (np.random.Generator(np.random.PCG64(3)) for _ in range(2))\n"
             "assert np.array_equal(kernels.standard_normal32(a, 300_001), b.standard_normal(300_001, dtype=np.float32))\n"
-            "assert a.bit_generator.state == b.bit_generator.state\n")
+            "assert a.bit_generator.state == b.bit_generator.state\n"
+            "rng = np.random.default_rng(5)\n"
+            "age, hazard = rng.integers(0, 40, 1001).astype(np.int16), rng.random(30).astype(np.float32) * 0.3\n"
+            "u = (rng.integers(0, 2**24, 1001) * 2.0**-24).astype(np.float32)\n"
+            "words = (u * np.float32(2**24)).astype(np.uint32) << np.uint32(8)\n"
+            "alive, died = np.ones(1001, bool), np.empty(1001, bool)\n"
+            "want = u < hazard[np.minimum(age, 29)]\n"
+            "kernels.deaths_and_ageing(alive, age, -1, words, hazard, died)\n"
+            "assert np.array_equal(died, want) and np.array_equal(alive, ~want)\n")
     env = os.environ | {"NUMBA_CPU_NAME": "generic", "NUMBA_CACHE_DIR": str(tmp_path)}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
