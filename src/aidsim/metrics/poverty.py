@@ -99,14 +99,12 @@ def poverty_sums(pre_pc: np.ndarray, post_pc: np.ndarray, lines: dict[str, np.nd
 @numba.njit(cache=True)
 def _add_gap(out: np.ndarray, row: int, area: int, line: float, income: float, persons: float) -> None:
     """One household's part of :func:`gap_sums` (rows ``row`` … ``row + 3`` of ``out``), computed
-    with the same operations in the same order; without a branch: a household not poor adds
-    +0.0 to each sum (every term is at least +0.0, so the sums are unchanged, bit for bit)."""
+    with the same operations in the same order; without a branch on whether it is poor (random
+    after transfers): a household not poor has the weight 0, and adds ±0.0 to each sum (its
+    terms are finite), which leaves it as it was, bit for bit."""
     shortfall = line - income
-    poor = shortfall >= FEN
     normalised = shortfall / line if line > 0 else 0.0
-    w = persons if poor else 0.0
-    shortfall = shortfall if poor else 0.0
-    normalised = normalised if poor else 0.0
+    w = persons * np.float64(shortfall >= FEN)  # poor or not: a product, not a select (a branch)
     out[row, area] += w
     out[row + 1, area] += w * shortfall
     out[row + 2, area] += w * normalised
@@ -150,7 +148,7 @@ def _poverty_kernel(poor: np.ndarray, pre_pc: np.ndarray, persons: np.ndarray, u
         w = np.float64(n)
         a = area[i]
         pre = pre_pc[i]
-        post = pre + np.float64(c) / (100.0 * np.float64(max(n, 1))) if c != 0 else pre
+        post = pre + np.float64(c) / (100.0 * np.float64(max(n, 1)))  # pre + 0.0 without cash
         pl = pl_urban if urban[i] else pl_rural
         _add_gap(out, 0, a, pl, pre, w)
         _add_gap(out, 4, a, pl, post, w)
