@@ -327,10 +327,11 @@ def _normals(state: np.ndarray, first: int, out: np.ndarray, n: int, block: int,
                 words = np.empty(capacity, dtype=np.uint64)
                 vals = np.empty(2 * capacity, dtype=np.float32)
                 rejected = np.empty(2 * capacity + RUN_SLACK, dtype=np.int64)
-                runs = np.empty((2 * capacity + 2, 3), dtype=np.int64)
-                singles = np.empty(2 * capacity + 2, dtype=np.int64)
-                single_values = np.empty(2 * capacity + 2, dtype=np.float32)
             count = _words_and_first_tries(s_hi, s_lo, inc_hi, inc_lo, q, words, ki, wi, vals, rejected)
+            if count + 2 > singles.shape[0]:  # a run or a single per rejection, and one more of each
+                runs = np.empty((2 * count + 2, 3), dtype=np.int64)
+                singles = np.empty(2 * count + 2, dtype=np.int64)
+                single_values = np.empty(2 * count + 2, dtype=np.float32)
             halves = words[:2 * q].view(np.uint32)
             n_runs, n_singles, used = _settle(halves, first, vals, rejected[:count], m, ki, wi, fi, r, inv_r, u24,
                                               runs, singles, single_values)
