@@ -63,3 +63,31 @@ def prefetch_members(offsets: np.ndarray, households: np.ndarray, j: int, first:
         prefetch(second, row)
         prefetch(third, row)
         prefetch(fourth, row)
+
+
+@numba.njit(inline="always")
+def prefetch_rows(rows: np.ndarray, k: int, n: int, first: np.ndarray, second: np.ndarray, third: np.ndarray,
+                  fourth: np.ndarray) -> None:
+    """For a loop over the first ``n`` of ``rows`` (scattered, increasing or not), at ``k``: ask
+    for the row ``AHEAD`` on in the four arrays given (pass an array twice when fewer are read).
+    ``k`` and ``n`` may be signed or unsigned (the comparison is made unsigned)."""
+    ahead = np.uint64(k) + np.uint64(AHEAD)
+    if ahead < np.uint64(n):
+        row = rows[ahead]
+        prefetch(first, row)
+        prefetch(second, row)
+        prefetch(third, row)
+        prefetch(fourth, row)
+
+
+@numba.njit(inline="always")
+def prefetch_households(rows: np.ndarray, k: int, n: int, household: np.ndarray, first: np.ndarray,
+                        second: np.ndarray) -> None:
+    """With :func:`prefetch_rows` asking for the persons' rows (``household`` among them): ask
+    for the household of the row ``AHEAD // 2`` on in the two household arrays given, once its
+    ``household`` entry has come."""
+    nearer = np.uint64(k) + np.uint64(AHEAD // 2)
+    if nearer < np.uint64(n):
+        h = household[rows[nearer]]
+        prefetch(first, h)
+        prefetch(second, h)

@@ -11,7 +11,7 @@ import numba
 import numpy as np
 
 from aidsim.population.arrays import Population
-from aidsim.prefetch import AHEAD, prefetch, prefetch_members
+from aidsim.prefetch import prefetch_members, prefetch_rows
 
 F32 = np.float32
 
@@ -93,17 +93,14 @@ def _hidden_by_kind(member_offsets: np.ndarray, households: np.ndarray, unit_mem
                     other_share: np.float32) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`hidden_by_kind`'s arithmetic, case by case: the unit's wages by kind
     (:func:`_unit_wages_by_kind`), then the shares and the propensity. The households are
-    scattered: each asks for its propensity, members and other income :data:`AHEAD` of use
-    (numpy's gathers of them waited on memory: about 0.4 of :func:`hidden_by_kind`'s time)."""
+    scattered: each asks for its propensity, members and other income ahead of use
+    (:func:`aidsim.prefetch.prefetch_rows`; with numpy's gathers in their place the month's
+    calls took 3.8 ms at 10^6 households, 3.2 in one pass)."""
     formal, informal = _unit_wages_by_kind(member_offsets, households, unit_member, earned, formal_job)
     k = households.shape[0]
     hidden_formal, hidden_informal, hidden_other = np.empty(k), np.empty(k), np.empty(k)
     for j in range(k):
-        if j + AHEAD < k:
-            ahead = households[j + AHEAD]
-            prefetch(propensity, ahead)
-            prefetch(members, ahead)
-            prefetch(other, ahead)
+        prefetch_rows(households, j, k, propensity, members, other, other)
         h = households[j]
         prop = propensity[h]
         hidden_formal[j] = formal[j] * formal_share * prop

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from aidsim.prefetch import AHEAD, prefetch
+from aidsim.prefetch import AHEAD, prefetch, prefetch_households, prefetch_rows
 from aidsim.programmes.base import LedgerLine, Payment, Programme, Row, _fen, stock
 
 
@@ -58,16 +58,8 @@ def _subsidies(disabled: np.ndarray, certified: np.ndarray, household: np.ndarra
     last_living = last_care = -1
     n_recipients = 0
     for k in range(n_certified):
-        if k + np.uint64(AHEAD) < n_certified:  # unsigned, as the count
-            ahead = recipients[k + np.uint64(AHEAD)]
-            prefetch(household, ahead)
-            prefetch(grade, ahead)
-            prefetch(unit_member, ahead)
-            prefetch(person_area, ahead)
-        if k + np.uint64(AHEAD // 2) < n_certified:  # their households' flags, once their rows came
-            nearer = household[recipients[k + np.uint64(AHEAD // 2)]]
-            prefetch(dibao_paid, nearer)
-            prefetch(margin, nearer)
+        prefetch_rows(recipients, k, n_certified, household, grade, unit_member, person_area)
+        prefetch_households(recipients, k, n_certified, household, dibao_paid, margin)
         i = np.uint64(recipients[k])  # then written at n_recipients <= k
         hh = household[i]
         g = grade[i]

@@ -8,7 +8,7 @@ import numpy as np
 
 from aidsim.population.arrays import Persons
 from aidsim.population.categories import elderly_months
-from aidsim.prefetch import AHEAD, prefetch
+from aidsim.prefetch import prefetch_households, prefetch_rows
 from aidsim.programmes.base import LedgerLine, Payment, Programme, Row, _fen, person_payment
 
 #: The age of the oldest group the month's measures count (``persons_80_plus``), months.
@@ -131,12 +131,7 @@ def _allowance_paid(n_banded: np.uint64, households: np.ndarray, age_months: np.
     last = np.int64(-1)
     paid_fen = np.int64(0)  # the fen of the household being paid, so far
     for k in range(n_banded):
-        if k + np.uint64(AHEAD) < n_banded:  # unsigned, as the count
-            ahead = households[k + np.uint64(AHEAD)]
-            prefetch(age_months, ahead)
-            prefetch(household, ahead)
-            prefetch(alive, ahead)
-            prefetch(person_area, ahead)
+        prefetch_rows(households, k, n_banded, age_months, household, alive, person_area)
         i = np.uint64(households[k])
         age = age_months[i]
         hh = np.int64(household[i])
@@ -169,16 +164,8 @@ def _poor_dependent(n_candidates: np.uint64, candidates: np.ndarray, household: 
                                              tekun_institutional.view(np.uint8))
     n_dependent = np.uint64(0)
     for k in range(n_candidates):
-        if k + np.uint64(AHEAD) < n_candidates:  # unsigned, as the count
-            ahead = candidates[k + np.uint64(AHEAD)]
-            prefetch(household, ahead)
-            prefetch(unit_member, ahead)
-            prefetch(tekun_paid, ahead)
-            prefetch(tekun_institutional, ahead)
-        if k + np.uint64(AHEAD // 2) < n_candidates:  # their households' flags, once their rows came
-            nearer = household[candidates[k + np.uint64(AHEAD // 2)]]
-            prefetch(dibao_paid, nearer)
-            prefetch(margin, nearer)
+        prefetch_rows(candidates, k, n_candidates, household, unit_member, tekun_paid, tekun_institutional)
+        prefetch_households(candidates, k, n_candidates, household, dibao_paid, margin)
         i = np.uint64(candidates[k])
         hh = np.uint64(household[i])
         candidates[n_dependent] = i

@@ -279,18 +279,9 @@ def _put_normals(mode: int, runs: np.ndarray, n_runs: int, singles: np.ndarray, 
     value), in place of copying them to an array that a second loop reads."""
     for k in range(n_runs):
         at_out, at_vals, count = np.uint64(runs[k, 0]), np.uint64(runs[k, 1]), runs[k, 2]
-        if mode == 0:
-            for t in range(count):
-                out[at_out + np.uint64(t)] = vals[at_vals + np.uint64(t)]
-        elif mode == 1:
-            for t in range(count):
-                row = at_out + np.uint64(t)
-                level[row] = level[row] * rho + scale * vals[at_vals + np.uint64(t)]
-        else:
-            for t in range(count):
-                row = at_out + np.uint64(t)
-                mean = mean_urban if urban[row] else mean_rural
-                out[row] = (mean + level[row]) + scale * vals[at_vals + np.uint64(t)]
+        for t in range(count):  # the mode's test is taken out of the loop by the compiler
+            _put(mode, at_out + np.uint64(t), vals[at_vals + np.uint64(t)], out, level, rho, scale, urban, mean_rural,
+                 mean_urban)
     for k in range(n_singles):
         _put(mode, np.uint64(singles[k]), single_values[k], out, level, rho, scale, urban, mean_rural, mean_urban)
 
