@@ -93,9 +93,9 @@ def _hidden_by_kind(member_offsets: np.ndarray, households: np.ndarray, unit_mem
                     other_share: np.float32) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`hidden_by_kind`'s arithmetic, case by case: the unit's wages by kind
     (:func:`_unit_wages_by_kind`), then the shares and the propensity. The households are
-    scattered: each asks for its propensity, members and other income ahead of use
-    (:func:`aidsim.prefetch.prefetch_rows`; with numpy's gathers in their place the month's
-    calls took 3.8 ms at 10^6 households, 3.2 in one pass)."""
+    scattered: each asks for its propensity, members and other income :data:`~aidsim.prefetch.AHEAD` of use (with
+    numpy's gathers in their place the month's calls took 3.8 ms at 10^6 households, 3.2 in one
+    pass)."""
     formal, informal = _unit_wages_by_kind(member_offsets, households, unit_member, earned, formal_job)
     k = households.shape[0]
     hidden_formal, hidden_informal, hidden_other = np.empty(k), np.empty(k), np.empty(k)
