@@ -491,21 +491,21 @@ def _limits32(limits: np.ndarray) -> np.ndarray:
 def _deaths_rows(alive: np.ndarray, age: np.ndarray, words: np.ndarray, limits: np.ndarray,
                  died: np.ndarray) -> None:
     """:func:`deaths_and_ageing` for rows whose uniforms are ``words`` row by row, a death being
-    ``word < limits[age]`` (:func:`_word_limits`). The ages are read by their uint16 view (they
-    are never negative). Two loops: the deaths, eight rows at a time (:func:`_deaths8`: the
-    limits gathered in vector registers; a loop looking each up was not vectorised and took
-    about 1.5 times as long), then the living and their ages (vectorised); one loop doing both
-    took twice as long."""
+    ``word < limit`` with ``limit = limits[age]`` (:func:`_limits32`; ``0xFFFFFFFF``: always). The
+    ages are read by their uint16 view (they are never negative). Two loops: the deaths, eight
+    rows at a time (:func:`_deaths8`: the limits gathered in vector registers; a loop looking
+    each up was not vectorised and took about 1.5 times as long), then the living and their ages
+    (vectorised); one loop doing both took twice as long."""
     al, dd, ag = alive.view(np.uint8), died.view(np.uint8), age.view(np.uint16)
     last = limits.shape[0] - 1
-    limits32 = _limits32(limits)
     n = al.shape[0]
     whole = n // 8
     al64, dd64 = al[:8 * whole].view(np.uint64), dd[:8 * whole].view(np.uint64)
     for r in range(whole):
-        dd64[r] = _deaths8(ag, words, limits32, 8 * r, last) & al64[r]
-    for i in range(8 * whole, n):
-        dd[i] = al[i] & np.uint8(np.uint64(words[i]) < limits[min(ag[i], np.uint16(last))])
+        dd64[r] = _deaths8(ag, words, limits, 8 * r, last) & al64[r]
+    for i in range(8 * whole, n):  # the last rows, as _deaths8 judges them
+        limit = limits[min(ag[i], np.uint16(last))]
+        dd[i] = al[i] & np.uint8((words[i] < limit) | (limit == np.uint32(0xFFFFFFFF)))
     for i in range(n):
         lives = al[i] ^ dd[i]
         al[i] = lives
@@ -536,7 +536,7 @@ def deaths_and_ageing(alive: np.ndarray, age: np.ndarray, first: int, words: np.
     n = alive.shape[0]
     if n == 0:
         return
-    limits = _word_limits(hazard)
+    limits = _limits32(_word_limits(hazard))
     if first >= 0:
         _deaths_rows(alive[:1], age[:1], np.array([first], dtype=np.uint32), limits, died[:1])
         _deaths_rows(alive[1:], age[1:], words[:n - 1], limits, died[1:])
