@@ -20,7 +20,7 @@ import numba
 import numpy as np
 
 from aidsim.calendar import calendar_month
-from aidsim.prefetch import AHEAD, prefetch
+from aidsim.prefetch import AHEAD, prefetch, prefetch_households, prefetch_rows
 from aidsim.programmes.base import (
     F32,
     LedgerLine,
@@ -59,12 +59,34 @@ def premium_subsidy(premium: float, share: np.ndarray) -> np.ndarray:
 
 def category_rate(frame, idx: np.ndarray, rates) -> np.ndarray:
     """The best rate of the categories each person in ``idx`` belongs to (dibao unit member of a
-    paid household, tekun, orphan, margin household member)."""
-    hh = frame.sim.population.persons.household[idx]
-    rate = np.where(frame["dibao.unit_member"][idx] & frame["dibao.paid"][hh], rates.dibao, 0.0)
-    rate = np.maximum(rate, np.where(frame["tekun.paid"][idx], rates.tekun, 0.0))
-    rate = np.maximum(rate, np.where(frame["orphans.covered"][idx], rates.orphan, 0.0))
-    return np.maximum(rate, np.where(frame["margin.household"][hh], rates.margin, 0.0))
+    paid household, tekun, orphan, margin household member), float64: in numpy
+    ``max(where(unit member & dibao paid, dibao, 0), where(tekun, tekun, 0), where(orphan, orphan,
+    0), where(margin household, margin, 0))``."""
+    return _category_rate(idx, frame.sim.population.persons.household,
+                          frame["dibao.unit_member"], frame["tekun.paid"], frame["orphans.covered"],
+                          frame["dibao.paid"], frame["margin.household"],
+                          (float(rates.dibao), float(rates.tekun), float(rates.orphan), float(rates.margin)))
+
+
+@numba.njit(cache=True)
+def _category_rate(idx: np.ndarray, household: np.ndarray, unit_member: np.ndarray, tekun: np.ndarray,
+                   orphan: np.ndarray, dibao_paid: np.ndarray, margin: np.ndarray, rates: tuple) -> np.ndarray:
+    """:func:`category_rate` person by person (``rates``: dibao, tekun, orphan, margin), in place of
+    four gathers and masks for each category. The persons are scattered (the month's episodes, the
+    premium month's categories): each asks for its rows, then its household's, ahead of use."""
+    dibao_rate, tekun_rate, orphan_rate, margin_rate = rates
+    n = idx.shape[0]
+    out = np.empty(n)
+    for j in range(n):
+        prefetch_rows(idx, j, n, household, unit_member, tekun, orphan)
+        prefetch_households(idx, j, n, household, dibao_paid, margin)
+        i = idx[j]
+        h = household[i]
+        rate = dibao_rate if unit_member[i] and dibao_paid[h] else 0.0
+        rate = max(rate, tekun_rate if tekun[i] else 0.0)
+        rate = max(rate, orphan_rate if orphan[i] else 0.0)
+        out[j] = max(rate, margin_rate if margin[h] else 0.0)
+    return out
 
 
 @numba.njit(cache=True)
