@@ -35,8 +35,8 @@ def _subsidies(disabled: np.ndarray, certified: np.ndarray, household: np.ndarra
     ``severe_grades``), each booked as :func:`~aidsim.programmes.base.person_payment` books it
     (rounded to the fen, added up by household into ``households[line]`` and ``fen[line]``, zeros
     on entry, recipients counted by area), and the persons paid either written to
-    ``recipients``. Returns the count of households paid and of recipients by line and area
-    (rows 0 and 1: living, care), and ``(households paid by line, persons paid either)``. Without
+    ``recipients``. Returns ``(households paid by line, persons paid either)`` and the count of
+    recipients by area (rows 0 and 1: living, care; row 2: either, each person once). Without
     branches on the data (an amount not paid is 0 fen, added to the last slot or the extra one):
     the outputs are one longer than ``disabled``, as each slot is written before it is known to
     be kept. A first pass lists the certificate holders (about 44%) into ``recipients``, which
@@ -53,7 +53,7 @@ def _subsidies(disabled: np.ndarray, certified: np.ndarray, household: np.ndarra
         recipients[n_certified] = i
         n_certified += np.uint64(certified[i])
     living_fen, care_fen = _fen(living_amount), _fen(care_amount)
-    by_area = np.zeros((2, n_areas))
+    by_area = np.zeros((3, n_areas))
     n_living = n_care = 0
     last_living = last_care = -1
     n_recipients = 0
@@ -73,6 +73,7 @@ def _subsidies(disabled: np.ndarray, certified: np.ndarray, household: np.ndarra
         area = person_area[i]
         by_area[0, area] += living
         by_area[1, area] += care
+        by_area[2, area] += living | care
         households[0, n_living] = hh  # kept when a new household is paid
         households[1, n_care] = hh
         n_living += living & (hh != last_living)
@@ -99,7 +100,8 @@ class DisabilitySubsidies(Programme):
              LedgerLine("disability_care", "persons", "Care subsidy for the severely disabled (重度残疾人护理补贴)"))
     needs = ("dibao.unit_member", "dibao.paid", "margin.household", "groups.disabled")
     provides = {"disability.recipients": "intp: persons receiving one of the two subsidies or both this month, "
-                                         "increasing"}
+                                         "increasing",
+                "disability.recipients_by_area": "float64 (n_areas,): those persons by area"}
     measures = {"disability_subsidy_persons": stock(
         "persons", "Persons receiving either disability subsidy or both (seed 002 counts them once).")}
 
@@ -118,16 +120,16 @@ class DisabilitySubsidies(Programme):
                 float(params.living_subsidy), float(params.care_subsidy), sim.person_area, sim.population.n_areas,
                 households, fen, recipients)
             frame["disability.recipients"] = recipients[:counts[2]].copy()
+            frame["disability.recipients_by_area"] = by_area[2]
             return {name: Payment(households[line, :counts[line]].copy(), fen[line, :counts[line]].copy(),
                                   by_area[line])
                     for line, name in enumerate(("disability_living", "disability_care"))}
         frame["disability.recipients"] = np.zeros(0, np.intp)
+        frame["disability.recipients_by_area"] = np.zeros(sim.population.n_areas)
         return {line.name: Payment.nothing(sim.population.n_areas) for line in self.lines}
 
     def measure(self, frame, state: None) -> dict[str, np.ndarray]:
-        sim = frame.sim
-        return {"disability_subsidy_persons": np.bincount(
-            sim.person_area[frame["disability.recipients"]], minlength=sim.population.n_areas).astype(float)}
+        return {"disability_subsidy_persons": frame["disability.recipients_by_area"]}
 
     def explain(self, frame, state: None, household: int) -> list[Row]:
         p = frame.sim.population.persons
