@@ -293,6 +293,16 @@ def _able_members(member_offsets: np.ndarray, households: np.ndarray, able: np.n
 
 
 @numba.njit(cache=True)
+def _rows_room(offsets: np.ndarray, households: np.ndarray) -> int:
+    """How many rows the ``households`` have, ``Σ offsets[h + 1] − offsets[h]`` (a list of their
+    members' room), without the index arrays numpy's expression makes."""
+    room = 0
+    for h in households:
+        room += offsets[h + 1] - offsets[h]
+    return room
+
+
+@numba.njit(cache=True)
 def _enrolled_shares(offsets: np.ndarray, households: np.ndarray, unit_member: np.ndarray, age_months: np.ndarray,
                      disability: np.ndarray, ill: np.ndarray, severe_grades: np.ndarray, elderly_months: float,
                      minor_months: float, shares: tuple, enrolled: np.ndarray, out: np.ndarray) -> int:
@@ -364,7 +374,7 @@ class CaseFacts:
         pop, sup = self.population, self.scenario.dibao.supplements
         p = pop.persons
         offsets = pop.member_offsets
-        room = int((offsets[idx + 1] - offsets[idx]).sum())  # their rows: a person-sized room cost more to get
+        room = _rows_room(offsets, idx)  # their rows: a person-sized room cost more to get
         enrolled, shares = np.empty(room, dtype=np.intp), np.empty(idx.shape[0])
         k = _enrolled_shares(pop.member_offsets, idx, self.unit_member, p.age_months, p.disability, p.ill,
                              np.asarray(self.scenario.definitions.severe_disability_grades, dtype=p.disability.dtype),
