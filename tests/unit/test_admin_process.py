@@ -29,6 +29,8 @@ from aidsim.admin.process import (
     HouseholdView,
     Levers,
     OfficePlan,
+    _rows_at,
+    _start_of_month,
     advance_dibao,
     application_probability,
     expected_benefit,
@@ -797,3 +799,38 @@ def test_open_cases_are_flatnonzero(seed: int, n: int, share: float) -> None:
     rng = np.random.default_rng(seed)
     status = np.where(rng.random(n) < share, rng.integers(1, 4, n), OFF).astype(np.int8)
     assert np.array_equal(flagged(status), np.flatnonzero(status != OFF))
+
+
+def test_start_of_month_drops_the_gone_and_the_ended_exits_as_the_masks_did():
+    # by hand: rows 1 (on, alive), 2 (on, gone), 3 (grace ended), 4 (grace not ended), 5 (pending, gone)
+    status = np.array([OFF, ON, ON, GRACE, GRACE, PENDING], np.int8)
+    alive = np.array([True, True, False, True, True, False])
+    exit_month = np.array([NEVER, NEVER, NEVER, 7, 8, NEVER], np.int32)
+    favour = np.array([False, True, True, True, True, True])
+    active, leaving = _start_of_month(status, alive, exit_month, favour, 7)
+    assert active.tolist() == [1, 2, 3, 4, 5] and leaving.tolist() == [2, 3]
+    assert status.tolist() == [OFF, ON, OFF, OFF, GRACE, OFF]
+    assert favour.tolist() == [False, True, False, False, True, False]
+    # the masks it replaces
+    rng = np.random.default_rng(5)
+    n, month = 3000, 40
+    status = rng.choice(np.array([OFF, PENDING, ON, GRACE], np.int8), n, p=[0.7, 0.1, 0.15, 0.05])
+    alive = rng.random(n) < 0.97
+    exit_month = rng.integers(35, 45, n).astype(np.int32)
+    favour = rng.random(n) < 0.2
+    active = np.flatnonzero(status)
+    st, gone = status[active], ~alive[active]
+    ends = (st == GRACE) & (month >= exit_month[active])
+    expected_left, drop = active[(gone & (st >= ON)) | ends], active[gone | ends]
+    expected_status, expected_favour = status.copy(), favour.copy()
+    expected_status[drop], expected_favour[drop] = OFF, False
+    got_active, got_left = _start_of_month(status, alive, exit_month, favour, month)
+    assert np.array_equal(got_active, active) and np.array_equal(got_left, expected_left)
+    assert np.array_equal(status, expected_status) and np.array_equal(favour, expected_favour)
+    # and the selections that follow it
+    next_review = rng.integers(30, 50, n).astype(np.int32)
+    assert np.array_equal(_rows_at(active, status, ON, GRACE, next_review, month),
+                          active[(status[active] >= ON) & (next_review[active] <= month)])
+    assert np.array_equal(_rows_at(active, status, PENDING, PENDING, next_review, NEVER),
+                          active[status[active] == PENDING])
+    assert _rows_at(active[:0], status, ON, GRACE, next_review, month).shape == (0,)

@@ -454,6 +454,45 @@ def inspect(roll: DibaoRoll, hh: HouseholdView, facts: CaseFacts, draws: Draws, 
     return out
 
 
+@numba.njit(cache=True)
+def _start_of_month(status: np.ndarray, alive: np.ndarray, exit_month: np.ndarray, favour: np.ndarray,
+                    month: int) -> tuple[np.ndarray, np.ndarray]:
+    """The month's first step (in place): the households on the roll or pending (``status`` not
+    ``OFF``; returned, increasing) whose members are all gone, or whose gradual exit ends this
+    month (``GRACE`` and ``exit_month`` reached), are set ``OFF`` and lose their favour; returns
+    them and, of them, those gone while paid (on the roll or in gradual exit) or ending their
+    exit (the households leaving the roll, increasing). One pass over the few concerned in place
+    of a mask and a gather per condition."""
+    active = flagged(status)  # status != OFF: OFF is 0
+    leaving = np.empty(active.shape[0], np.intp)
+    k = 0
+    for i in active:
+        st = status[i]
+        gone = not alive[i]
+        ends = (st == GRACE) & (month >= exit_month[i])
+        leaving[k] = i
+        k += (gone & (st >= ON)) | ends
+        if gone | ends:
+            status[i] = OFF
+            favour[i] = False
+    return active, leaving[:k]
+
+
+@numba.njit(cache=True)
+def _rows_at(rows: np.ndarray, status: np.ndarray, low: int, high: int, next_review: np.ndarray,
+             by: int) -> np.ndarray:
+    """The ``rows`` (kept in their order) whose ``status`` is from ``low`` to ``high`` and whose
+    ``next_review`` is at most ``by``: ``rows[(low <= status[rows]) & (status[rows] <= high) &
+    (next_review[rows] <= by)]`` without the gathered copies and masks."""
+    out = np.empty(rows.shape[0], np.intp)
+    k = 0
+    for i in rows:
+        st = status[i]
+        out[k] = i
+        k += (st >= low) & (st <= high) & (next_review[i] <= by)
+    return out[:k]
+
+
 def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: CaseFacts, draws: Draws,
                   plan: OfficePlan, lv: Levers) -> DibaoFlows:
     """Run one month of the dibao process on ``roll`` (in place); see the module docstring."""
@@ -463,14 +502,8 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
 
     # 1. Deaths and the ends of gradual exits; applications of households gone are dropped.
     # Only households on the roll or pending are concerned: work on that (small) subset.
-    active = flagged(status)  # status != OFF: OFF is 0
-    st = status[active]
-    gone = ~hh.alive[active]
-    ends = (st == GRACE) & (month >= roll.exit_month[active])
-    left = [active[(gone & (st >= ON)) | ends]]
-    drop = active[gone | ends]
-    status[drop] = OFF
-    roll.favour[drop] = False
+    active, gone_or_ended = _start_of_month(status, hh.alive, roll.exit_month, roll.favour, month)
+    left = [gone_or_ended]
 
     # 2. Special inspection.
     inspected_out = np.zeros(0, dtype=np.intp)
@@ -480,7 +513,7 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
 
     # Pending from earlier months: taken before this month's applications, so that a household
     # that left the roll at the start (its gradual exit ended) and applies again is listed once.
-    earlier = active[status[active] == PENDING]
+    earlier = _rows_at(active, status, PENDING, PENDING, roll.next_review, NEVER)
 
     # 3. Applications, judged on what the household would declare (a household with no member
     # declares an infinite per-capita income, so it never applies).
@@ -507,10 +540,9 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
     roll.applied_month[new] = month
 
     # 4. The office's month of work: queued surveys and due reviews, oldest first.
-    st = status[active]
     pending = np.concatenate([earlier, new])
     queued = pending[roll.stage[pending] == QUEUED]
-    due = active[(st >= ON) & (roll.next_review[active] <= month)]
+    due = _rows_at(active, status, ON, GRACE, roll.next_review, month)
     items = np.concatenate([queued, due])
     waited = np.concatenate([month - roll.applied_month[queued], month - roll.next_review[due]])
     effort = np.concatenate([np.ones(queued.shape[0]), np.full(due.shape[0], lv.review_effort)])
@@ -596,7 +628,7 @@ def advance_dibao(roll: DibaoRoll, *, month: int, hh: HouseholdView, facts: Case
     # The paid were on the roll or pending at the start, or applied this month (and entered at
     # once; one that left at the start may be among both): found among those, in place of a pass
     # over every household.
-    paid_rows = active[status[active] >= ON]
+    paid_rows = _rows_at(active, status, ON, GRACE, roll.next_review, NEVER)
     at_once = new[status[new] >= ON]
     if at_once.shape[0]:  # a few, increasing: put in place those not there yet
         pos = np.searchsorted(paid_rows, at_once)
