@@ -309,6 +309,45 @@ def test_chronic_in_categories_match_the_masks() -> None:
 
 
 
+def test_category_rate_is_the_best_category_by_hand_and_matches_the_masks() -> None:
+    # by hand: rates dibao 0.7, tekun 0.8, orphan 0.9, margin 0.3
+    rates = SimpleNamespace(dibao=0.7, tekun=0.8, orphan=0.9, margin=0.3)
+    household = np.array([0, 0, 1, 1, 2])
+    unit_member = np.array([True, False, True, True, False])
+    tekun_paid = np.array([False, True, False, False, False])
+    orphan = np.array([False, False, False, True, False])
+    dibao_paid = np.array([True, False, False])
+    margin = np.array([False, True, False])
+    frame = _Frame(SimpleNamespace(population=SimpleNamespace(persons=SimpleNamespace(household=household))), {"dibao.unit_member": unit_member, "tekun.paid": tekun_paid,
+                               "orphans.covered": orphan, "dibao.paid": dibao_paid, "margin.household": margin})
+    got = medical.category_rate(frame, np.array([4, 3, 0, 1, 2], np.int32), rates)
+    assert got.dtype == np.float64 and got.tolist() == [0.0, 0.9, 0.7, 0.8, 0.3]
+    # the masks it replaces, on scattered persons
+    rng = np.random.default_rng(15)
+    n_h, n = 400, 1300
+    household = _households(rng, n, n_h)
+    unit_member, tekun_paid, orphan = rng.random((3, n)) < np.array([[0.5], [0.05], [0.05]])
+    dibao_paid, margin = rng.random((2, n_h)) < np.array([[0.3], [0.2]])
+    idx = rng.permutation(n)[:700]
+    hh = household[idx]
+    expected = np.where(unit_member[idx] & dibao_paid[hh], 0.7, 0.0)
+    expected = np.maximum(expected, np.where(tekun_paid[idx], 0.8, 0.0))
+    expected = np.maximum(expected, np.where(orphan[idx], 0.9, 0.0))
+    expected = np.maximum(expected, np.where(margin[hh], 0.3, 0.0))
+    frame = _Frame(SimpleNamespace(population=SimpleNamespace(persons=SimpleNamespace(household=household))),
+                   {"dibao.unit_member": unit_member, "tekun.paid": tekun_paid, "orphans.covered": orphan,
+                    "dibao.paid": dibao_paid, "margin.household": margin})
+    assert np.array_equal(medical.category_rate(frame, idx, rates), expected)
+
+
+class _Frame(dict):
+    """A month's frame as :func:`medical.category_rate` reads it: ``sim`` and the keys."""
+
+    def __init__(self, sim, keys: dict) -> None:
+        super().__init__(keys)
+        self.sim = sim
+
+
 def test_index_passes_match_flatnonzero() -> None:
     rng = np.random.default_rng(12)
     n_h, n = 500, 1600
@@ -449,6 +488,8 @@ def test_enrolled_shares_match_gathering_and_bincount() -> None:
                                enrolled, got)
     assert np.array_equal(enrolled[:k], rows)
     assert np.array_equal(got, expected)
+    assert dibao._rows_room(offsets, paid) == int(np.isin(household, paid).sum())
+    assert dibao._rows_room(offsets, paid[:0]) == 0
 
 
 def test_unit_flags_match_the_masks() -> None:
@@ -515,6 +556,11 @@ def test_margin_rows_match_the_array_rule() -> None:
     mask, rows = margin.margin_rows(pc, standard, 1.5, excluded, on_dibao, members)
     assert np.array_equal(mask, expected)
     assert np.array_equal(rows, np.flatnonzero(expected)) and rows.dtype == np.intp
+    area = rng.integers(0, 4, n).astype(np.int16)
+    households, persons = margin._by_area(rows, area, members, 4)
+    assert np.array_equal(households, np.bincount(area[rows], minlength=4))
+    assert np.array_equal(persons, np.bincount(area[rows], weights=members[rows], minlength=4))
+    assert households.tolist() == [float(np.sum(area[expected] == a)) for a in range(4)]  # by hand
 
 
 def test_elderly_month_matches_the_array_rules() -> None:
@@ -587,7 +633,9 @@ def test_disability_subsidies_match_the_array_rules() -> None:
         assert np.array_equal(households[line, :counts[line]], expected.households)
         assert np.array_equal(fen[line, :counts[line]], expected.fen)
         assert np.array_equal(by_area[line], expected.recipients)
-    assert np.array_equal(recipients[:counts[2]], disabled[(living > 0) | (care > 0)])
+    paid = disabled[(living > 0) | (care > 0)]
+    assert np.array_equal(recipients[:counts[2]], paid)
+    assert np.array_equal(by_area[2], np.bincount(sim.person_area[paid], minlength=n_areas))  # each once
 
 
 def test_verified_matches_the_array_rule() -> None:
