@@ -42,7 +42,7 @@ import numpy as np
 from aidsim import libm
 from aidsim.admin.pipeline import GRACE, NEVER, OFF, ON, PENDING, Roll, leave_or_grace
 from aidsim.deferred import DeferredWords
-from aidsim.prefetch import AHEAD, prefetch
+from aidsim.prefetch import AHEAD, prefetch, prefetch_rows
 from aidsim.rows import flagged, unique
 
 QUEUED, APPROVING, RATIONED_QUOTA, RATIONED_BUDGET = 0, 1, 2, 3
@@ -464,9 +464,12 @@ def _start_of_month(status: np.ndarray, alive: np.ndarray, exit_month: np.ndarra
     exit (the households leaving the roll, increasing). One pass over the few concerned in place
     of a mask and a gather per condition."""
     active = flagged(status)  # status != OFF: OFF is 0
-    leaving = np.empty(active.shape[0], np.intp)
+    n = active.shape[0]
+    leaving = np.empty(n, np.intp)
     k = 0
-    for i in active:
+    for j in range(n):
+        prefetch_rows(active, j, n, alive, exit_month, alive, exit_month)  # scattered: ask ahead
+        i = active[j]
         st = status[i]
         gone = not alive[i]
         ends = (st == GRACE) & (month >= exit_month[i])
@@ -484,9 +487,12 @@ def _rows_at(rows: np.ndarray, status: np.ndarray, low: int, high: int, next_rev
     """The ``rows`` (kept in their order) whose ``status`` is from ``low`` to ``high`` and whose
     ``next_review`` is at most ``by``: ``rows[(low <= status[rows]) & (status[rows] <= high) &
     (next_review[rows] <= by)]`` without the gathered copies and masks."""
-    out = np.empty(rows.shape[0], np.intp)
+    n = rows.shape[0]
+    out = np.empty(n, np.intp)
     k = 0
-    for i in rows:
+    for j in range(n):
+        prefetch_rows(rows, j, n, status, next_review, status, next_review)  # scattered: ask ahead
+        i = rows[j]
         st = status[i]
         out[k] = i
         k += (st >= low) & (st <= high) & (next_review[i] <= by)

@@ -18,7 +18,7 @@ from aidsim.admin.levers import inspection_month, levers
 from aidsim.admin.pipeline import GRACE, ON, PENDING, STATUS_TEXT
 from aidsim.calendar import format_month
 from aidsim.population.categories import minor_months, severely_disabled, student_age
-from aidsim.prefetch import prefetch_members
+from aidsim.prefetch import prefetch_members, prefetch_rows
 from aidsim.programmes import means_test
 from aidsim.programmes.base import (
     LedgerLine,
@@ -296,8 +296,10 @@ def _able_members(member_offsets: np.ndarray, households: np.ndarray, able: np.n
 def _rows_room(offsets: np.ndarray, households: np.ndarray) -> int:
     """How many rows the ``households`` have, ``Σ offsets[h + 1] − offsets[h]`` (a list of their
     members' room), without the index arrays numpy's expression makes."""
-    room = 0
-    for h in households:
+    room, n = 0, households.shape[0]
+    for j in range(n):
+        prefetch_rows(households, j, n, offsets, offsets, offsets, offsets)  # scattered: ask ahead
+        h = households[j]
         room += offsets[h + 1] - offsets[h]
     return room
 

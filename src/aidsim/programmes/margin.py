@@ -10,6 +10,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from aidsim.prefetch import prefetch_rows
 from aidsim.programmes.base import Payment, Programme, Row, stock
 from aidsim.rows import flagged
 
@@ -43,9 +44,12 @@ def _margin_household(per_capita_income: np.ndarray, standard: np.ndarray, multi
 def _by_area(rows: np.ndarray, area: np.ndarray, members: np.ndarray, n_areas: int) -> tuple[np.ndarray, np.ndarray]:
     """The households ``rows`` and their ``members`` counted by ``area`` (float64): in numpy
     ``bincount(area[rows])`` and ``bincount(area[rows], weights=members[rows])``, in one loop
-    without the gathered copies."""
+    without the gathered copies, each household's rows asked for ahead."""
     households, persons = np.zeros(n_areas), np.zeros(n_areas)
-    for h in rows:
+    n = rows.shape[0]
+    for j in range(n):
+        prefetch_rows(rows, j, n, area, members, area, members)  # scattered: ask ahead
+        h = rows[j]
         a = area[h]
         households[a] += 1.0
         persons[a] += np.float64(members[h])
