@@ -10,6 +10,18 @@ memory the arrays need) is unchanged; what the process keeps is at most about th
 temporaries, which it would ask for again the next month anyway.
 
 Only on Linux with glibc; elsewhere (and if anything fails) nothing is changed.
+
+Huge pages. numpy asks the kernel for transparent huge pages (2 MiB) for every array of 4 MiB or
+more (``madvise``); where the system grants them on request, each first touch of such a page
+zeroes all 2 MiB. That suits a model's state, built once and read every month (fewer TLB
+misses), but not the month's temporaries: many are "rooms" of which only the first pages are
+written, and the heap they land in still grows now and then in the first reported months (their
+measures make arrays the warm-up does not). At 10^6 households that zeroing took 6 to 14 ms of
+system time a month, about 5 % of it (``getrusage`` around ``benchmarks/throughput.py``'s
+months). So the state is built with numpy's advice (:func:`huge_pages`) and the months run
+without it (:func:`small_pages_for_temporaries`): 0.3 to 1 ms of system time a month, and the
+state's arrays keep their huge pages. Only where numpy has the switch; a process-wide setting, so
+models built and run side by side in threads may get either, which changes speed, never results.
 """
 
 from __future__ import annotations
@@ -17,6 +29,10 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
 
 # mallopt parameters (glibc malloc.h).
 _M_TRIM_THRESHOLD = -1
@@ -42,3 +58,29 @@ def keep_freed_memory() -> bool:
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     _done = bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_MAX)) and bool(mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD))
     return _done
+
+
+def _set_huge_page_advice(on: bool) -> bool | None:
+    """Set numpy's huge-page advice for new large arrays; returns the previous setting, or None
+    where numpy has no such switch (nothing is changed)."""
+    core = getattr(np, "_core", None) or getattr(np, "core", None)
+    switch = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
+    return None if switch is None else bool(switch(on))
+
+
+def small_pages_for_temporaries() -> None:
+    """From now on, numpy's new large arrays do not ask for huge pages (see the module
+    docstring): what a model's months run under."""
+    _set_huge_page_advice(False)
+
+
+@contextmanager
+def huge_pages() -> Iterator[None]:
+    """numpy's huge-page advice for the arrays made inside (a model's state, kept for the run),
+    then the setting it found."""
+    previous = _set_huge_page_advice(True)
+    try:
+        yield
+    finally:
+        if previous is not None:
+            _set_huge_page_advice(previous)

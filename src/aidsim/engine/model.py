@@ -9,7 +9,7 @@ import numpy as np
 
 from aidsim.admin.offices import CASELOAD_FIELDS, OFFICE_BOOKS, County, Office
 from aidsim.admin.process import OfficePlan
-from aidsim.engine.allocator import keep_freed_memory
+from aidsim.engine.allocator import huge_pages, keep_freed_memory, small_pages_for_temporaries
 from aidsim.engine.ledger import Ledger
 from aidsim.engine.state import SimState
 from aidsim.engine.step import MonthResult, run_month, start_rolls
@@ -62,6 +62,14 @@ class AidModel(mesa.Model):
         seed = scenario.simulation.seed if seed is None else int(seed)
         super().__init__(seed=seed)
         keep_freed_memory()  # the month's arrays reuse the last month's memory
+        small_pages_for_temporaries()  # ... in small pages; the state is built in huge ones
+        with huge_pages():
+            self._build(scenario, seed, replication, population, registry, shard)
+
+    def _build(self, scenario: Scenario, seed: int, replication: int, population: Population | None,
+               registry: Registry, shard: int | None) -> None:
+        """The model's state, rolls, offices and data collection (see :mod:`aidsim.engine.allocator`
+        for why this runs in huge pages)."""
         self.scenario = scenario
         # The warm-up runs under the policy of the first reported month (simulation.warmup_policy).
         self.warmup_scenario = (scenario.policy_at(scenario.simulation.start_month)
