@@ -791,13 +791,14 @@ def household_income_sums(household: np.ndarray, own: np.ndarray, alive: np.ndar
     stored at every row, so only households without rows need zeros on entry. Without branches:
     see :func:`assessed_income_sums`."""
     p_run, p_count, run, count = -1.0, -1.0, 0.0, 0.0
+    living = alive.view(np.uint8)  # a bool converted to a float is a branch; a byte is not
     for i in range(own.shape[0]):
         row = household[i]
         h = np.uint64(row)  # unsigned: the stores by household need no negative-index check
         h_run = np.float64(row)
         h_count = h_run + 0.5
         run = (run if h_run == p_run else 0.0) + np.float64(own[i])  # bincount's order: 0.0 + first + …
-        count = (count if h_count == p_count else 0.0) + np.float64(alive[i])
+        count = (count if h_count == p_count else 0.0) + np.float64(living[i])
         total[h] = run
         alive_count[h] = np.int64(count)
         p_run, p_count = h_run, h_count
@@ -857,6 +858,7 @@ def assessed_income_sums(household: np.ndarray, own: np.ndarray, alive: np.ndarr
     one comparison are merged into one branch. The living are counted in float64 (exact)."""
     shares = np.array([informal, formal], dtype=np.float32)
     job = formal_job.view(np.uint8)
+    living = alive.view(np.uint8)  # a bool converted to a float is a branch; a byte is not
     p_run, p_assessed, p_count, p_hidden = -1.0, -1.0, -1.0, -1.0
     run, run_assessed, count, run_hidden = 0.0, 0.0, 0.0, 0.0
     for i in range(own.shape[0]):
@@ -866,7 +868,7 @@ def assessed_income_sums(household: np.ndarray, own: np.ndarray, alive: np.ndarr
         h_assessed, h_count, h_hidden = h_run + 0.25, h_run + 0.5, h_run + 0.75
         run = (run if h_run == p_run else 0.0) + np.float64(own[i])
         run_assessed = (run_assessed if h_assessed == p_assessed else 0.0) + np.float64(assessed_own[i])
-        count = (count if h_count == p_count else 0.0) + np.float64(alive[i])
+        count = (count if h_count == p_count else 0.0) + np.float64(living[i])
         total[h] = run
         assessed_total[h] = run_assessed
         alive_count[h] = np.int64(count)
