@@ -5,9 +5,13 @@ million households). glibc's malloc serves such blocks with ``mmap`` and returns
 system when they are freed, so every new array pays again for zeroed pages from the kernel: about
 an eighth of the month's CPU time at 10^6 households (measured with ``benchmarks/throughput.py``).
 Raising the ``mmap`` threshold to its maximum (32 MiB on 64-bit) and the trim threshold keeps the
-blocks in the process's heap, where the next month's arrays reuse them. The traced peak (the
-memory the arrays need) is unchanged; what the process keeps is at most about the month's
-temporaries, which it would ask for again the next month anyway.
+blocks in the process's heap, where the next month's arrays reuse them. Larger blocks are never
+mapped on their own either (``M_MMAP_MAX`` 0): from about 1.4 million households on, a month's
+person-sized arrays pass 32 MiB (116 MB each at 10^7), and each was a fresh mapping that the
+kernel zeroed every month, 1.1 to 1.4 s of system time in a month of 3.6 to 4.0 s at 10^7
+households; from the heap, 24 ms, and the month took 1.8 s (``getrusage`` around 4 months). The
+traced peak (the memory the arrays need) is unchanged; what the process keeps is at most about
+the month's temporaries, which it would ask for again the next month anyway.
 
 Only on Linux with glibc; elsewhere (and if anything fails) nothing is changed.
 
@@ -17,11 +21,12 @@ zeroes all 2 MiB. That suits a model's state, built once and read every month (f
 misses), but not the month's temporaries: many are "rooms" of which only the first pages are
 written, and the heap they land in still grows now and then in the first reported months (their
 measures make arrays the warm-up does not). At 10^6 households that zeroing took 6 to 14 ms of
-system time a month, about 5 % of it (``getrusage`` around ``benchmarks/throughput.py``'s
-months). So the state is built with numpy's advice (:func:`huge_pages`) and the months run
-without it (:func:`small_pages_for_temporaries`): 0.3 to 1 ms of system time a month, and the
-state's arrays keep their huge pages. Only where numpy has the switch; a process-wide setting, so
-models built and run side by side in threads may get either, which changes speed, never results.
+system time a month, about 5 % of it (``getrusage`` around a year of months, timed as
+``benchmarks/throughput.py`` times them). So the state is built with numpy's advice
+(:func:`huge_pages`) and the months run without it (:func:`page_advice_for_months`): 0.3 to 1 ms
+of system time a month, and the state's arrays keep their huge pages. Only where numpy has the
+switch; a process-wide setting, so models built and run side by side in threads may get either,
+which changes speed, never results.
 """
 
 from __future__ import annotations
@@ -37,8 +42,9 @@ import numpy as np
 # mallopt parameters (glibc malloc.h).
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
+_M_MMAP_MAX = -4
 _MMAP_THRESHOLD_MAX = 32 * 1024 * 1024  # DEFAULT_MMAP_THRESHOLD_MAX on 64-bit glibc
-_TRIM_THRESHOLD = 1 << 30
+_TRIM_THRESHOLD = 2**31 - 1  # the largest an int holds: a month's temporaries at 10^7 pass 1 GiB
 
 _done = False
 
@@ -56,7 +62,8 @@ def keep_freed_memory() -> bool:
     except (OSError, AttributeError):
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    _done = bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_MAX)) and bool(mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD))
+    _done = (bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_MAX)) and bool(mallopt(_M_MMAP_MAX, 0))
+             and bool(mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)))
     return _done
 
 

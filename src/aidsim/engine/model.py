@@ -62,9 +62,9 @@ class AidModel(mesa.Model):
         seed = scenario.simulation.seed if seed is None else int(seed)
         super().__init__(seed=seed)
         keep_freed_memory()  # the month's arrays reuse the last month's memory
-        small_pages_for_temporaries()  # ... in small pages; the state is built in huge ones
-        with huge_pages():
+        with huge_pages():  # the state in huge pages, the months' temporaries not
             self._build(scenario, seed, replication, population, registry, shard)
+        small_pages_for_temporaries()
 
     def _build(self, scenario: Scenario, seed: int, replication: int, population: Population | None,
                registry: Registry, shard: int | None) -> None:
