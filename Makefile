@@ -53,7 +53,7 @@ docs: $(STAMP)
 	$(BIN)/aidsim columns --format markdown > docs/outputs.md
 
 ## Speed and memory (not part of the tests): household-months per second and bytes per household,
-## at 10^4, 10^5 and 10^6 households; `make bench-10m` adds 10^7 (about 4.5 GB and 1.5 minutes).
+## at 10^4, 10^5 and 10^6 households; `make bench-10m` adds 10^7 (about 4.7 GB and 2 minutes).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/mesa_reference.py
 	$(BIN)/python benchmarks/throughput.py --sizes 10000 100000 1000000
