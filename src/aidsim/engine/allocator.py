@@ -20,11 +20,11 @@ more (``madvise``); where the system grants them on request, each first touch of
 zeroes all 2 MiB. That suits a model's state, built once and read every month (fewer TLB
 misses), but not the month's temporaries: many are "rooms" of which only the first pages are
 written, and the heap they land in still grows now and then in the first reported months (their
-measures make arrays the warm-up does not). At 10^6 households that zeroing took 6 to 14 ms of
-system time a month, about 5 % of it (``getrusage`` around a year of months, timed as
-``benchmarks/throughput.py`` times them). So the state is built with numpy's advice
-(:func:`huge_pages`) and the months run without it (:func:`page_advice_for_months`): 0.3 to 1 ms
-of system time a month, and the state's arrays keep their huge pages. Only where numpy has the
+measures make arrays the warm-up does not). At 10^6 households that zeroing took 6 to 26 ms of
+system time a month, up to an eighth of it (``getrusage`` around a year of months, timed as
+``benchmarks/throughput.py`` times them, over a dozen runs). So the state is built with numpy's
+advice (:func:`huge_pages`) and the months run without it (:func:`small_pages_for_temporaries`):
+0 to 1 ms of system time a month, and the state's arrays keep their huge pages. Only where numpy has the
 switch; a process-wide setting, so models built and run side by side in threads may get either,
 which changes speed, never results.
 """
