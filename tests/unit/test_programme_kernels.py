@@ -10,7 +10,7 @@ from aidsim.admin import declaring, pipeline, process
 from aidsim.admin.pipeline import GRACE, OFF, ON, PENDING
 from aidsim.population.groups import age_counts
 from aidsim.programmes import dibao, disability, means_test, medical, orphans, tekun, temporary
-from aidsim.programmes.base import zeros_view
+from aidsim.programmes.base import for_loops, zeros_view
 from aidsim.programmes.dibao import _ROLL_SUMS, _roll_sums
 from aidsim.programmes.elderly import old_persons
 from aidsim.scenario.schema import DibaoExclusions, DibaoSupplements
@@ -56,10 +56,18 @@ def test_declaration_matches_the_array_rules() -> None:
     expected[alone] = alone_hidden
     expected = means_test.per_capita(np.maximum(unit_income - expected * prop - deduction, 0), members)
     alive, above = np.empty(n_h, dtype=bool), np.empty(n_h, dtype=bool)
+    start = hidden.copy()
     dibao._declare(hidden, F32(0.25), other, members, prop, unit_income, deduction, alone, alone_hidden,
                    pc_income, standard, alive, above)
     assert np.array_equal(hidden, expected)
     assert np.array_equal(alive, members > 0) and np.array_equal(above, pc_income >= standard)
+    # no spending-type poverty: the zero-stride zeros passed as their one value, read for every row
+    expected = start + F32(0.25) * np.where(members > 0, other, F32(0))
+    expected[alone] = alone_hidden
+    expected = means_test.per_capita(np.maximum(unit_income - expected * prop, 0), members)
+    dibao._declare(start, F32(0.25), other, members, prop, unit_income, for_loops(zeros_view(n_h)), alone,
+                   alone_hidden, pc_income, standard, alive, above)
+    assert np.array_equal(start, expected)
 
 
 def test_per_capita_matches_the_array_rule() -> None:
@@ -448,6 +456,14 @@ def test_household_means_test_matches_bincounts() -> None:
     assert np.array_equal(got_conduct, conduct)
     assert np.array_equal(got_excluded, assets | conduct)
     assert np.array_equal(got_eligible, dibao.eligible(pc, standard, assets | conduct, members))
+    # no spending-type poverty: the zero-stride zeros passed as their one value, read for every row
+    got_conduct = supporter.copy()
+    dibao._assess_households(hh_out, own[outside], household[barring], alive_count, total, other,
+                             for_loops(zeros_view(n_h)), standard, assets, got_conduct, got_members, got_income,
+                             got_pc, got_excluded, got_eligible)
+    assert for_loops(zeros_view(n_h)).shape == (1,) and for_loops(deduction) is deduction
+    assert np.array_equal(got_pc, means_test.per_capita(np.maximum(unit_income, 0), members))
+    assert np.array_equal(got_income, unit_income)
 
 
 def test_distinct_recipients_match_a_person_mask() -> None:

@@ -37,7 +37,7 @@ from aidsim.rng import raw_words, uniform32
 
 __all__ = ["MONTH_KEYS", "START_KEYS", "Frame", "FrameError", "FrameView", "LedgerLine", "Measure",
            "Payment", "Programme", "Ratio", "Row", "Stream", "area_sums", "by_hukou", "by_selfcare", "flow",
-           "household_payment", "person_payment", "stock", "to_fen", "yuan", "zeros_view"]
+           "for_loops", "household_payment", "person_payment", "stock", "to_fen", "yuan", "zeros_view"]
 
 if TYPE_CHECKING:  # the engine's state and the scenario are only passed through
     from aidsim.scenario.schema import Scenario
@@ -53,6 +53,16 @@ def zeros_view(n: int, dtype: type = np.float64) -> np.ndarray:
     passes for a household-sized value when nothing happened (no disaster, no spending-type
     poverty), without keeping a household-sized array of zeros for the run."""
     return np.broadcast_to(np.zeros(1, dtype=dtype), (n,))
+
+
+def for_loops(values: np.ndarray) -> np.ndarray:
+    """``values`` as the compiled loops take them: a view with stride 0 (:func:`zeros_view`) as its
+    one value, in a contiguous array of one, which the loops read for every row; anything else as
+    it is. numba compiles a zero-stride view as an array of any layout, and the loops that read
+    one were not vectorised (dibao's means test: 6.9 → 5.2 ms at 10^6 households)."""
+    if values.ndim == 1 and values.shape[0] > 1 and values.strides[0] == 0:
+        return np.ascontiguousarray(values[:1])
+    return values
 
 
 def to_fen(yuan: np.ndarray) -> np.ndarray:

@@ -28,6 +28,7 @@ from aidsim.programmes.base import (
     Row,
     Stream,
     flow,
+    for_loops,
     household_payment,
     stock,
     to_fen,
@@ -128,11 +129,11 @@ def _assess_unit(h: int, m: int, own: float, total: np.ndarray, other: np.ndarra
                  standard: np.ndarray, asset_barred: np.ndarray, conduct_barred: np.ndarray, members: np.ndarray,
                  unit_income: np.ndarray, pc_income: np.ndarray, excluded: np.ndarray, eligible: np.ndarray) -> None:
     """:func:`_assess_households`' rules for household ``h``, whose unit has ``m`` members and whose
-    outside members' own income is ``own``."""
+    outside members' own income is ``own`` (``deduction`` of one value: every household's)."""
     members[h] = m
     income = ((total[h] - other[h]) - own) + (other[h] if m > 0 else np.float32(0))
     unit_income[h] = income
-    net = income - deduction[h]
+    net = income - (deduction[0] if deduction.shape[0] == 1 else deduction[h])
     pc = np.float64(0.0 if net < 0.0 else net) / np.float64(m) if m > 0 else np.inf
     pc_income[h] = pc
     excl = asset_barred[h] | conduct_barred[h]
@@ -229,7 +230,7 @@ def assess(frame) -> Assessment:
     excluded, eligible_ = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
     std_h = frame["lines.dibao_h"]
     _assess_households(p.household[outside], own[outside], p.household[barring], frame["household.alive_count"],
-                       frame["assessed.household_total"], frame["assessed.other"], deduction, std_h, assets,
+                       frame["assessed.household_total"], frame["assessed.other"], for_loops(deduction), std_h, assets,
                        conduct, members, unit_income, pc_income, excluded, eligible_)
     single = np.zeros(n, dtype=bool)
     if db.single_member.enabled:
@@ -406,6 +407,7 @@ def _declare(hidden: np.ndarray, other_share: np.float32, other: np.ndarray, mem
     (:func:`means_test.per_capita`). Also the view's ``alive`` (members > 0) and ``above_line``
     (true per-capita income at or above the standard). One pass in place of the numpy chain."""
     j, n_alone = 0, alone.shape[0]
+    one_deduction = deduction.shape[0] == 1  # every household's (no spending-type poverty: zeros)
     for h in range(hidden.shape[0]):
         m = members[h]
         if j < n_alone and alone[j] == h:
@@ -415,7 +417,7 @@ def _declare(hidden: np.ndarray, other_share: np.float32, other: np.ndarray, mem
             hid = hidden[h]
             if other_share != 0 and m > 0:
                 hid += other_share * other[h]
-        declared = (unit_income[h] - hid * propensity[h]) - deduction[h]
+        declared = (unit_income[h] - hid * propensity[h]) - (deduction[0] if one_deduction else deduction[h])
         if declared < 0.0:
             declared = 0.0
         hidden[h] = np.float64(declared) / np.float64(m) if m > 0 else np.inf
@@ -447,7 +449,7 @@ def casework(frame, test: Assessment) -> tuple[CaseFacts, process.HouseholdView]
     declared = declaring.hidden_earnings(pop, earned=earned, outside=test.outside, kind_shares=kinds,
                                          sums=frame["assessed.hidden_earnings"])
     alive, above_line = np.empty(h.n, dtype=bool), np.empty(h.n, dtype=bool)
-    _declare(declared, np.float32(share.other), other, test.members, prop, test.unit_income, test.deduction,
+    _declare(declared, np.float32(share.other), other, test.members, prop, test.unit_income, for_loops(test.deduction),
              alone, alone_hidden, test.per_capita_income, standard, alive, above_line)
     facts = CaseFacts(scenario=scenario, population=pop, earned=earned, other=other,
                       unit_member=test.unit_member, able=frame["shocks.able"], members=test.members,

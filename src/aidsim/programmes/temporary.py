@@ -26,6 +26,7 @@ from aidsim.programmes.base import (
     Row,
     Stream,
     flow,
+    for_loops,
     household_payment,
     non_decreasing,
     to_fen,
@@ -82,8 +83,7 @@ def losses_and_resources(hospital_household: np.ndarray, hospital_cost: np.ndarr
     given order, as a bincount would. The households not hit are not looked at: their loss is
     their asset loss (none without a disaster), their resources those of their income alone."""
     events = np.empty(income.shape[0], dtype=bool)
-    if asset_loss.strides[0] == 0:  # the same value for all (a zeros_view): read it once
-        asset_loss = np.ascontiguousarray(asset_loss[:1])
+    asset_loss = for_loops(asset_loss)  # the same value for all (a zeros_view): read once
     hit, loss, per_member = _losses_and_resources(
         *_in_row_order(np.asarray(hospital_household, np.intp), hospital_cost),
         *_in_row_order(np.asarray(lost_household, np.intp), lost_earnings), np.asarray(personal, np.intp),
