@@ -41,11 +41,20 @@ def test_standard_normal32_covers_the_tail_and_the_wedges() -> None:
     assert stats.kstest(got[:1_000_000], stats.norm.cdf).pvalue > 1e-3
 
 
-def test_gathers_without_avx2_give_the_same_numbers(tmp_path) -> None:
-    # The ziggurat's first tries and the deaths read their tables by the AVX2 gather where the
-    # processor has it, by LLVM's generic gather elsewhere: compiled for a generic x86-64 (no
-    # AVX2), in a process of its own with a cache of its own, the normals are still numpy's and
-    # the deaths those of the uniforms under the hazard.
+def test_box_table_holds_each_boxs_bound_and_width() -> None:
+    # The ziggurat's first tries read a box's bound and width as one 8-byte entry: the bound in
+    # the low half, the width's float32 bits in the high half (little-endian).
+    boxes = kernels._ZIG_BOXES
+    assert boxes.dtype == np.uint64 and boxes.shape == (256,)
+    assert np.array_equal((boxes & np.uint64(0xFFFFFFFF)).astype(np.uint32), kernels.ZIG_KI)
+    assert np.array_equal((boxes >> np.uint64(32)).astype(np.uint32).view(np.float32), kernels.ZIG_WI)
+
+
+def test_vector_kernels_without_avx2_give_the_same_numbers(tmp_path) -> None:
+    # The ziggurat's first tries and the deaths work on eight rows side by side in vector
+    # registers, their tables read entry by entry: compiled for a generic x86-64 (no AVX2), in a
+    # process of its own with a cache of its own, the normals are still numpy's and the deaths
+    # those of the uniforms under the hazard.
     import os
     import subprocess
     import sys
