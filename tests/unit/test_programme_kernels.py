@@ -68,6 +68,14 @@ def test_declaration_matches_the_array_rules() -> None:
     dibao._declare(start, F32(0.25), other, members, prop, unit_income, for_loops(zeros_view(n_h)), alone,
                    alone_hidden, pc_income, standard, alive, above)
     assert np.array_equal(start, expected)
+    # no share of other income hidden: the earnings alone
+    start = rng.random(n_h) * 400
+    expected = start.copy()
+    expected[alone] = alone_hidden
+    expected = means_test.per_capita(np.maximum(unit_income - expected * prop - deduction, 0), members)
+    dibao._declare(start, F32(0), other, members, prop, unit_income, deduction, alone, alone_hidden, pc_income,
+                   standard, alive, above)
+    assert np.array_equal(start, expected)
 
 
 def test_per_capita_matches_the_array_rule() -> None:

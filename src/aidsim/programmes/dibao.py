@@ -124,21 +124,28 @@ def spending_deduction(sim, scenario, unit_member: np.ndarray, medical_spent: np
     return deduction
 
 
-@numba.njit(cache=True)
-def _assess_unit(h: int, m: int, own: float, total: np.ndarray, other: np.ndarray, deduction: np.ndarray,
-                 standard: np.ndarray, asset_barred: np.ndarray, conduct_barred: np.ndarray, members: np.ndarray,
-                 unit_income: np.ndarray, pc_income: np.ndarray, excluded: np.ndarray, eligible: np.ndarray) -> None:
+@numba.njit(inline="always")
+def _assess_unit(h: int, m: int, own: float, deduction: float, rest: tuple) -> None:
     """:func:`_assess_households`' rules for household ``h``, whose unit has ``m`` members and whose
-    outside members' own income is ``own`` (``deduction`` of one value: every household's)."""
+    outside members' own income is ``own`` (``rest``: the other inputs and the outputs, in
+    :func:`_assess_households`' order, the bools as bytes). Every choice is a select on a float comparison, so the
+    loop over every household is vectorised (with a test of ``m > 0`` on the integer and the
+    bools read as bools it was not: about half the time at 10^6 households)."""
+    (total, other, standard, asset_barred, conduct_barred, members, unit_income, pc_income, excluded,
+     eligible) = rest
     members[h] = m
-    income = ((total[h] - other[h]) - own) + (other[h] if m > 0 else np.float32(0))
+    count = np.float64(m)
+    has = count > 0.0
+    o = np.float64(other[h])
+    income = ((total[h] - o) - own) + (o if has else 0.0)
     unit_income[h] = income
-    net = income - (deduction[0] if deduction.shape[0] == 1 else deduction[h])
-    pc = np.float64(0.0 if net < 0.0 else net) / np.float64(m) if m > 0 else np.inf
+    net = income - deduction
+    pc = (0.0 if net < 0.0 else net) / (count if has else 1.0)
+    pc = pc if has else np.inf
     pc_income[h] = pc
     excl = asset_barred[h] | conduct_barred[h]
     excluded[h] = excl
-    eligible[h] = (m > 0) & (pc < standard[h]) & ~excl
+    eligible[h] = np.uint8(has & (pc < standard[h])) & (excl ^ np.uint8(1))
 
 
 @numba.njit(cache=True)
@@ -163,12 +170,20 @@ def _assess_households(outside_household: np.ndarray, outside_own: np.ndarray, b
     Every household is first assessed as if no member were outside the unit and none barred it
     (subtracting an outside income of 0 changes nothing): a pass without inner loops; the few
     households with outside or barring members are then done again."""
-    for h in range(alive_count.shape[0]):
-        _assess_unit(h, alive_count[h], 0.0, total, other, deduction, standard, asset_barred, conduct_barred,
-                     members, unit_income, pc_income, excluded, eligible)
+    # the rest of the unit's inputs and its outputs, the bools as their bytes
+    rest = (total, other, standard, asset_barred.view(np.uint8), conduct_barred.view(np.uint8), members, unit_income,
+            pc_income, excluded.view(np.uint8), eligible.view(np.uint8))
+    if deduction.shape[0] == 1:  # every household's (for_loops): a loop each way, both vectorised
+        d = deduction[0]
+        for h in range(alive_count.shape[0]):
+            _assess_unit(h, alive_count[h], 0.0, d, rest)
+    else:
+        for h in range(alive_count.shape[0]):
+            _assess_unit(h, alive_count[h], 0.0, deduction[h], rest)
     for k in range(barring_household.shape[0]):
         conduct_barred[barring_household[k]] = True
     j, n_out = 0, outside_household.shape[0]
+    one = deduction.shape[0] == 1
     while j < n_out:
         h = outside_household[j]
         count, own = 0, 0.0
@@ -176,8 +191,7 @@ def _assess_households(outside_household: np.ndarray, outside_own: np.ndarray, b
             count += 1
             own += outside_own[j]
             j += 1
-        _assess_unit(h, alive_count[h] - count, own, total, other, deduction, standard, asset_barred,
-                     conduct_barred, members, unit_income, pc_income, excluded, eligible)
+        _assess_unit(h, alive_count[h] - count, own, deduction[0] if one else deduction[h], rest)
     for k in range(barring_household.shape[0]):
         h = barring_household[k]
         excluded[h] = True
@@ -395,6 +409,31 @@ class CaseFacts:
                       self.supplement_shares(idx), self.scenario.dibao.minimum_payment)
 
 
+@numba.njit(inline="always")
+def _unit_hides(h: int, hidden: np.ndarray, adds_other: bool, other_share: np.float32, other: np.ndarray,
+                members: np.ndarray) -> float:
+    """What household ``h``'s unit hides: its hidden earnings, plus ``other_share × other`` (a
+    float32 product) when ``adds_other`` and the unit has members (a select, not a branch)."""
+    hid = hidden[h]
+    with_other = hid + other_share * other[h]
+    return with_other if adds_other & (np.float64(members[h]) > 0.0) else hid
+
+
+@numba.njit(inline="always")
+def _declare_unit(h: int, hid: float, deduction: float, rest: tuple) -> None:
+    """:func:`_declare`'s rules for household ``h`` whose unit hides ``hid`` (``rest``: the other
+    inputs and the outputs, the bools as bytes): every choice a select on a float comparison, so
+    that the loop over every household is vectorised."""
+    members, propensity, unit_income, pc_income, standard, declared_pc, alive, above_line = rest
+    count = np.float64(members[h])
+    has = count > 0.0
+    declared = (unit_income[h] - hid * propensity[h]) - deduction
+    declared = 0.0 if declared < 0.0 else declared
+    declared_pc[h] = declared / (count if has else 1.0) if has else np.inf
+    alive[h] = has
+    above_line[h] = pc_income[h] >= standard[h]
+
+
 @numba.njit(cache=True)
 def _declare(hidden: np.ndarray, other_share: np.float32, other: np.ndarray, members: np.ndarray,
              propensity: np.ndarray, unit_income: np.ndarray, deduction: np.ndarray, alone: np.ndarray,
@@ -405,24 +444,24 @@ def _declare(hidden: np.ndarray, other_share: np.float32, other: np.ndarray, mem
     a unit with members, or ``alone_hidden`` for the households ``alone`` (increasing), times the
     household's propensity; declared = ``max(unit income − hidden − deduction, 0)`` per member
     (:func:`means_test.per_capita`). Also the view's ``alive`` (members > 0) and ``above_line``
-    (true per-capita income at or above the standard). One pass in place of the numpy chain."""
-    j, n_alone = 0, alone.shape[0]
-    one_deduction = deduction.shape[0] == 1  # every household's (no spending-type poverty: zeros)
-    for h in range(hidden.shape[0]):
-        m = members[h]
-        if j < n_alone and alone[j] == h:
-            hid = alone_hidden[j]
-            j += 1
-        else:
-            hid = hidden[h]
-            if other_share != 0 and m > 0:
-                hid += other_share * other[h]
-        declared = (unit_income[h] - hid * propensity[h]) - (deduction[0] if one_deduction else deduction[h])
-        if declared < 0.0:
-            declared = 0.0
-        hidden[h] = np.float64(declared) / np.float64(m) if m > 0 else np.inf
-        alive[h] = m > 0
-        above_line[h] = pc_income[h] >= standard[h]
+    (true per-capita income at or above the standard). Every household is first done as if none
+    were alone, in a loop without branches (vectorised: at 10^6 households about 0.65 of the
+    time of a loop with branches on the unit's size and on a negative income), then the few
+    alone again."""
+    one = deduction.shape[0] == 1  # every household's (no spending-type poverty: zeros)
+    d0 = deduction[0]
+    adds_other = other_share != 0
+    rest = (members, propensity, unit_income, pc_income, standard, hidden, alive.view(np.uint8),
+            above_line.view(np.uint8))
+    if one:  # a loop each way, both vectorised
+        for h in range(hidden.shape[0]):
+            _declare_unit(h, _unit_hides(h, hidden, adds_other, other_share, other, members), d0, rest)
+    else:
+        for h in range(hidden.shape[0]):
+            _declare_unit(h, _unit_hides(h, hidden, adds_other, other_share, other, members), deduction[h], rest)
+    for j in range(alone.shape[0]):
+        h = alone[j]
+        _declare_unit(h, alone_hidden[j], d0 if one else deduction[h], rest)
 
 
 def casework(frame, test: Assessment) -> tuple[CaseFacts, process.HouseholdView]:
