@@ -686,3 +686,28 @@ def test_verified_matches_the_array_rule() -> None:
     process._verified(idx, raw[0, idx], formal, informal, other, detect, factor, declared, members, standard, alive, assets,
                       barred, got, got_passes)
     assert np.array_equal(got, expected) and np.array_equal(got_passes, passes)
+
+
+def test_tekun_eligible_persons_match_the_array_rule() -> None:
+    """Extreme-poverty support's eligible persons, household by household, against the mask rule:
+    households with an outside supporter or an able member are skipped, whatever their share
+    (the kernel first lists the households without a supporter)."""
+    rng = np.random.default_rng(21)
+    n_h, n = 3000, 9000
+    household = _households(rng, n, n_h)
+    offsets = np.searchsorted(household, np.arange(n_h + 1)).astype(np.int64)
+    alive, orphan_paid, able = rng.random(n) < 0.9, rng.random(n) < 0.05, rng.random(n) < 0.3
+    own = (rng.random(n, dtype=F32) * 600).astype(F32)
+    urban = rng.random(n) < 0.4
+    threshold, std_urban, std_rural = F32(1.0), F32(500.0), F32(350.0)
+    for supported_share in (0.0, 0.5, 0.96, 1.0):
+        supporter = rng.random(n_h) < supported_share
+        has_able = np.bincount(household, weights=able, minlength=n_h) > 0
+        std = np.where(urban, std_urban, std_rural).astype(F32)
+        expected = (tekun.eligible(alive & ~orphan_paid, able, own, threshold * std, supporter[household])
+                    & ~has_able[household])
+        out, rows = np.zeros(n, dtype=bool), np.empty(n, np.intp)
+        k = tekun._eligible_persons(offsets, alive, orphan_paid, able, own, threshold, urban, std_urban, std_rural,
+                                    supporter, out, rows)
+        assert np.array_equal(out, expected)
+        assert np.array_equal(rows[:k], np.flatnonzero(expected))

@@ -15,6 +15,7 @@ import numpy as np
 
 from aidsim.admin import pipeline, sparse_roll
 from aidsim.calendar import format_month
+from aidsim.prefetch import prefetch_members
 from aidsim.programmes.base import (
     F32,
     LedgerLine,
@@ -31,6 +32,7 @@ from aidsim.programmes.base import (
     to_fen,
     yuan,
 )
+from aidsim.rows import flagged
 
 
 def eligible(alive: np.ndarray, able_to_work: np.ndarray, own_income: np.ndarray,
@@ -74,12 +76,23 @@ def _eligible_persons(member_offsets: np.ndarray, alive: np.ndarray, orphan_paid
     the gather of each person's household flag and the mask chain. Marks them in ``out`` (false
     on entry, allocated by the caller: numpy's large allocations fault in fewer pages) and their
     rows, increasing, in ``rows`` (as long as ``out``; only the part written is touched); returns
-    how many."""
+    how many.
+
+    Most households have an outside supporter (the synthetic county: 96 %): those without one
+    are listed first (a pass the compiler vectorises, then :func:`~aidsim.rows.flagged`), and
+    only they are looked at, their members' rows asked for ahead
+    (:func:`~aidsim.prefetch.prefetch_members`): at 10^6 households about half the time of a
+    loop over every household that skipped the supported."""
+    unsupported = np.empty(outside_supporter.shape[0], np.uint8)
+    supporter = outside_supporter.view(np.uint8)
+    for h in range(unsupported.shape[0]):
+        unsupported[h] = supporter[h] ^ np.uint8(1)
+    listed = flagged(unsupported)
     m = 0
-    for h in range(member_offsets.shape[0] - 1):
+    for j in range(listed.shape[0]):
+        prefetch_members(member_offsets, listed, j, able, alive, own_income, urban)
+        h = listed[j]
         first, end = member_offsets[h], member_offsets[h + 1]
-        if outside_supporter[h]:
-            continue
         supported = False
         for i in range(first, end):
             if able[i]:
