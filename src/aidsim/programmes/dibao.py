@@ -128,9 +128,9 @@ def spending_deduction(sim, scenario, unit_member: np.ndarray, medical_spent: np
 def _assess_unit(h: int, m: int, own: float, deduction: float, rest: tuple) -> None:
     """:func:`_assess_households`' rules for household ``h``, whose unit has ``m`` members and whose
     outside members' own income is ``own`` (``rest``: the other inputs and the outputs, in
-    :func:`_assess_households`' order, the bools as bytes). Every choice is a select on a float comparison, so the
-    loop over every household is vectorised (with a test of ``m > 0`` on the integer and the
-    bools read as bools it was not: about half the time at 10^6 households)."""
+    :func:`_assess_households`' order, the bools as bytes). Every choice is a select on a float
+    comparison, so the loop over every household is vectorised (with a test of ``m > 0`` on the
+    integer and the bools read as bools it was not: about half the time at 10^6 households)."""
     (total, other, standard, asset_barred, conduct_barred, members, unit_income, pc_income, excluded,
      eligible) = rest
     members[h] = m
@@ -449,7 +449,7 @@ def _declare(hidden: np.ndarray, other_share: np.float32, other: np.ndarray, mem
     time of a loop with branches on the unit's size and on a negative income), then the few
     alone again."""
     one = deduction.shape[0] == 1  # every household's (no spending-type poverty: zeros)
-    d0 = deduction[0]
+    d0 = deduction[0] if one else 0.0
     adds_other = other_share != 0
     rest = (members, propensity, unit_income, pc_income, standard, hidden, alive.view(np.uint8),
             above_line.view(np.uint8))
