@@ -24,9 +24,9 @@ measures make arrays the warm-up does not). At 10^6 households that zeroing took
 system time a month, up to an eighth of it (``getrusage`` around a year of months, timed as
 ``benchmarks/throughput.py`` times them, over a dozen runs). So the state is built with numpy's
 advice (:func:`huge_pages`) and the months run without it (:func:`small_pages_for_temporaries`):
-0 to 1 ms of system time a month, and the state's arrays keep their huge pages. Only where numpy has the
-switch; a process-wide setting, so models built and run side by side in threads may get either,
-which changes speed, never results.
+0 to 1 ms of system time a month, and the state's arrays keep their huge pages. Only where numpy
+has the switch; a process-wide setting, so models built and run side by side in threads may get
+either, which changes speed, never results.
 """
 
 from __future__ import annotations

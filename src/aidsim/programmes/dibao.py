@@ -173,7 +173,8 @@ def _assess_households(outside_household: np.ndarray, outside_own: np.ndarray, b
     # the rest of the unit's inputs and its outputs, the bools as their bytes
     rest = (total, other, standard, asset_barred.view(np.uint8), conduct_barred.view(np.uint8), members, unit_income,
             pc_income, excluded.view(np.uint8), eligible.view(np.uint8))
-    if deduction.shape[0] == 1:  # every household's (for_loops): a loop each way, both vectorised
+    one = deduction.shape[0] == 1  # every household's (for_loops)
+    if one:  # a loop each way, both vectorised
         d = deduction[0]
         for h in range(alive_count.shape[0]):
             _assess_unit(h, alive_count[h], 0.0, d, rest)
@@ -183,7 +184,6 @@ def _assess_households(outside_household: np.ndarray, outside_own: np.ndarray, b
     for k in range(barring_household.shape[0]):
         conduct_barred[barring_household[k]] = True
     j, n_out = 0, outside_household.shape[0]
-    one = deduction.shape[0] == 1
     while j < n_out:
         h = outside_household[j]
         count, own = 0, 0.0
